@@ -1,0 +1,38 @@
+# The README's two commands: `make run` and `make test`. Both set up .venv themselves.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint check-migrations install bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Migrate the database (SQLite file s106.db by default), seed it if empty, print demo tokens, serve on :8000.
+run: $(STAMP)
+	$(BIN)/s106 run
+
+## Lint, type-check, check models against migrations, run the suite (PostgreSQL too when TEST_DATABASE_URL is set).
+test: lint check-migrations
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy app seed
+
+## Migrate a scratch SQLite database and let Alembic compare it with the models.
+check-migrations: $(STAMP)
+	@scratch=$$(mktemp -d) && \
+	DATABASE_URL=sqlite:///$$scratch/check.db $(BIN)/alembic upgrade head && \
+	DATABASE_URL=sqlite:///$$scratch/check.db $(BIN)/alembic check && \
+	rm -rf $$scratch
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

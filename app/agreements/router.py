@@ -1,0 +1,103 @@
+"""HTTP routes for agreements."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from sqlalchemy.orm import Session
+
+from app.agreements import service
+from app.agreements.schemas import AgreementCreate, AgreementRead, AgreementStatus, AgreementUpdate
+from app.audit.dependencies import AuditDep
+from app.auth.dependencies import Officer, Reader
+from app.balances.queries import Balance, GroupBy, balances_by_id
+from app.balances.schemas import BalanceFigures
+from app.db import SessionDep
+from app.models import Agreement
+from app.pagination import Page, PageDep
+
+router = APIRouter(prefix="/agreements", tags=["agreements"])
+
+
+def read_models(session: Session, agreements: list[Agreement]) -> list[AgreementRead]:
+    """Agreements with their contribution counts and today's balances, in two queries."""
+    ids = [agreement.id for agreement in agreements]
+    figures = balances_by_id(session, group_by=GroupBy.agreement, as_at=date.today(), ids=ids)
+    counts = service.contribution_counts(session=session, agreement_ids=ids)
+    return [
+        AgreementRead(
+            id=agreement.id,
+            local_authority_id=agreement.local_authority_id,
+            reference=agreement.reference,
+            site=agreement.site,
+            developer=agreement.developer,
+            signed_on=agreement.signed_on,
+            dwellings=agreement.dwellings,
+            status=AgreementStatus.closed if agreement.closed_on else AgreementStatus.open,
+            closed_on=agreement.closed_on,
+            notes=agreement.notes,
+            contributions=counts.get(agreement.id, 0),
+            balances=BalanceFigures.of(figures.get(agreement.id) or Balance(key=str(agreement.id), label="")),
+        )
+        for agreement in agreements
+    ]
+
+
+@router.get("", response_model=Page[AgreementRead])
+def list_agreements(
+    session: SessionDep,
+    principal: Reader,
+    page: PageDep,
+    local_authority: Annotated[str | None, Query(description="an authority's id")] = None,
+    status: AgreementStatus | None = None,
+    reference: str | None = None,
+    signed_from: date | None = None,
+    signed_to: date | None = None,
+) -> Page[AgreementRead]:
+    """List agreements the caller may see, filtered by authority, status, reference and signed date."""
+    rows, total = service.list_agreements(
+        session=session,
+        scope=principal.scope,
+        local_authority_id=local_authority,
+        status=status,
+        reference=reference,
+        signed_from=signed_from,
+        signed_to=signed_to,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return Page(items=read_models(session, rows), total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post(
+    "",
+    response_model=AgreementRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={404: {}, 409: {}, 422: {}},
+)
+def create_agreement(data: AgreementCreate, session: SessionDep, principal: Officer, audit: AuditDep) -> AgreementRead:
+    """Record a signed agreement."""
+    agreement = service.create_agreement(session=session, principal=principal, data=data)
+    audit.record("agreements", [agreement.id], data)
+    return read_models(session, [agreement])[0]
+
+
+@router.get("/{agreement_id}", response_model=AgreementRead, responses={404: {}})
+def get_agreement(agreement_id: int, session: SessionDep, principal: Reader) -> AgreementRead:
+    """One agreement with its balances as at today."""
+    agreement = service.get_agreement(session=session, agreement_id=agreement_id, scope=principal.scope)
+    return read_models(session, [agreement])[0]
+
+
+@router.patch("/{agreement_id}", response_model=AgreementRead, responses={404: {}, 409: {}, 422: {}})
+def update_agreement(
+    agreement_id: int,
+    data: AgreementUpdate,
+    session: SessionDep,
+    principal: Officer,
+    audit: AuditDep,
+) -> AgreementRead:
+    """Change an agreement's description, or close or reopen it."""
+    agreement = service.update_agreement(session=session, agreement_id=agreement_id, data=data)
+    audit.record("agreements", [agreement.id], data)
+    return read_models(session, [agreement])[0]

@@ -1,0 +1,54 @@
+"""The one place where the caller, and the authorities they may see, become known."""
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app.auth.service import Principal, authenticate
+from app.db import SessionDep
+from app.errors import ForbiddenError, UnauthorizedError
+from app.models import Role
+
+bearer = HTTPBearer(auto_error=False, description="A token from `s106 token create`.")
+
+
+def current_principal(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """The caller named by the bearer token (or the web view's cookie); 401 if none is valid."""
+    token = credentials.credentials if credentials else request.cookies.get("s106_token")
+    if not token:
+        raise UnauthorizedError("send a bearer token: Authorization: Bearer <token>")
+    principal = authenticate(session=session, token=token)
+    if principal is None:
+        raise UnauthorizedError("the token is unknown or has been revoked")
+    return principal
+
+
+def require(*roles: Role) -> Callable[[Principal], Principal]:
+    """A dependency that lets through only the given roles."""
+
+    def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if principal.role not in roles:
+            allowed = ", ".join(role.value for role in roles)
+            raise ForbiddenError(f"a {principal.role.value} token cannot do this; it needs: {allowed}")
+        return principal
+
+    return check
+
+
+Reader = Annotated[Principal, Depends(current_principal)]
+"""Any valid token; what it sees is narrowed by `principal.scope`."""
+
+Officer = Annotated[Principal, Depends(require(Role.officer))]
+"""The force's S106 officer only."""
+
+OfficerOrFinance = Annotated[Principal, Depends(require(Role.officer, Role.finance))]
+"""Force staff: the officer and finance."""
+
+OfficerOrPlanning = Annotated[Principal, Depends(require(Role.officer, Role.planning))]
+"""Those who may record receipts: the officer, and a planning officer for their own authority."""

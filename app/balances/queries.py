@@ -1,0 +1,377 @@
+"""Every balance in the service, derived from the ledger by SQL aggregation as at a date.
+
+Stages of a contribution's money as at a date:
+  total_value = secured + indexation + variation - written_off
+  received_by_local_authority, drawn, spent, returned = sums of their movements
+  unreceived = total_value - received, which sits in exactly one of
+    at_risk (latest at_risk event not cleared), held_by_developer (development started or
+    trigger met, or payable on signing) or not_started
+  held_by_local_authority = received - drawn - returned
+  unspent_drawn = drawn - spent;  remaining = total_value - spent
+A reversal carries its original's kind and amount and subtracts it.
+"""
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Subquery,
+    and_,
+    case,
+    distinct,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Session
+
+from app.models import (
+    Agreement,
+    Contribution,
+    ContributionEvent,
+    EventKind,
+    LocalAuthority,
+    Movement,
+    MovementKind,
+    Purpose,
+    TriggerType,
+)
+from app.money import ZERO, to_money
+
+MONEY_COLUMNS = (
+    "total_value",
+    "not_started",
+    "held_by_developer",
+    "at_risk",
+    "held_by_local_authority",
+    "received_by_local_authority",
+    "drawn",
+    "spent",
+    "unspent_drawn",
+    "returned",
+    "remaining",
+)
+
+
+class GroupBy(enum.StrEnum):
+    """How balance rows are grouped."""
+
+    local_authority = "local_authority"
+    purpose = "purpose"
+    agreement = "agreement"
+    contribution = "contribution"
+
+
+@dataclass(frozen=True)
+class BalanceFilter:
+    """Which contributions a balance covers."""
+
+    local_authority_id: str | None = None
+    agreement_ids: tuple[int, ...] | None = None
+    contribution_ids: tuple[int, ...] | None = None
+    purpose: Purpose | None = None
+    open_only: bool = False
+
+
+@dataclass
+class Balance:
+    """One row of balances: a group's key and its money in every stage."""
+
+    key: str
+    label: str
+    total_value: Decimal = ZERO
+    not_started: Decimal = ZERO
+    held_by_developer: Decimal = ZERO
+    at_risk: Decimal = ZERO
+    held_by_local_authority: Decimal = ZERO
+    received_by_local_authority: Decimal = ZERO
+    drawn: Decimal = ZERO
+    spent: Decimal = ZERO
+    unspent_drawn: Decimal = ZERO
+    returned: Decimal = ZERO
+    remaining: Decimal = ZERO
+    agreements: int = 0
+    open_agreements: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _signed() -> ColumnElement[Decimal]:
+    return case((Movement.reverses_id.is_(None), Movement.amount), else_=-Movement.amount)
+
+
+def _sum_of(*kinds: MovementKind) -> ColumnElement[Decimal]:
+    return func.coalesce(func.sum(case((Movement.kind.in_(kinds), _signed()), else_=literal(0))), 0)
+
+
+def movement_sums(as_at: date, contribution_ids: tuple[int, ...] | None = None) -> Subquery:
+    """Per contribution: total value and each money stage's running sum as at the date."""
+    total_value = _sum_of(MovementKind.secured, MovementKind.indexation, MovementKind.variation) - _sum_of(
+        MovementKind.written_off
+    )
+    query = (
+        select(
+            Movement.contribution_id.label("contribution_id"),
+            total_value.label("total_value"),
+            _sum_of(MovementKind.received).label("received"),
+            _sum_of(MovementKind.drawn).label("drawn"),
+            _sum_of(MovementKind.spent).label("spent"),
+            _sum_of(MovementKind.returned).label("returned"),
+        )
+        .where(Movement.on <= as_at)
+        .group_by(Movement.contribution_id)
+    )
+    if contribution_ids is not None:
+        query = query.where(Movement.contribution_id.in_(contribution_ids))
+    return query.subquery("movement_sums")
+
+
+def event_dates(as_at: date, contribution_ids: tuple[int, ...] | None = None) -> Subquery:
+    """Per contribution: the latest start, at-risk and cleared dates as at the date."""
+
+    def latest(*kinds: EventKind) -> ColumnElement[date]:
+        return func.max(case((ContributionEvent.kind.in_(kinds), ContributionEvent.on), else_=None))
+
+    query = (
+        select(
+            ContributionEvent.contribution_id.label("contribution_id"),
+            latest(EventKind.development_started, EventKind.trigger_met).label("started_on"),
+            latest(EventKind.at_risk).label("at_risk_on"),
+            latest(EventKind.at_risk_cleared).label("cleared_on"),
+        )
+        .where(ContributionEvent.on <= as_at)
+        .group_by(ContributionEvent.contribution_id)
+    )
+    if contribution_ids is not None:
+        query = query.where(ContributionEvent.contribution_id.in_(contribution_ids))
+    return query.subquery("event_dates")
+
+
+def contribution_stages(as_at: date, where: BalanceFilter) -> Subquery:
+    """Per contribution: every stage's money as at the date, with the keys to group it by."""
+    sums = movement_sums(as_at, where.contribution_ids)
+    events = event_dates(as_at, where.contribution_ids)
+    unreceived = sums.c.total_value - sums.c.received
+    is_at_risk = and_(
+        events.c.at_risk_on.is_not(None),
+        or_(events.c.cleared_on.is_(None), events.c.at_risk_on > events.c.cleared_on),
+    )
+    is_started = or_(events.c.started_on.is_not(None), Contribution.trigger_type == TriggerType.on_signing)
+    is_open = or_(Agreement.closed_on.is_(None), Agreement.closed_on > as_at)
+    query = (
+        select(
+            Contribution.id.label("contribution_id"),
+            Contribution.agreement_id.label("agreement_id"),
+            Contribution.purpose.label("purpose"),
+            Agreement.local_authority_id.label("local_authority_id"),
+            Agreement.reference.label("agreement_reference"),
+            case((is_open, 1), else_=0).label("is_open"),
+            sums.c.total_value,
+            case((is_at_risk, 0), (is_started, 0), else_=unreceived).label("not_started"),
+            case((is_at_risk, 0), (is_started, unreceived), else_=0).label("held_by_developer"),
+            case((is_at_risk, unreceived), else_=0).label("at_risk"),
+            sums.c.received,
+            sums.c.drawn,
+            sums.c.spent,
+            sums.c.returned,
+        )
+        .join(sums, sums.c.contribution_id == Contribution.id)
+        .join(Agreement, Agreement.id == Contribution.agreement_id)
+        .outerjoin(events, events.c.contribution_id == Contribution.id)
+        .where(Agreement.signed_on <= as_at)
+    )
+    if where.local_authority_id is not None:
+        query = query.where(Agreement.local_authority_id == where.local_authority_id)
+    if where.agreement_ids is not None:
+        query = query.where(Contribution.agreement_id.in_(where.agreement_ids))
+    if where.contribution_ids is not None:
+        query = query.where(Contribution.id.in_(where.contribution_ids))
+    if where.purpose is not None:
+        query = query.where(Contribution.purpose == where.purpose)
+    if where.open_only:
+        query = query.where(is_open)
+    return query.subquery("contribution_stages")
+
+
+def _aggregates(stages: Subquery) -> list[ColumnElement[Any]]:
+    def total(column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return func.coalesce(func.sum(column), 0)
+
+    c = stages.c
+    return [
+        total(c.total_value).label("total_value"),
+        total(c.not_started).label("not_started"),
+        total(c.held_by_developer).label("held_by_developer"),
+        total(c.at_risk).label("at_risk"),
+        (total(c.received) - total(c.drawn) - total(c.returned)).label("held_by_local_authority"),
+        total(c.received).label("received_by_local_authority"),
+        total(c.drawn).label("drawn"),
+        total(c.spent).label("spent"),
+        (total(c.drawn) - total(c.spent)).label("unspent_drawn"),
+        total(c.returned).label("returned"),
+        (total(c.total_value) - total(c.spent)).label("remaining"),
+        func.count(distinct(c.agreement_id)).label("agreements"),
+        func.count(distinct(case((c.is_open == 1, c.agreement_id), else_=None))).label("open_agreements"),
+    ]
+
+
+def _grouped_query(group_by: GroupBy, stages: Subquery, where: BalanceFilter) -> Select[Any]:
+    c = stages.c
+    aggregates = _aggregates(stages)
+    if group_by is GroupBy.local_authority:
+        # Every authority the caller may see gets a row, with zeros where it holds nothing.
+        query = (
+            select(LocalAuthority.id.label("key"), LocalAuthority.name.label("label"), *aggregates)
+            .outerjoin(stages, stages.c.local_authority_id == LocalAuthority.id)
+            .group_by(LocalAuthority.id, LocalAuthority.name)
+            .order_by(LocalAuthority.name)
+        )
+        if where.local_authority_id is not None:
+            query = query.where(LocalAuthority.id == where.local_authority_id)
+        return query
+    if group_by is GroupBy.purpose:
+        return (
+            select(c.purpose.label("key"), c.purpose.label("label"), *aggregates)
+            .group_by(c.purpose)
+            .order_by(c.purpose)
+        )
+    if group_by is GroupBy.agreement:
+        return (
+            select(
+                c.agreement_id.label("key"),
+                c.agreement_reference.label("label"),
+                c.local_authority_id.label("local_authority_id"),
+                *aggregates,
+            )
+            .group_by(c.agreement_id, c.agreement_reference, c.local_authority_id)
+            .order_by(c.agreement_id)
+        )
+    return (
+        select(
+            c.contribution_id.label("key"),
+            c.purpose.label("label"),
+            c.agreement_id.label("agreement_id"),
+            c.local_authority_id.label("local_authority_id"),
+            *aggregates,
+        )
+        .group_by(c.contribution_id, c.purpose, c.agreement_id, c.local_authority_id)
+        .order_by(c.contribution_id)
+    )
+
+
+_EXTRA_KEYS = ("local_authority_id", "agreement_id")
+
+
+def _to_balance(row: Any) -> Balance:
+    mapping = row._mapping
+    key = mapping["key"]
+    label = mapping["label"]
+    balance = Balance(
+        key=str(key.value if isinstance(key, enum.Enum) else key),
+        label=str(label.value if isinstance(label, enum.Enum) else label),
+        agreements=int(mapping["agreements"] or 0),
+        open_agreements=int(mapping["open_agreements"] or 0),
+        extra={name: mapping[name] for name in _EXTRA_KEYS if name in mapping},
+    )
+    for name in MONEY_COLUMNS:
+        setattr(balance, name, to_money(mapping[name]))
+    return balance
+
+
+def balances(
+    session: Session,
+    *,
+    group_by: GroupBy,
+    as_at: date,
+    where: BalanceFilter = BalanceFilter(),
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[list[Balance], Balance, int]:
+    """Grouped balance rows (a page of them), the totals row over every group, and the group count."""
+    stages = contribution_stages(as_at, where)
+    grouped = _grouped_query(group_by, stages, where)
+    count = session.scalar(select(func.count()).select_from(grouped.order_by(None).subquery())) or 0
+    if limit is not None:
+        grouped = grouped.limit(limit).offset(offset)
+    rows = [_to_balance(row) for row in session.execute(grouped)]
+    totals_row = session.execute(
+        select(literal("total").label("key"), literal("Total").label("label"), *_aggregates(stages))
+    ).one()
+    return rows, _to_balance(totals_row), count
+
+
+def balances_by_id(session: Session, *, group_by: GroupBy, as_at: date, ids: list[int]) -> dict[int, Balance]:
+    """Balances of a page of agreements or contributions, keyed by id, in one query."""
+    if not ids:
+        return {}
+    if group_by is GroupBy.agreement:
+        where = BalanceFilter(agreement_ids=tuple(ids))
+    else:
+        where = BalanceFilter(contribution_ids=tuple(ids))
+    stages = contribution_stages(as_at, where)
+    rows = session.execute(_grouped_query(group_by, stages, where))
+    return {int(balance.key): balance for balance in map(_to_balance, rows)}
+
+
+def stage_of(balance: Balance) -> str:
+    """A contribution's current stage: the earliest stage that still holds some of its money."""
+    if balance.at_risk > 0:
+        return "at_risk"
+    if balance.not_started > 0:
+        return "not_started"
+    if balance.held_by_developer > 0:
+        return "held_by_developer"
+    if balance.held_by_local_authority > 0:
+        return "held_by_local_authority"
+    if balance.drawn > balance.spent:
+        return "drawn"
+    if balance.spent > 0:
+        return "spent"
+    if balance.returned > 0:
+        return "returned"
+    return "nil"
+
+
+@dataclass(frozen=True)
+class LedgerPoint:
+    """A contribution's cumulative sums at the end of one date."""
+
+    on: date
+    total_value: Decimal
+    received: Decimal
+    drawn: Decimal
+    spent: Decimal
+    returned: Decimal
+
+
+def running_totals(session: Session, *, contribution_id: int) -> list[LedgerPoint]:
+    """A contribution's cumulative sums at each date it has movements, oldest first."""
+    daily = (
+        select(
+            Movement.on.label("on"),
+            (
+                _sum_of(MovementKind.secured, MovementKind.indexation, MovementKind.variation)
+                - _sum_of(MovementKind.written_off)
+            ).label("total_value"),
+            _sum_of(MovementKind.received).label("received"),
+            _sum_of(MovementKind.drawn).label("drawn"),
+            _sum_of(MovementKind.spent).label("spent"),
+            _sum_of(MovementKind.returned).label("returned"),
+        )
+        .where(Movement.contribution_id == contribution_id)
+        .group_by(Movement.on)
+        .subquery("daily")
+    )
+    query = select(
+        daily.c.on,
+        *(
+            func.sum(daily.c[name]).over(order_by=daily.c.on)
+            for name in ("total_value", "received", "drawn", "spent", "returned")
+        ),
+    ).order_by(daily.c.on)
+    return [LedgerPoint(row[0], *(to_money(value) for value in row[1:])) for row in session.execute(query)]

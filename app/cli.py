@@ -1,0 +1,143 @@
+"""The `s106` command: serve, migrate, seed, tokens."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from app.auth import service as tokens
+from app.db import get_engine, get_sessionmaker
+from app.models import ApiToken, LocalAuthority, Role
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_PREFIX = "demo "
+
+main = typer.Typer(help="S106 developer contributions tracker.", no_args_is_help=True, add_completion=False)
+token_app = typer.Typer(help="Create, list and revoke bearer tokens.", no_args_is_help=True)
+main.add_typer(token_app, name="token")
+console = Console()
+
+
+def migrate_database() -> None:
+    """Bring the database to the current schema."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    command.upgrade(config, "head")
+
+
+@main.command()
+def migrate() -> None:
+    """Bring the database named by DATABASE_URL to the current schema."""
+    migrate_database()
+    console.print(f"migrated {get_engine().url.render_as_string(hide_password=True)}")
+
+
+@main.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(help="worker processes")] = 1,
+    reload: bool = False,
+) -> None:
+    """Serve the API (docs at /docs)."""
+    import uvicorn
+
+    uvicorn.run("app.main:app", host=host, port=port, workers=workers, reload=reload)
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[Role, typer.Option(help="officer, finance or planning")],
+    name: Annotated[str, typer.Option(help="who holds it")],
+    local_authority: Annotated[str | None, typer.Option(help="a planning token's authority")] = None,
+) -> None:
+    """Create a token; it is printed once, on the last line, and stored only as a hash."""
+    with get_sessionmaker().begin() as session:
+        try:
+            row, secret = tokens.create_token(session=session, name=name, role=role, local_authority_id=local_authority)
+        except Exception as error:  # noqa: BLE001 - a CLI shows the reason and exits non-zero
+            console.print(f"[red]{error}[/red]")
+            raise typer.Exit(2) from error
+        console.print(f"token {row.id} for {row.name} ({row.role.value}); keep it safe, it is not shown again:")
+    print(secret)  # noqa: T201 - the token must be the plain last line for scripts
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """List tokens (never their secrets)."""
+    table = Table("id", "name", "role", "local authority", "created", "revoked")
+    with get_sessionmaker().begin() as session:
+        for row in tokens.list_tokens(session=session):
+            table.add_row(
+                str(row.id),
+                row.name,
+                row.role.value,
+                row.local_authority_id or "",
+                f"{row.created_at:%Y-%m-%d %H:%M}",
+                f"{row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "",
+            )
+    console.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: int) -> None:
+    """Revoke a token by id."""
+    with get_sessionmaker().begin() as session:
+        try:
+            row = tokens.revoke_token(session=session, token_id=token_id)
+        except Exception as error:  # noqa: BLE001
+            console.print(f"[red]{error}[/red]")
+            raise typer.Exit(2) from error
+        console.print(f"revoked token {row.id} ({row.name})")
+
+
+@main.command("demo-tokens")
+def demo_tokens(
+    local_authority: Annotated[str, typer.Option(help="the planning token's authority")] = "blaby",
+) -> None:
+    """Revoke earlier demo tokens and print one new token per role, for trying the service."""
+    with get_sessionmaker().begin() as session:
+        for row in session.scalars(select(ApiToken).where(ApiToken.name.startswith(DEMO_PREFIX))):
+            tokens.revoke_token(session=session, token_id=row.id)
+        if session.get(LocalAuthority, local_authority) is None:
+            first = session.scalar(select(LocalAuthority.id).order_by(LocalAuthority.id).limit(1))
+            local_authority = first or ""
+        table = Table("role", "token", title="Demo tokens (Authorization: Bearer <token>)")
+        for role in Role:
+            if role is Role.planning and not local_authority:
+                continue
+            scope = local_authority if role is Role.planning else None
+            name = f"{DEMO_PREFIX}{role.value}" + (f" {scope}" if scope else "")
+            _row, secret = tokens.create_token(session=session, name=name, role=role, local_authority_id=scope)
+            table.add_row(f"{role.value}" + (f" ({scope})" if scope else ""), secret)
+    console.print(table, soft_wrap=True)
+
+
+@main.command()
+def seed() -> None:
+    """Load the Leicester, Leicestershire and Rutland data into an empty database."""
+    from seed.loader import load_seed
+
+    with get_sessionmaker().begin() as session:
+        loaded = load_seed(session=session, console=console)
+    if not loaded:
+        console.print("the database already holds data; seed left it unchanged")
+
+
+@main.command()
+def run(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+) -> None:
+    """Migrate, seed an empty database, print demo tokens and serve: the one command to try it."""
+    migrate_database()
+    seed()
+    demo_tokens()
+    console.print(f"serving on http://{host}:{port} (API docs at http://{host}:{port}/docs)")
+    serve(host=host, port=port)

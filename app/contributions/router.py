@@ -1,0 +1,180 @@
+"""HTTP routes for contributions and their stage events."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.agreements.service import get_agreement
+from app.audit.dependencies import AuditDep
+from app.auth.dependencies import Officer, Reader
+from app.balances.queries import Balance, GroupBy, balances_by_id, stage_of
+from app.balances.schemas import BalanceFigures
+from app.contributions import service
+from app.contributions.schemas import (
+    ContributionCreate,
+    ContributionRead,
+    ContributionUpdate,
+    EventCreate,
+    EventRead,
+    Trigger,
+)
+from app.db import SessionDep
+from app.models import Agreement, Contribution, Purpose
+from app.money import ZERO
+from app.movements.service import get_contribution as find_contribution
+from app.pagination import Page, PageDep
+
+router = APIRouter(tags=["contributions"])
+
+
+def read_models(session: Session, contributions: list[Contribution]) -> list[ContributionRead]:
+    """Contributions with their secured amount, stage and today's balances, in a fixed number of queries."""
+    ids = [contribution.id for contribution in contributions]
+    figures = balances_by_id(session, group_by=GroupBy.contribution, as_at=date.today(), ids=ids)
+    secured = service.secured_amounts(session=session, contribution_ids=ids)
+    agreement_ids = {contribution.agreement_id for contribution in contributions}
+    authorities: dict[int, str] = dict(
+        session.execute(select(Agreement.id, Agreement.local_authority_id).where(Agreement.id.in_(agreement_ids))).all()
+    )
+    result = []
+    for contribution in contributions:
+        balance = figures.get(contribution.id) or Balance(key=str(contribution.id), label="")
+        result.append(
+            ContributionRead(
+                id=contribution.id,
+                agreement_id=contribution.agreement_id,
+                local_authority_id=authorities[contribution.agreement_id],
+                purpose=contribution.purpose,
+                amount=secured.get(contribution.id, ZERO),
+                trigger=Trigger(
+                    type=contribution.trigger_type,
+                    threshold=contribution.trigger_threshold,
+                    description=contribution.trigger_description,
+                ),
+                spend_by=contribution.spend_by,
+                repayment_period_years=contribution.repayment_period_years,
+                notes=contribution.notes,
+                stage=stage_of(balance),
+                balances=BalanceFigures.of(balance),
+            )
+        )
+    return result
+
+
+@router.post(
+    "/agreements/{agreement_id}/contributions",
+    response_model=ContributionRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={404: {}, 422: {}},
+)
+def create_contribution(
+    agreement_id: int,
+    data: ContributionCreate,
+    session: SessionDep,
+    principal: Officer,
+    audit: AuditDep,
+) -> ContributionRead:
+    """Add a contribution to an agreement; its amount is secured on the agreement's signed date."""
+    contribution = service.create_contribution(
+        session=session, principal=principal, agreement_id=agreement_id, data=data
+    )
+    audit.record("contributions", [contribution.id], data)
+    return read_models(session, [contribution])[0]
+
+
+@router.get(
+    "/agreements/{agreement_id}/contributions",
+    response_model=Page[ContributionRead],
+    responses={404: {}},
+)
+def list_agreement_contributions(
+    agreement_id: int, session: SessionDep, principal: Reader, page: PageDep
+) -> Page[ContributionRead]:
+    """List an agreement's contributions."""
+    get_agreement(session=session, agreement_id=agreement_id, scope=principal.scope)
+    rows, total = service.list_contributions(
+        session=session,
+        scope=principal.scope,
+        agreement_id=agreement_id,
+        local_authority_id=None,
+        purpose=None,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return Page(items=read_models(session, rows), total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/contributions", response_model=Page[ContributionRead])
+def list_contributions(
+    session: SessionDep,
+    principal: Reader,
+    page: PageDep,
+    agreement_id: int | None = None,
+    local_authority: Annotated[str | None, Query(description="an authority's id")] = None,
+    purpose: Purpose | None = None,
+) -> Page[ContributionRead]:
+    """List contributions the caller may see, filtered by agreement, authority and purpose."""
+    rows, total = service.list_contributions(
+        session=session,
+        scope=principal.scope,
+        agreement_id=agreement_id,
+        local_authority_id=local_authority,
+        purpose=purpose,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return Page(items=read_models(session, rows), total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/contributions/{contribution_id}", response_model=ContributionRead, responses={404: {}})
+def get_contribution(contribution_id: int, session: SessionDep, principal: Reader) -> ContributionRead:
+    """One contribution with its stage and balances as at today."""
+    contribution = find_contribution(session=session, contribution_id=contribution_id, scope=principal.scope)
+    return read_models(session, [contribution])[0]
+
+
+@router.patch(
+    "/contributions/{contribution_id}",
+    response_model=ContributionRead,
+    responses={404: {}, 422: {}},
+)
+def update_contribution(
+    contribution_id: int,
+    data: ContributionUpdate,
+    session: SessionDep,
+    principal: Officer,
+    audit: AuditDep,
+) -> ContributionRead:
+    """Change a contribution's trigger, deadlines or notes; money changes only by movements."""
+    contribution = service.update_contribution(session=session, contribution_id=contribution_id, data=data)
+    audit.record("contributions", [contribution.id], data)
+    return read_models(session, [contribution])[0]
+
+
+@router.post(
+    "/contributions/{contribution_id}/events",
+    response_model=EventRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={404: {}, 409: {}, 422: {}},
+)
+def create_event(
+    contribution_id: int,
+    data: EventCreate,
+    session: SessionDep,
+    principal: Officer,
+    audit: AuditDep,
+) -> EventRead:
+    """Record a stage change: development started, trigger met, at risk, or at risk cleared."""
+    event = service.record_event(session=session, principal=principal, contribution_id=contribution_id, data=data)
+    audit.record("contribution_events", [event.id], data)
+    return EventRead.model_validate(event)
+
+
+@router.get("/contributions/{contribution_id}/events", response_model=list[EventRead], responses={404: {}})
+def list_events(contribution_id: int, session: SessionDep, principal: Reader) -> list[EventRead]:
+    """A contribution's stage changes in date order."""
+    events = service.list_events(session=session, principal=principal, contribution_id=contribution_id)
+    return [EventRead.model_validate(event) for event in events]

@@ -1,0 +1,87 @@
+"""Request and response shapes for contributions and their events."""
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.balances.schemas import BalanceFigures
+from app.models import EventKind, Purpose, TriggerType
+from app.money import PositiveMoney, SignedMoney
+
+
+class Trigger(BaseModel):
+    """When the developer must pay: a kind of trigger, a dwelling count for occupations, and its words."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: TriggerType
+    threshold: Annotated[int | None, Field(ge=0, le=1_000_000, description="e.g. the 50th occupation")] = None
+    description: Annotated[str | None, Field(max_length=2000)] = None
+
+
+class ContributionCreate(BaseModel):
+    """A new contribution on an agreement; its amount is secured on the agreement's signed date."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    purpose: Purpose
+    amount: PositiveMoney = Field(description='the sum in the agreement, a decimal string such as "25000.00"')
+    trigger: Trigger
+    spend_by: date | None = Field(default=None, description="a fixed date by which the money must be spent")
+    repayment_period_years: Annotated[
+        int | None,
+        Field(ge=1, le=50, description="years from each receipt before unspent money is repaid"),
+    ] = None
+    notes: Annotated[str | None, Field(max_length=5000)] = None
+
+
+class ContributionUpdate(BaseModel):
+    """Changes to a contribution's terms that carry no money."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    trigger: Trigger | None = None
+    spend_by: date | None = None
+    repayment_period_years: Annotated[int | None, Field(ge=1, le=50)] = None
+    notes: Annotated[str | None, Field(max_length=5000)] = None
+
+
+class ContributionRead(BaseModel):
+    """A contribution with its current stage and balances as at today."""
+
+    id: int
+    agreement_id: int
+    local_authority_id: str
+    purpose: Purpose
+    amount: SignedMoney = Field(description="the sum secured in the agreement")
+    trigger: Trigger
+    spend_by: date | None
+    repayment_period_years: int | None
+    notes: str | None
+    stage: str
+    balances: BalanceFigures
+
+
+class EventCreate(BaseModel):
+    """A dated stage change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: EventKind
+    on: date
+    note: Annotated[str | None, Field(max_length=5000)] = None
+
+
+class EventRead(BaseModel):
+    """A recorded stage change."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    contribution_id: int
+    kind: EventKind
+    on: date
+    note: str | None
+    recorded_at: datetime
+    recorded_by: str

@@ -1,0 +1,161 @@
+"""Contributions: the obligations of an agreement, and their stage events."""
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from app.agreements.service import get_agreement
+from app.auth.service import Principal
+from app.contributions.schemas import ContributionCreate, ContributionUpdate, EventCreate
+from app.errors import ConflictError, RuleError
+from app.models import (
+    Agreement,
+    Contribution,
+    ContributionEvent,
+    EventKind,
+    Movement,
+    MovementKind,
+    Purpose,
+)
+from app.money import to_money
+from app.movements.service import get_contribution, record_movement
+
+
+def create_contribution(
+    *, session: Session, principal: Principal, agreement_id: int, data: ContributionCreate
+) -> Contribution:
+    """Add a contribution and secure its amount on the agreement's signed date."""
+    agreement = get_agreement(session=session, agreement_id=agreement_id, scope=principal.scope)
+    if data.spend_by is not None and data.spend_by < agreement.signed_on:
+        raise RuleError(
+            f"spend_by {data.spend_by} is before the agreement was signed on {agreement.signed_on}",
+            field="spend_by",
+        )
+    contribution = Contribution(
+        agreement_id=agreement.id,
+        purpose=data.purpose,
+        trigger_type=data.trigger.type,
+        trigger_threshold=data.trigger.threshold,
+        trigger_description=data.trigger.description,
+        spend_by=data.spend_by,
+        repayment_period_years=data.repayment_period_years,
+        notes=data.notes,
+        created_by=principal.label,
+    )
+    session.add(contribution)
+    session.flush()
+    record_movement(
+        session=session,
+        principal=principal,
+        contribution_id=contribution.id,
+        kind=MovementKind.secured,
+        amount=data.amount,
+        on=agreement.signed_on,
+        note="secured on signing",
+    )
+    return contribution
+
+
+def update_contribution(*, session: Session, contribution_id: int, data: ContributionUpdate) -> Contribution:
+    """Change a contribution's trigger, deadlines or notes; its money changes only by movements."""
+    contribution = get_contribution(session=session, contribution_id=contribution_id, scope=None)
+    changes = data.model_dump(exclude_unset=True)
+    if "trigger" in changes and data.trigger is not None:
+        contribution.trigger_type = data.trigger.type
+        contribution.trigger_threshold = data.trigger.threshold
+        contribution.trigger_description = data.trigger.description
+    for name in ("spend_by", "repayment_period_years", "notes"):
+        if name in changes:
+            setattr(contribution, name, changes[name])
+    session.flush()
+    return contribution
+
+
+def list_contributions(
+    *,
+    session: Session,
+    scope: str | None,
+    agreement_id: int | None,
+    local_authority_id: str | None,
+    purpose: Purpose | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Contribution], int]:
+    """Contributions the caller may see, filtered, in id order."""
+    query = select(Contribution).join(Agreement)
+    if scope is not None:
+        query = query.where(Agreement.local_authority_id == scope)
+    if agreement_id is not None:
+        query = query.where(Contribution.agreement_id == agreement_id)
+    if local_authority_id:
+        query = query.where(Agreement.local_authority_id == local_authority_id)
+    if purpose is not None:
+        query = query.where(Contribution.purpose == purpose)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Contribution.id).limit(limit).offset(offset))
+    return list(rows), total
+
+
+def secured_amounts(*, session: Session, contribution_ids: list[int]) -> dict[int, Decimal]:
+    """The sum each contribution's agreement secured (its secured movements, net of reversals)."""
+    if not contribution_ids:
+        return {}
+    signed = case((Movement.reverses_id.is_(None), Movement.amount), else_=-Movement.amount)
+    rows = session.execute(
+        select(Movement.contribution_id, func.sum(signed))
+        .where(Movement.contribution_id.in_(contribution_ids), Movement.kind == MovementKind.secured)
+        .group_by(Movement.contribution_id)
+    )
+    return {contribution_id: to_money(amount) for contribution_id, amount in rows}
+
+
+def record_event(
+    *, session: Session, principal: Principal, contribution_id: int, data: EventCreate
+) -> ContributionEvent:
+    """Record a stage change, refusing one that makes no sense at its date."""
+    contribution = get_contribution(session=session, contribution_id=contribution_id, scope=principal.scope, lock=True)
+    agreement = get_agreement(session=session, agreement_id=contribution.agreement_id, scope=None)
+    if data.on < agreement.signed_on:
+        raise RuleError(f"on {data.on} is before the agreement was signed on {agreement.signed_on}", field="on")
+    if data.on > date.today():
+        raise RuleError(f"on {data.on} is in the future", field="on")
+    if data.kind in (EventKind.at_risk, EventKind.at_risk_cleared):
+        latest = session.scalar(
+            select(ContributionEvent.kind)
+            .where(
+                ContributionEvent.contribution_id == contribution.id,
+                ContributionEvent.kind.in_((EventKind.at_risk, EventKind.at_risk_cleared)),
+                ContributionEvent.on <= data.on,
+            )
+            .order_by(ContributionEvent.on.desc(), ContributionEvent.id.desc())
+            .limit(1)
+        )
+        at_risk = latest is EventKind.at_risk
+        if data.kind is EventKind.at_risk and at_risk:
+            raise ConflictError(f"contribution {contribution.id} is already at risk on {data.on}", field="kind")
+        if data.kind is EventKind.at_risk_cleared and not at_risk:
+            raise ConflictError(f"contribution {contribution.id} is not at risk on {data.on}", field="kind")
+    event = ContributionEvent(
+        contribution_id=contribution.id,
+        kind=data.kind,
+        on=data.on,
+        note=data.note,
+        recorded_by=principal.label,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def list_events(*, session: Session, principal: Principal, contribution_id: int) -> list[ContributionEvent]:
+    """A contribution's stage changes in date order."""
+    contribution = get_contribution(session=session, contribution_id=contribution_id, scope=principal.scope)
+    return list(
+        session.scalars(
+            select(ContributionEvent)
+            .where(ContributionEvent.contribution_id == contribution.id)
+            .order_by(ContributionEvent.on, ContributionEvent.id)
+        )
+    )

@@ -1,0 +1,261 @@
+"""The tables. Money lives only in `movements`; every balance is a sum over it."""
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base: Decimal is Numeric(14, 2), enums are stored as their values."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        Decimal: Numeric(14, 2),
+        enum.Enum: Enum(enum.Enum, native_enum=False, validate_strings=True),
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class Regime(enum.StrEnum):
+    """How an authority secures developer money."""
+
+    s106 = "s106"
+    cil = "cil"
+    s106_and_cil = "s106_and_cil"
+
+
+class ReleaseBasis(enum.StrEnum):
+    """When an authority releases money to the force (2021 report, paragraphs 13-21)."""
+
+    in_advance = "in_advance"
+    in_arrears = "in_arrears"
+
+
+class Purpose(enum.StrEnum):
+    """What a contribution is for, in the Panel reports' categories."""
+
+    premises = "premises"
+    equipment = "equipment"
+    vehicles = "vehicles"
+    crime_prevention = "crime_prevention"
+    policing_requirements = "policing_requirements"
+    policing_in_area = "policing_in_area"
+    no_prescription = "no_prescription"
+
+
+class TriggerType(enum.StrEnum):
+    """The point at which the developer must pay."""
+
+    on_signing = "on_signing"
+    on_commencement = "on_commencement"
+    on_occupation = "on_occupation"
+    on_completion = "on_completion"
+    on_date = "on_date"
+    other = "other"
+
+
+class EventKind(enum.StrEnum):
+    """Stage changes that carry no money."""
+
+    development_started = "development_started"
+    trigger_met = "trigger_met"
+    at_risk = "at_risk"
+    at_risk_cleared = "at_risk_cleared"
+
+
+class MovementKind(enum.StrEnum):
+    """Kinds of ledger movement; each amount is positive and its kind says which way it moves."""
+
+    secured = "secured"
+    indexation = "indexation"
+    variation = "variation"
+    written_off = "written_off"
+    received = "received"
+    drawn = "drawn"
+    spent = "spent"
+    returned = "returned"
+
+
+class Role(enum.StrEnum):
+    """The three kinds of user."""
+
+    officer = "officer"
+    finance = "finance"
+    planning = "planning"
+
+
+class LocalAuthority(Base):
+    """A local planning authority that secures and holds contributions for the force."""
+
+    __tablename__ = "local_authorities"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str | None] = mapped_column(String(64))
+    regime: Mapped[Regime]
+    release_basis: Mapped[ReleaseBasis | None]
+    release_evidence: Mapped[list[Any]] = mapped_column(default=list)
+    release_notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    agreements: Mapped[list["Agreement"]] = relationship(back_populates="local_authority")
+
+
+class Agreement(Base):
+    """A signed Section 106 agreement (or CIL allocation) on one site."""
+
+    __tablename__ = "agreements"
+    __table_args__ = (UniqueConstraint("local_authority_id", "reference"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    local_authority_id: Mapped[str] = mapped_column(ForeignKey("local_authorities.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(100))
+    site: Mapped[str] = mapped_column(String(300))
+    developer: Mapped[str | None] = mapped_column(String(300))
+    signed_on: Mapped[date] = mapped_column(Date)
+    dwellings: Mapped[int | None]
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(String(200))
+
+    local_authority: Mapped[LocalAuthority] = relationship(back_populates="agreements")
+    contributions: Mapped[list["Contribution"]] = relationship(back_populates="agreement")
+
+
+class Contribution(Base):
+    """One payable obligation of an agreement (a 'covenant' in the Panel reports)."""
+
+    __tablename__ = "contributions"
+    __table_args__ = (
+        CheckConstraint("trigger_threshold IS NULL OR trigger_threshold >= 0", name="threshold_not_negative"),
+        CheckConstraint(
+            "repayment_period_years IS NULL OR repayment_period_years > 0",
+            name="repayment_period_positive",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), index=True)
+    purpose: Mapped[Purpose]
+    trigger_type: Mapped[TriggerType]
+    trigger_threshold: Mapped[int | None]
+    trigger_description: Mapped[str | None] = mapped_column(Text)
+    spend_by: Mapped[date | None] = mapped_column(Date)
+    repayment_period_years: Mapped[int | None]
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(String(200))
+
+    agreement: Mapped[Agreement] = relationship(back_populates="contributions")
+
+
+class ContributionEvent(Base):
+    """A dated stage change with no money: development started, trigger met, at risk, cleared."""
+
+    __tablename__ = "contribution_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id"), index=True)
+    kind: Mapped[EventKind]
+    on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    recorded_by: Mapped[str] = mapped_column(String(200))
+
+
+class Movement(Base):
+    """One dated movement of money on a contribution; never edited, corrected by a reversal."""
+
+    __tablename__ = "movements"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        UniqueConstraint("reverses_id"),
+        Index("ix_movements_contribution_id_on", "contribution_id", "on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id"))
+    kind: Mapped[MovementKind]
+    amount: Mapped[Decimal]
+    """Pounds moved, always positive; the kind says which balance it raises, a reversal lowers it."""
+    on: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("movements.id"))
+    adjustment: Mapped[bool] = mapped_column(default=False)
+    """True for an import's flagged adjustment that keeps published figures that break the rules."""
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    recorded_by: Mapped[str] = mapped_column(String(200))
+
+
+class ApiToken(Base):
+    """A bearer token, stored only as its SHA-256 hash."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role]
+    local_authority_id: Mapped[str | None] = mapped_column(ForeignKey("local_authorities.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """Who wrote what, when: one append-only row per successful write."""
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+    actor_name: Mapped[str] = mapped_column(String(200), index=True)
+    actor_role: Mapped[str] = mapped_column(String(32))
+    method: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(String(500))
+    resource: Mapped[str] = mapped_column(String(64), index=True)
+    resource_ids: Mapped[list[Any]] = mapped_column(default=list)
+    body: Mapped[dict[str, Any] | None]
+
+
+class IdempotencyKey(Base):
+    """A movement POST's Idempotency-Key, with the first answer given to it."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("actor_name", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_name: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(200))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    response_status: Mapped[int]
+    response_body: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,0 +1,53 @@
+"""Money: one Decimal type, quantized to pence, never a float."""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Annotated
+
+from pydantic import Field, PlainSerializer
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def to_money(value: object) -> Decimal:
+    """Quantize a stored or aggregated value to pence (SQLite hands sums back as floats)."""
+    if value is None:
+        return ZERO
+    if isinstance(value, Decimal):
+        return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    try:
+        # str() first so a float from SQLite's SUM is read as printed, not as its binary expansion.
+        return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation as error:
+        raise ValueError(f"not an amount of money: {value!r}") from error
+
+
+def format_money(value: Decimal) -> str:
+    """The JSON form of an amount: a decimal string with two places, such as "1234.50"."""
+    return str(to_money(value))
+
+
+def parse_money(text: str) -> Decimal:
+    """Parse a user's amount, accepting a leading £ and thousands commas (for imported files)."""
+    cleaned = text.strip().replace("£", "").replace(",", "")
+    if cleaned.startswith("(") and cleaned.endswith(")"):
+        cleaned = "-" + cleaned[1:-1]
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation as error:
+        raise ValueError(f"not an amount of money: {text!r}") from error
+    if not value.is_finite():
+        raise ValueError(f"not an amount of money: {text!r}")
+    return value
+
+
+_serialize = PlainSerializer(format_money, return_type=str, when_used="json")
+
+Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2), _serialize]
+"""An amount in pounds: at most 12 digits before the point and 2 after."""
+
+PositiveMoney = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2), _serialize]
+"""An amount that must be greater than zero (every ledger movement)."""
+
+SignedMoney = Annotated[Decimal, _serialize]
+"""A derived figure that may be negative, such as unspent_drawn when spend came first."""

@@ -1,0 +1,157 @@
+"""HTTP routes for ledger movements."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, status
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from app.audit.dependencies import AuditDep
+from app.auth.dependencies import Officer, OfficerOrPlanning, Reader
+from app.auth.service import Principal
+from app.db import SessionDep
+from app.errors import ForbiddenError
+from app.models import Movement, MovementKind, Role
+from app.movements import idempotency, service
+from app.movements.schemas import MovementCreate, MovementRead, MovementReverse
+from app.pagination import Page, PageDep
+
+router = APIRouter(prefix="/movements", tags=["movements"])
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="a retry with the same key and body writes nothing",
+    ),
+]
+
+
+def read_models(session: Session, movements: list[Movement]) -> list[MovementRead]:
+    """Movements with the reversal of each, if any, in one query."""
+    reversals = service.reversed_by(session=session, movement_ids=[movement.id for movement in movements])
+    return [
+        MovementRead.model_validate(movement).model_copy(update={"reversed_by_id": reversals.get(movement.id)})
+        for movement in movements
+    ]
+
+
+def _check_kind_allowed(principal: Principal, kind: MovementKind) -> None:
+    if kind is MovementKind.secured:
+        raise ForbiddenError("a secured movement is recorded by creating the contribution")
+    if principal.role is Role.planning and kind is not MovementKind.received:
+        raise ForbiddenError("a planning officer may record only received movements (developer paid the authority)")
+
+
+@router.post(
+    "",
+    response_model=MovementRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={403: {}, 404: {}, 409: {}, 422: {}},
+)
+def create_movement(
+    data: MovementCreate,
+    request: Request,
+    session: SessionDep,
+    principal: OfficerOrPlanning,
+    audit: AuditDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> MovementRead | JSONResponse:
+    """Record a movement of money; a planning officer may record receipts for their own authority."""
+    _check_kind_allowed(principal, data.kind)
+    body = data.model_dump(mode="json")
+    request_fingerprint = idempotency.fingerprint(request.method, request.url.path, body)
+    if idempotency_key:
+        stored = idempotency.replay(
+            session=session,
+            actor=principal.name,
+            key=idempotency_key,
+            request_fingerprint=request_fingerprint,
+        )
+        if stored is not None:
+            return JSONResponse(stored.response_body, status_code=stored.response_status)
+    movement = service.record_movement(
+        session=session,
+        principal=principal,
+        contribution_id=data.contribution_id,
+        kind=data.kind,
+        amount=data.amount,
+        on=data.on,
+        reference=data.reference,
+        note=data.note,
+    )
+    result = read_models(session, [movement])[0]
+    if idempotency_key:
+        idempotency.remember(
+            session=session,
+            actor=principal.name,
+            key=idempotency_key,
+            request_fingerprint=request_fingerprint,
+            status=status.HTTP_201_CREATED,
+            body=result.model_dump(mode="json"),
+        )
+    audit.record("movements", [movement.id], body)
+    return result
+
+
+@router.get("", response_model=Page[MovementRead])
+def list_movements(
+    session: SessionDep,
+    principal: Reader,
+    page: PageDep,
+    contribution_id: int | None = None,
+    agreement_id: int | None = None,
+    local_authority: Annotated[str | None, Query(description="an authority's id")] = None,
+    kind: MovementKind | None = None,
+    on_from: date | None = None,
+    on_to: date | None = None,
+) -> Page[MovementRead]:
+    """List movements the caller may see, in date order, filtered."""
+    rows, total = service.list_movements(
+        session=session,
+        scope=principal.scope,
+        contribution_id=contribution_id,
+        agreement_id=agreement_id,
+        local_authority_id=local_authority,
+        kind=kind,
+        on_from=on_from,
+        on_to=on_to,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return Page(items=read_models(session, rows), total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/{movement_id}", response_model=MovementRead, responses={404: {}})
+def get_movement(movement_id: int, session: SessionDep, principal: Reader) -> MovementRead:
+    """One movement."""
+    movement = service.get_movement(session=session, movement_id=movement_id, scope=principal.scope)
+    return read_models(session, [movement])[0]
+
+
+@router.post(
+    "/{movement_id}/reverse",
+    response_model=MovementRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={404: {}, 409: {}, 422: {}},
+)
+def reverse_movement(
+    movement_id: int,
+    data: MovementReverse,
+    session: SessionDep,
+    principal: Officer,
+    audit: AuditDep,
+) -> MovementRead:
+    """Correct a mistaken movement by appending its reversal."""
+    reversal = service.reverse_movement(
+        session=session,
+        principal=principal,
+        movement_id=movement_id,
+        on=data.on,
+        reference=data.reference,
+        note=data.note,
+    )
+    audit.record("movements", [reversal.id, movement_id], data)
+    return read_models(session, [reversal])[0]

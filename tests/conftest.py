@@ -1,0 +1,157 @@
+"""Test harness: the real migrations once per session, each test in a rolled-back transaction.
+
+Runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
+"""
+
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.orm import Session
+
+from app.auth.service import create_token
+from app.db import get_session, make_engine
+from app.main import app
+from app.models import Role
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def database_url() -> str:
+    """TEST_DATABASE_URL, or a fresh SQLite file for this run."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    directory = tempfile.mkdtemp(prefix="s106-test-")
+    return f"sqlite:///{directory}/test.db"
+
+
+def alembic_config(connection: Connection) -> Config:
+    """An Alembic config that runs on the given connection."""
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["connection"] = connection
+    config.attributes["configure_logger"] = False
+    return config
+
+
+def reset_database(engine: Engine) -> None:
+    """Start from an empty database (PostgreSQL keeps its tables between runs)."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[Engine]:
+    """The test database, migrated by the real migrations."""
+    url = database_url()
+    os.environ["DATABASE_URL"] = url
+    engine = make_engine(url)
+    reset_database(engine)
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test."""
+    connection = engine.connect()
+    outer = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+
+
+@dataclass
+class Tokens:
+    """One token per role; the planning one is bound to `blaby`."""
+
+    officer: str
+    finance: str
+    planning: str
+
+
+class Api:
+    """The app as a client sees it, with a token chosen per call."""
+
+    def __init__(self, client: TestClient, tokens: Tokens) -> None:
+        self.client = client
+        self.tokens = tokens
+
+    def _headers(self, role: str | None, headers: dict[str, str] | None) -> dict[str, str]:
+        result = dict(headers or {})
+        if role is not None:
+            result["Authorization"] = f"Bearer {getattr(self.tokens, role)}"
+        return result
+
+    def get(self, path: str, *, role: str | None = "officer", **kwargs: Any) -> Any:
+        """GET as the given role."""
+        return self.client.get(path, headers=self._headers(role, kwargs.pop("headers", None)), **kwargs)
+
+    def post(self, path: str, *, role: str | None = "officer", **kwargs: Any) -> Any:
+        """POST as the given role."""
+        return self.client.post(path, headers=self._headers(role, kwargs.pop("headers", None)), **kwargs)
+
+    def patch(self, path: str, *, role: str | None = "officer", **kwargs: Any) -> Any:
+        """PATCH as the given role."""
+        return self.client.patch(path, headers=self._headers(role, kwargs.pop("headers", None)), **kwargs)
+
+    def request(self, method: str, path: str, *, role: str | None = "officer", **kwargs: Any) -> Any:
+        """Any method as the given role."""
+        headers = self._headers(role, kwargs.pop("headers", None))
+        return self.client.request(method, path, headers=headers, **kwargs)
+
+
+def override_session(session: Session) -> Any:
+    """A get_session replacement that commits to the test's savepoint, like a request would."""
+
+    def _get_session() -> Iterator[Session]:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+    return _get_session
+
+
+def make_tokens(session: Session) -> Tokens:
+    """Authorities blaby and charnwood, and a token for each role."""
+    from tests.builders import ensure_authority
+
+    ensure_authority(session, "blaby", "Blaby District Council")
+    ensure_authority(session, "charnwood", "Charnwood Borough Council")
+    _, officer = create_token(session=session, name="test officer", role=Role.officer)
+    _, finance = create_token(session=session, name="test finance", role=Role.finance)
+    _, planning = create_token(session=session, name="test planning", role=Role.planning, local_authority_id="blaby")
+    session.commit()
+    return Tokens(officer=officer, finance=finance, planning=planning)
+
+
+@pytest.fixture
+def api(session: Session) -> Iterator[Api]:
+    """A client of the app whose requests run in the test's transaction."""
+    tokens = make_tokens(session)
+    app.dependency_overrides[get_session] = override_session(session)
+    try:
+        with TestClient(app) as client:
+            yield Api(client, tokens)
+    finally:
+        app.dependency_overrides.pop(get_session, None)
