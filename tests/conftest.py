@@ -6,6 +6,7 @@ Runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,9 +65,9 @@ def engine() -> Iterator[Engine]:
     engine.dispose()
 
 
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    """A session inside a transaction that is rolled back after the test."""
+@contextmanager
+def rolled_back_session(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back at the end; each commit ends a savepoint."""
     connection = engine.connect()
     outer = connection.begin()
     session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
@@ -76,6 +77,13 @@ def session(engine: Engine) -> Iterator[Session]:
         session.close()
         outer.rollback()
         connection.close()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test."""
+    with rolled_back_session(engine) as session:
+        yield session
 
 
 @dataclass
@@ -145,9 +153,9 @@ def make_tokens(session: Session) -> Tokens:
     return Tokens(officer=officer, finance=finance, planning=planning)
 
 
-@pytest.fixture
-def api(session: Session) -> Iterator[Api]:
-    """A client of the app whose requests run in the test's transaction."""
+@contextmanager
+def api_on(session: Session) -> Iterator[Api]:
+    """A client of the app whose requests run in the given session's transaction."""
     tokens = make_tokens(session)
     app.dependency_overrides[get_session] = override_session(session)
     try:
@@ -155,3 +163,10 @@ def api(session: Session) -> Iterator[Api]:
             yield Api(client, tokens)
     finally:
         app.dependency_overrides.pop(get_session, None)
+
+
+@pytest.fixture
+def api(session: Session) -> Iterator[Api]:
+    """A client of the app whose requests run in the test's transaction."""
+    with api_on(session) as client:
+        yield client
