@@ -3,6 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
+from app.balances.queries import MONEY_COLUMNS
 from tests.builders import agreement, balances, contribution, event, movement
 
 IDENTITY_PARTS = (
@@ -17,11 +18,7 @@ IDENTITY_PARTS = (
 
 def assert_identities(row: dict[str, str]) -> None:
     """The identities of DESIGN.md hold for one balance row."""
-    money = {
-        name: Decimal(value)
-        for name, value in row.items()
-        if isinstance(value, str) and name not in ("key", "label", "local_authority_id")
-    }
+    money = {name: Decimal(row[name]) for name in MONEY_COLUMNS}
     assert money["total_value"] == sum(money[name] for name in IDENTITY_PARTS)
     assert money["held_by_local_authority"] == money["received_by_local_authority"] - money["drawn"] - money["returned"]
     assert money["unspent_drawn"] == money["drawn"] - money["spent"]

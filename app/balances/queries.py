@@ -226,7 +226,12 @@ def _grouped_query(group_by: GroupBy, stages: Subquery, where: BalanceFilter) ->
     if group_by is GroupBy.local_authority:
         # Every authority the caller may see gets a row, with zeros where it holds nothing.
         query = (
-            select(LocalAuthority.id.label("key"), LocalAuthority.name.label("label"), *aggregates)
+            select(
+                LocalAuthority.id.label("key"),
+                LocalAuthority.name.label("label"),
+                LocalAuthority.id.label("local_authority_id"),
+                *aggregates,
+            )
             .outerjoin(stages, stages.c.local_authority_id == LocalAuthority.id)
             .group_by(LocalAuthority.id, LocalAuthority.name)
             .order_by(LocalAuthority.name)
@@ -245,6 +250,7 @@ def _grouped_query(group_by: GroupBy, stages: Subquery, where: BalanceFilter) ->
             select(
                 c.agreement_id.label("key"),
                 c.agreement_reference.label("label"),
+                c.agreement_id.label("agreement_id"),
                 c.local_authority_id.label("local_authority_id"),
                 *aggregates,
             )
@@ -255,6 +261,8 @@ def _grouped_query(group_by: GroupBy, stages: Subquery, where: BalanceFilter) ->
         select(
             c.contribution_id.label("key"),
             c.purpose.label("label"),
+            c.contribution_id.label("contribution_id"),
+            c.purpose.label("purpose"),
             c.agreement_id.label("agreement_id"),
             c.local_authority_id.label("local_authority_id"),
             *aggregates,
@@ -264,7 +272,7 @@ def _grouped_query(group_by: GroupBy, stages: Subquery, where: BalanceFilter) ->
     )
 
 
-_EXTRA_KEYS = ("local_authority_id", "agreement_id")
+_EXTRA_KEYS = ("local_authority_id", "agreement_id", "contribution_id", "purpose")
 
 
 def _to_balance(row: Any) -> Balance:

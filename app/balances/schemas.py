@@ -5,6 +5,7 @@ from datetime import date
 from pydantic import BaseModel
 
 from app.balances.queries import Balance, GroupBy
+from app.models import Purpose
 from app.money import SignedMoney
 
 
@@ -36,6 +37,8 @@ class BalanceRow(BalanceFigures):
     label: str
     local_authority_id: str | None = None
     agreement_id: int | None = None
+    contribution_id: int | None = None
+    purpose: Purpose | None = None
     agreements: int
     open_agreements: int
 
