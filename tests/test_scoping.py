@@ -4,8 +4,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.auth.service import create_token
-from app.models import Role
+from app.auth.service import create_token, hash_token
+from app.models import ApiToken, Role
 from tests.builders import agreement, contribution
 
 
@@ -31,3 +31,15 @@ class TestPlanningWrites:
         assert response.status_code == 404, response.text
         assert response.json()["title"] == "Not found"
         assert "amount" not in response.json()
+
+
+class TestTokensFailClosed:
+    """A token that cannot say which authority it is bound to sees nothing."""
+
+    def test_planning_token_without_an_authority_is_refused(self, api: Any, session: Session) -> None:
+        session.add(ApiToken(name="orphan", role=Role.planning, token_hash=hash_token("s106_orphan")))
+        session.commit()
+        agreement(api, local_authority_id="charnwood")
+        response = api.client.get("/agreements", headers=bearer("s106_orphan"))
+        assert response.status_code == 401, response.text
+        assert response.headers["www-authenticate"] == "Bearer"
