@@ -33,6 +33,28 @@ class TestPlanningWrites:
         assert "amount" not in response.json()
 
 
+class TestBalancesFilters:
+    """Balance filters naming another authority's objects answer as unknown ids do."""
+
+    def test_another_authoritys_agreement_is_not_found(self, api: Any) -> None:
+        charnwood = agreement(api, local_authority_id="charnwood")
+        contribution(api, charnwood["id"], amount="700.00")
+        other = api.get("/balances", role="planning", params={"agreement_id": charnwood["id"]})
+        unknown = api.get("/balances", role="planning", params={"agreement_id": 987654321})
+        assert other.status_code == unknown.status_code == 404, other.text
+        assert other.json()["title"] == unknown.json()["title"]
+        assert other.json()["errors"] == [{"field": "agreement_id", "message": f"no agreement {charnwood['id']}"}]
+        assert api.get("/balances", params={"agreement_id": 987654321}).status_code == 404
+        figures = api.get("/balances", params={"agreement_id": charnwood["id"]}).json()
+        assert figures["totals"]["total_value"] == "700.00"
+
+    def test_another_authority_is_not_found(self, api: Any) -> None:
+        other = api.get("/balances", role="planning", params={"local_authority": "charnwood"})
+        unknown = api.get("/balances", role="planning", params={"local_authority": "nowhere"})
+        assert other.status_code == unknown.status_code == 404
+        assert other.json()["errors"][0]["field"] == unknown.json()["errors"][0]["field"] == "local_authority_id"
+
+
 class TestTokensFailClosed:
     """A token that cannot say which authority it is bound to sees nothing."""
 
