@@ -108,15 +108,18 @@ def demo_tokens(
         if session.get(LocalAuthority, local_authority) is None:
             first = session.scalar(select(LocalAuthority.id).order_by(LocalAuthority.id).limit(1))
             local_authority = first or ""
-        table = Table("role", "token", title="Demo tokens (Authorization: Bearer <token>)")
+        lines = []
         for role in Role:
             if role is Role.planning and not local_authority:
                 continue
             scope = local_authority if role is Role.planning else None
             name = f"{DEMO_PREFIX}{role.value}" + (f" {scope}" if scope else "")
             _row, secret = tokens.create_token(session=session, name=name, role=role, local_authority_id=scope)
-            table.add_row(f"{role.value}" + (f" ({scope})" if scope else ""), secret)
-    console.print(table, soft_wrap=True)
+            lines.append(f"  {role.value:<9}{secret}" + (f"  (sees {scope} only)" if scope else ""))
+    # Plain lines, never a table: a narrow terminal must not cut a token short.
+    console.print("Demo tokens (send as Authorization: Bearer <token>):", highlight=False)
+    for line in lines:
+        console.print(line, soft_wrap=True, highlight=False)
 
 
 @main.command()
