@@ -320,12 +320,14 @@ class TestEveryRouteForEveryCaller:
         callers = Callers(api, session)
         scoped = is_scoped(path, rule)
         audited = rule.audited if rule.audited is not None else method != "GET"
+        documented = app.openapi()["paths"][path][method.lower()]["responses"]
         for caller in CALLERS:
             call = make_call(method, path, rule, other if caller == "planning-other" else own)
             expected = expected_status(rule, caller, scoped)
             before = audit_count(session)
             response = send(api, call, callers.headers[caller])
             assert response.status_code == expected, f"{caller}: {method} {call.url} -> {response.text}"
+            assert str(expected) in documented, f"{method} {path} answers {expected} but its docs do not list it"
             if expected >= 400:
                 assert_problem(response, expected)
                 assert audit_count(session) == before, f"{caller}'s refused {method} wrote an audit entry"
@@ -340,3 +342,21 @@ class TestEveryRouteForEveryCaller:
                 assert problem_shape(response, names) == problem_shape(answer, names), (
                     f"{method} {path}: another authority's ids must answer as ids that do not exist"
                 )
+
+
+class TestPublicPages:
+    """Health and the API docs answer without a token; nothing else does."""
+
+    @pytest.mark.parametrize("path", ["/health", "/docs", "/redoc", "/openapi.json"])
+    def test_without_a_token(self, api: Any, path: str) -> None:
+        assert api.get(path, role=None).status_code == 200
+
+    def test_every_other_operation_declares_bearer_security(self) -> None:
+        operations = app.openapi()["paths"]
+        unsecured = [
+            (method.upper(), path)
+            for path, methods in operations.items()
+            for method, operation in methods.items()
+            if method in HTTP_METHODS and path != "/health" and {"HTTPBearer": []} not in operation.get("security", [])
+        ]
+        assert unsecured == []
