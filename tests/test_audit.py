@@ -3,6 +3,11 @@
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
 from tests.builders import agreement, contribution, event, movement
 
 
@@ -130,3 +135,22 @@ class TestAuditTrail:
         anonymous = api.get("/audit", role=None)
         assert anonymous.status_code == 401
         assert anonymous.headers["www-authenticate"] == "Bearer"
+
+
+class TestAppendOnly:
+    """The database itself refuses to change or remove an audit entry."""
+
+    @pytest.mark.parametrize(
+        "statement",
+        [
+            "UPDATE audit_entries SET actor_name = 'someone else'",
+            "DELETE FROM audit_entries",
+        ],
+    )
+    def test_entries_cannot_be_changed(self, api: Any, session: Session, statement: str) -> None:
+        record_some_writes(api)
+        with pytest.raises(DBAPIError, match="audit_entries is append-only"):
+            with session.begin_nested():
+                session.execute(text(statement))
+        assert entries(api)["total"] == 5
+        assert {item["actor_name"] for item in entries(api)["items"]} == {"test officer", "test planning"}
