@@ -1,14 +1,20 @@
 """Every route of the OpenAPI schema, asked by every kind of caller: the access rules as one table.
 
 A route without a rule in RULES fails the suite. To add one, write its entry in RULES: who may call
-it (`access`), the status an allowed caller gets (`ok`), and a small valid request (`body`, `params`;
-a callable gets the ids of one authority's objects). A new path parameter also needs a builder in
-ID_BUILDERS that makes such an object at a given authority.
+it (`access`), the status an allowed caller gets (`ok`), and a small valid request (`body`, `params`,
+`files` or `content`; a callable gets the ids of one authority's objects). A new path parameter also
+needs a builder in ID_BUILDERS that makes such an object at a given authority. For example:
+
+    ("GET", "/reports/panel"): Rule(access="any-role", params={"layout": "2024", "format": "csv"}),
+    ("POST", "/imports"): Rule(access="officer", ok=201, files={"file": ("t.csv", b"...", "text/csv")}),
+    ("GET", "/drawdowns/{drawdown_id}"): Rule(access="any-role"),   # and ID_BUILDERS["drawdown_id"]
+    ("POST", "/reconciliations"): Rule(access="force", audited=False, content=b"...", content_type="text/csv"),
+
+`overrides` sets one caller's status where a route departs from its access's usual answers.
 
 Callers: none (no token), bad (an unknown token), revoked, officer, finance, planning-own (the
 planning token of `blaby` on blaby's objects) and planning-other (the same token on charnwood's
-objects, which must answer exactly as ids that do not exist).
-"""
+objects, which must answer exactly as ids that do not exist)."""
 
 import re
 from collections.abc import Callable
@@ -50,6 +56,11 @@ class Rule:
     ok: int = 200
     body: dict[str, Any] | Callable[[Ids], dict[str, Any]] | None = None
     params: dict[str, Any] | Callable[[Ids], dict[str, Any]] | None = None
+    files: dict[str, Any] | Callable[[Ids], dict[str, Any]] | None = None
+    """Multipart uploads, as httpx takes them: {"file": ("name.csv", b"...", "text/csv")}."""
+    content: bytes | Callable[[Ids], bytes] | None = None
+    """A raw body (e.g. CSV), sent with content_type."""
+    content_type: str | None = None
     audited: bool | None = None
     """Whether an allowed call writes one audit entry; by default, every method but GET."""
     overrides: dict[str, int] = field(default_factory=dict)
@@ -207,18 +218,33 @@ class Call:
     url: str
     body: dict[str, Any] | None
     params: dict[str, Any] | None
+    files: dict[str, Any] | None = None
+    content: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def make_call(method: str, path: str, rule: Rule, ids: Ids) -> Call:
     """The rule's request, with the given ids in its path, body and query."""
     body = rule.body(ids) if callable(rule.body) else rule.body
     params = rule.params(ids) if callable(rule.params) else rule.params
-    return Call(method=method, url=path.format(**ids), body=body, params=params)
+    files = rule.files(ids) if callable(rule.files) else rule.files
+    content = rule.content(ids) if callable(rule.content) else rule.content
+    headers = {"Content-Type": rule.content_type} if rule.content_type else {}
+    return Call(
+        method=method,
+        url=path.format(**ids),
+        body=body,
+        params=params,
+        files=files,
+        content=content,
+        headers=headers,
+    )
 
 
 def is_scoped(path: str, rule: Rule) -> bool:
     """Whether the request names objects of one authority (so another authority's must be 404)."""
-    return bool(path_parameters(path)) or callable(rule.body) or callable(rule.params)
+    requests = (rule.body, rule.params, rule.files, rule.content)
+    return bool(path_parameters(path)) or any(callable(request) for request in requests)
 
 
 def without_ids(text: str, ids: list[Any]) -> str:
@@ -261,7 +287,15 @@ class Callers:
 
 def send(api: Any, call: Call, headers: dict[str, str]) -> Any:
     """Send a call with a caller's headers."""
-    return api.client.request(call.method, call.url, json=call.body, params=call.params, headers=headers)
+    return api.client.request(
+        call.method,
+        call.url,
+        json=call.body,
+        params=call.params,
+        files=call.files,
+        content=call.content,
+        headers={**call.headers, **headers},
+    )
 
 
 def audit_count(session: Session) -> int:
