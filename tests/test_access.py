@@ -394,3 +394,22 @@ class TestPublicPages:
             if method in HTTP_METHODS and path != "/health" and {"HTTPBearer": []} not in operation.get("security", [])
         ]
         assert unsecured == []
+
+
+class TestAuthorityComesBeforeValidation:
+    """A caller without the right learns nothing from how their request would have been validated."""
+
+    def test_no_token_is_401_whatever_the_request(self, api: Any) -> None:
+        for response in (
+            api.get("/agreements/not-a-number", role=None),
+            api.post("/movements", role=None, json={"kind": "no-such-kind"}),
+            api.get("/agreements", role=None, headers={"Authorization": "Basic dXNlcjpwYXNz"}),
+            api.get("/agreements", role=None, headers={"Authorization": "Bearer"}),
+        ):
+            assert response.status_code == 401, response.text
+            assert_problem(response, 401)
+
+    def test_a_role_without_the_right_is_403_whatever_the_body(self, api: Any) -> None:
+        assert api.post("/movements", role="finance", json={"kind": "no-such-kind"}).status_code == 403
+        assert api.post("/agreements", role="planning", json={}).status_code == 403
+        assert api.post("/agreements", role="planning", json={}).json()["title"] == "Not allowed"
