@@ -15,7 +15,7 @@ from app.cli import main
 from app.config import get_settings
 from app.db import get_engine, get_sessionmaker
 from app.main import app
-from app.models import ApiToken
+from app.models import ApiToken, AuditEntry
 
 TOKEN = re.compile(r"s106_[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
 
@@ -96,6 +96,19 @@ class TestTokenCommands:
         assert stored_tokens()[0].revoked_at is not None
         cli("token", "revoke", str(row.id))  # twice is harmless
 
+        officer = cli("token", "create", "--role", "officer", "--name", "Auditor").strip().splitlines()[-1]
+        trail = client.get(
+            "/audit", params={"resource": "api_tokens"}, headers={"Authorization": f"Bearer {officer}"}
+        ).json()
+        assert [(item["method"], item["path"], item["resource_ids"]) for item in reversed(trail["items"])] == [
+            ("CLI", "s106 token create", [row.id]),
+            ("CLI", "s106 token revoke", [row.id]),
+            ("CLI", "s106 token create", [row.id + 1]),
+        ]
+        assert trail["items"][-1]["body"] == {"name": "Jo Smith", "role": "planning", "local_authority_id": "melton"}
+        assert all(item["actor_name"].startswith("command line (") for item in trail["items"])
+        assert secret not in str(trail) and officer not in str(trail)
+
     def test_each_role(self, cli: Any, client: TestClient) -> None:
         officer = cli("token", "create", "--role", "officer", "--name", "S106 officer").strip().splitlines()[-1]
         finance = cli("token", "create", "--role", "finance", "--name", "OPCC finance").strip().splitlines()[-1]
@@ -140,6 +153,9 @@ class TestDemoTokens:
         again = self.demo(cli)
         assert all(status(client, token) == 401 for token in tokens.values())
         assert all(status(client, token) == 200 for token in again.values())
+        with get_sessionmaker()() as session:
+            paths = session.scalars(select(AuditEntry.path).where(AuditEntry.resource == "api_tokens")).all()
+        assert paths == ["s106 demo-tokens"] * 9  # three made, three revoked, three made
         names = [(row.name, row.revoked_at is None) for row in stored_tokens()]
         assert names[-3:] == [("demo officer", True), ("demo finance", True), ("demo planning blaby", True)]
 
