@@ -116,7 +116,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/movements/{movement_id}/reverse"): Rule(
         access="officer", ok=201, body={"on": "2020-05-01", "note": "keyed twice"}
     ),
-    ("GET", "/balances"): Rule(access="any-role", params={"group_by": "agreement"}),
+    ("GET", "/balances"): Rule(
+        access="any-role", params=lambda ids: {"group_by": "agreement", "local_authority": ids["local_authority_id"]}
+    ),
     ("GET", "/audit"): Rule(access="force"),
 }
 
