@@ -1,6 +1,6 @@
 """The `s106` command: serve, migrate, seed, tokens."""
 
-import os
+import getpass
 from pathlib import Path
 from typing import Annotated
 
@@ -26,7 +26,10 @@ console = Console()
 
 def record_token_change(session: Session, command: str, row: ApiToken) -> None:
     """Audit a token's creation or revocation (never its secret), naming the system user who ran it."""
-    user = os.environ.get("USER") or os.environ.get("USERNAME") or "unknown user"
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no login name and no passwd entry, as in some containers
+        user = "unknown user"
     body = {"name": row.name, "role": row.role.value, "local_authority_id": row.local_authority_id}
     actor = tokens.Principal(name=f"command line ({user})", role=Role.officer)
     audit.record(
