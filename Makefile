@@ -14,9 +14,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Migrate the database (SQLite file s106.db by default), seed it if empty, print demo tokens, serve on :8000.
+## Migrate the database (SQLite file s106.db by default), seed it if empty, print demo tokens, serve on :8000 (or PORT).
 run: $(STAMP)
-	$(BIN)/s106 run
+	$(BIN)/s106 run $(if $(PORT),--port $(PORT))
 
 ## Lint, type-check, check models against migrations, run the suite (PostgreSQL too when TEST_DATABASE_URL is set).
 test: lint check-migrations

@@ -1,5 +1,6 @@
 """The `s106` command: serve, migrate, seed, tokens."""
 
+import getpass
 from pathlib import Path
 from typing import Annotated
 
@@ -7,7 +8,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from app.audit import service as audit
 from app.auth import service as tokens
 from app.db import get_engine, get_sessionmaker
 from app.models import ApiToken, LocalAuthority, Role
@@ -19,6 +22,25 @@ main = typer.Typer(help="S106 developer contributions tracker.", no_args_is_help
 token_app = typer.Typer(help="Create, list and revoke bearer tokens.", no_args_is_help=True)
 main.add_typer(token_app, name="token")
 console = Console()
+
+
+def record_token_change(session: Session, command: str, row: ApiToken) -> None:
+    """Audit a token's creation or revocation (never its secret), naming the system user who ran it."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no login name and no passwd entry, as in some containers
+        user = "unknown user"
+    body = {"name": row.name, "role": row.role.value, "local_authority_id": row.local_authority_id}
+    actor = tokens.Principal(name=f"command line ({user})", role=Role.officer)
+    audit.record(
+        session=session,
+        principal=actor,
+        method="CLI",
+        path=f"s106 {command}",
+        resource="api_tokens",
+        resource_ids=[row.id],
+        body=body,
+    )
 
 
 def migrate_database() -> None:
@@ -64,6 +86,7 @@ def token_create(
         except Exception as error:  # noqa: BLE001 - a CLI shows the reason and exits non-zero
             console.print(f"[red]{error}[/red]")
             raise typer.Exit(2) from error
+        record_token_change(session, "token create", row)
         console.print(f"token {row.id} for {row.name} ({row.role.value}); keep it safe, it is not shown again:")
     print(secret)  # noqa: T201 - the token must be the plain last line for scripts
 
@@ -89,11 +112,14 @@ def token_list() -> None:
 def token_revoke(token_id: int) -> None:
     """Revoke a token by id."""
     with get_sessionmaker().begin() as session:
+        already = session.scalar(select(ApiToken.revoked_at).where(ApiToken.id == token_id))
         try:
             row = tokens.revoke_token(session=session, token_id=token_id)
         except Exception as error:  # noqa: BLE001
             console.print(f"[red]{error}[/red]")
             raise typer.Exit(2) from error
+        if already is None:
+            record_token_change(session, "token revoke", row)
         console.print(f"revoked token {row.id} ({row.name})")
 
 
@@ -103,20 +129,25 @@ def demo_tokens(
 ) -> None:
     """Revoke earlier demo tokens and print one new token per role, for trying the service."""
     with get_sessionmaker().begin() as session:
-        for row in session.scalars(select(ApiToken).where(ApiToken.name.startswith(DEMO_PREFIX))):
-            tokens.revoke_token(session=session, token_id=row.id)
+        for row in list(session.scalars(select(ApiToken).where(ApiToken.name.startswith(DEMO_PREFIX)))):
+            if row.revoked_at is None:
+                record_token_change(session, "demo-tokens", tokens.revoke_token(session=session, token_id=row.id))
         if session.get(LocalAuthority, local_authority) is None:
             first = session.scalar(select(LocalAuthority.id).order_by(LocalAuthority.id).limit(1))
             local_authority = first or ""
-        table = Table("role", "token", title="Demo tokens (Authorization: Bearer <token>)")
+        lines = []
         for role in Role:
             if role is Role.planning and not local_authority:
                 continue
             scope = local_authority if role is Role.planning else None
             name = f"{DEMO_PREFIX}{role.value}" + (f" {scope}" if scope else "")
-            _row, secret = tokens.create_token(session=session, name=name, role=role, local_authority_id=scope)
-            table.add_row(f"{role.value}" + (f" ({scope})" if scope else ""), secret)
-    console.print(table, soft_wrap=True)
+            row, secret = tokens.create_token(session=session, name=name, role=role, local_authority_id=scope)
+            record_token_change(session, "demo-tokens", row)
+            lines.append(f"  {role.value:<9}{secret}" + (f"  (sees {scope} only)" if scope else ""))
+    # Plain lines, never a table: a narrow terminal must not cut a token short.
+    console.print("Demo tokens (send as Authorization: Bearer <token>):", highlight=False)
+    for line in lines:
+        console.print(line, soft_wrap=True, highlight=False)
 
 
 @main.command()

@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request, Response
 
 from app.agreements.router import router as agreements_router
 from app.audit.router import router as audit_router
+from app.auth.dependencies import document_auth_errors
 from app.balances.router import router as balances_router
 from app.config import get_settings
 from app.contributions.router import router as contributions_router
@@ -56,7 +57,7 @@ def create_app() -> FastAPI:
         balances_router,
         audit_router,
     ):
-        app.include_router(router)
+        app.include_router(document_auth_errors(router))
     return app
 
 

@@ -1,8 +1,9 @@
 """HTTP route for the audit trail."""
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from app.audit import service
 from app.audit.schemas import AuditEntryRead
@@ -13,15 +14,15 @@ from app.pagination import Page, PageDep
 router = APIRouter(tags=["audit"])
 
 
-@router.get("/audit", response_model=Page[AuditEntryRead])
+@router.get("/audit", response_model=Page[AuditEntryRead], responses={403: {}})
 def list_audit_entries(
     session: SessionDep,
     principal: OfficerOrFinance,
     page: PageDep,
-    resource: str | None = None,
-    actor: str | None = None,
-    on_from: date | None = None,
-    on_to: date | None = None,
+    resource: Annotated[str | None, Query(description="e.g. agreements, contributions, movements")] = None,
+    actor: Annotated[str | None, Query(description="the name of the token that wrote")] = None,
+    on_from: Annotated[date | None, Query(description="written on or after this day (UTC)")] = None,
+    on_to: Annotated[date | None, Query(description="written on or before this day (UTC)")] = None,
 ) -> Page[AuditEntryRead]:
     """Every write, newest first: who, when, what and the body sent; filter by resource, actor and date."""
     rows, total = service.list_entries(

@@ -1,9 +1,9 @@
 """Response shapes for the audit trail."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 
 class AuditEntryRead(BaseModel):
@@ -20,3 +20,9 @@ class AuditEntryRead(BaseModel):
     resource: str
     resource_ids: list[Any]
     body: dict[str, Any] | None
+
+    @field_validator("at")
+    @classmethod
+    def in_utc(cls, value: datetime) -> datetime:
+        """SQLite returns the stored UTC time without its zone; say it."""
+        return value if value.tzinfo else value.replace(tzinfo=UTC)

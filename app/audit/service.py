@@ -1,6 +1,6 @@
 """The audit trail: one append-only row per successful write."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -45,16 +45,16 @@ def list_entries(
     limit: int,
     offset: int,
 ) -> tuple[list[AuditEntry], int]:
-    """Audit entries, newest first, filtered by resource, actor and date."""
+    """Audit entries, newest first, filtered by resource, actor and date (days in UTC)."""
     query = select(AuditEntry)
     if resource:
         query = query.where(AuditEntry.resource == resource)
     if actor:
         query = query.where(AuditEntry.actor_name == actor)
     if on_from:
-        query = query.where(AuditEntry.at >= datetime.combine(on_from, time.min))
+        query = query.where(AuditEntry.at >= datetime.combine(on_from, time.min, tzinfo=UTC))
     if on_to:
-        query = query.where(AuditEntry.at < datetime.combine(on_to + timedelta(days=1), time.min))
+        query = query.where(AuditEntry.at < datetime.combine(on_to + timedelta(days=1), time.min, tzinfo=UTC))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit).offset(offset))
     return list(rows), total

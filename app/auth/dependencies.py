@@ -1,9 +1,12 @@
 """The one place where the caller, and the authorities they may see, become known."""
 
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.auth.service import Principal, authenticate
@@ -29,16 +32,41 @@ def current_principal(
     return principal
 
 
-def require(*roles: Role) -> Callable[[Principal], Principal]:
-    """A dependency that lets through only the given roles."""
+@dataclass(frozen=True)
+class RequireRole:
+    """A dependency that lets through only the given roles (a class, so the docs can find it)."""
 
-    def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-        if principal.role not in roles:
-            allowed = ", ".join(role.value for role in roles)
+    roles: tuple[Role, ...]
+
+    def __call__(self, principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if principal.role not in self.roles:
+            allowed = ", ".join(role.value for role in self.roles)
             raise ForbiddenError(f"a {principal.role.value} token cannot do this; it needs: {allowed}")
         return principal
 
-    return check
+
+def require(*roles: Role) -> RequireRole:
+    """A dependency that lets through only the given roles."""
+    return RequireRole(roles)
+
+
+def _dependency_calls(dependant: Dependant) -> Iterator[Any]:
+    for dependency in dependant.dependencies:
+        yield dependency.call
+        yield from _dependency_calls(dependency)
+
+
+def document_auth_errors(router: APIRouter) -> APIRouter:
+    """List 401, and 403 where a role is required, among each of the router's documented answers."""
+    for route in router.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        calls = list(_dependency_calls(route.dependant))
+        if current_principal in calls:
+            route.responses.setdefault(401, {"description": "No token, or an unknown or revoked one"})
+        if any(isinstance(call, RequireRole) for call in calls):
+            route.responses.setdefault(403, {"description": "The token's role may not do this"})
+    return router
 
 
 Reader = Annotated[Principal, Depends(current_principal)]

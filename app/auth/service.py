@@ -72,6 +72,8 @@ def authenticate(*, session: Session, token: str) -> Principal | None:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
     if row is None or row.revoked_at is not None:
         return None
+    if row.role is Role.planning and row.local_authority_id is None:
+        return None  # its scope would be None, which means every authority: fail closed
     return Principal(name=row.name, role=row.role, local_authority_id=row.local_authority_id, token_id=row.id)
 
 

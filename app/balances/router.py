@@ -5,11 +5,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from app.agreements.service import get_agreement
 from app.auth.dependencies import Reader
 from app.balances.queries import BalanceFilter, GroupBy, balances
 from app.balances.schemas import BalanceReport, BalanceRow
 from app.db import SessionDep
-from app.errors import NotFoundError
 from app.local_authorities.service import get_local_authority
 from app.models import Purpose
 from app.pagination import PageDep
@@ -34,8 +34,8 @@ def get_balances(
     if local_authority is not None:
         get_local_authority(session=session, local_authority_id=local_authority, scope=scope)
         scope = local_authority
-    if agreement_id is not None and agreement_id <= 0:
-        raise NotFoundError(f"no agreement {agreement_id}", field="agreement_id")
+    if agreement_id is not None:
+        get_agreement(session=session, agreement_id=agreement_id, scope=principal.scope)
     when = as_at or date.today()
     where = BalanceFilter(
         local_authority_id=scope,

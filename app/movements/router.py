@@ -61,6 +61,8 @@ def create_movement(
 ) -> MovementRead | JSONResponse:
     """Record a movement of money; a planning officer may record receipts for their own authority."""
     _check_kind_allowed(principal, data.kind)
+    # Before any replay: keys are per token name, and names may repeat across authorities.
+    service.get_contribution(session=session, contribution_id=data.contribution_id, scope=principal.scope)
     body = data.model_dump(mode="json")
     request_fingerprint = idempotency.fingerprint(request.method, request.url.path, body)
     if idempotency_key:

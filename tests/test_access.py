@@ -1,0 +1,417 @@
+"""Every route of the OpenAPI schema, asked by every kind of caller: the access rules as one table.
+
+A route without a rule in RULES fails the suite. To add one, write its entry in RULES: who may call
+it (`access`), the status an allowed caller gets (`ok`), and a small valid request (`body`, `params`,
+`files` or `content`; a callable gets the ids of one authority's objects). A new path parameter also
+needs a builder in ID_BUILDERS that makes such an object at a given authority. For example:
+
+    ("GET", "/reports/panel"): Rule(access="any-role", params={"layout": "2024", "format": "csv"}),
+    ("POST", "/imports"): Rule(access="officer", ok=201, files={"file": ("t.csv", b"...", "text/csv")}),
+    ("GET", "/drawdowns/{drawdown_id}"): Rule(access="any-role"),   # and ID_BUILDERS["drawdown_id"]
+    ("POST", "/reconciliations"): Rule(access="force", audited=False, content=b"...", content_type="text/csv"),
+
+`overrides` sets one caller's status where a route departs from its access's usual answers.
+
+Callers: none (no token), bad (an unknown token), revoked, officer, finance, planning-own (the
+planning token of `blaby` on blaby's objects) and planning-other (the same token on charnwood's
+objects, which must answer exactly as ids that do not exist)."""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.auth.service import create_token, revoke_token
+from app.main import app
+from app.models import AuditEntry, Role
+from tests.builders import agreement, contribution, event, movement
+
+Ids = dict[str, Any]
+"""Path parameter name -> the id of an object of one authority (see ID_BUILDERS)."""
+
+Access = Literal["public", "any-role", "force", "officer", "officer+planning-receipts"]
+"""Who may call a route:
+- public: anyone, without a token (health).
+- any-role: every valid token; a planning officer sees only their authority (others' ids are 404).
+- force: the officer and finance (the audit trail); a planning officer gets 403.
+- officer: the officer alone (writes); finance and planning get 403.
+- officer+planning-receipts: the officer, and a planning officer for their own authority's objects
+  (recording received movements); finance gets 403, planning on another authority's objects 404.
+"""
+
+OWN, OTHER = "blaby", "charnwood"
+HTTP_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How one route answers each caller, and a valid request to send it."""
+
+    access: Access
+    ok: int = 200
+    body: dict[str, Any] | Callable[[Ids], dict[str, Any]] | None = None
+    params: dict[str, Any] | Callable[[Ids], dict[str, Any]] | None = None
+    files: dict[str, Any] | Callable[[Ids], dict[str, Any]] | None = None
+    """Multipart uploads, as httpx takes them: {"file": ("name.csv", b"...", "text/csv")}."""
+    content: bytes | Callable[[Ids], bytes] | None = None
+    """A raw body (e.g. CSV), sent with content_type."""
+    content_type: str | None = None
+    audited: bool | None = None
+    """Whether an allowed call writes one audit entry; by default, every method but GET."""
+    overrides: dict[str, int] = field(default_factory=dict)
+    """Caller -> status, where a route departs from its access's usual answer."""
+
+
+RULES: dict[tuple[str, str], Rule] = {
+    ("GET", "/health"): Rule(access="public"),
+    ("GET", "/local-authorities"): Rule(access="any-role"),
+    ("POST", "/local-authorities"): Rule(
+        access="officer", ok=201, body={"id": "test-borough", "name": "Test Borough Council"}
+    ),
+    ("GET", "/local-authorities/{local_authority_id}"): Rule(access="any-role"),
+    ("PATCH", "/local-authorities/{local_authority_id}"): Rule(access="officer", body={"release_notes": "on invoice"}),
+    ("GET", "/agreements"): Rule(access="any-role"),
+    ("POST", "/agreements"): Rule(
+        access="officer",
+        ok=201,
+        body=lambda ids: {
+            "local_authority_id": ids["local_authority_id"],
+            "reference": "20/0002/FUL",
+            "site": "Land north of the station",
+            "signed_on": "2020-06-01",
+        },
+    ),
+    ("GET", "/agreements/{agreement_id}"): Rule(access="any-role"),
+    ("PATCH", "/agreements/{agreement_id}"): Rule(access="officer", body={"notes": "deed of variation pending"}),
+    ("GET", "/agreements/{agreement_id}/contributions"): Rule(access="any-role"),
+    ("POST", "/agreements/{agreement_id}/contributions"): Rule(
+        access="officer",
+        ok=201,
+        body={"purpose": "vehicles", "amount": "2500.00", "trigger": {"type": "on_occupation", "threshold": 10}},
+    ),
+    ("GET", "/contributions"): Rule(access="any-role"),
+    ("GET", "/contributions/{contribution_id}"): Rule(access="any-role"),
+    ("PATCH", "/contributions/{contribution_id}"): Rule(access="officer", body={"notes": "ANPR cameras"}),
+    ("GET", "/contributions/{contribution_id}/events"): Rule(access="any-role"),
+    ("POST", "/contributions/{contribution_id}/events"): Rule(
+        access="officer", ok=201, body={"kind": "trigger_met", "on": "2020-03-01"}
+    ),
+    ("GET", "/movements"): Rule(access="any-role"),
+    ("POST", "/movements"): Rule(
+        access="officer+planning-receipts",
+        ok=201,
+        body=lambda ids: {
+            "kind": "received",
+            "contribution_id": ids["contribution_id"],
+            "amount": "100.00",
+            "on": "2020-02-01",
+        },
+    ),
+    ("GET", "/movements/{movement_id}"): Rule(access="any-role"),
+    ("POST", "/movements/{movement_id}/reverse"): Rule(
+        access="officer", ok=201, body={"on": "2020-05-01", "note": "keyed twice"}
+    ),
+    ("GET", "/balances"): Rule(
+        access="any-role", params=lambda ids: {"group_by": "agreement", "local_authority": ids["local_authority_id"]}
+    ),
+    ("GET", "/audit"): Rule(access="force"),
+}
+
+
+# How to make, at one authority, the object each path parameter names. Each builder gets the ids
+# made so far (in this order) and returns the new object's id.
+ID_BUILDERS: dict[str, Callable[[Any, Ids], Any]] = {
+    "local_authority_id": lambda api, ids: ids["local_authority_id"],
+    "agreement_id": lambda api, ids: agreement(
+        api, local_authority_id=ids["local_authority_id"], reference=f"{ids['local_authority_id']}/19/0001"
+    )["id"],
+    "contribution_id": lambda api, ids: contribution(api, ids["agreement_id"], amount="10000.00")["id"],
+    "movement_id": lambda api, ids: _receipt(api, ids["contribution_id"]),
+}
+
+CALLERS = ("none", "bad", "revoked", "finance", "planning-own", "planning-other", "officer")
+"""In this order: the officer, whose writes succeed, goes last."""
+
+ANONYMOUS = ("none", "bad", "revoked")
+MISSING_INT = 987_654_321
+MISSING_SLUG = "no-such-authority"
+
+
+def _receipt(api: Any, contribution_id: int) -> int:
+    assert event(api, contribution_id, "development_started", date(2019, 6, 1)).status_code == 201
+    response = movement(api, contribution_id, "received", "1000.00", date(2020, 1, 15))
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+def schema_routes() -> list[tuple[str, str]]:
+    """Every (method, path template) in the OpenAPI schema."""
+    paths = app.openapi()["paths"]
+    return sorted(
+        (method.upper(), path) for path, operations in paths.items() for method in operations if method in HTTP_METHODS
+    )
+
+
+def path_parameters(path: str) -> list[str]:
+    """The names of a path template's parameters."""
+    return re.findall(r"{(\w+)}", path)
+
+
+def rule_to_add(method: str, path: str) -> str:
+    """The RULES entry a new route needs, as a starting point."""
+    if method == "GET":
+        return f'    ("{method}", "{path}"): Rule(access="any-role"),'
+    ok = ", ok=201" if method == "POST" else ""
+    return f'    ("{method}", "{path}"): Rule(access="officer"{ok}, body={{...a small valid body...}}),'
+
+
+def missing_rules_message(routes: list[tuple[str, str]]) -> str:
+    """What to add to RULES for routes that have no rule."""
+    lines = "\n".join(rule_to_add(method, path) for method, path in routes)
+    return (
+        f"{len(routes)} route(s) have no access rule. Add to RULES in tests/test_access.py:\n{lines}\n"
+        "access is one of: public, any-role (planning sees only its authority), force (officer and finance), "
+        "officer, officer+planning-receipts; ok is an allowed caller's status (201 for a create); body and params "
+        "are a small valid request (a lambda ids: ... gets one authority's object ids). "
+        "A new path parameter also needs a builder in ID_BUILDERS."
+    )
+
+
+def expected_status(rule: Rule, caller: str, scoped: bool) -> int:
+    """The status a caller must get from a route under its rule."""
+    if caller in rule.overrides:
+        return rule.overrides[caller]
+    if rule.access == "public" or caller == "officer":
+        return rule.ok
+    if caller in ANONYMOUS:
+        return 401
+    if rule.access == "any-role":
+        return 404 if caller == "planning-other" and scoped else rule.ok
+    if rule.access == "force":
+        return rule.ok if caller == "finance" else 403
+    if rule.access == "officer" or caller == "finance":
+        return 403
+    return 404 if caller == "planning-other" and scoped else rule.ok
+
+
+def build_ids(api: Any, authority: str) -> Ids:
+    """One object per id the rules use, all belonging to the authority."""
+    ids: Ids = {"local_authority_id": authority}
+    for name, builder in ID_BUILDERS.items():
+        ids[name] = builder(api, ids)
+    return ids
+
+
+def missing_ids(ids: Ids) -> Ids:
+    """Ids of the same kinds that name nothing."""
+    return {name: MISSING_INT if isinstance(value, int) else MISSING_SLUG for name, value in ids.items()}
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request, ready to send."""
+
+    method: str
+    url: str
+    body: dict[str, Any] | None
+    params: dict[str, Any] | None
+    files: dict[str, Any] | None = None
+    content: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def make_call(method: str, path: str, rule: Rule, ids: Ids) -> Call:
+    """The rule's request, with the given ids in its path, body and query."""
+    body = rule.body(ids) if callable(rule.body) else rule.body
+    params = rule.params(ids) if callable(rule.params) else rule.params
+    files = rule.files(ids) if callable(rule.files) else rule.files
+    content = rule.content(ids) if callable(rule.content) else rule.content
+    headers = {"Content-Type": rule.content_type} if rule.content_type else {}
+    return Call(
+        method=method,
+        url=path.format(**ids),
+        body=body,
+        params=params,
+        files=files,
+        content=content,
+        headers=headers,
+    )
+
+
+def is_scoped(path: str, rule: Rule) -> bool:
+    """Whether the request names objects of one authority (so another authority's must be 404)."""
+    requests = (rule.body, rule.params, rule.files, rule.content)
+    return bool(path_parameters(path)) or any(callable(request) for request in requests)
+
+
+def without_ids(text: str, ids: list[Any]) -> str:
+    """A problem's detail with the ids it names replaced, to compare two answers' shapes."""
+    for value in ids:
+        text = re.sub(rf"(?<![\w-]){re.escape(str(value))}(?![\w-])", "<id>", text)
+    return text
+
+
+def problem_shape(response: Any, ids: list[Any]) -> dict[str, Any]:
+    """What a problem response tells the caller, apart from the id asked for."""
+    body = response.json()
+    return {
+        "status": response.status_code,
+        "type": body.get("type"),
+        "title": body.get("title"),
+        "detail": without_ids(str(body.get("detail")), ids),
+        "fields": [error.get("field") for error in body.get("errors", [])],
+    }
+
+
+class Callers:
+    """The Authorization header of each kind of caller."""
+
+    def __init__(self, api: Any, session: Session) -> None:
+        row, revoked = create_token(session=session, name="revoked officer", role=Role.officer)
+        revoke_token(session=session, token_id=row.id)
+        session.commit()
+        self.headers = {
+            "none": {},
+            "bad": {"Authorization": "Bearer s106_this-token-was-never-issued"},
+            "revoked": {"Authorization": f"Bearer {revoked}"},
+            "officer": {"Authorization": f"Bearer {api.tokens.officer}"},
+            "finance": {"Authorization": f"Bearer {api.tokens.finance}"},
+            "planning-own": {"Authorization": f"Bearer {api.tokens.planning}"},
+            "planning-other": {"Authorization": f"Bearer {api.tokens.planning}"},
+        }
+        self.actor = {"officer": ("test officer", "officer"), "planning-own": ("test planning", "planning")}
+
+
+def send(api: Any, call: Call, headers: dict[str, str]) -> Any:
+    """Send a call with a caller's headers."""
+    return api.client.request(
+        call.method,
+        call.url,
+        json=call.body,
+        params=call.params,
+        files=call.files,
+        content=call.content,
+        headers={**call.headers, **headers},
+    )
+
+
+def audit_count(session: Session) -> int:
+    """How many audit entries there are."""
+    return session.scalar(select(func.count()).select_from(AuditEntry)) or 0
+
+
+def assert_problem(response: Any, status: int) -> None:
+    """An error answered as problem details with the expected status."""
+    assert response.headers["content-type"].startswith("application/problem+json"), response.text
+    assert response.json()["status"] == status
+    if status == 401:
+        assert response.headers.get("www-authenticate") == "Bearer"
+
+
+def assert_audited(session: Session, before: int, call: Call, response: Any, actor: tuple[str, str]) -> None:
+    """One new audit entry names the caller, the request, the rows written and the body sent."""
+    entries = list(session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())))
+    assert len(entries) == before + 1, f"{call.method} {call.url} should write one audit entry"
+    entry = entries[0]
+    assert (entry.actor_name, entry.actor_role) == actor
+    assert (entry.method, entry.path) == (call.method, call.url)
+    assert entry.resource and entry.resource_ids
+    written = response.json()
+    if isinstance(written, dict) and "id" in written:
+        assert written["id"] in entry.resource_ids
+    for name, value in (call.body or {}).items():
+        assert entry.body is not None and entry.body.get(name) == value, (name, entry.body)
+
+
+class TestEveryRouteHasARule:
+    """A route added without an access rule fails here."""
+
+    def test_every_route_in_the_schema_has_a_rule(self) -> None:
+        routes = schema_routes()
+        missing = [route for route in routes if route not in RULES]
+        assert not missing, missing_rules_message(missing)
+        stale = sorted(set(RULES) - set(routes))
+        assert not stale, f"RULES has entries for routes that no longer exist; remove them: {stale}"
+
+    def test_every_path_parameter_has_a_builder(self) -> None:
+        names = {name for _method, path in schema_routes() for name in path_parameters(path)}
+        unbuilt = sorted(names - set(ID_BUILDERS))
+        assert not unbuilt, f"add a builder to ID_BUILDERS in tests/test_access.py for: {unbuilt}"
+
+
+class TestEveryRouteForEveryCaller:
+    """Each route answers each caller as its rule says; another authority's ids look like unknown ids."""
+
+    @pytest.mark.parametrize(("method", "path"), schema_routes(), ids=lambda value: str(value))
+    def test_route(self, api: Any, session: Session, method: str, path: str) -> None:
+        rule = RULES.get((method, path))
+        if rule is None:
+            pytest.fail(missing_rules_message([(method, path)]))
+        own, other = build_ids(api, OWN), build_ids(api, OTHER)
+        callers = Callers(api, session)
+        scoped = is_scoped(path, rule)
+        audited = rule.audited if rule.audited is not None else method != "GET"
+        documented = app.openapi()["paths"][path][method.lower()]["responses"]
+        for caller in CALLERS:
+            call = make_call(method, path, rule, other if caller == "planning-other" else own)
+            expected = expected_status(rule, caller, scoped)
+            before = audit_count(session)
+            response = send(api, call, callers.headers[caller])
+            assert response.status_code == expected, f"{caller}: {method} {call.url} -> {response.text}"
+            assert str(expected) in documented, f"{method} {path} answers {expected} but its docs do not list it"
+            if expected >= 400:
+                assert_problem(response, expected)
+                assert audit_count(session) == before, f"{caller}'s refused {method} wrote an audit entry"
+            elif audited and caller in callers.actor:
+                assert_audited(session, before, call, response, callers.actor[caller])
+            elif not audited:
+                assert audit_count(session) == before
+            if caller == "planning-other" and scoped:
+                unknown = make_call(method, path, rule, missing_ids(other))
+                answer = send(api, unknown, callers.headers[caller])
+                names = [*other.values(), *missing_ids(other).values()]
+                assert problem_shape(response, names) == problem_shape(answer, names), (
+                    f"{method} {path}: another authority's ids must answer as ids that do not exist"
+                )
+
+
+class TestPublicPages:
+    """Health and the API docs answer without a token; nothing else does."""
+
+    @pytest.mark.parametrize("path", ["/health", "/docs", "/redoc", "/openapi.json"])
+    def test_without_a_token(self, api: Any, path: str) -> None:
+        assert api.get(path, role=None).status_code == 200
+
+    def test_every_other_operation_declares_bearer_security(self) -> None:
+        operations = app.openapi()["paths"]
+        unsecured = [
+            (method.upper(), path)
+            for path, methods in operations.items()
+            for method, operation in methods.items()
+            if method in HTTP_METHODS and path != "/health" and {"HTTPBearer": []} not in operation.get("security", [])
+        ]
+        assert unsecured == []
+
+
+class TestAuthorityComesBeforeValidation:
+    """A caller without the right learns nothing from how their request would have been validated."""
+
+    def test_no_token_is_401_whatever_the_request(self, api: Any) -> None:
+        for response in (
+            api.get("/agreements/not-a-number", role=None),
+            api.post("/movements", role=None, json={"kind": "no-such-kind"}),
+            api.get("/agreements", role=None, headers={"Authorization": "Basic dXNlcjpwYXNz"}),
+            api.get("/agreements", role=None, headers={"Authorization": "Bearer"}),
+        ):
+            assert response.status_code == 401, response.text
+            assert_problem(response, 401)
+
+    def test_a_role_without_the_right_is_403_whatever_the_body(self, api: Any) -> None:
+        assert api.post("/movements", role="finance", json={"kind": "no-such-kind"}).status_code == 403
+        assert api.post("/agreements", role="planning", json={}).status_code == 403
+        assert api.post("/agreements", role="planning", json={}).json()["title"] == "Not allowed"
