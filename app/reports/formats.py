@@ -73,13 +73,19 @@ def pounds(value: Decimal) -> str:
 def rich_table(table: PanelTable) -> Table:
     """The table for a terminal, laid out like the printed report: a column per authority, to the pound."""
     rows = _rows(table)
+    figures = {
+        column.key: [pounds(row.values[column.key]) if column.money else str(int(row.values[column.key])) for row in rows]
+        for column in table.columns
+    }
     view = Table(title=table.title, caption="£, rounded to the pound")
-    view.add_column("")
-    for row in rows:
-        view.add_column(row.label, justify="right", style="bold" if row is table.total else None)
+    view.add_column("", min_width=24, max_width=40, overflow="fold")
+    for index, row in enumerate(rows):
+        # Figures never wrap or shorten; headings fold instead.
+        width = max(len(figures[column.key][index]) for column in table.columns)
+        style = "bold" if row is table.total else None
+        view.add_column(row.label, justify="right", style=style, no_wrap=True, min_width=width, overflow="fold")
     for column in table.columns:
-        figures = [pounds(row.values[column.key]) if column.money else str(int(row.values[column.key])) for row in rows]
-        view.add_row(column.heading, *figures)
+        view.add_row(column.heading, *figures[column.key])
     return view
 
 

@@ -31,7 +31,7 @@ class PanelRowRead(BaseModel):
 
     local_authority_id: str | None
     local_authority: str
-    values: dict[str, SignedMoney | int]
+    values: dict[str, int | SignedMoney]
 
     @classmethod
     def of(cls, row: PanelRow, table: PanelTable) -> "PanelRowRead":
