@@ -463,9 +463,7 @@ def build(rng: random.Random) -> list[Plan]:
     plans: list[Plan] = []
     for name, slug in SLUGS.items():
         row_2021, row_2024 = rows_2021[name], rows_2024[name]
-        old = group_into_agreements(
-            rng, slug, pieces_2021(rng, slug, row_2021), int(row_2021["number_of_agreements"])
-        )
+        old = group_into_agreements(rng, slug, pieces_2021(rng, slug, row_2021), int(row_2021["number_of_agreements"]))
         room = {
             "not_started": money(row_2024["project_not_yet_started"]),
             "held_by_developer": money(row_2024["money_held_by_developers"]),
@@ -483,7 +481,9 @@ def build(rng: random.Random) -> list[Plan]:
                 close_out(rng, plan)
             else:
                 for piece in plan.pieces:
-                    move_on(rng, plan, piece, piece.stage_2024 or "", AS_AT_2021 + timedelta(days=10), date(2023, 12, 31))
+                    move_on(
+                        rng, plan, piece, piece.stage_2024 or "", AS_AT_2021 + timedelta(days=10), date(2023, 12, 31)
+                    )
         for plan in new:
             plan.signed_on = between(rng, date(2021, 3, 1), date(2023, 6, 30))
             for piece in plan.pieces:
@@ -496,7 +496,9 @@ def build(rng: random.Random) -> list[Plan]:
                     piece.movements[0] = ("secured", secured, date.min, "secured on signing")
                     on = piece.movements[index[0]][2]
                     piece.movements.insert(index[0], ("indexation", piece.amount - secured, on, "index-linked"))
-        allocate_spend(rng, [plan for plan in old + new if plan.status != "closed"], money(row_2024["total_money_spent"]))
+        allocate_spend(
+            rng, [plan for plan in old + new if plan.status != "closed"], money(row_2024["total_money_spent"])
+        )
         references: set[str] = set()
         for plan in old + new:
             describe(rng, plan, references)
@@ -507,7 +509,10 @@ def build(rng: random.Random) -> list[Plan]:
 def write(plans: list[Plan]) -> None:
     """The four CSV files the loader reads."""
     counters: Counter[str] = Counter()
-    agreements, contributions, movements, events = [], [], [], []
+    agreements: list[list[object]] = []
+    contributions: list[list[object]] = []
+    movements: list[list[object]] = []
+    events: list[list[object]] = []
     for plan in sorted(plans, key=lambda plan: (plan.authority, plan.signed_on)):
         counters[plan.authority] += 1
         key = f"{plan.authority}-{counters[plan.authority]:02d}"
@@ -525,7 +530,7 @@ def write(plans: list[Plan]) -> None:
                 movements.append([contribution, kind, amount, plan.signed_on if on == date.min else on, "", note])
             for kind, on, note in sorted(piece.events, key=lambda event: event[1]):
                 events.append([contribution, kind, on, note])
-    files = {
+    files: dict[str, tuple[list[str], list[list[object]]]] = {
         "agreements.csv": (
             ["key", "local_authority_id", "reference", "site", "developer", "signed_on", "dwellings"]
             + ["closed_on", "notes"],

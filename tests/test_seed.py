@@ -171,7 +171,10 @@ class TestIdentitiesOverTime:
             select(
                 Movement.contribution_id,
                 Movement.on,
-                (total(MovementKind.secured, MovementKind.indexation, MovementKind.variation) - total(MovementKind.written_off)).label("value"),
+                (
+                    total(MovementKind.secured, MovementKind.indexation, MovementKind.variation)
+                    - total(MovementKind.written_off)
+                ).label("value"),
                 total(MovementKind.received).label("received"),
                 (total(MovementKind.drawn) + total(MovementKind.returned)).label("out"),
                 total(MovementKind.spent).label("spent"),

@@ -67,7 +67,7 @@ def reconcile(
             console.print(f"[red]{error.detail}[/red]")
             raise typer.Exit(2) from error
     differing = [cell for cell in result.cells if cell.verdict is Verdict.differs]
-    title = f"{file.name} as at {result.printed.as_at}: {len(differing)} of {len(result.cells)} cells differ from the ledger"
+    title = f"{file.name} as at {result.printed.as_at}: {len(differing)} of {len(result.cells)} cells differ"
     if all_cells or differing:
         print_wide(rich_findings(title, result.cells if all_cells else differing))
     console.print(f"{len(result.cells) - len(differing)} of {len(result.cells)} cells match the ledger within rounding")

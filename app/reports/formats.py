@@ -74,7 +74,9 @@ def rich_table(table: PanelTable) -> Table:
     """The table for a terminal, laid out like the printed report: a column per authority, to the pound."""
     rows = _rows(table)
     figures = {
-        column.key: [pounds(row.values[column.key]) if column.money else str(int(row.values[column.key])) for row in rows]
+        column.key: [
+            pounds(row.values[column.key]) if column.money else str(int(row.values[column.key])) for row in rows
+        ]
         for column in table.columns
     }
     view = Table(title=table.title, caption="£, rounded to the pound")

@@ -49,7 +49,9 @@ COLUMNS: dict[Layout, tuple[Column, ...]] = {
         Column("held_no_prescription", "- No prescription"),
         Column("drawn_down_by_force", "Amount drawn down by Leicestershire Police"),
         Column("not_yet_released_by_developers", "Amount not yet released to local authorities from developers"),
-        Column("may_not_be_released_trigger_point", "Amount that may not be released due to the development trigger point"),
+        Column(
+            "may_not_be_released_trigger_point", "Amount that may not be released due to the development trigger point"
+        ),
     ),
     Layout.panel_2024: (
         Column("open_agreements", "No. open agreements", money=False),
