@@ -19,6 +19,8 @@ PUBLISHED = SEED_DIR / "published"
 AS_AT_2021 = date(2021, 1, 26)
 AS_AT_2024 = date(2024, 1, 31)
 PENNY_NUDGE = Decimal("0.30")
+ARREARS = {"blaby", "charnwood"}
+CHARNWOOD_FIRST_RELEASE = (Decimal("63485"), date(2021, 3, 10))
 
 SLUGS = {
     "Blaby": "blaby",
@@ -212,7 +214,8 @@ def lubbesthorpe(amount: Decimal) -> Piece:
 
 def group_into_agreements(rng: random.Random, slug: str, pieces: list[Piece], count: int) -> list[Plan]:
     """Each piece its own agreement, then merge pieces of like kind until there are `count` agreements."""
-    plans = [Plan(authority=slug, pieces=[piece], solo=piece.keep_at_risk) for piece in pieces]
+    # At-risk money gets an agreement of its own, tried first for staying open (where it may be cleared).
+    plans = [Plan(authority=slug, pieces=[piece], solo=piece.stage_2021 == "at_risk") for piece in pieces]
 
     def started(plan: Plan) -> bool:
         return any((piece.stage_2021 or piece.stage_2024) in STARTED for piece in plan.pieces)
@@ -402,14 +405,31 @@ def move_on(rng: random.Random, plan: Plan, piece: Piece, target: str, low: date
         piece.received_on = piece.events[-1][1]
         piece.movements.append(("received", piece.amount, piece.received_on, "paid by the developer"))
     if target == "drawn" and piece.drawn_on is None and piece.received_on is not None:
-        draw(piece, between(rng, max(piece.received_on + timedelta(days=14), low), high), piece.amount)
+        earliest = max(piece.received_on + timedelta(days=14), low)
+        if plan.authority == "charnwood":
+            # Charnwood's first release after January 2021 is the £63,485 of the March 2021 report.
+            earliest = max(earliest, CHARNWOOD_FIRST_RELEASE[1] + timedelta(days=30))
+        draw(piece, between(rng, earliest, high), piece.amount)
 
 
-def spend(piece: Piece, amount: Decimal, rng: random.Random, *, forward: bool = False) -> None:
-    """Capital spend charged to the piece: after its drawdown, or before it when forward-funded."""
+def spend(
+    piece: Piece,
+    amount: Decimal,
+    rng: random.Random,
+    *,
+    forward: bool = False,
+    arrears: bool = False,
+    latest: date = AS_AT_2024 - timedelta(days=7),
+) -> None:
+    """Capital spend charged to the piece: after its drawdown, or before it where the authority pays in arrears."""
+    if arrears and not forward and piece.received_on is not None and piece.drawn_on is not None:
+        # Blaby and Charnwood release money only against invoices for work done (2021 report, paras 13, 16).
+        on = between(rng, piece.received_on + timedelta(days=1), piece.drawn_on - timedelta(days=1))
+        piece.movements.append(("spent", amount, on, "spent first; released against invoices"))
+        return
     after = piece.received_on if forward else piece.drawn_on
     assert after is not None
-    on = between(rng, after + timedelta(days=10), AS_AT_2024 - timedelta(days=7))
+    on = between(rng, after + timedelta(days=10), latest)
     note = "forward-funded: spent before the authority releases it" if forward else "capital spend"
     piece.movements.append(("spent", amount, min(on, AS_AT_2024), note))
 
@@ -425,7 +445,7 @@ def allocate_spend(rng: random.Random, plans: list[Plan], spent: Decimal) -> Non
         share = piece.amount if spent >= total_drawn else (spent * piece.amount / total_drawn).quantize(Decimal("1"))
         share = min(piece.amount, left if last and spent < total_drawn else share)
         if share > 0:
-            spend(piece, share, rng)
+            spend(piece, share, rng, arrears=plans[0].authority in ARREARS)
             left -= share
     for piece in sorted(held, key=lambda piece: -piece.amount):
         if left <= 0 or spent <= total_drawn:
@@ -437,19 +457,32 @@ def allocate_spend(rng: random.Random, plans: list[Plan], spent: Decimal) -> Non
         raise SystemExit(f"could not place £{left} of spend")
 
 
+def first_release(*, plans: list[Plan]) -> None:
+    """Charnwood's first release, £63,485 after the 2021 table's date (2021 report, para 16): split one draw."""
+    amount, on = CHARNWOOD_FIRST_RELEASE
+    for piece in (piece for plan in plans for piece in plan.pieces if piece.stage_2021 == "held"):
+        for index, (kind, drawn, when, note) in enumerate(piece.movements):
+            if kind == "drawn" and drawn > amount and when > on:
+                piece.movements[index : index + 1] = [
+                    ("drawn", amount, on, "Loughborough front enquiry office, against copy invoices"),
+                    ("drawn", drawn - amount, when, note),
+                ]
+                return
+    raise SystemExit("no Charnwood drawdown large enough to carry its first release")
+
+
 def close_out(rng: random.Random, plan: Plan) -> None:
     """An agreement completed after January 2021: paid, drawn and spent in full (or written off), then closed."""
     low = AS_AT_2021 + timedelta(days=10)
     for piece in plan.pieces:
         secure_unpaid(piece)
-        if piece.stage_2021 == "at_risk":
+        if piece.stage_2021 == "at_risk" or (piece.stage_2021 == "not_started" and rng.random() < 0.15):
             when = between(rng, low, date(2023, 6, 30))
-            piece.movements.append(("written_off", piece.amount, when, "trigger lapsed; the agreement expired"))
+            piece.movements.append(("written_off", piece.amount, when, "never triggered; the agreement expired"))
             continue
         move_on(rng, plan, piece, "drawn", low, date(2023, 3, 31))
         assert piece.drawn_on is not None
-        on = between(rng, max(piece.drawn_on, low) + timedelta(days=10), date(2023, 6, 30))
-        piece.movements.append(("spent", piece.amount, on, "capital spend"))
+        spend(piece, piece.amount, rng, arrears=plan.authority in ARREARS, latest=date(2023, 6, 30))
     last = max(when for piece in plan.pieces for _kind, _amount, when, _note in piece.movements)
     plan.closed_on = between(rng, max(last, low) + timedelta(days=20), max(last, low) + timedelta(days=150))
 
@@ -499,6 +532,8 @@ def build(rng: random.Random) -> list[Plan]:
         allocate_spend(
             rng, [plan for plan in old + new if plan.status != "closed"], money(row_2024["total_money_spent"])
         )
+        if slug == "charnwood":
+            first_release(plans=old)
         references: set[str] = set()
         for plan in old + new:
             describe(rng, plan, references)
