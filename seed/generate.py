@@ -19,7 +19,7 @@ PUBLISHED = SEED_DIR / "published"
 AS_AT_2021 = date(2021, 1, 26)
 AS_AT_2024 = date(2024, 1, 31)
 PENNY_NUDGE = Decimal("0.30")
-ARREARS = {"blaby", "charnwood"}
+ARREARS = {"blaby"}
 CHARNWOOD_FIRST_RELEASE = (Decimal("63485"), date(2021, 3, 10))
 
 SLUGS = {
@@ -423,7 +423,7 @@ def spend(
 ) -> None:
     """Capital spend charged to the piece: after its drawdown, or before it where the authority pays in arrears."""
     if arrears and not forward and piece.received_on is not None and piece.drawn_on is not None:
-        # Blaby and Charnwood release money only against invoices for work done (2021 report, paras 13, 16).
+        # Blaby releases money only against invoices for completed work (2021 report, para 13).
         on = between(rng, piece.received_on + timedelta(days=1), piece.drawn_on - timedelta(days=1))
         piece.movements.append(("spent", amount, on, "spent first; released against invoices"))
         return
