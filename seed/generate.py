@@ -330,6 +330,14 @@ def describe(rng: random.Random, plan: Plan, references: set[str]) -> None:
             share = rng.choice([25, 50, 75])
             threshold = max(1, plan.dwellings * share // 100)
             piece.trigger = ("on_occupation", threshold, f"payable on occupation of {threshold} homes")
+        if piece.stage_2021 == "at_risk" and not piece.keep_at_risk:
+            # Money at risk waits on a late trigger that the development may never reach.
+            threshold = plan.dwellings * 9 // 10
+            piece.trigger = (
+                "on_occupation",
+                threshold,
+                f"payable on occupation of {threshold} of {plan.dwellings} homes",
+            )
 
 
 def old_timeline(rng: random.Random, plan: Plan) -> None:
