@@ -14,6 +14,7 @@ from app.audit import service as audit
 from app.auth import service as tokens
 from app.db import get_engine, get_sessionmaker
 from app.models import ApiToken, LocalAuthority, Role
+from app.reports.cli import reconcile, report
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PREFIX = "demo "
@@ -21,6 +22,8 @@ DEMO_PREFIX = "demo "
 main = typer.Typer(help="S106 developer contributions tracker.", no_args_is_help=True, add_completion=False)
 token_app = typer.Typer(help="Create, list and revoke bearer tokens.", no_args_is_help=True)
 main.add_typer(token_app, name="token")
+main.command()(report)
+main.command()(reconcile)
 console = Console()
 
 

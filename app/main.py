@@ -13,6 +13,7 @@ from app.contributions.router import router as contributions_router
 from app.errors import install_error_handlers, problem_response
 from app.local_authorities.router import router as local_authorities_router
 from app.movements.router import router as movements_router
+from app.reports.router import router as reports_router
 
 DESCRIPTION = """
 Section 106 developer contributions owed to the police, as an append-only ledger.
@@ -56,6 +57,7 @@ def create_app() -> FastAPI:
         movements_router,
         balances_router,
         audit_router,
+        reports_router,
     ):
         app.include_router(document_auth_errors(router))
     return app

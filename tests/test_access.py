@@ -18,6 +18,7 @@ objects, which must answer exactly as ids that do not exist)."""
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -45,6 +46,7 @@ Access = Literal["public", "any-role", "force", "officer", "officer+planning-rec
 """
 
 OWN, OTHER = "blaby", "charnwood"
+PUBLISHED_2024 = (Path(__file__).resolve().parent.parent / "seed" / "published" / "table-2024-02-01.csv").read_bytes()
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 
 
@@ -120,6 +122,14 @@ RULES: dict[tuple[str, str], Rule] = {
         access="any-role", params=lambda ids: {"group_by": "agreement", "local_authority": ids["local_authority_id"]}
     ),
     ("GET", "/audit"): Rule(access="force"),
+    ("GET", "/reports/panel"): Rule(access="any-role", params={"layout": "2024", "format": "csv"}),
+    ("POST", "/reconciliations"): Rule(
+        access="force",
+        audited=False,
+        params={"as_at": "2024-01-31"},
+        content=PUBLISHED_2024,
+        content_type="text/csv",
+    ),
 }
 
 

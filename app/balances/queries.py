@@ -383,3 +383,21 @@ def running_totals(session: Session, *, contribution_id: int) -> list[LedgerPoin
         ),
     ).order_by(daily.c.on)
     return [LedgerPoint(row[0], *(to_money(value) for value in row[1:])) for row in session.execute(query)]
+
+
+def held_by_purpose(
+    session: Session, *, as_at: date, where: BalanceFilter = BalanceFilter()
+) -> dict[tuple[str, str], Decimal]:
+    """Money held by local authorities as at a date, by (authority id, purpose), in one query."""
+    stages = contribution_stages(as_at, where)
+    c = stages.c
+    held = (
+        func.coalesce(func.sum(c.received), 0)
+        - func.coalesce(func.sum(c.drawn), 0)
+        - func.coalesce(func.sum(c.returned), 0)
+    )
+    rows = session.execute(select(c.local_authority_id, c.purpose, held).group_by(c.local_authority_id, c.purpose))
+    return {
+        (str(authority), str(purpose.value if isinstance(purpose, enum.Enum) else purpose)): to_money(amount)
+        for authority, purpose, amount in rows
+    }
