@@ -18,9 +18,9 @@ objects, which must answer exactly as ids that do not exist)."""
 
 import re
 from collections.abc import Callable
-from pathlib import Path
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any, Literal
 
 import pytest
