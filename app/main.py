@@ -9,9 +9,13 @@ from app.audit.router import router as audit_router
 from app.balances.router import router as balances_router
 from app.config import get_settings
 from app.contributions.router import router as contributions_router
+from app.deadlines.router import router as deadlines_router
+from app.drawdowns.router import router as drawdowns_router
 from app.errors import install_error_handlers, problem_response
 from app.local_authorities.router import router as local_authorities_router
 from app.movements.router import router as movements_router
+from app.projects.router import router as projects_router
+from app.spend.router import router as spend_router
 
 DESCRIPTION = """
 Section 106 developer contributions owed to the police, as an append-only ledger.
@@ -55,6 +59,10 @@ def create_app() -> FastAPI:
         movements_router,
         balances_router,
         audit_router,
+        projects_router,
+        drawdowns_router,
+        spend_router,
+        deadlines_router,
     ):
         app.include_router(router)
     return app
