@@ -15,6 +15,7 @@ from app.errors import install_error_handlers, problem_response
 from app.local_authorities.router import router as local_authorities_router
 from app.movements.router import router as movements_router
 from app.projects.router import router as projects_router
+from app.repurposing.router import router as repurposing_router
 from app.spend.router import router as spend_router
 
 DESCRIPTION = """
@@ -63,6 +64,7 @@ def create_app() -> FastAPI:
         drawdowns_router,
         spend_router,
         deadlines_router,
+        repurposing_router,
     ):
         app.include_router(router)
     return app
