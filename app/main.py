@@ -12,6 +12,7 @@ from app.contributions.router import router as contributions_router
 from app.deadlines.router import router as deadlines_router
 from app.drawdowns.router import router as drawdowns_router
 from app.errors import install_error_handlers, problem_response
+from app.indexation.router import router as indexation_router
 from app.local_authorities.router import router as local_authorities_router
 from app.movements.router import router as movements_router
 from app.projects.router import router as projects_router
@@ -65,6 +66,7 @@ def create_app() -> FastAPI:
         spend_router,
         deadlines_router,
         repurposing_router,
+        indexation_router,
     ):
         app.include_router(router)
     return app
