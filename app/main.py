@@ -12,6 +12,7 @@ from app.contributions.router import router as contributions_router
 from app.deadlines.router import router as deadlines_router
 from app.drawdowns.router import router as drawdowns_router
 from app.errors import install_error_handlers, problem_response
+from app.forecast.router import router as forecast_router
 from app.indexation.router import router as indexation_router
 from app.local_authorities.router import router as local_authorities_router
 from app.movements.router import router as movements_router
@@ -67,6 +68,7 @@ def create_app() -> FastAPI:
         deadlines_router,
         repurposing_router,
         indexation_router,
+        forecast_router,
     ):
         app.include_router(router)
     return app

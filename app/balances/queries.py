@@ -598,3 +598,77 @@ def consumed_by_contribution(session: Session, *, contribution_ids: list[int], a
         .group_by(Movement.contribution_id)
     )
     return {contribution_id: to_money(amount) for contribution_id, amount in rows}
+
+
+@dataclass(frozen=True)
+class ForecastInput:
+    """A contribution's money by stage as at a date, with what is needed to estimate when it falls due."""
+
+    contribution_id: int
+    trigger_type: TriggerType
+    trigger_threshold: int | None
+    dwellings: int | None
+    started_on: date | None
+    trigger_met_on: date | None
+    not_started: Decimal
+    held_by_developer: Decimal
+    at_risk: Decimal
+    held_by_local_authority: Decimal
+    drawn: Decimal
+    spent: Decimal
+
+
+def forecast_inputs(session: Session, *, as_at: date, scope: str | None) -> list[ForecastInput]:
+    """Every open contribution's stages and trigger facts as at the date, in one query."""
+    stages = contribution_stages(as_at, BalanceFilter(local_authority_id=scope, open_only=True))
+    events = (
+        select(
+            ContributionEvent.contribution_id.label("contribution_id"),
+            func.min(
+                case((ContributionEvent.kind == EventKind.development_started, ContributionEvent.on), else_=None)
+            ).label("started_on"),
+            func.max(case((ContributionEvent.kind == EventKind.trigger_met, ContributionEvent.on), else_=None)).label(
+                "trigger_met_on"
+            ),
+        )
+        .where(ContributionEvent.on <= as_at)
+        .group_by(ContributionEvent.contribution_id)
+        .subquery("forecast_events")
+    )
+    query = (
+        select(
+            stages.c.contribution_id,
+            Contribution.trigger_type,
+            Contribution.trigger_threshold,
+            Agreement.dwellings,
+            events.c.started_on,
+            events.c.trigger_met_on,
+            stages.c.not_started,
+            stages.c.held_by_developer,
+            stages.c.at_risk,
+            (stages.c.received - stages.c.drawn - stages.c.returned).label("held"),
+            stages.c.drawn,
+            stages.c.spent,
+        )
+        .join(Contribution, Contribution.id == stages.c.contribution_id)
+        .join(Agreement, Agreement.id == Contribution.agreement_id)
+        .outerjoin(events, events.c.contribution_id == stages.c.contribution_id)
+        .order_by(stages.c.contribution_id)
+    )
+    return [
+        ForecastInput(
+            contribution_id=row[0],
+            trigger_type=row[1],
+            trigger_threshold=row[2],
+            dwellings=row[3],
+            started_on=row[4],
+            trigger_met_on=row[5],
+            not_started=to_money(row[6]),
+            held_by_developer=to_money(row[7]),
+            at_risk=to_money(row[8]),
+            held_by_local_authority=to_money(row[9]),
+            drawn=to_money(row[10]),
+            spent=to_money(row[11]),
+        )
+        for row in session.execute(query)
+    ]
