@@ -405,3 +405,26 @@ class TestScoping:
             assert refused.status_code == 403
         assert api.get("/drawdowns", role=None).status_code == 401
         assert api.get("/drawdowns").json()["total"] == 0
+
+
+class TestAdoptingRecordedMovements:
+    """A loader may attach drawn movements already in the ledger to a request as its payment."""
+
+    def test_existing_drawn_movement_becomes_the_payment(self, api, harborough, session) -> None:
+        from app.auth.service import SYSTEM
+        from app.drawdowns.service import adopt_payment
+        from app.errors import ConflictError
+        from tests.builders import movement
+
+        made, building = harborough
+        request = _approved(api, made, building)
+        drawn = movement(api, made["id"], "drawn", "40000.00", "2021-02-01").json()
+        before = contribution_balances(api, made["id"])
+        adopt_payment(session=session, principal=SYSTEM, drawdown_id=request["id"], movement_ids=[drawn["id"]])
+        shown = api.get(f"/drawdowns/{request['id']}").json()
+        assert shown["status"] == "paid" and shown["paid"] == "40000.00"
+        assert shown["payments"][0]["lines"][0]["movement_id"] == drawn["id"]
+        assert contribution_balances(api, made["id"]) == before
+        assert api.get(f"/projects/{building['id']}").json()["totals"]["received"] == "40000.00"
+        with pytest.raises(ConflictError, match="is paid"):
+            adopt_payment(session=session, principal=SYSTEM, drawdown_id=request["id"], movement_ids=[drawn["id"]])

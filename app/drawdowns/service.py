@@ -34,6 +34,7 @@ from app.models import (
     DrawdownPaymentLine,
     DrawdownRequest,
     DrawdownStatus,
+    Movement,
     MovementKind,
     Project,
     ProjectAllocation,
@@ -463,5 +464,61 @@ def reverse_payment(
     payment.reversed_on = when
     if drawdown.status is DrawdownStatus.paid:
         drawdown.status = DrawdownStatus.approved
+    session.flush()
+    return payment
+
+
+def adopt_payment(
+    *, session: Session, principal: Principal, drawdown_id: int, movement_ids: list[int], reference: str | None = None
+) -> DrawdownPayment:
+    """Record as a payment of an approved request drawn movements already in the ledger (e.g. a seed's)."""
+    drawdown = get_drawdown(session=session, drawdown_id=drawdown_id, scope=None, lock=True)
+    _require(drawdown, "paid", DrawdownStatus.approved)
+    if not movement_ids or len(set(movement_ids)) != len(movement_ids):
+        raise RuleError("name each drawn movement once", field="movement_ids")
+    by_contribution = {line.contribution_id: line for line in drawdown.lines}
+    paid = paid_by_line(session, line_ids=[line.id for line in drawdown.lines])
+    outstanding = {line.contribution_id: line.amount - paid.get(line.id, ZERO) for line in drawdown.lines}
+    movements = list(session.scalars(select(Movement).where(Movement.id.in_(movement_ids)).order_by(Movement.id)))
+    linked = set(
+        session.scalars(
+            select(DrawdownPaymentLine.movement_id).where(DrawdownPaymentLine.movement_id.in_(movement_ids))
+        )
+    )
+    reversed_ = set(session.scalars(select(Movement.reverses_id).where(Movement.reverses_id.in_(movement_ids))))
+    if len(movements) != len(movement_ids):
+        raise NotFoundError("some of movement_ids do not exist", field="movement_ids")
+    for movement in movements:
+        if movement.kind is not MovementKind.drawn or movement.reverses_id is not None or movement.id in reversed_:
+            raise RuleError(f"movement {movement.id} is not a standing drawn movement", field="movement_ids")
+        if movement.id in linked:
+            raise ConflictError(f"movement {movement.id} already belongs to a payment", field="movement_ids")
+        if movement.contribution_id not in by_contribution:
+            raise RuleError(
+                f"request {drawdown.id} asks nothing of contribution {movement.contribution_id}", field="movement_ids"
+            )
+        if movement.amount > outstanding[movement.contribution_id]:
+            raise ConflictError(
+                f"movement {movement.id} (£{movement.amount}) is more than the "
+                f"£{outstanding[movement.contribution_id]} outstanding on contribution {movement.contribution_id}",
+                field="movement_ids",
+            )
+        outstanding[movement.contribution_id] -= movement.amount
+    payment = DrawdownPayment(
+        drawdown_id=drawdown.id,
+        on=max(movement.on for movement in movements),
+        reference=reference,
+        recorded_by=principal.label,
+    )
+    session.add(payment)
+    session.flush()
+    session.add_all(
+        DrawdownPaymentLine(
+            payment_id=payment.id, line_id=by_contribution[movement.contribution_id].id, movement_id=movement.id
+        )
+        for movement in movements
+    )
+    if all(amount <= 0 for amount in outstanding.values()):
+        drawdown.status = DrawdownStatus.paid
     session.flush()
     return payment
