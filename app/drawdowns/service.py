@@ -255,7 +255,7 @@ def _require(drawdown: DrawdownRequest, action: str, *allowed: DrawdownStatus) -
     if drawdown.status not in allowed:
         names = " or ".join(status.value for status in allowed)
         raise ConflictError(
-            f"request {drawdown.id} is {drawdown.status.value}; only a {names} request can be {action}",
+            f"request {drawdown.id} is {drawdown.status.value}; only a request that is {names} can be {action}",
             field="status",
         )
 
