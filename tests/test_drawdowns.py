@@ -428,3 +428,106 @@ class TestAdoptingRecordedMovements:
         assert api.get(f"/projects/{building['id']}").json()["totals"]["received"] == "40000.00"
         with pytest.raises(ConflictError, match="is paid"):
             adopt_payment(session=session, principal=SYSTEM, drawdown_id=request["id"], movement_ids=[drawn["id"]])
+
+
+def assert_project_identities(api, project_id: int, contribution_ids: list[int]) -> None:
+    """Project figures add up, and agree with the ledger when only this project's requests and spend move money."""
+    shown = api.get(f"/projects/{project_id}").json()
+    rows = shown["by_authority"]
+    for row in [*rows, shown["totals"]]:
+        assert Decimal(row["awaiting"]) == Decimal(row["requested"]) - Decimal(row["received"])
+    for name in ("identified", "requested", "received", "awaiting", "spent"):
+        assert Decimal(shown["totals"][name]) == sum((Decimal(row[name]) for row in rows), Decimal(0))
+    ledger = [contribution_balances(api, contribution_id) for contribution_id in contribution_ids]
+    assert Decimal(shown["totals"]["received"]) == sum((Decimal(row["drawn"]) for row in ledger), Decimal(0))
+    assert Decimal(shown["totals"]["spent"]) == sum((Decimal(row["spent"]) for row in ledger), Decimal(0))
+    assert Decimal(shown["gap"]) == max(Decimal(shown["estimate_high"]) - Decimal(shown["totals"]["identified"]), 0)
+
+
+class TestIdentitiesAfterEveryStep:
+    """A pooled project through every step; the ledger's and the project's identities hold after each."""
+
+    def test_every_step(self, api, session) -> None:
+        ensure_authority(session, "harborough", "Harborough District Council", ReleaseBasis.in_advance)
+        api.patch("/local-authorities/blaby", json={"release_basis": "in_arrears"})
+        building = project(api)
+        blaby = funded_contribution(
+            api, local_authority_id="blaby", reference="B/1", amount="80000.00", received="80000.00"
+        )
+        harborough = funded_contribution(api, local_authority_id="harborough", reference="H/1")
+        ids = [blaby["id"], harborough["id"]]
+
+        made: dict[str, int] = {}
+
+        def check() -> None:
+            assert_all_identities(api)
+            assert_project_identities(api, building["id"], ids)
+
+        def keep(name: str, response):
+            if response.status_code == 201:
+                made[name] = response.json()["id"]
+            return response
+
+        def harborough_draft(name: str):
+            lines = [(harborough["id"], "60000.00")]
+            return keep(name, drawdown(api, local_authority_id="harborough", project_id=building["id"], lines=lines))
+
+        def blaby_spend(name: str, amount: str, reference: str):
+            charges = [(blaby["id"], amount)]
+            return keep(
+                name,
+                spend(api, project_id=building["id"], amount=amount, charges=charges, invoice_reference=reference),
+            )
+
+        def blaby_draft():
+            lines = [(blaby["id"], "50000.00")]
+            invoices = [made["invoice"]]
+            return keep(
+                "b",
+                drawdown(
+                    api, local_authority_id="blaby", project_id=building["id"], lines=lines, invoice_spend_ids=invoices
+                ),
+            )
+
+        def first_payment(name: str) -> int:
+            return int(api.get(f"/drawdowns/{made[name]}").json()["payments"][0]["id"])
+
+        steps = [
+            ("allocate blaby", lambda: allocate(api, building["id"], blaby["id"], "80000.00"), 201),
+            ("allocate harborough", lambda: allocate(api, building["id"], harborough["id"], "100000.00"), 201),
+            ("draft harborough", lambda: harborough_draft("h1"), 201),
+            ("submit harborough", lambda: step(api, made["h1"], "submit", on="2021-01-01"), 200),
+            ("reject", lambda: step(api, made["h1"], "reject", on="2021-01-02", reason="proportionality"), 200),
+            ("draft again", lambda: harborough_draft("h2"), 201),
+            ("submit again", lambda: step(api, made["h2"], "submit", on="2021-02-01"), 200),
+            ("approve", lambda: step(api, made["h2"], "approve", on="2021-02-02"), 200),
+            ("pay part", lambda: pay(api, made["h2"], "2021-03-01", [(harborough["id"], "25000.00")]), 201),
+            ("pay rest", lambda: pay(api, made["h2"], "2021-03-02"), 201),
+            (
+                "reverse first payment",
+                lambda: api.post(f"/drawdowns/{made['h2']}/payments/{first_payment('h2')}/reverse", json={}),
+                200,
+            ),
+            ("blaby spend", lambda: blaby_spend("invoice", "50000.00", "INV-1"), 201),
+            ("blaby draft", blaby_draft, 201),
+            ("blaby submit", lambda: step(api, made["b"], "submit", on="2021-04-01"), 200),
+            ("blaby approve", lambda: step(api, made["b"], "approve", on="2021-04-02"), 200),
+            ("blaby pay", lambda: pay(api, made["b"], "2021-05-01"), 201),
+            ("duplicate spend", lambda: blaby_spend("duplicate", "10.00", "DUP"), 201),
+            ("cancel it", lambda: api.post(f"/spend/{made['duplicate']}/cancel", json={"reason": "keyed twice"}), 200),
+        ]
+        check()
+        for name, action, expected in steps:
+            response = action()
+            assert response.status_code == expected, f"{name}: {response.text}"
+            check()
+        shown = api.get(f"/projects/{building['id']}").json()["totals"]
+        assert shown == {
+            "identified": "180000.00",
+            "requested": "110000.00",
+            "received": "85000.00",
+            "awaiting": "25000.00",
+            "spent": "50000.00",
+        }
+        assert contribution_balances(api, harborough["id"])["held_by_local_authority"] == "65000.00"
+        assert contribution_balances(api, blaby["id"])["unspent_drawn"] == "0.00"
