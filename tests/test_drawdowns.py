@@ -149,6 +149,17 @@ class TestLifecycle:
         assert again.status_code == 409
         assert_all_identities(api)
 
+    def test_a_payments_movement_is_reversed_only_through_the_payment(self, api, harborough) -> None:
+        made, building = harborough
+        request = _approved(api, made, building)
+        paid = pay(api, request["id"], "2021-02-01").json()
+        movement_id = paid["payments"][0]["lines"][0]["movement_id"]
+        direct = api.post(f"/movements/{movement_id}/reverse", json={})
+        assert direct.status_code == 409
+        assert f"/drawdowns/{request['id']}/payments/" in direct.json()["detail"]
+        assert api.get(f"/drawdowns/{request['id']}").json()["status"] == "paid"
+        assert contribution_balances(api, made["id"])["drawn"] == "40000.00"
+
     @pytest.mark.parametrize(
         ("reach", "action", "body"),
         [

@@ -55,6 +55,14 @@ class TestRecordingSpend:
         assert api.post(f"/spend/{recorded['id']}/cancel", json={"reason": "again"}).status_code == 409
         assert api.get(f"/projects/{made['id']}").json()["totals"]["spent"] == "0.00"
 
+    def test_a_charges_movement_is_reversed_only_by_cancelling(self, api, building) -> None:
+        made, premises, _ = building
+        recorded = spend(api, project_id=made["id"], amount="1000.00", charges=[(premises["id"], "1000.00")]).json()
+        direct = api.post(f"/movements/{recorded['charges'][0]['movement_id']}/reverse", json={})
+        assert direct.status_code == 409
+        assert f"/spend/{recorded['id']}/cancel" in direct.json()["detail"]
+        assert contribution_balances(api, premises["id"])["spent"] == "1000.00"
+
     def test_spend_cited_by_a_live_request_cannot_be_cancelled(self, api, building) -> None:
         made, premises, _ = building
         recorded = spend(api, project_id=made["id"], amount="1000.00", charges=[(premises["id"], "1000.00")]).json()

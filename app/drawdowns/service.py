@@ -447,6 +447,8 @@ def reverse_payment(
     if payment.reversed_on is not None:
         raise ConflictError(f"payment {payment.id} was already reversed on {payment.reversed_on}", field="payment_id")
     when = on or date.today()
+    payment.reversed_on = when  # first, so the ledger lets its movements be reversed
+    session.flush()
     movement_ids = session.scalars(
         select(DrawdownPaymentLine.movement_id)
         .where(DrawdownPaymentLine.payment_id == payment.id)
@@ -461,7 +463,6 @@ def reverse_payment(
             reference=f"drawdown {drawdown.id}",
             note=note or f"reversal of payment {payment.id}",
         )
-    payment.reversed_on = when
     if drawdown.status is DrawdownStatus.paid:
         drawdown.status = DrawdownStatus.approved
     session.flush()

@@ -171,6 +171,9 @@ def cancel_spend(*, session: Session, principal: Principal, spend_id: int, on: d
             field="spend_id",
         )
     when = on or date.today()
+    spend.cancelled_on = when  # first, so the ledger lets its movements be reversed
+    spend.cancellation_reason = reason
+    session.flush()
     for charge in sorted(spend.charges, key=lambda charge: charge.contribution_id):
         reverse_movement(
             session=session,
@@ -180,7 +183,5 @@ def cancel_spend(*, session: Session, principal: Principal, spend_id: int, on: d
             reference=spend.invoice_reference,
             note=f"spend {spend.id} cancelled: {reason}",
         )
-    spend.cancelled_on = when
-    spend.cancellation_reason = reason
     session.flush()
     return spend
