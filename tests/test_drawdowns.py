@@ -261,6 +261,23 @@ class TestReleaseBasis:
         assert contribution_balances(api, made["id"])["unspent_drawn"] == "0.00"
         assert_all_identities(api)
 
+    def test_a_submitted_arrears_request_keeps_enough_invoices(self, api, blaby) -> None:
+        made, building = blaby
+        invoice = spend(api, project_id=building["id"], amount="20000.00", charges=[(made["id"], "20000.00")]).json()
+        request = drawdown(
+            api,
+            local_authority_id="blaby",
+            project_id=building["id"],
+            lines=[(made["id"], "20000.00")],
+            invoice_spend_ids=[invoice["id"]],
+        ).json()
+        assert step(api, request["id"], "submit", on="2021-02-01").status_code == 200
+        dropped = api.patch(f"/drawdowns/{request['id']}", json={"invoice_spend_ids": []})
+        assert dropped.status_code == 422
+        assert [item["spend_id"] for item in api.get(f"/drawdowns/{request['id']}").json()["invoices"]] == [
+            invoice["id"]
+        ]
+
     def test_an_invoice_is_claimed_once(self, api, blaby) -> None:
         made, building = blaby
         invoice = spend(api, project_id=building["id"], amount="20000.00", charges=[(made["id"], "20000.00")]).json()

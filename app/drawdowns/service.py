@@ -241,6 +241,10 @@ def update_drawdown(*, session: Session, drawdown_id: int, data: DrawdownUpdate)
         )
     if data.invoice_spend_ids is not None:
         _set_invoices(session, drawdown, data.invoice_spend_ids)
+        session.flush()
+        authority = get_local_authority(session=session, local_authority_id=drawdown.local_authority_id, scope=None)
+        if drawdown.submitted_on is not None and authority.release_basis is ReleaseBasis.in_arrears:
+            _check_arrears_invoices(session, drawdown, drawdown.submitted_on)
     if data.evidence is not None:
         drawdown.evidence = list(data.evidence)
     for name in ("reference", "note"):

@@ -88,10 +88,7 @@ class AuthorityFigures(ProjectFigures):
 
 
 class ProjectRead(BaseModel):
-    """A project with its estimate and money, in total and by authority.
-
-    A planning officer sees only their authority's part: the totals then cover that part and gap is null.
-    """
+    """A project with its money in total and by authority (a planning officer's part only, gap null)."""
 
     id: int
     name: str
