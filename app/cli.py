@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.auth import service as tokens
 from app.db import get_engine, get_sessionmaker
+from app.indexation.cli import index_app
 from app.models import ApiToken, LocalAuthority, Role
 from app.reports.cli import reconcile, report
 
@@ -24,6 +25,7 @@ token_app = typer.Typer(help="Create, list and revoke bearer tokens.", no_args_i
 main.add_typer(token_app, name="token")
 main.command()(report)
 main.command()(reconcile)
+main.add_typer(index_app, name="index")
 console = Console()
 
 

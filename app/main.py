@@ -10,10 +10,17 @@ from app.auth.dependencies import document_auth_errors
 from app.balances.router import router as balances_router
 from app.config import get_settings
 from app.contributions.router import router as contributions_router
+from app.deadlines.router import router as deadlines_router
+from app.drawdowns.router import router as drawdowns_router
 from app.errors import install_error_handlers, problem_response
+from app.forecast.router import router as forecast_router
+from app.indexation.router import router as indexation_router
 from app.local_authorities.router import router as local_authorities_router
 from app.movements.router import router as movements_router
+from app.projects.router import router as projects_router
 from app.reports.router import router as reports_router
+from app.repurposing.router import router as repurposing_router
+from app.spend.router import router as spend_router
 
 DESCRIPTION = """
 Section 106 developer contributions owed to the police, as an append-only ledger.
@@ -58,6 +65,13 @@ def create_app() -> FastAPI:
         balances_router,
         audit_router,
         reports_router,
+        projects_router,
+        drawdowns_router,
+        spend_router,
+        deadlines_router,
+        repurposing_router,
+        indexation_router,
+        forecast_router,
     ):
         app.include_router(document_auth_errors(router))
     return app

@@ -103,6 +103,42 @@ class MovementKind(enum.StrEnum):
     returned = "returned"
 
 
+class CapitalCategory(enum.StrEnum):
+    """What a spend buys; only the capital categories may be charged to contributions."""
+
+    land_and_buildings = "land_and_buildings"
+    vehicles = "vehicles"
+    equipment = "equipment"
+    it_hardware = "it_hardware"
+    revenue = "revenue"
+
+
+class ProjectFunding(enum.StrEnum):
+    """Whether a project draws on one authority's contributions or on many."""
+
+    local = "local"
+    pooled = "pooled"
+
+
+class ProjectStage(enum.StrEnum):
+    """Where a project is in the capital programme."""
+
+    upcoming = "upcoming"
+    current = "current"
+    completed = "completed"
+
+
+class DrawdownStatus(enum.StrEnum):
+    """A drawdown request's lifecycle: draft, submitted, approved, paid; or rejected or withdrawn."""
+
+    draft = "draft"
+    submitted = "submitted"
+    approved = "approved"
+    paid = "paid"
+    rejected = "rejected"
+    withdrawn = "withdrawn"
+
+
 class Role(enum.StrEnum):
     """The three kinds of user."""
 
@@ -170,6 +206,8 @@ class Contribution(Base):
     trigger_description: Mapped[str | None] = mapped_column(Text)
     spend_by: Mapped[date | None] = mapped_column(Date)
     repayment_period_years: Mapped[int | None]
+    index_series: Mapped[str | None] = mapped_column(String(64))
+    index_base_month: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     created_by: Mapped[str] = mapped_column(String(200))
@@ -259,3 +297,193 @@ class IdempotencyKey(Base):
     response_status: Mapped[int]
     response_body: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Project(Base):
+    """A capital project the force funds from contributions: local to one authority, or pooled."""
+
+    __tablename__ = "projects"
+    __table_args__ = (
+        CheckConstraint("estimate_low > 0 AND estimate_high >= estimate_low", name="estimate_range"),
+        CheckConstraint("funding = 'pooled' OR local_authority_id IS NOT NULL", name="local_has_authority"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    funding: Mapped[ProjectFunding]
+    local_authority_id: Mapped[str | None] = mapped_column(ForeignKey("local_authorities.id"), index=True)
+    category: Mapped[CapitalCategory]
+    stage: Mapped[ProjectStage]
+    estimate_low: Mapped[Decimal]
+    """The estimate's lower end in pounds (equal to the high end when it is a single figure)."""
+    estimate_high: Mapped[Decimal]
+    """The estimate's upper end in pounds."""
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class ProjectAllocation(Base):
+    """Money of one contribution identified for one project."""
+
+    __tablename__ = "project_allocations"
+    __table_args__ = (
+        UniqueConstraint("project_id", "contribution_id"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id"), index=True)
+    amount: Mapped[Decimal]
+    """Pounds of the contribution identified for the project, positive."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class DrawdownRequest(Base):
+    """A request to one authority to release money of its contributions for a project."""
+
+    __tablename__ = "drawdown_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    local_authority_id: Mapped[str] = mapped_column(ForeignKey("local_authorities.id"), index=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    status: Mapped[DrawdownStatus]
+    reference: Mapped[str | None] = mapped_column(String(200))
+    evidence: Mapped[list[Any]] = mapped_column(default=list)
+    note: Mapped[str | None] = mapped_column(Text)
+    submitted_on: Mapped[date | None] = mapped_column(Date)
+    approved_on: Mapped[date | None] = mapped_column(Date)
+    rejected_on: Mapped[date | None] = mapped_column(Date)
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(String(200))
+
+    lines: Mapped[list["DrawdownLine"]] = relationship(order_by="DrawdownLine.id")
+
+
+class DrawdownLine(Base):
+    """One contribution and the amount a drawdown request asks of it."""
+
+    __tablename__ = "drawdown_lines"
+    __table_args__ = (
+        UniqueConstraint("drawdown_id", "contribution_id"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    drawdown_id: Mapped[int] = mapped_column(ForeignKey("drawdown_requests.id"), index=True)
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id"), index=True)
+    amount: Mapped[Decimal]
+    """Pounds requested from the contribution, positive."""
+
+
+class DrawdownInvoice(Base):
+    """A spend whose invoice supports a drawdown request (arrears authorities need them)."""
+
+    __tablename__ = "drawdown_invoices"
+    __table_args__ = (UniqueConstraint("drawdown_id", "spend_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    drawdown_id: Mapped[int] = mapped_column(ForeignKey("drawdown_requests.id"), index=True)
+    spend_id: Mapped[int] = mapped_column(ForeignKey("spend.id"), index=True)
+
+
+class DrawdownPayment(Base):
+    """A payment by the authority against a drawdown request; its drawn movements carry the money."""
+
+    __tablename__ = "drawdown_payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    drawdown_id: Mapped[int] = mapped_column(ForeignKey("drawdown_requests.id"), index=True)
+    on: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str | None] = mapped_column(String(200))
+    reversed_on: Mapped[date | None] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    recorded_by: Mapped[str] = mapped_column(String(200))
+
+
+class DrawdownPaymentLine(Base):
+    """The drawn movement a payment posted for one line of its request."""
+
+    __tablename__ = "drawdown_payment_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("drawdown_payments.id"), index=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("drawdown_lines.id"), index=True)
+    movement_id: Mapped[int] = mapped_column(ForeignKey("movements.id"), unique=True)
+
+
+class Spend(Base):
+    """A capital invoice paid by the force for a project."""
+
+    __tablename__ = "spend"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    on: Mapped[date] = mapped_column(Date)
+    supplier: Mapped[str] = mapped_column(String(300))
+    invoice_reference: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[Decimal]
+    """The invoice's amount in pounds, positive; contributions may fund part of it."""
+    category: Mapped[CapitalCategory]
+    note: Mapped[str | None] = mapped_column(Text)
+    cancelled_on: Mapped[date | None] = mapped_column(Date)
+    cancellation_reason: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    recorded_by: Mapped[str] = mapped_column(String(200))
+
+    charges: Mapped[list["SpendCharge"]] = relationship(order_by="SpendCharge.id")
+
+
+class SpendCharge(Base):
+    """The part of a spend charged to one contribution, carried by its spent movement."""
+
+    __tablename__ = "spend_charges"
+    __table_args__ = (UniqueConstraint("spend_id", "contribution_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    spend_id: Mapped[int] = mapped_column(ForeignKey("spend.id"), index=True)
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id"), index=True)
+    movement_id: Mapped[int] = mapped_column(ForeignKey("movements.id"), unique=True)
+
+
+class Repurposing(Base):
+    """A change of a contribution's purpose or project, with the authority's consent."""
+
+    __tablename__ = "repurposings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id"), index=True)
+    from_purpose: Mapped[Purpose]
+    to_purpose: Mapped[Purpose]
+    from_project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
+    to_project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
+    moved_amount: Mapped[Decimal | None]
+    """Pounds of allocation moved from one project to the other, if a project changed."""
+    consented_on: Mapped[date] = mapped_column(Date)
+    consent_reference: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    recorded_by: Mapped[str] = mapped_column(String(200))
+
+
+class IndexValue(Base):
+    """One month's value of a price index series (BCIS, RPI, CPI), as loaded with its source."""
+
+    __tablename__ = "index_values"
+    __table_args__ = (
+        UniqueConstraint("series", "month"),
+        CheckConstraint("value > 0", name="value_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series: Mapped[str] = mapped_column(String(64))
+    month: Mapped[date] = mapped_column(Date)
+    value: Mapped[Decimal] = mapped_column(Numeric(14, 4))
+    source: Mapped[str] = mapped_column(String(300))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    loaded_by: Mapped[str] = mapped_column(String(200))

@@ -28,18 +28,26 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.models import (
     Agreement,
     Contribution,
     ContributionEvent,
+    DrawdownLine,
+    DrawdownPaymentLine,
+    DrawdownRequest,
+    DrawdownStatus,
     EventKind,
     LocalAuthority,
     Movement,
     MovementKind,
+    ProjectAllocation,
     Purpose,
+    Spend,
+    SpendCharge,
     TriggerType,
 )
 from app.money import ZERO, to_money
@@ -401,3 +409,292 @@ def held_by_purpose(
         (str(authority), str(purpose.value if isinstance(purpose, enum.Enum) else purpose)): to_money(amount)
         for authority, purpose, amount in rows
     }
+
+
+# Project, drawdown and spend money: sums over the movements that payments and spend posted.
+
+LIVE_DRAWDOWN = (DrawdownStatus.submitted, DrawdownStatus.approved, DrawdownStatus.paid)
+"""Statuses in which a request's whole amount counts as requested."""
+
+OPEN_DRAWDOWN = (DrawdownStatus.submitted, DrawdownStatus.approved)
+"""Statuses in which the unpaid part of a request is still awaited from the authority."""
+
+
+def _unreversed() -> ColumnElement[bool]:
+    reversal = aliased(Movement)
+    return ~select(reversal.id).where(reversal.reverses_id == Movement.id).exists()
+
+
+def _paid_per_line() -> Subquery:
+    return (
+        select(DrawdownPaymentLine.line_id.label("line_id"), func.sum(Movement.amount).label("paid"))
+        .join(Movement, Movement.id == DrawdownPaymentLine.movement_id)
+        .where(_unreversed())
+        .group_by(DrawdownPaymentLine.line_id)
+        .subquery("paid_per_line")
+    )
+
+
+def paid_by_line(session: Session, *, line_ids: list[int]) -> dict[int, Decimal]:
+    """What the authority has paid against each drawdown line, net of reversed payments."""
+    if not line_ids:
+        return {}
+    paid = _paid_per_line()
+    rows = session.execute(select(paid.c.line_id, paid.c.paid).where(paid.c.line_id.in_(line_ids)))
+    return {line_id: to_money(amount) for line_id, amount in rows}
+
+
+def awaited_by_contribution(
+    session: Session, *, contribution_ids: list[int], excluding_drawdown_id: int | None = None
+) -> dict[int, Decimal]:
+    """Per contribution: what submitted or approved requests ask for and have not yet been paid."""
+    if not contribution_ids:
+        return {}
+    paid = _paid_per_line()
+    query = (
+        select(
+            DrawdownLine.contribution_id,
+            func.sum(DrawdownLine.amount - func.coalesce(paid.c.paid, 0)),
+        )
+        .join(DrawdownRequest, DrawdownRequest.id == DrawdownLine.drawdown_id)
+        .outerjoin(paid, paid.c.line_id == DrawdownLine.id)
+        .where(DrawdownLine.contribution_id.in_(contribution_ids), DrawdownRequest.status.in_(OPEN_DRAWDOWN))
+        .group_by(DrawdownLine.contribution_id)
+    )
+    if excluding_drawdown_id is not None:
+        query = query.where(DrawdownRequest.id != excluding_drawdown_id)
+    return {contribution_id: to_money(amount) for contribution_id, amount in session.execute(query)}
+
+
+def requested_for_projects(
+    session: Session, *, project_ids: list[int] | None = None, contribution_ids: list[int] | None = None
+) -> dict[tuple[int, int], Decimal]:
+    """Per (project, contribution): what live requests ask, plus what was paid on withdrawn ones."""
+    paid = _paid_per_line()
+    is_live = DrawdownRequest.status.in_(LIVE_DRAWDOWN)
+    query = (
+        select(
+            DrawdownRequest.project_id,
+            DrawdownLine.contribution_id,
+            func.sum(case((is_live, DrawdownLine.amount), else_=func.coalesce(paid.c.paid, 0))),
+        )
+        .join(DrawdownRequest, DrawdownRequest.id == DrawdownLine.drawdown_id)
+        .outerjoin(paid, paid.c.line_id == DrawdownLine.id)
+        .group_by(DrawdownRequest.project_id, DrawdownLine.contribution_id)
+    )
+    if project_ids is not None:
+        query = query.where(DrawdownRequest.project_id.in_(project_ids))
+    if contribution_ids is not None:
+        query = query.where(DrawdownLine.contribution_id.in_(contribution_ids))
+    return {(project, contribution): to_money(amount) for project, contribution, amount in session.execute(query)}
+
+
+def spent_for_projects(
+    session: Session, *, project_ids: list[int] | None = None, contribution_ids: list[int] | None = None
+) -> dict[tuple[int, int], Decimal]:
+    """Per (project, contribution): spend charged, net of cancelled spend."""
+    query = (
+        select(Spend.project_id, SpendCharge.contribution_id, func.sum(Movement.amount))
+        .join(SpendCharge, SpendCharge.spend_id == Spend.id)
+        .join(Movement, Movement.id == SpendCharge.movement_id)
+        .where(_unreversed())
+        .group_by(Spend.project_id, SpendCharge.contribution_id)
+    )
+    if project_ids is not None:
+        query = query.where(Spend.project_id.in_(project_ids))
+    if contribution_ids is not None:
+        query = query.where(SpendCharge.contribution_id.in_(contribution_ids))
+    return {(project, contribution): to_money(amount) for project, contribution, amount in session.execute(query)}
+
+
+def allocated_by_contribution(session: Session, *, contribution_ids: list[int]) -> dict[int, Decimal]:
+    """Per contribution: the money identified for all projects together."""
+    if not contribution_ids:
+        return {}
+    rows = session.execute(
+        select(ProjectAllocation.contribution_id, func.sum(ProjectAllocation.amount))
+        .where(ProjectAllocation.contribution_id.in_(contribution_ids))
+        .group_by(ProjectAllocation.contribution_id)
+    )
+    return {contribution_id: to_money(amount) for contribution_id, amount in rows}
+
+
+@dataclass
+class ProjectMoney:
+    """One project's money from one authority: identified, requested, received (drawn) and spent."""
+
+    project_id: int
+    local_authority_id: str
+    identified: Decimal = ZERO
+    requested: Decimal = ZERO
+    received: Decimal = ZERO
+    spent: Decimal = ZERO
+
+
+def project_money(session: Session, *, project_ids: list[int], scope: str | None) -> list[ProjectMoney]:
+    """Per project and authority: identified, requested, received and spent, in four queries."""
+    if not project_ids:
+        return []
+    rows: dict[tuple[int, str], ProjectMoney] = {}
+
+    def row(project_id: int, authority_id: str) -> ProjectMoney:
+        return rows.setdefault((project_id, authority_id), ProjectMoney(project_id, authority_id))
+
+    in_scope = true() if scope is None else Agreement.local_authority_id == scope
+
+    identified = (
+        select(ProjectAllocation.project_id, Agreement.local_authority_id, func.sum(ProjectAllocation.amount))
+        .join(Contribution, Contribution.id == ProjectAllocation.contribution_id)
+        .join(Agreement, Agreement.id == Contribution.agreement_id)
+        .where(ProjectAllocation.project_id.in_(project_ids), in_scope)
+        .group_by(ProjectAllocation.project_id, Agreement.local_authority_id)
+    )
+    for project_id, authority_id, amount in session.execute(identified):
+        row(project_id, authority_id).identified = to_money(amount)
+    requested = requested_for_projects(session, project_ids=project_ids)
+    spent = spent_for_projects(session, project_ids=project_ids)
+    paid = _paid_per_line()
+    received = (
+        select(DrawdownRequest.project_id, Agreement.local_authority_id, func.sum(paid.c.paid))
+        .join(DrawdownLine, DrawdownLine.drawdown_id == DrawdownRequest.id)
+        .join(paid, paid.c.line_id == DrawdownLine.id)
+        .join(Contribution, Contribution.id == DrawdownLine.contribution_id)
+        .join(Agreement, Agreement.id == Contribution.agreement_id)
+        .where(DrawdownRequest.project_id.in_(project_ids), in_scope)
+        .group_by(DrawdownRequest.project_id, Agreement.local_authority_id)
+    )
+    for project_id, authority_id, amount in session.execute(received):
+        row(project_id, authority_id).received = to_money(amount)
+    contribution_ids = {contribution for _, contribution in (*requested, *spent)}
+    authorities: dict[int, str] = {}
+    for contribution_id, authority_id in session.execute(
+        select(Contribution.id, Agreement.local_authority_id)
+        .join(Agreement, Agreement.id == Contribution.agreement_id)
+        .where(Contribution.id.in_(contribution_ids), in_scope)
+    ):
+        authorities[contribution_id] = authority_id
+    for (project_id, contribution_id), amount in requested.items():
+        if contribution_id in authorities:
+            money = row(project_id, authorities[contribution_id])
+            money.requested += amount
+    for (project_id, contribution_id), amount in spent.items():
+        if contribution_id in authorities:
+            money = row(project_id, authorities[contribution_id])
+            money.spent += amount
+    return sorted(rows.values(), key=lambda money: (money.project_id, money.local_authority_id))
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """One receipt by the authority (a received movement not reversed), with its contribution's terms."""
+
+    movement_id: int
+    contribution_id: int
+    on: date
+    amount: Decimal
+    reference: str | None
+
+
+def receipts(session: Session, *, scope: str | None, as_at: date) -> list[Receipt]:
+    """Every standing receipt as at the date, oldest first within each contribution."""
+    query = (
+        select(Movement.id, Movement.contribution_id, Movement.on, Movement.amount, Movement.reference)
+        .join(Contribution, Contribution.id == Movement.contribution_id)
+        .join(Agreement, Agreement.id == Contribution.agreement_id)
+        .where(
+            Movement.kind == MovementKind.received,
+            Movement.reverses_id.is_(None),
+            Movement.on <= as_at,
+            _unreversed(),
+        )
+        .order_by(Movement.contribution_id, Movement.on, Movement.id)
+    )
+    if scope is not None:
+        query = query.where(Agreement.local_authority_id == scope)
+    return [Receipt(row[0], row[1], row[2], to_money(row[3]), row[4]) for row in session.execute(query)]
+
+
+def consumed_by_contribution(session: Session, *, contribution_ids: list[int], as_at: date) -> dict[int, Decimal]:
+    """Per contribution: money spent or returned to the developer as at the date, net of reversals."""
+    if not contribution_ids:
+        return {}
+    rows = session.execute(
+        select(Movement.contribution_id, _sum_of(MovementKind.spent, MovementKind.returned))
+        .where(Movement.contribution_id.in_(contribution_ids), Movement.on <= as_at)
+        .group_by(Movement.contribution_id)
+    )
+    return {contribution_id: to_money(amount) for contribution_id, amount in rows}
+
+
+@dataclass(frozen=True)
+class ForecastInput:
+    """A contribution's money by stage as at a date, with what is needed to estimate when it falls due."""
+
+    contribution_id: int
+    trigger_type: TriggerType
+    trigger_threshold: int | None
+    dwellings: int | None
+    started_on: date | None
+    trigger_met_on: date | None
+    not_started: Decimal
+    held_by_developer: Decimal
+    at_risk: Decimal
+    held_by_local_authority: Decimal
+    drawn: Decimal
+    spent: Decimal
+
+
+def forecast_inputs(session: Session, *, as_at: date, scope: str | None) -> list[ForecastInput]:
+    """Every open contribution's stages and trigger facts as at the date, in one query."""
+    stages = contribution_stages(as_at, BalanceFilter(local_authority_id=scope, open_only=True))
+    events = (
+        select(
+            ContributionEvent.contribution_id.label("contribution_id"),
+            func.min(
+                case((ContributionEvent.kind == EventKind.development_started, ContributionEvent.on), else_=None)
+            ).label("started_on"),
+            func.max(case((ContributionEvent.kind == EventKind.trigger_met, ContributionEvent.on), else_=None)).label(
+                "trigger_met_on"
+            ),
+        )
+        .where(ContributionEvent.on <= as_at)
+        .group_by(ContributionEvent.contribution_id)
+        .subquery("forecast_events")
+    )
+    query = (
+        select(
+            stages.c.contribution_id,
+            Contribution.trigger_type,
+            Contribution.trigger_threshold,
+            Agreement.dwellings,
+            events.c.started_on,
+            events.c.trigger_met_on,
+            stages.c.not_started,
+            stages.c.held_by_developer,
+            stages.c.at_risk,
+            (stages.c.received - stages.c.drawn - stages.c.returned).label("held"),
+            stages.c.drawn,
+            stages.c.spent,
+        )
+        .join(Contribution, Contribution.id == stages.c.contribution_id)
+        .join(Agreement, Agreement.id == Contribution.agreement_id)
+        .outerjoin(events, events.c.contribution_id == stages.c.contribution_id)
+        .order_by(stages.c.contribution_id)
+    )
+    return [
+        ForecastInput(
+            contribution_id=row[0],
+            trigger_type=row[1],
+            trigger_threshold=row[2],
+            dwellings=row[3],
+            started_on=row[4],
+            trigger_met_on=row[5],
+            not_started=to_money(row[6]),
+            held_by_developer=to_money(row[7]),
+            at_risk=to_money(row[8]),
+            held_by_local_authority=to_money(row[9]),
+            drawn=to_money(row[10]),
+            spent=to_money(row[11]),
+        )
+        for row in session.execute(query)
+    ]

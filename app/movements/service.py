@@ -11,7 +11,16 @@ from app.agreements.service import get_agreement
 from app.auth.service import Principal
 from app.balances.queries import LedgerPoint, running_totals
 from app.errors import ConflictError, NotFoundError, RuleError
-from app.models import Agreement, Contribution, Movement, MovementKind
+from app.models import (
+    Agreement,
+    Contribution,
+    DrawdownPayment,
+    DrawdownPaymentLine,
+    Movement,
+    MovementKind,
+    Spend,
+    SpendCharge,
+)
 from app.money import ZERO
 
 # Which running sum each kind of movement raises (a reversal lowers it).
@@ -168,6 +177,31 @@ def get_movement(*, session: Session, movement_id: int, scope: str | None) -> Mo
     return movement
 
 
+def _refuse_if_owned(session: Session, movement_id: int) -> None:
+    """A drawdown payment's or a spend's movement is reversed only through it, so the two stay consistent."""
+    payment = session.execute(
+        select(DrawdownPayment.drawdown_id, DrawdownPayment.id)
+        .join(DrawdownPaymentLine, DrawdownPaymentLine.payment_id == DrawdownPayment.id)
+        .where(DrawdownPaymentLine.movement_id == movement_id, DrawdownPayment.reversed_on.is_(None))
+    ).first()
+    if payment is not None:
+        raise ConflictError(
+            f"movement {movement_id} belongs to payment {payment[1]} of drawdown request {payment[0]}; "
+            f"reverse the payment: POST /drawdowns/{payment[0]}/payments/{payment[1]}/reverse",
+            field="movement_id",
+        )
+    spend_id = session.scalar(
+        select(Spend.id)
+        .join(SpendCharge, SpendCharge.spend_id == Spend.id)
+        .where(SpendCharge.movement_id == movement_id, Spend.cancelled_on.is_(None))
+    )
+    if spend_id is not None:
+        raise ConflictError(
+            f"movement {movement_id} is a charge of spend {spend_id}; cancel the spend: POST /spend/{spend_id}/cancel",
+            field="movement_id",
+        )
+
+
 def reverse_movement(
     *,
     session: Session,
@@ -182,6 +216,7 @@ def reverse_movement(
     contribution = get_contribution(
         session=session, contribution_id=original.contribution_id, scope=principal.scope, lock=True
     )
+    _refuse_if_owned(session, original.id)
     if original.reverses_id is not None:
         raise ConflictError(
             f"movement {movement_id} is itself a reversal (of {original.reverses_id}); "

@@ -1,0 +1,163 @@
+"""Request and response shapes for drawdown requests and their payments."""
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.models import DrawdownStatus, ReleaseBasis
+from app.money import PositiveMoney, SignedMoney
+
+Reference = Annotated[str | None, Field(max_length=200)]
+Note = Annotated[str | None, Field(max_length=5000)]
+Evidence = list[Annotated[str, Field(min_length=1, max_length=500)]]
+
+
+class LineCreate(BaseModel):
+    """An amount asked of one of the authority's contributions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    contribution_id: int
+    amount: PositiveMoney
+
+
+class DrawdownCreate(BaseModel):
+    """A new draft request to one authority for money of its contributions, for a project."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    local_authority_id: str
+    project_id: int
+    lines: list[LineCreate] = Field(min_length=1, max_length=200)
+    reference: Reference = None
+    evidence: Evidence = Field(default_factory=list, max_length=100, description="documents' references")
+    invoice_spend_ids: list[int] = Field(
+        default_factory=list, max_length=500, description="spend whose invoices support the request"
+    )
+    note: Note = None
+
+
+class DrawdownUpdate(BaseModel):
+    """Changes to a request: lines only while a draft; reference, evidence, invoices and note until decided."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lines: list[LineCreate] | None = Field(default=None, min_length=1, max_length=200)
+    reference: Reference = None
+    evidence: Evidence | None = Field(default=None, max_length=100)
+    invoice_spend_ids: list[int] | None = Field(default=None, max_length=500)
+    note: Note = None
+
+
+class Transition(BaseModel):
+    """A dated step of the lifecycle (submit, approve, withdraw)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    on: date | None = Field(default=None, description="when it happened; today if omitted")
+    note: Note = None
+
+
+class Rejection(BaseModel):
+    """The authority's refusal, with its reason (e.g. proportionality not shown)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    on: date | None = None
+    reason: Annotated[str, Field(min_length=1, max_length=5000)]
+
+
+class PaymentLineCreate(BaseModel):
+    """What the authority paid against one contribution of the request."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    contribution_id: int
+    amount: PositiveMoney
+
+
+class PaymentCreate(BaseModel):
+    """A payment by the authority; without lines it pays everything still outstanding."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    on: date
+    reference: Reference = None
+    lines: list[PaymentLineCreate] | None = Field(default=None, min_length=1, max_length=200)
+
+
+class PaymentReverse(BaseModel):
+    """A reversal of a payment recorded in error."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    on: date | None = None
+    note: Note = None
+
+
+class LineRead(BaseModel):
+    """A line of a request with what has been paid against it."""
+
+    id: int
+    contribution_id: int
+    amount: SignedMoney
+    paid: SignedMoney
+    outstanding: SignedMoney
+
+
+class PaymentLineRead(BaseModel):
+    """The drawn movement a payment posted for one line."""
+
+    line_id: int
+    contribution_id: int
+    movement_id: int
+    amount: SignedMoney
+
+
+class PaymentRead(BaseModel):
+    """A payment against the request and the drawn movements it posted."""
+
+    id: int
+    on: date
+    reference: str | None
+    reversed_on: date | None
+    lines: list[PaymentLineRead]
+    recorded_at: datetime
+    recorded_by: str
+
+
+class InvoiceRead(BaseModel):
+    """A spend cited as an invoice of completed work."""
+
+    spend_id: int
+    invoice_reference: str
+    supplier: str
+    on: date
+    amount: SignedMoney
+
+
+class DrawdownRead(BaseModel):
+    """A drawdown request with its lines, evidence, invoices, payments and lifecycle dates."""
+
+    id: int
+    local_authority_id: str
+    release_basis: ReleaseBasis | None
+    project_id: int
+    status: DrawdownStatus
+    reference: str | None
+    evidence: list[str]
+    note: str | None
+    amount: SignedMoney = Field(description="the total requested")
+    paid: SignedMoney
+    outstanding: SignedMoney
+    lines: list[LineRead]
+    invoices: list[InvoiceRead]
+    payments: list[PaymentRead]
+    submitted_on: date | None
+    approved_on: date | None
+    rejected_on: date | None
+    rejection_reason: str | None
+    withdrawn_on: date | None
+    created_at: datetime
+    created_by: str

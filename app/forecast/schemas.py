@@ -1,0 +1,47 @@
+"""Response shapes for the capital programme forecast."""
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+from app.money import SignedMoney
+
+
+class Assumptions(BaseModel):
+    """How the forecast dates money not yet paid by developers."""
+
+    dwellings_per_year: int
+    start_lag_years: int
+    description: str
+
+
+class ForecastYear(BaseModel):
+    """One financial year (April to March) of the capital programme."""
+
+    financial_year: str = Field(description="e.g. 2026/27")
+    starts_on: date
+    ends_on: date
+    expected_from_triggers: SignedMoney = Field(description="developers' money whose trigger is estimated this year")
+    held_by_local_authority: SignedMoney = Field(description="held now by authorities, available this year")
+    drawn_unspent: SignedMoney = Field(description="drawn by the force and not yet spent, available this year")
+    total: SignedMoney
+
+
+class ForecastItem(BaseModel):
+    """A contribution's expected money and the date its trigger is estimated to fall due."""
+
+    contribution_id: int
+    expected: SignedMoney
+    estimated_due_on: date | None
+    basis: str
+
+
+class Forecast(BaseModel):
+    """Money for the capital programme by financial year, with at-risk and undatable money apart."""
+
+    as_at: date
+    assumptions: Assumptions
+    years: list[ForecastYear]
+    at_risk: SignedMoney = Field(description="trigger may never be reached; not counted in any year")
+    unscheduled: SignedMoney = Field(description="expected, but the trigger gives no date to estimate from")
+    items: list[ForecastItem] | None = None

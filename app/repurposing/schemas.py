@@ -1,0 +1,43 @@
+"""Request and response shapes for repurposing a contribution."""
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.models import Purpose
+from app.money import SignedMoney
+
+
+class RepurposingCreate(BaseModel):
+    """A change of purpose, or a move from one project to another, with the authority's consent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    purpose: Purpose | None = Field(default=None, description="the new purpose")
+    from_project_id: int | None = Field(default=None, description="the project whose allocation moves")
+    to_project_id: int | None = Field(default=None, description="the project it moves to")
+    consented_on: date
+    consent_reference: Annotated[
+        str, Field(min_length=1, max_length=200, description="the authority's letter or email")
+    ]
+    note: Annotated[str | None, Field(max_length=5000)] = None
+
+
+class RepurposingRead(BaseModel):
+    """One recorded change of a contribution's purpose or project."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    contribution_id: int
+    from_purpose: Purpose
+    to_purpose: Purpose
+    from_project_id: int | None
+    to_project_id: int | None
+    moved_amount: SignedMoney | None
+    consented_on: date
+    consent_reference: str
+    note: str | None
+    recorded_at: datetime
+    recorded_by: str

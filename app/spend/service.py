@@ -1,0 +1,187 @@
+"""Capital spend: invoices paid for projects, charged to contributions by `spent` movements.
+
+A charge needs a contribution allocated to the project whose (current, possibly repurposed) purpose
+fits the spend's capital category; revenue spend is refused. A spend recorded in error is cancelled by
+reversing its spent movements; one cited by a live drawdown request cannot be cancelled.
+"""
+
+from datetime import date
+
+from sqlalchemy import Exists, exists, func, select
+from sqlalchemy.orm import Session
+
+from app.auth.service import Principal
+from app.balances.queries import LIVE_DRAWDOWN
+from app.errors import ConflictError, NotFoundError, RuleError
+from app.models import (
+    Agreement,
+    CapitalCategory,
+    Contribution,
+    DrawdownInvoice,
+    DrawdownRequest,
+    MovementKind,
+    ProjectAllocation,
+    Spend,
+    SpendCharge,
+)
+from app.money import ZERO
+from app.movements.service import get_contribution, record_movement, reverse_movement
+from app.projects.service import PURPOSE_FITS, fits, get_project
+from app.spend.schemas import SpendCreate
+
+
+def _charged_to(scope: str) -> Exists:
+    return exists(
+        select(SpendCharge.id)
+        .join(Contribution, Contribution.id == SpendCharge.contribution_id)
+        .join(Agreement, Agreement.id == Contribution.agreement_id)
+        .where(SpendCharge.spend_id == Spend.id, Agreement.local_authority_id == scope)
+    )
+
+
+def get_spend(*, session: Session, spend_id: int, scope: str | None, lock: bool = False) -> Spend:
+    """One spend; for a planning officer, only one charged to their authority."""
+    query = select(Spend).where(Spend.id == spend_id)
+    if scope is not None:
+        query = query.where(_charged_to(scope))
+    if lock:
+        query = query.with_for_update()
+    spend = session.scalar(query)
+    if spend is None:
+        raise NotFoundError(f"no spend {spend_id}", field="spend_id")
+    return spend
+
+
+def list_spend(
+    *,
+    session: Session,
+    scope: str | None,
+    project_id: int | None,
+    contribution_id: int | None,
+    on_from: date | None,
+    on_to: date | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Spend], int]:
+    """Spend the caller may see, filtered, in date order."""
+    query = select(Spend)
+    if scope is not None:
+        query = query.where(_charged_to(scope))
+    if project_id is not None:
+        query = query.where(Spend.project_id == project_id)
+    if contribution_id is not None:
+        query = query.where(
+            exists(
+                select(SpendCharge.id).where(
+                    SpendCharge.spend_id == Spend.id, SpendCharge.contribution_id == contribution_id
+                )
+            )
+        )
+    if on_from:
+        query = query.where(Spend.on >= on_from)
+    if on_to:
+        query = query.where(Spend.on <= on_to)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Spend.on, Spend.id).limit(limit).offset(offset))
+    return list(rows), total
+
+
+def record_spend(*, session: Session, principal: Principal, data: SpendCreate) -> Spend:
+    """Record a capital invoice and post a spent movement for each contribution charged."""
+    project = get_project(session=session, project_id=data.project_id, scope=None)
+    category = data.category or project.category
+    if category is CapitalCategory.revenue:
+        raise RuleError(
+            "revenue spend such as officer pay cannot be charged to developer contributions; only capital "
+            "(land_and_buildings, vehicles, equipment, it_hardware)",
+            field="category",
+        )
+    if data.on > date.today():
+        raise RuleError(f"on {data.on} is in the future; record spend once invoiced", field="on")
+    ids = [charge.contribution_id for charge in data.charges]
+    if len(set(ids)) != len(ids):
+        raise RuleError("each contribution may be charged only once per spend", field="charges")
+    charged = sum((charge.amount for charge in data.charges), ZERO)
+    if charged > data.amount:
+        raise RuleError(f"the charges total £{charged}, more than the invoice's £{data.amount}", field="charges")
+    allocated = set(
+        session.scalars(
+            select(ProjectAllocation.contribution_id).where(
+                ProjectAllocation.project_id == project.id, ProjectAllocation.contribution_id.in_(ids)
+            )
+        )
+    )
+    for contribution_id in sorted(ids):
+        get_contribution(session=session, contribution_id=contribution_id, scope=None, lock=True)
+    contributions = {row.id: row for row in session.scalars(select(Contribution).where(Contribution.id.in_(ids)))}
+    for index, charge in enumerate(data.charges):
+        field = f"charges.{index}.contribution_id"
+        contribution = contributions[charge.contribution_id]
+        if contribution.id not in allocated:
+            raise RuleError(f"contribution {contribution.id} is not allocated to {project.name}", field=field)
+        if not fits(contribution.purpose, category):
+            allowed = ", ".join(sorted(c.value for c in PURPOSE_FITS[contribution.purpose]))
+            raise RuleError(
+                f"contribution {contribution.id} is for {contribution.purpose.value}, which pays only for {allowed}, "
+                f"not {category.value}; repurpose it with the authority's consent first",
+                field=field,
+            )
+    spend = Spend(
+        project_id=project.id,
+        on=data.on,
+        supplier=data.supplier,
+        invoice_reference=data.invoice_reference,
+        amount=data.amount,
+        category=category,
+        note=data.note,
+        recorded_by=principal.label,
+    )
+    session.add(spend)
+    session.flush()
+    for charge in data.charges:
+        movement = record_movement(
+            session=session,
+            principal=principal,
+            contribution_id=charge.contribution_id,
+            kind=MovementKind.spent,
+            amount=charge.amount,
+            on=data.on,
+            reference=data.invoice_reference,
+            note=f"spend {spend.id}: {data.supplier}",
+        )
+        session.add(SpendCharge(spend_id=spend.id, contribution_id=charge.contribution_id, movement_id=movement.id))
+    session.flush()
+    session.refresh(spend)
+    return spend
+
+
+def cancel_spend(*, session: Session, principal: Principal, spend_id: int, on: date | None, reason: str) -> Spend:
+    """Cancel a spend recorded in error by reversing its spent movements."""
+    spend = get_spend(session=session, spend_id=spend_id, scope=None, lock=True)
+    if spend.cancelled_on is not None:
+        raise ConflictError(f"spend {spend.id} was already cancelled on {spend.cancelled_on}", field="spend_id")
+    cited = session.scalar(
+        select(DrawdownRequest.id)
+        .join(DrawdownInvoice, DrawdownInvoice.drawdown_id == DrawdownRequest.id)
+        .where(DrawdownInvoice.spend_id == spend.id, DrawdownRequest.status.in_(LIVE_DRAWDOWN))
+    )
+    if cited is not None:
+        raise ConflictError(
+            f"spend {spend.id} is an invoice of drawdown request {cited}; withdraw that request first",
+            field="spend_id",
+        )
+    when = on or date.today()
+    spend.cancelled_on = when  # first, so the ledger lets its movements be reversed
+    spend.cancellation_reason = reason
+    session.flush()
+    for charge in sorted(spend.charges, key=lambda charge: charge.contribution_id):
+        reverse_movement(
+            session=session,
+            principal=principal,
+            movement_id=charge.movement_id,
+            on=when,
+            reference=spend.invoice_reference,
+            note=f"spend {spend.id} cancelled: {reason}",
+        )
+    session.flush()
+    return spend
