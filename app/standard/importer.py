@@ -925,10 +925,10 @@ class _Import:
             if sums["received"] > secured:
                 problems.append(f"received £{sums['received']}, more than the £{secured} secured")
             if sums["transferred"] + sums["returned"] > sums["received"]:
-                problems.append(
-                    f"transferred £{sums['transferred']} and returned £{sums['returned']}, more than the "
-                    f"£{sums['received']} received"
+                paid_out = f"transferred £{sums['transferred']}" + (
+                    f" and returned £{sums['returned']}" if sums["returned"] else ""
                 )
+                problems.append(f"{paid_out}, more than the £{sums['received']} received")
             if sums["spent"] > sums["received"]:
                 problems.append(f"spent £{sums['spent']}, more than the £{sums['received']} received")
             adjustments = adjustments_of.get(id(contribution), [])

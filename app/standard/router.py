@@ -11,6 +11,7 @@ from app.db import SessionDep
 from app.models import Purpose
 from app.standard import exporter
 from app.standard.importer import ImportOptions, SourceFile, import_files
+from app.standard.register import RegisterOptions, import_register
 from app.standard.schemas import Dataset, ExportFormat, ImportReport
 
 router = APIRouter(tags=["data standard"])
@@ -60,6 +61,29 @@ async def post_import(
                 "discrepancies": len(report.discrepancies),
             },
         )
+    return report
+
+
+@router.post("/imports/register", response_model=ImportReport, responses={401: {}, 403: {}, 422: {}})
+async def post_register_import(
+    session: SessionDep,
+    principal: Officer,
+    audit: AuditDep,
+    file: Annotated[UploadFile, File(description="the register: XLSX or CSV, one row per contribution")],
+    dry_run: Annotated[bool, Form(description="report everything and write nothing")] = False,
+    strict: Annotated[bool, Form(description="write nothing if any row cannot be understood")] = False,
+    undated_on: Annotated[date | None, Form(description="the date for amounts the sheet gives without one")] = None,
+) -> ImportReport:
+    """Migrate the force's spreadsheet register into the ledger; returns the import report."""
+    source = SourceFile(name=file.filename or "register", content=await file.read())
+    report = import_register(
+        session=session,
+        principal=principal,
+        file=source,
+        options=RegisterOptions(dry_run=dry_run, strict=strict, undated_on=undated_on),
+    )
+    if report.committed:
+        audit.record("imports", [source.name], {"file": source.name, "created": report.created.model_dump()})
     return report
 
 
