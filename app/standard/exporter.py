@@ -95,7 +95,7 @@ def export_tables(*, session: Session, scope: str | None, local_authority_id: st
     )
     if authority is not None:
         query = query.where(Agreement.local_authority_id == authority)
-    agreements = [(agreement, organisation or "") for agreement, organisation in session.execute(query).tuples()]
+    agreements = [(row[0], row[1] or "") for row in session.execute(query)]
     entry = as_at.isoformat()
     tables: Tables = {AGREEMENT_DATASET: [], CONTRIBUTION_DATASET: [], TRANSACTION_DATASET: []}
     organisation_of: dict[int, str] = {}
