@@ -87,7 +87,7 @@ def record_key(*parts: object) -> str:
     return hashlib.sha256("\x1f".join(str(part) for part in parts).encode()).hexdigest()
 
 
-def imported_record(session: Session, local_authority_id: str, key: str) -> ImportedRecord | None:
+def imported_record(*, session: Session, local_authority_id: str, key: str) -> ImportedRecord | None:
     """The earlier import of a row with this key, if any."""
     return session.scalar(
         select(ImportedRecord).where(ImportedRecord.local_authority_id == local_authority_id, ImportedRecord.key == key)
@@ -95,6 +95,7 @@ def imported_record(session: Session, local_authority_id: str, key: str) -> Impo
 
 
 def remember(
+    *,
     session: Session,
     principal: Principal,
     local_authority_id: str,
@@ -124,7 +125,7 @@ def savepoint(session: Session) -> Iterator[None]:
         yield
 
 
-def state_on(session: Session, contribution_id: int, on: date) -> dict[str, Decimal]:
+def state_on(*, session: Session, contribution_id: int, on: date) -> dict[str, Decimal]:
     """A contribution's running sums at the end of a date."""
     state = {"total_value": ZERO, "received": ZERO, "drawn": ZERO, "spent": ZERO, "returned": ZERO}
     for point in running_totals(session, contribution_id=contribution_id):
@@ -164,7 +165,7 @@ def record_published(
         return []
     except ConflictError:
         pass
-    state = state_on(session, contribution_id, on)
+    state = state_on(session=session, contribution_id=contribution_id, on=on)
     adjustments: list[str] = []
 
     def flagged(flag_kind: MovementKind, flag_amount: Decimal, why: str) -> None:
@@ -312,6 +313,8 @@ class _Import:
         self.agreements: dict[str, AgreementRow] = {}
         self.agreements_by_source: dict[str, AgreementRow] = {}
         self.contributions: list[ContributionRow] = []
+        self.contributions_by_source: defaultdict[str, list[ContributionRow]] = defaultdict(list)
+        self.contributions_by_base: defaultdict[str, list[ContributionRow]] = defaultdict(list)
         self.transactions: list[TransactionRow] = []
         self.serial_dates: Counter[str] = Counter()
         self.foreign_warned: set[str] = set()
@@ -447,10 +450,26 @@ class _Import:
             reference=existing.reference,
             signed_on=existing.signed_on,
             agreement=existing,
-            own=imported_record(self.session, self.authority.id, self.agreement_key(existing.reference)) is not None,
+            own=self.seen(self.agreement_key(existing.reference)) is not None,
         )
         self.agreements[base] = target
         return target
+
+    def seen(self, key: str) -> ImportedRecord | None:
+        """The earlier import of a row with this key, if any."""
+        return imported_record(session=self.session, local_authority_id=self.authority.id, key=key)
+
+    def remember(self, key: str, kind: str, record_id: int | None, source: str) -> None:
+        """Note that a row has been imported."""
+        remember(
+            session=self.session,
+            principal=self.principal,
+            local_authority_id=self.authority.id,
+            key=key,
+            kind=kind,
+            record_id=record_id,
+            source=source,
+        )
 
     def agreement_key(self, reference: str) -> str:
         """The key of an agreement imported from published files."""
@@ -530,10 +549,13 @@ class _Import:
         self, file: str, line: int, raw: str, amount: Decimal | None, status: str | None
     ) -> ContributionRow | None:
         """The contribution a transaction names; repeated references are told apart by amount."""
-        candidates = [row for row in self.contributions if row.source_reference == raw]
+        if not self.contributions_by_source:
+            for row in self.contributions:
+                self.contributions_by_source[row.source_reference].append(row)
+                self.contributions_by_base[base_reference(row.source_reference)].append(row)
+        candidates = self.contributions_by_source.get(raw, [])
         if not candidates:
-            base = base_reference(raw)
-            candidates = [row for row in self.contributions if base_reference(row.source_reference) == base]
+            candidates = self.contributions_by_base.get(base_reference(raw), [])
             if candidates:
                 self.warn(
                     file, line, f"developer-agreement-contribution {raw!r} read as {candidates[0].source_reference!r}"
@@ -647,7 +669,7 @@ class _Import:
             key = self.agreement_key(row.reference)
             if existing is not None:
                 row.agreement = existing
-                row.own = imported_record(self.session, self.authority.id, key) is not None
+                row.own = self.seen(key) is not None
                 self.outcome(row.file, row.line, "unchanged")
                 if row.own and existing.signed_on != row.signed_on:
                     self.warn(
@@ -675,15 +697,7 @@ class _Import:
                     agreement.document_url = (row.document_url or "")[:1000] or None
                     agreement.closed_on = row.closed_on
                     self.session.flush()
-                    remember(
-                        self.session,
-                        self.principal,
-                        self.authority.id,
-                        key,
-                        "agreement",
-                        agreement.id,
-                        self.source(row),
-                    )
+                    self.remember(key, "agreement", agreement.id, self.source(row))
             except (DomainError, ValidationError) as error:
                 self.fail(row.file, row.line, _reason(error))
                 row.ok = False
@@ -730,7 +744,7 @@ class _Import:
                 what = f"units {row.units!r}" if row.units else "no amount"
                 self.warn(row.file, row.line, f"a non-money obligation ({what}) is not kept in the money ledger")
                 continue
-            earlier = imported_record(self.session, self.authority.id, row.key)
+            earlier = self.seen(row.key)
             if earlier is not None and earlier.record_id is not None:
                 row.contribution = self.session.get(Contribution, earlier.record_id)
                 self.outcome(row.file, row.line, "unchanged")
@@ -773,15 +787,7 @@ class _Import:
                         note="superseded: end-dated in the published contribution file",
                     )
                     self.report.created.adjustments += len(adjustments)
-                remember(
-                    self.session,
-                    self.principal,
-                    self.authority.id,
-                    row.key,
-                    "contribution",
-                    contribution.id,
-                    self.source(row),
-                )
+                self.remember(row.key, "contribution", contribution.id, self.source(row))
         except (DomainError, ValidationError) as error:
             self.fail(row.file, row.line, _reason(error))
             row.ok = False
@@ -845,7 +851,7 @@ class _Import:
         if row.on > date.today():
             self.fail(row.file, row.line, f"{row.status} on {row.on} is in the future")
             return []
-        if imported_record(self.session, self.authority.id, row.key) is not None:
+        if self.seen(row.key) is not None:
             self.outcome(row.file, row.line, "unchanged")
             return []
         contribution_id = parent.contribution.id
@@ -862,7 +868,7 @@ class _Import:
                     )
                     record_id = event.id
                     self.report.created.events += 1
-                    total = state_on(self.session, contribution_id, row.on)["total_value"]
+                    total = state_on(session=self.session, contribution_id=contribution_id, on=row.on)["total_value"]
                     if row.amount > total:
                         record_movement(
                             session=self.session,
@@ -896,9 +902,7 @@ class _Import:
                     record_id = None
                     self.report.created.movements += 1 + len(adjustments)
                     self.report.created.adjustments += len(adjustments)
-                remember(
-                    self.session, self.principal, self.authority.id, row.key, "transaction", record_id, self.source(row)
-                )
+                self.remember(row.key, "transaction", record_id, self.source(row))
         except (DomainError, ValidationError) as error:
             self.fail(row.file, row.line, _reason(error))
             return []

@@ -304,7 +304,7 @@ def _import_row(
     identity = (authority_id, reference, purpose.value, str(amount.value))
     occurrences[identity] += 1
     key = record_key("register", "contribution", *identity, occurrences[identity])
-    if imported_record(session, authority_id, key) is not None:
+    if imported_record(session=session, local_authority_id=authority_id, key=key) is not None:
         return "unchanged"
     agreement_key = record_key("register", "agreement", authority_id, reference)
     trigger_text = text(row.get("trigger"))
@@ -327,9 +327,17 @@ def _import_row(
                         signed_on=signed.value,
                     ),
                 )
-                remember(session, principal, authority_id, agreement_key, "register agreement", agreement.id, file)
+                remember(
+                    session=session,
+                    principal=principal,
+                    local_authority_id=authority_id,
+                    key=agreement_key,
+                    kind="register agreement",
+                    record_id=agreement.id,
+                    source=file,
+                )
                 created.agreements += 1
-            elif imported_record(session, authority_id, agreement_key) is None:
+            elif imported_record(session=session, local_authority_id=authority_id, key=agreement_key) is None:
                 raise RuleError(
                     f"agreement {reference} of {authority_id} is already in the ledger (not from this register); "
                     "add this contribution to it by hand"
@@ -364,7 +372,15 @@ def _import_row(
                     note=f"migrated from the register ({file} line {line})",
                 )
                 created.movements += 1
-            remember(session, principal, authority_id, key, "register contribution", contribution.id, f"{file}:{line}")
+            remember(
+                session=session,
+                principal=principal,
+                local_authority_id=authority_id,
+                key=key,
+                kind="register contribution",
+                record_id=contribution.id,
+                source=f"{file}:{line}",
+            )
     except (DomainError, ValidationError) as error:
         if isinstance(error, DomainError):
             return fail(error.detail)
