@@ -45,12 +45,12 @@ def upload(
     local_authority: str,
     *,
     dry_run: bool = False,
-    role: str = "officer",
+    role: str | None = "officer",
     **form: Any,
 ) -> Any:
     """POST files to /imports and return the response."""
     named = [(path.name, path.read_bytes()) for path in paths] if paths and isinstance(paths[0], Path) else paths
-    files = [("files", (name, content, "application/octet-stream")) for name, content in named]  # type: ignore[misc]
+    files = [("files", (name, content, "application/octet-stream")) for name, content in named]
     data = {"local_authority": local_authority, "dry_run": str(dry_run).lower(), **form}
     return api.post("/imports", role=role, files=files, data=data)
 

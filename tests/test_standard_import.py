@@ -320,6 +320,19 @@ class TestMessyFiles:
         assert len(again["discrepancies"]) == 2
         assert movement_count(session) == movements
 
+    def test_files_imported_one_run_at_a_time(self, api_with_codes) -> None:
+        first = imported(api_with_codes, MESSY[:1], "blaby")
+        assert first["created"]["agreements"] == 2
+        rest = imported(api_with_codes, MESSY[1:], "blaby")
+        assert rest["created"] == {"agreements": 0, "contributions": 4, "events": 1, "movements": 13, "adjustments": 2}
+        row = balances(api_with_codes, group_by="local_authority", local_authority="blaby")["rows"][0]
+        assert (row["total_value"], row["drawn"]) == ("50500.00", "14000.00")
+
+    def test_transactions_without_their_contribution_file(self, api_with_codes) -> None:
+        report = imported(api_with_codes, MESSY[2:], "blaby")
+        assert report["created"]["movements"] == 0
+        assert report["errors"][0]["message"] == "contribution '19/0001/out-dac-1' is not in the contribution file"
+
     def test_a_chosen_local_purpose(self, api_with_codes) -> None:
         imported(api_with_codes, MESSY, "blaby", local_purpose="premises")
         purposes = {item["key"] for item in balances(api_with_codes, group_by="purpose")["rows"]}
@@ -331,7 +344,7 @@ class TestWhoMayImport:
 
     @pytest.mark.parametrize(("role", "status"), [("finance", 403), ("planning", 403), (None, 401)])
     def test_other_roles_are_refused(self, api_with_codes, role: str | None, status: int) -> None:
-        response = upload(api_with_codes, (BLABY_CSV,), "blaby", role=role)  # type: ignore[arg-type]
+        response = upload(api_with_codes, (BLABY_CSV,), "blaby", role=role)
         assert response.status_code == status
         assert api_with_codes.get("/agreements").json()["total"] == 0
 

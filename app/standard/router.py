@@ -23,7 +23,7 @@ _MEDIA = {
 
 
 @router.post("/imports", response_model=ImportReport, responses={401: {}, 403: {}, 404: {}, 422: {}})
-async def post_import(
+def post_import(
     session: SessionDep,
     principal: Officer,
     audit: AuditDep,
@@ -38,7 +38,7 @@ async def post_import(
 ) -> ImportReport:
     """Import an authority's published developer-contributions files; returns the import report."""
     sources = [
-        SourceFile(name=upload.filename or f"file {number}", content=await upload.read())
+        SourceFile(name=upload.filename or f"file {number}", content=upload.file.read())
         for number, upload in enumerate(files, start=1)
     ]
     options = ImportOptions(
@@ -65,7 +65,7 @@ async def post_import(
 
 
 @router.post("/imports/register", response_model=ImportReport, responses={401: {}, 403: {}, 422: {}})
-async def post_register_import(
+def post_register_import(
     session: SessionDep,
     principal: Officer,
     audit: AuditDep,
@@ -75,7 +75,7 @@ async def post_register_import(
     undated_on: Annotated[date | None, Form(description="the date for amounts the sheet gives without one")] = None,
 ) -> ImportReport:
     """Migrate the force's spreadsheet register into the ledger; returns the import report."""
-    source = SourceFile(name=file.filename or "register", content=await file.read())
+    source = SourceFile(name=file.filename or "register", content=file.file.read())
     report = import_register(
         session=session,
         principal=principal,
