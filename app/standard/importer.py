@@ -135,6 +135,14 @@ def state_on(*, session: Session, contribution_id: int, on: date) -> dict[str, D
     return state
 
 
+@dataclass
+class Published:
+    """What recording one published movement wrote: how many movements, and the flagged adjustments."""
+
+    movements: int = 0
+    adjustments: list[str] = field(default_factory=list)
+
+
 def record_published(
     *,
     session: Session,
@@ -145,28 +153,27 @@ def record_published(
     on: date,
     reference: str | None,
     note: str | None,
-) -> list[str]:
-    """Record a published movement; where it breaks a rule, keep it as published with the excess flagged.
+) -> Published:
+    """Record a published movement; where it breaks a rule, keep it as published with the excess flagged."""
+    written = Published()
 
-    Returns the flagged adjustments made (empty when the movement kept every rule).
-    """
-    try:
-        with savepoint(session):
-            record_movement(
-                session=session,
-                principal=principal,
-                contribution_id=contribution_id,
-                kind=kind,
-                amount=amount,
-                on=on,
-                reference=reference,
-                note=note,
-            )
-        return []
-    except ConflictError:
-        pass
-    state = state_on(session=session, contribution_id=contribution_id, on=on)
-    adjustments: list[str] = []
+    def plain(plain_amount: Decimal) -> bool:
+        try:
+            with savepoint(session):
+                record_movement(
+                    session=session,
+                    principal=principal,
+                    contribution_id=contribution_id,
+                    kind=kind,
+                    amount=plain_amount,
+                    on=on,
+                    reference=reference,
+                    note=note,
+                )
+        except ConflictError:
+            return False
+        written.movements += 1
+        return True
 
     def flagged(flag_kind: MovementKind, flag_amount: Decimal, why: str) -> None:
         record_movement(
@@ -180,8 +187,12 @@ def record_published(
             note=f"flagged import adjustment: {why}",
             adjustment=True,
         )
-        adjustments.append(f"{flag_kind.value} £{flag_amount} on {on} flagged as an adjustment: {why}")
+        written.movements += 1
+        written.adjustments.append(f"{flag_kind.value} £{flag_amount} on {on} flagged as an adjustment: {why}")
 
+    if plain(amount):
+        return written
+    state = state_on(session=session, contribution_id=contribution_id, on=on)
     if kind in (MovementKind.received, MovementKind.spent):
         so_far = state["received" if kind is MovementKind.received else "spent"]
         excess = so_far + amount - state["total_value"]
@@ -191,43 +202,18 @@ def record_published(
                 excess,
                 f"published {kind.value} of £{so_far + amount} exceeds the £{state['total_value']} secured",
             )
-        try:
-            with savepoint(session):
-                record_movement(
-                    session=session,
-                    principal=principal,
-                    contribution_id=contribution_id,
-                    kind=kind,
-                    amount=amount,
-                    on=on,
-                    reference=reference,
-                    note=note,
-                )
-        except ConflictError as error:
-            flagged(kind, amount, error.detail)
-        return adjustments
+        if not plain(amount):
+            flagged(kind, amount, "the published figures break the ledger's rules here")
+        return written
     if kind in (MovementKind.drawn, MovementKind.returned):
         held = max(state["received"] - state["drawn"] - state["returned"], ZERO)
         within = min(amount, held)
-        if within > 0:
-            try:
-                with savepoint(session):
-                    record_movement(
-                        session=session,
-                        principal=principal,
-                        contribution_id=contribution_id,
-                        kind=kind,
-                        amount=within,
-                        on=on,
-                        reference=reference,
-                        note=note,
-                    )
-            except ConflictError:
-                within = ZERO
+        if within > 0 and not plain(within):
+            within = ZERO
         flagged(kind, amount - within, f"the authority held only £{held} when £{amount} was published as {kind.value}")
-        return adjustments
+        return written
     flagged(kind, amount, "the published figures break the ledger's rules here")
-    return adjustments
+    return written
 
 
 @dataclass
@@ -775,8 +761,7 @@ class _Import:
                     data=ContributionCreate(purpose=row.local_purpose, amount=row.amount, trigger=trigger, notes=notes),
                 )
                 if row.end_on is not None:
-                    self.report.created.movements += 1
-                    adjustments = record_published(
+                    written_off = record_published(
                         session=self.session,
                         principal=self.principal,
                         contribution_id=contribution.id,
@@ -786,7 +771,8 @@ class _Import:
                         reference=row.source_reference,
                         note="superseded: end-dated in the published contribution file",
                     )
-                    self.report.created.adjustments += len(adjustments)
+                    self.report.created.movements += written_off.movements
+                    self.report.created.adjustments += len(written_off.adjustments)
                 self.remember(row.key, "contribution", contribution.id, self.source(row))
         except (DomainError, ValidationError) as error:
             self.fail(row.file, row.line, _reason(error))
@@ -889,7 +875,7 @@ class _Import:
                             "the trigger is recorded as met for the whole contribution",
                         )
                 else:
-                    adjustments = record_published(
+                    published = record_published(
                         session=self.session,
                         principal=self.principal,
                         contribution_id=contribution_id,
@@ -900,7 +886,8 @@ class _Import:
                         note=f"{row.status} (published)",
                     )
                     record_id = None
-                    self.report.created.movements += 1 + len(adjustments)
+                    adjustments = published.adjustments
+                    self.report.created.movements += published.movements
                     self.report.created.adjustments += len(adjustments)
                 self.remember(row.key, "transaction", record_id, self.source(row))
         except (DomainError, ValidationError) as error:
