@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Agreement, Movement
-from tests.builders import agreement, balances, movement
+from tests.builders import agreement, balances, contribution, movement
 from tests.standard_helpers import (
     BLABY_CSV,
     CHARNWOOD_CSV,
@@ -311,6 +311,34 @@ class TestMessyFiles:
         assert report["created"]["agreements"] == 1
         assert report["created"]["contributions"] == 2
         assert warning_lines(report, "agreement 19/0001/out is already in the ledger, kept by hand") == [2]
+
+    def test_an_agreement_kept_by_hand_is_checked_against_the_published_figures(self, api_with_codes) -> None:
+        deed = agreement(api_with_codes, reference="19/0001/out", signed_on=date(2019, 4, 1))
+        kept = contribution(api_with_codes, deed["id"], purpose="equipment", amount="25000.00")
+        assert movement(api_with_codes, kept["id"], "received", "20000.00", date(2020, 6, 15)).status_code == 201
+        report = imported(api_with_codes, MESSY, "blaby")
+        assert report["comparisons"] == [
+            {
+                "agreement_id": deed["id"],
+                "agreement_reference": "19/0001/out",
+                "published_secured": "35000.00",
+                "published_received": "37500.00",
+                "published_transferred": "10000.00",
+                "published_spent": "12000.00",
+                "ledger_total_value": "25000.00",
+                "ledger_received": "20000.00",
+                "ledger_drawn": "0.00",
+                "ledger_spent": "0.00",
+                "differences": [
+                    "published secured £35000.00, ledger total value £25000.00 (difference £10000.00)",
+                    "published received £37500.00, ledger received £20000.00 (difference £17500.00)",
+                    "published transferred £10000.00, ledger drawn £0.00 (difference £10000.00)",
+                    "published spent £12000.00, ledger spent £0.00 (difference £12000.00)",
+                ],
+            }
+        ]
+        row = balances(api_with_codes, group_by="agreement", local_authority="blaby")["rows"][0]
+        assert (row["total_value"], row["received_by_local_authority"]) == ("25000.00", "20000.00")
 
     def test_reimport_is_idempotent_and_repeats_the_discrepancies(self, api_with_codes, session: Session) -> None:
         imported(api_with_codes, MESSY, "blaby")

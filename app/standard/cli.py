@@ -102,6 +102,38 @@ def print_report(report: ImportReport) -> None:
                 "; ".join(item.problems + item.adjustments),
             )
         console.print(table)
+    if report.comparisons:
+        table = Table(
+            "agreement (kept by hand)",
+            "published secured / received / transferred / spent",
+            "ledger total / received / drawn / spent",
+            "differences",
+            title="Agreements the ledger already keeps, checked against the published figures",
+        )
+        for compared in report.comparisons:
+            table.add_row(
+                f"{compared.agreement_reference} (id {compared.agreement_id})",
+                " / ".join(
+                    str(value)
+                    for value in (
+                        compared.published_secured,
+                        compared.published_received,
+                        compared.published_transferred,
+                        compared.published_spent,
+                    )
+                ),
+                " / ".join(
+                    str(value)
+                    for value in (
+                        compared.ledger_total_value,
+                        compared.ledger_received,
+                        compared.ledger_drawn,
+                        compared.ledger_spent,
+                    )
+                ),
+                "; ".join(compared.differences) or "they agree",
+            )
+        console.print(table)
     if report.dry_run:
         console.print("[bold]dry run: nothing was written[/bold]")
     elif report.committed:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from app.agreements.schemas import AgreementCreate
 from app.agreements.service import create_agreement
 from app.auth.service import Principal
-from app.balances.queries import running_totals
+from app.balances.queries import Balance, GroupBy, balances_by_id, running_totals
 from app.contributions.schemas import ContributionCreate, EventCreate, Trigger
 from app.contributions.service import create_contribution, record_event
 from app.errors import ConflictError, DomainError, RuleError
@@ -38,6 +38,7 @@ from app.standard.schemas import (
     AGREEMENT_DATASET,
     CONTRIBUTION_DATASET,
     TRANSACTION_DATASET,
+    Comparison,
     Discrepancy,
     FileSummary,
     ImportReport,
@@ -303,7 +304,7 @@ class _Import:
         self.contributions_by_base: defaultdict[str, list[ContributionRow]] = defaultdict(list)
         self.transactions: list[TransactionRow] = []
         self.serial_dates: Counter[str] = Counter()
-        self.foreign_warned: set[str] = set()
+        self.foreign: dict[str, AgreementRow] = {}
 
     # -- the report ---------------------------------------------------------------------------
 
@@ -715,13 +716,14 @@ class _Import:
             if not target.own:
                 row.ok = False
                 self.outcome(row.file, row.line, "not_imported")
-                if target.reference not in self.foreign_warned:
-                    self.foreign_warned.add(target.reference)
+                if target.reference not in self.foreign:
+                    self.foreign[target.reference] = target
                     self.warn(
                         row.file,
                         row.line,
                         f"agreement {target.reference} is already in the ledger, kept by hand (not from published "
-                        "files); its published contributions are left out so nothing is counted twice",
+                        "files); its published contributions are left out so nothing is counted twice, and "
+                        "compared with the ledger under comparisons",
                     )
                 continue
             if row.amount is None or row.amount == 0:
@@ -942,6 +944,52 @@ class _Import:
                 )
             )
 
+    def comparisons(self) -> None:
+        """Set each agreement kept by hand beside the published figures for its police contributions."""
+        if not self.foreign:
+            return
+        ids = [target.agreement.id for target in self.foreign.values() if target.agreement is not None]
+        ledger = balances_by_id(self.session, group_by=GroupBy.agreement, as_at=date.today(), ids=ids)
+        for reference, target in self.foreign.items():
+            if target.agreement is None:
+                continue
+            published: dict[str, Decimal] = defaultdict(lambda: ZERO)
+            for row in self.contributions:
+                if row.target is not target or not row.selected or row.amount is None:
+                    continue
+                if row.end_on is None:
+                    published["secured"] += row.amount
+                for transaction in row.transactions:
+                    money = transaction.status not in (None, "secured", "allocated")
+                    if money and transaction.status and transaction.end_on is None and transaction.amount:
+                        published[transaction.status] += transaction.amount
+            figures = ledger.get(target.agreement.id) or Balance(key=str(target.agreement.id), label=reference)
+            pairs = (
+                ("secured", published["secured"], "total value", figures.total_value),
+                ("received", published["received"], "received", figures.received_by_local_authority),
+                ("transferred", published["transferred"], "drawn", figures.drawn),
+                ("spent", published["spent"], "spent", figures.spent),
+            )
+            self.report.comparisons.append(
+                Comparison(
+                    agreement_id=target.agreement.id,
+                    agreement_reference=reference,
+                    published_secured=published["secured"],
+                    published_received=published["received"],
+                    published_transferred=published["transferred"],
+                    published_spent=published["spent"],
+                    ledger_total_value=figures.total_value,
+                    ledger_received=figures.received_by_local_authority,
+                    ledger_drawn=figures.drawn,
+                    ledger_spent=figures.spent,
+                    differences=[
+                        f"published {name} £{theirs}, ledger {ours_name} £{ours} (difference £{theirs - ours})"
+                        for name, theirs, ours_name, ours in pairs
+                        if theirs != ours
+                    ],
+                )
+            )
+
     def summarise(self, tables: dict[str, Table]) -> None:
         """Count each file's rows by what became of them."""
         for dataset, table in tables.items():
@@ -1058,6 +1106,7 @@ def import_files(
         run.write_contributions()
         flagged = run.write_transactions()
         run.discrepancies(flagged)
+        run.comparisons()
         run.summarise(tables)
     except BaseException:
         transaction.rollback()

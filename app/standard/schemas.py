@@ -74,6 +74,22 @@ class Discrepancy(BaseModel):
     adjustments: list[str] = Field(description="the flagged adjustment movements that keep the figures as published")
 
 
+class Comparison(BaseModel):
+    """An agreement the ledger keeps by hand, beside the authority's published figures for it."""
+
+    agreement_id: int
+    agreement_reference: str
+    published_secured: Money = Field(description="the published contributions' amounts (superseded ones left out)")
+    published_received: Money
+    published_transferred: Money
+    published_spent: Money
+    ledger_total_value: Money
+    ledger_received: Money = Field(description="received by the local authority, in the ledger today")
+    ledger_drawn: Money
+    ledger_spent: Money
+    differences: list[str] = Field(description="each figure that differs, published against the ledger")
+
+
 class ImportReport(BaseModel):
     """Everything an import read, wrote, warned about and refused."""
 
@@ -86,3 +102,6 @@ class ImportReport(BaseModel):
     warnings: list[Issue] = []
     errors: list[Issue] = []
     discrepancies: list[Discrepancy] = []
+    comparisons: list[Comparison] = Field(
+        default=[], description="agreements kept by hand, checked against the published figures (nothing imported)"
+    )
