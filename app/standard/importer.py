@@ -770,7 +770,7 @@ class _Import:
                         kind=MovementKind.written_off,
                         amount=row.amount or ZERO,
                         on=row.end_on,
-                        reference=row.source_reference,
+                        reference=row.source_reference[:200] or None,
                         note="superseded: end-dated in the published contribution file",
                     )
                     self.report.created.movements += written_off.movements
@@ -865,7 +865,7 @@ class _Import:
                             kind=MovementKind.indexation,
                             amount=row.amount - total,
                             on=row.on,
-                            reference=row.source_reference or None,
+                            reference=row.source_reference[:200] or None,
                             note=f"secured amount £{row.amount} published, above the £{total} in the agreement",
                         )
                         self.report.created.movements += 1
@@ -884,7 +884,7 @@ class _Import:
                         kind=_STATUS_MOVEMENT[row.status],
                         amount=row.amount,
                         on=row.on,
-                        reference=row.source_reference or None,
+                        reference=row.source_reference[:200] or None,
                         note=f"{row.status} (published)",
                     )
                     record_id = None
