@@ -16,6 +16,7 @@ from app.db import get_engine, get_sessionmaker
 from app.indexation.cli import index_app
 from app.models import ApiToken, LocalAuthority, Role
 from app.reports.cli import reconcile, report
+from app.standard.cli import register as register_standard_commands
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PREFIX = "demo "
@@ -26,6 +27,7 @@ main.add_typer(token_app, name="token")
 main.command()(report)
 main.command()(reconcile)
 main.add_typer(index_app, name="index")
+register_standard_commands(main)
 console = Console()
 
 

@@ -21,6 +21,7 @@ from app.projects.router import router as projects_router
 from app.reports.router import router as reports_router
 from app.repurposing.router import router as repurposing_router
 from app.spend.router import router as spend_router
+from app.standard.router import router as standard_router
 
 DESCRIPTION = """
 Section 106 developer contributions owed to the police, as an append-only ledger.
@@ -72,6 +73,7 @@ def create_app() -> FastAPI:
         repurposing_router,
         indexation_router,
         forecast_router,
+        standard_router,
     ):
         app.include_router(document_auth_errors(router))
     return app

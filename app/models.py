@@ -179,6 +179,9 @@ class Agreement(Base):
     dwellings: Mapped[int | None]
     closed_on: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str | None] = mapped_column(Text)
+    planning_application: Mapped[str | None] = mapped_column(String(100))
+    agreement_type: Mapped[str] = mapped_column(String(64), default="section-106", server_default="section-106")
+    document_url: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     created_by: Mapped[str] = mapped_column(String(200))
 
@@ -487,3 +490,19 @@ class IndexValue(Base):
     source: Mapped[str] = mapped_column(String(300))
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     loaded_by: Mapped[str] = mapped_column(String(200))
+
+
+class ImportedRecord(Base):
+    """A row of an imported file already in the ledger, so importing it again changes nothing."""
+
+    __tablename__ = "imported_records"
+    __table_args__ = (UniqueConstraint("local_authority_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    local_authority_id: Mapped[str] = mapped_column(ForeignKey("local_authorities.id"))
+    key: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    record_id: Mapped[int | None]
+    source: Mapped[str] = mapped_column(String(500))
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    imported_by: Mapped[str] = mapped_column(String(200))

@@ -8,6 +8,15 @@ needs a builder in ID_BUILDERS that makes such an object at a given authority. F
     ("GET", "/reports/panel"): Rule(access="any-role", params={"layout": "2024", "format": "csv"}),
     ("POST", "/imports"): Rule(access="officer", ok=201, files={"file": ("t.csv", b"...", "text/csv")}),
     ("GET", "/drawdowns/{drawdown_id}"): Rule(access="any-role"),   # and ID_BUILDERS["drawdown_id"]
+    ("GET", "/exports/developer-contributions"): Rule(access="any-role", params={"dataset": "developer-agreement"}),
+    ("POST", "/imports"): Rule(
+        access="officer",
+        files={
+            "files": ("agreements.csv", STANDARD_AGREEMENT, "text/csv"),
+            "local_authority": (None, OWN),
+        },
+    ),
+    ("POST", "/imports/register"): Rule(access="officer", files={"file": ("register.csv", REGISTER, "text/csv")}),
     ("POST", "/reconciliations"): Rule(access="force", audited=False, content=b"...", content_type="text/csv"),
 
 `overrides` sets one caller's status where a route departs from its access's usual answers.
@@ -46,6 +55,17 @@ Access = Literal["public", "any-role", "force", "officer", "officer+planning-rec
 """
 
 OWN, OTHER = "blaby", "charnwood"
+STANDARD_AGREEMENT = (
+    b"developer-agreement,organisation,entry-date,start-date,end-date,planning-application,document-url,"
+    b"developer-agreement-type\n"
+    b"17/1177/ful-da,local-authority-eng:BLA,07/10/2019,20/06/2019,,pp-05970022,,section-106\n"
+)
+REGISTER = (
+    b"Authority,Agreement reference,Site,Developer,Signed date,Purpose,Amount,Trigger,Received,Received date,"
+    b"Drawn,Drawn date,Spent,Spent date,Notes\n"
+    b"Blaby,REG/0001,Land off Hospital Lane,Example Homes Ltd,2019-04-01,equipment,2500.00,On commencement,"
+    b"2500.00,2021-05-01,,,,,\n"
+)
 PUBLISHED_2024 = (Path(__file__).resolve().parent.parent / "seed" / "published" / "table-2024-02-01.csv").read_bytes()
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -123,6 +143,15 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/audit"): Rule(access="force"),
     ("GET", "/reports/panel"): Rule(access="any-role", params={"layout": "2024", "format": "csv"}),
+    ("GET", "/exports/developer-contributions"): Rule(access="any-role", params={"dataset": "developer-agreement"}),
+    ("POST", "/imports"): Rule(
+        access="officer",
+        files={
+            "files": ("agreements.csv", STANDARD_AGREEMENT, "text/csv"),
+            "local_authority": (None, OWN),
+        },
+    ),
+    ("POST", "/imports/register"): Rule(access="officer", files={"file": ("register.csv", REGISTER, "text/csv")}),
     ("POST", "/reconciliations"): Rule(
         access="force",
         audited=False,

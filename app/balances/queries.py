@@ -698,3 +698,79 @@ def forecast_inputs(session: Session, *, as_at: date, scope: str | None) -> list
         )
         for row in session.execute(query)
     ]
+
+
+@dataclass(frozen=True)
+class DatedSum:
+    """Movements of one kind on one date for a contribution, net of those reversed as at a date."""
+
+    contribution_id: int
+    kind: MovementKind
+    on: date
+    amount: Decimal
+
+
+def dated_sums(session: Session, *, as_at: date, contribution_ids: list[int]) -> list[DatedSum]:
+    """Per contribution, kind and date: the movements still standing as at the date, summed (one query)."""
+    if not contribution_ids:
+        return []
+    reversal = aliased(Movement)
+    query = (
+        select(Movement.contribution_id, Movement.kind, Movement.on, func.sum(Movement.amount))
+        .outerjoin(reversal, and_(reversal.reverses_id == Movement.id, reversal.on <= as_at))
+        .where(
+            Movement.reverses_id.is_(None),
+            Movement.on <= as_at,
+            reversal.id.is_(None),
+            Movement.contribution_id.in_(contribution_ids),
+        )
+        .group_by(Movement.contribution_id, Movement.kind, Movement.on)
+        .order_by(Movement.contribution_id, Movement.on, Movement.kind)
+    )
+    return [DatedSum(row[0], row[1], row[2], to_money(row[3])) for row in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class ContributionTotals:
+    """A contribution's sum in its agreement, its total value, and what was written off, as at a date."""
+
+    secured: Decimal
+    total_value: Decimal
+    written_off: Decimal
+
+
+def contribution_totals(session: Session, *, as_at: date, contribution_ids: list[int]) -> dict[int, ContributionTotals]:
+    """Secured, total value and written off per contribution as at a date (one query)."""
+    if not contribution_ids:
+        return {}
+    query = (
+        select(
+            Movement.contribution_id,
+            _sum_of(MovementKind.secured),
+            _sum_of(MovementKind.secured, MovementKind.indexation, MovementKind.variation)
+            - _sum_of(MovementKind.written_off),
+            _sum_of(MovementKind.written_off),
+        )
+        .where(Movement.on <= as_at, Movement.contribution_id.in_(contribution_ids))
+        .group_by(Movement.contribution_id)
+    )
+    return {
+        row[0]: ContributionTotals(to_money(row[1]), to_money(row[2]), to_money(row[3]))
+        for row in session.execute(query)
+    }
+
+
+def first_trigger_dates(session: Session, *, as_at: date, contribution_ids: list[int]) -> dict[int, date]:
+    """The date each contribution's trigger was first met, as at a date (one query)."""
+    if not contribution_ids:
+        return {}
+    query = (
+        select(ContributionEvent.contribution_id, func.min(ContributionEvent.on))
+        .where(
+            ContributionEvent.kind == EventKind.trigger_met,
+            ContributionEvent.on <= as_at,
+            ContributionEvent.contribution_id.in_(contribution_ids),
+        )
+        .group_by(ContributionEvent.contribution_id)
+    )
+    return {row[0]: row[1] for row in session.execute(query)}

@@ -1,0 +1,283 @@
+"""`s106 import`, `s106 export`, `s106 import-register` and `s106 register-template`."""
+
+import getpass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+from rich.table import Table
+
+from app.audit import service as audit
+from app.auth.service import Principal
+from app.db import get_sessionmaker
+from app.errors import DomainError
+from app.models import Purpose, Role
+from app.standard import exporter
+from app.standard.importer import ImportOptions, SourceFile, import_files
+from app.standard.register import RegisterOptions, import_register, write_template
+from app.standard.schemas import Dataset, ExportFormat, ImportReport
+
+console = Console()
+
+
+def _principal() -> Principal:
+    """Who runs the command, as the ledger's recorded_by and the audit trail name them."""
+    try:
+        user = getpass.getuser()
+    except OSError:
+        user = "unknown"
+    return Principal(name=f"{user} via s106 cli", role=Role.officer)
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, int, int], None]]:
+    columns = (TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=console, transient=False) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def update(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(step, total=total)
+            bar.update(tasks[step], completed=done, total=total)
+
+        yield update
+
+
+def print_report(report: ImportReport) -> None:
+    """The import report as tables a person can read."""
+    files = Table("file", "dataset", "rows", "imported", "unchanged", "not imported", "errors", title="Files")
+    for summary in report.files:
+        files.add_row(
+            summary.file,
+            summary.dataset,
+            *(
+                str(value)
+                for value in (
+                    summary.rows,
+                    summary.imported,
+                    summary.unchanged,
+                    summary.not_imported,
+                    summary.errors,
+                )
+            ),
+        )
+    console.print(files)
+    created = report.created
+    console.print(
+        f"created: {created.agreements} agreements, {created.contributions} contributions, {created.events} events, "
+        f"{created.movements} movements ({created.adjustments} flagged adjustments)"
+    )
+    for title, issues, style in (("Warnings", report.warnings, "yellow"), ("Errors", report.errors, "red")):
+        if not issues:
+            continue
+        table = Table("file", "line(s)", "message", title=f"{title} ({len(issues)})", title_style=style)
+        for issue in issues:
+            lines = ", ".join(map(str, issue.lines[:12])) + (" …" if len(issue.lines) > 12 else "")
+            table.add_row(issue.file, lines or "-", issue.message)
+        console.print(table)
+    if report.discrepancies:
+        table = Table(
+            "agreement",
+            "contribution",
+            "secured",
+            "received",
+            "transferred",
+            "spent",
+            "problems",
+            title="Published figures that do not add up (imported as published)",
+        )
+        for item in report.discrepancies:
+            table.add_row(
+                item.agreement_reference,
+                f"{item.contribution_reference} (line {item.line})",
+                str(item.secured),
+                str(item.received),
+                str(item.transferred),
+                str(item.spent),
+                "; ".join(item.problems + item.adjustments),
+            )
+        console.print(table)
+    if report.comparisons:
+        table = Table(
+            "agreement (kept by hand)",
+            "published secured / received / transferred / spent",
+            "ledger total / received / drawn / spent",
+            "differences",
+            title="Agreements the ledger already keeps, checked against the published figures",
+        )
+        for compared in report.comparisons:
+            table.add_row(
+                f"{compared.agreement_reference} (id {compared.agreement_id})",
+                " / ".join(
+                    str(value)
+                    for value in (
+                        compared.published_secured,
+                        compared.published_received,
+                        compared.published_transferred,
+                        compared.published_spent,
+                    )
+                ),
+                " / ".join(
+                    str(value)
+                    for value in (
+                        compared.ledger_total_value,
+                        compared.ledger_received,
+                        compared.ledger_drawn,
+                        compared.ledger_spent,
+                    )
+                ),
+                "; ".join(compared.differences) or "they agree",
+            )
+        console.print(table)
+    if report.dry_run:
+        console.print("[bold]dry run: nothing was written[/bold]")
+    elif report.committed:
+        console.print("[green]imported: all of the above was written in one transaction[/green]")
+    else:
+        console.print("[red]nothing was written: --strict and some rows could not be understood[/red]")
+
+
+def _finish(report: ImportReport, as_json: bool) -> None:
+    if as_json:
+        print(report.model_dump_json(indent=2))  # noqa: T201 - machine-readable output for scripts
+    else:
+        print_report(report)
+    if not report.dry_run and not report.committed:
+        raise typer.Exit(1)
+
+
+def import_command(
+    files: Annotated[list[Path], typer.Argument(help="the published files: CSV or XLSX, one to three", exists=True)],
+    local_authority: Annotated[str, typer.Option(help="the authority that published them, e.g. charnwood")],
+    purpose: Annotated[
+        list[str] | None, typer.Option(help="national purpose(s) that are the force's contributions")
+    ] = None,
+    local_purpose: Annotated[Purpose, typer.Option(help="police purpose given to them")] = Purpose.no_prescription,
+    dry_run: Annotated[bool, typer.Option(help="report everything and write nothing")] = False,
+    strict: Annotated[bool, typer.Option(help="write nothing if any row cannot be understood")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Import an authority's developer-contributions files (all or nothing, in one transaction)."""
+    sources = [SourceFile(name=path.name, content=path.read_bytes()) for path in files]
+    options = ImportOptions(
+        local_authority_id=local_authority,
+        purposes=tuple(purpose or ("other",)),
+        local_purpose=local_purpose,
+        dry_run=dry_run,
+        strict=strict,
+    )
+    principal = _principal()
+    try:
+        with get_sessionmaker().begin() as session, _progress() as progress:
+            report = import_files(
+                session=session, principal=principal, files=sources, options=options, progress=progress
+            )
+            if report.committed:
+                audit.record(
+                    session=session,
+                    principal=principal,
+                    method="CLI",
+                    path="s106 import",
+                    resource="imports",
+                    resource_ids=[local_authority],
+                    body={"files": [source.name for source in sources], "created": report.created.model_dump()},
+                )
+    except DomainError as error:
+        console.print(f"[red]{error.detail}[/red]")
+        raise typer.Exit(2) from error
+    _finish(report, as_json)
+
+
+def export_command(
+    local_authority: Annotated[str | None, typer.Option(help="one authority; all if omitted")] = None,
+    as_at: Annotated[str | None, typer.Option(help="the ledger as at YYYY-MM-DD; today if omitted")] = None,
+    out: Annotated[Path | None, typer.Option(help="a directory for the files, or a .zip")] = None,
+    dataset: Annotated[Dataset | None, typer.Option(help="only this file")] = None,
+    export_format: Annotated[ExportFormat, typer.Option("--format", help="csv or xlsx")] = ExportFormat.csv,
+) -> None:
+    """Write the force's contributions as the three developer-contributions files."""
+    try:
+        when = date.fromisoformat(as_at) if as_at else date.today()
+    except ValueError as error:
+        console.print(f"[red]--as-at {as_at!r} is not a date (YYYY-MM-DD)[/red]")
+        raise typer.Exit(2) from error
+    try:
+        with get_sessionmaker().begin() as session:
+            tables = exporter.export_tables(session=session, scope=None, local_authority_id=local_authority, as_at=when)
+    except DomainError as error:
+        console.print(f"[red]{error.detail}[/red]")
+        raise typer.Exit(2) from error
+    target = out or Path(f"developer-contributions-{local_authority or 'all'}-{when.isoformat()}")
+    chosen = {dataset.value: tables[dataset.value]} if dataset else tables
+    if target.suffix.lower() == ".zip":
+        target.write_bytes(exporter.to_zip(chosen, export_format))
+        console.print(f"wrote {target}")
+        return
+    target.mkdir(parents=True, exist_ok=True)
+    for name, rows in chosen.items():
+        path = target / f"{name}.{export_format.value}"
+        path.write_bytes(exporter.render(name, rows, export_format))
+        console.print(f"wrote {path} ({len(rows)} rows)")
+
+
+def import_register_command(
+    file: Annotated[Path, typer.Argument(help="the register: XLSX or CSV, one row per contribution", exists=True)],
+    dry_run: Annotated[bool, typer.Option(help="report everything and write nothing")] = False,
+    strict: Annotated[bool, typer.Option(help="write nothing if any row cannot be understood")] = False,
+    undated_on: Annotated[
+        str | None, typer.Option(help="record amounts the sheet gives without a date on this date (YYYY-MM-DD)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Migrate the force's spreadsheet register into the ledger (all or nothing, in one transaction)."""
+    try:
+        undated = date.fromisoformat(undated_on) if undated_on else None
+    except ValueError as error:
+        console.print(f"[red]--undated-on {undated_on!r} is not a date (YYYY-MM-DD)[/red]")
+        raise typer.Exit(2) from error
+    options = RegisterOptions(dry_run=dry_run, strict=strict, undated_on=undated)
+    principal = _principal()
+    try:
+        with get_sessionmaker().begin() as session, _progress() as progress:
+            report = import_register(
+                session=session,
+                principal=principal,
+                file=SourceFile(name=file.name, content=file.read_bytes()),
+                options=options,
+                progress=progress,
+            )
+            if report.committed:
+                audit.record(
+                    session=session,
+                    principal=principal,
+                    method="CLI",
+                    path="s106 import-register",
+                    resource="imports",
+                    resource_ids=[file.name],
+                    body={"file": file.name, "created": report.created.model_dump()},
+                )
+    except DomainError as error:
+        console.print(f"[red]{error.detail}[/red]")
+        raise typer.Exit(2) from error
+    _finish(report, as_json)
+
+
+def register_template_command(
+    path: Annotated[Path, typer.Argument(help="where to write it (.xlsx or .csv)")] = Path("s106-register.xlsx"),
+) -> None:
+    """Write an empty register with the expected headings and one example row."""
+    path.write_bytes(write_template(path.name))
+    console.print(f"wrote {path}: fill one row per contribution, delete the example row, then `s106 import-register`")
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the `s106` command."""
+    app.command("import")(import_command)
+    app.command("export")(export_command)
+    app.command("import-register")(import_register_command)
+    app.command("register-template")(register_template_command)

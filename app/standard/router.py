@@ -1,0 +1,123 @@
+"""HTTP routes for the national developer-contributions files: import and export."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+
+from app.audit.dependencies import AuditDep
+from app.auth.dependencies import Officer, Reader
+from app.db import SessionDep
+from app.models import Purpose
+from app.standard import exporter
+from app.standard.importer import ImportOptions, SourceFile, import_files
+from app.standard.register import RegisterOptions, import_register
+from app.standard.schemas import Dataset, ExportFormat, ImportReport
+
+router = APIRouter(tags=["data standard"])
+
+_MEDIA = {
+    ExportFormat.csv: "text/csv; charset=utf-8",
+    ExportFormat.xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@router.post("/imports", response_model=ImportReport, responses={401: {}, 403: {}, 404: {}, 422: {}})
+def post_import(
+    session: SessionDep,
+    principal: Officer,
+    audit: AuditDep,
+    files: Annotated[list[UploadFile], File(description="the published files (CSV or XLSX), one to three")],
+    local_authority: Annotated[str, Form(description="the authority that published them, e.g. charnwood")],
+    dry_run: Annotated[bool, Form(description="report everything and write nothing")] = False,
+    purpose: Annotated[list[str] | None, Form(description="national purposes that are the force's")] = None,
+    local_purpose: Annotated[Purpose, Form(description="the police purpose given to imported contributions")] = (
+        Purpose.no_prescription
+    ),
+    strict: Annotated[bool, Form(description="write nothing if any row cannot be understood")] = False,
+) -> ImportReport:
+    """Import an authority's published developer-contributions files; returns the import report."""
+    sources = [
+        SourceFile(name=upload.filename or f"file {number}", content=upload.file.read())
+        for number, upload in enumerate(files, start=1)
+    ]
+    options = ImportOptions(
+        local_authority_id=local_authority,
+        purposes=tuple(purpose or ("other",)),
+        local_purpose=local_purpose,
+        dry_run=dry_run,
+        strict=strict,
+    )
+    report = import_files(session=session, principal=principal, files=sources, options=options)
+    if report.committed:
+        audit.record(
+            "imports",
+            [local_authority],
+            {
+                "files": [source.name for source in sources],
+                "created": report.created.model_dump(),
+                "warnings": len(report.warnings),
+                "errors": len(report.errors),
+                "discrepancies": len(report.discrepancies),
+            },
+        )
+    return report
+
+
+@router.post("/imports/register", response_model=ImportReport, responses={401: {}, 403: {}, 422: {}})
+def post_register_import(
+    session: SessionDep,
+    principal: Officer,
+    audit: AuditDep,
+    file: Annotated[UploadFile, File(description="the register: XLSX or CSV, one row per contribution")],
+    dry_run: Annotated[bool, Form(description="report everything and write nothing")] = False,
+    strict: Annotated[bool, Form(description="write nothing if any row cannot be understood")] = False,
+    undated_on: Annotated[date | None, Form(description="the date for amounts the sheet gives without one")] = None,
+) -> ImportReport:
+    """Migrate the force's spreadsheet register into the ledger; returns the import report."""
+    source = SourceFile(name=file.filename or "register", content=file.file.read())
+    report = import_register(
+        session=session,
+        principal=principal,
+        file=source,
+        options=RegisterOptions(dry_run=dry_run, strict=strict, undated_on=undated_on),
+    )
+    if report.committed:
+        audit.record("imports", [source.name], {"file": source.name, "created": report.created.model_dump()})
+    return report
+
+
+@router.get(
+    "/exports/developer-contributions",
+    responses={
+        200: {"content": {_MEDIA[ExportFormat.csv]: {}, "application/zip": {}, _MEDIA[ExportFormat.xlsx]: {}}},
+        401: {},
+        403: {},
+        404: {},
+        422: {},
+    },
+    response_class=Response,
+)
+def export_developer_contributions(
+    session: SessionDep,
+    principal: Reader,
+    local_authority: Annotated[str | None, Query(description="one authority's contributions; all if omitted")] = None,
+    as_at: Annotated[date | None, Query(description="the ledger as at this date; today if omitted")] = None,
+    dataset: Annotated[Dataset | None, Query(description="one file; a zip of all three if omitted")] = None,
+    format: Annotated[ExportFormat, Query(description="csv (as published) or xlsx")] = ExportFormat.csv,
+) -> Response:
+    """The force's contributions as the three developer-contributions files, as at a date."""
+    when = as_at or date.today()
+    tables = exporter.export_tables(
+        session=session, scope=principal.scope, local_authority_id=local_authority, as_at=when
+    )
+    stem = f"developer-contributions-{local_authority or principal.scope or 'all'}-{when.isoformat()}"
+    if dataset is not None:
+        content = exporter.render(dataset.value, tables[dataset.value], format)
+        name = f"{dataset.value}.{format.value}"
+        media = _MEDIA[format]
+    else:
+        content = exporter.to_zip(tables, format)
+        name = f"{stem}.zip"
+        media = "application/zip"
+    return Response(content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})

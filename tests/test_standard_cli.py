@@ -1,0 +1,100 @@
+"""The commands as a new user runs them, on a fresh SQLite database of their own."""
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from app.cli import main
+from app.config import get_settings
+from app.db import get_engine, get_sessionmaker
+from seed.loader import _rows as read_seed_rows
+from seed.loader import load_local_authorities
+from tests.standard_helpers import CHARNWOOD_CSV
+
+runner = CliRunner()
+
+
+def _forget_database() -> None:
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    get_sessionmaker.cache_clear()
+
+
+@pytest.fixture
+def fresh_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """DATABASE_URL names a new SQLite file, migrated and holding the nine authorities only."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
+    _forget_database()
+    try:
+        assert runner.invoke(main, ["migrate"]).exit_code == 0
+        with get_sessionmaker().begin() as session:
+            load_local_authorities(session, read_seed_rows("local_authorities.csv"))
+        yield tmp_path
+    finally:
+        get_engine().dispose()
+        _forget_database()
+
+
+def run(*arguments: str) -> str:
+    """Run `s106 ...` and return its output, asserting it succeeded."""
+    result = runner.invoke(main, list(arguments), env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+class TestCommands:
+    """import, export, import-register and register-template from the command line."""
+
+    def test_import_charnwood_then_export_and_open_it(self, fresh_database: Path) -> None:
+        files = [str(path) for path in CHARNWOOD_CSV]
+        dry = run("import", *files, "--local-authority", "charnwood", "--dry-run")
+        assert "dry run: nothing was written" in dry
+        assert "created: 21 agreements, 12 contributions, 0 events, 13 movements" in dry
+        real = run("import", *files, "--local-authority", "charnwood")
+        assert "imported: all of the above was written in one transaction" in real
+        assert "green-infastructure" in real
+        again = run("import", *files, "--local-authority", "charnwood", "--json")
+        assert '"agreements": 0' in again
+
+        out = fresh_database / "export"
+        run("export", "--local-authority", "charnwood", "--as-at", "2024-03-31", "--out", str(out))
+        with (out / "developer-agreement-contribution.csv").open(newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        assert len(rows) == 12
+        assert {row["contribution-purpose"] for row in rows} == {"other"}
+        run(
+            "export",
+            "--local-authority",
+            "charnwood",
+            "--out",
+            str(out),
+            "--format",
+            "xlsx",
+            "--dataset",
+            "developer-agreement",
+        )
+        sheet = load_workbook(out / "developer-agreement.xlsx").worksheets[0]
+        assert sheet.max_row == 22
+        assert sheet.cell(row=2, column=1).value == "P/11/1305/2-da"
+
+    def test_register_template_and_migration(self, fresh_database: Path) -> None:
+        template = fresh_database / "register.xlsx"
+        run("register-template", str(template))
+        refused = runner.invoke(main, ["import-register", str(template), "--strict"])
+        assert refused.exit_code == 1
+        assert "this is the template's example row; delete it" in refused.output
+        book = load_workbook(template)
+        sheet = book.worksheets[0]
+        sheet.cell(row=2, column=15).value = "migrated from the old sheet"
+        book.save(template)
+        output = run("import-register", str(template))
+        assert "created: 1 agreements, 1 contributions, 0 events, 3 movements" in output
+
+    def test_unknown_authority_exits_with_a_reason(self, fresh_database: Path) -> None:
+        result = runner.invoke(main, ["import", str(CHARNWOOD_CSV[0]), "--local-authority", "nowhere"])
+        assert result.exit_code == 2
+        assert "no local authority 'nowhere'" in result.output
