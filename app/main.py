@@ -12,6 +12,7 @@ from app.contributions.router import router as contributions_router
 from app.errors import install_error_handlers, problem_response
 from app.local_authorities.router import router as local_authorities_router
 from app.movements.router import router as movements_router
+from app.web.router import router as web_router
 
 DESCRIPTION = """
 Section 106 developer contributions owed to the police, as an append-only ledger.
@@ -55,6 +56,7 @@ def create_app() -> FastAPI:
         movements_router,
         balances_router,
         audit_router,
+        web_router,
     ):
         app.include_router(router)
     return app
