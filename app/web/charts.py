@@ -17,9 +17,9 @@ STAGES = (
 )
 """The stages that divide a total value, left to right, in the order money moves through them."""
 
-WIDTH = Decimal(960)
-PLOT_LEFT = Decimal(4)
-PLOT_RIGHT = Decimal(924)
+WIDTH = Decimal(1220)
+PLOT_LEFT = Decimal(10)
+PLOT_RIGHT = Decimal(1210)
 LABEL_HEIGHT = 24
 BAR_HEIGHT = 24
 SPENT_GAP = 4
@@ -79,6 +79,8 @@ class Chart:
     bars: list[Bar]
     ticks: list[Tick]
     legend: list[tuple[str, str]]
+    empty: list[str]
+    """Rows left out because they hold no money at all."""
 
 
 def nice_step(largest: Decimal, *, ticks: int = 4) -> Decimal:
@@ -95,8 +97,14 @@ def _scale(value: Decimal, maximum: Decimal) -> Decimal:
     return ((PLOT_RIGHT - PLOT_LEFT) * value / maximum).quantize(PIXEL, rounding=ROUND_HALF_UP)
 
 
+def _holds_money(row: Balance) -> bool:
+    return any(getattr(row, stage) != 0 for stage, _ in STAGES) or row.spent != 0
+
+
 def stacked_bars(rows: list[Balance]) -> Chart | None:
-    """The chart of these rows on one scale, or None when there is no money to draw."""
+    """The chart of these rows on one scale (rows with no money left out), or None when there is none."""
+    empty = [row.label for row in rows if not _holds_money(row)]
+    rows = [row for row in rows if _holds_money(row)]
     parts = [{stage: max(getattr(row, stage), ZERO) for stage, _ in STAGES} for row in rows]
     lengths = [max(sum(part.values(), ZERO), row.spent) for part, row in zip(parts, rows, strict=True)]
     largest = max(lengths, default=ZERO)
@@ -147,4 +155,5 @@ def stacked_bars(rows: list[Balance]) -> Chart | None:
         bars=bars,
         ticks=ticks,
         legend=legend,
+        empty=empty,
     )

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from app.auth.service import create_token
 from app.db import make_engine
-from app.models import LocalAuthority, Regime, ReleaseBasis, Role
+from app.models import Role
+from seed.loader import load_local_authorities
 from tests.conftest import ROOT, Tokens, alembic_config
 
 
@@ -26,21 +27,12 @@ def free_port() -> int:
 
 
 def prepare_database(url: str) -> Tokens:
-    """Migrate a new database, add blaby and charnwood, and create one token per role."""
+    """Migrate a new database, add the nine LLR authorities from the seed, and create one token per role."""
     engine = make_engine(url)
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), "head")
     with Session(engine) as session, session.begin():
-        session.add(LocalAuthority(id="blaby", name="Blaby District Council", regime=Regime.s106))
-        session.add(
-            LocalAuthority(
-                id="charnwood",
-                name="Charnwood Borough Council",
-                regime=Regime.s106,
-                release_basis=ReleaseBasis.in_arrears,
-            )
-        )
-        session.flush()
+        load_local_authorities(session)
         _, officer = create_token(session=session, name="Sam Officer", role=Role.officer)
         _, finance = create_token(session=session, name="Fran Finance", role=Role.finance)
         _, planning = create_token(session=session, name="Pat Planner", role=Role.planning, local_authority_id="blaby")
