@@ -55,6 +55,19 @@ class TestSignIn:
         assert "test finance" in home.text
         assert "Finance" in home.text
 
+    def test_over_https_the_cookie_is_secure(self, api) -> None:
+        response = api.client.post(
+            "https://testserver/web/sign-in", data={"token": api.tokens.officer}, follow_redirects=False
+        )
+        assert response.status_code == 303
+        assert "Secure" in response.headers["set-cookie"]
+
+    def test_the_stylesheet_is_served_by_the_app(self, api) -> None:
+        response = api.get("/web/static/s106.css", role=None)
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/css")
+        assert "@media print" in response.text
+
     def test_an_unknown_token_is_refused_with_a_message_and_no_cookie(self, api) -> None:
         response = api.post("/web/sign-in", role=None, data={"token": "s106_nonsense"}, follow_redirects=False)
         assert response.status_code == 422

@@ -1,151 +1,41 @@
 """The web view for people: read-only pages over the same services, roles and scoping as the API."""
 
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
-from typing import Annotated, Any
-from urllib.parse import urlencode, urlsplit
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
-from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
-from jinja2 import pass_context
-from jinja2.runtime import Context
 
 from app.agreements.service import get_agreement, list_agreements
-from app.auth.dependencies import TOKEN_COOKIE, Reader
+from app.auth.dependencies import TOKEN_COOKIE
 from app.auth.service import Principal, authenticate
-from app.balances.queries import Balance, BalanceFilter, GroupBy, balances, balances_by_id, stage_of
+from app.balances.queries import Balance, BalanceFilter, GroupBy, balances, balances_by_id
 from app.contributions.service import contributions_of_agreements, list_agreement_events
 from app.db import SessionDep
-from app.errors import NotFoundError, UnauthorizedError
 from app.local_authorities.service import get_local_authority
 from app.movements.service import list_movements, reversed_by
-from app.web import formatting, tables
+from app.web import tables
 from app.web.charts import stacked_bars
-from app.web.views import by_agreement, history, trigger_text
-
-APP_DIR = Path(__file__).resolve().parent.parent
-templates = Jinja2Templates(directory=APP_DIR / "templates")
-templates.env.filters.update(
-    money=formatting.money,
-    day=formatting.day,
-    label=formatting.label,
-    trigger=trigger_text,
-    stage=stage_of,
-    stage_label=formatting.stage_label,
+from app.web.pages import (
+    APP_DIR,
+    HOME,
+    SIGN_IN,
+    AsAt,
+    PageRoute,
+    ViewerDep,
+    as_at_context,
+    render,
+    safe_next,
+    same_origin,
 )
+from app.web.views import by_agreement, history
 
-
-@pass_context
-def path_for(context: Context, name: str, /, **params: Any) -> str:
-    """A route's path (not a full URL, so the pages work behind any host name)."""
-    request: Request = context["request"]
-    return str(request.app.url_path_for(name, **params))
-
-
-templates.env.globals.update(figure=tables.figure, path_for=path_for)
-
-HOME = "/web"
-SIGN_IN = "/web/sign-in"
 AGREEMENTS_PER_PAGE = 50
 MOVEMENTS_SHOWN = 1000
 
-NAVIGATION: list[tuple[str, str]] = [("web_home", "Balances")]
-"""The header's links, as (route name, text); each new page adds its own."""
-
-SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "Referrer-Policy": "same-origin",
-    "X-Content-Type-Options": "nosniff",
-}
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """Who is signed in, as the header shows them."""
-
-    principal: Principal
-    authority_name: str | None
-
-
-def render(request: Request, template: str, context: dict[str, Any], *, status_code: int = 200) -> Response:
-    """A page from a template, with the signed-in viewer and the navigation."""
-    page = {
-        "viewer": getattr(request.state, "viewer", None),
-        "navigation": NAVIGATION,
-        "current": getattr(request.scope.get("route"), "name", None),
-        **context,
-    }
-    return templates.TemplateResponse(request, template, page, status_code=status_code, headers=SECURITY_HEADERS)
-
-
-def sign_in_location(next_path: str) -> str:
-    """The sign-in page, returning to `next_path` afterwards."""
-    return f"{SIGN_IN}?{urlencode({'next': next_path})}"
-
-
-def safe_next(next_path: str | None) -> str:
-    """Where to go after signing in: only a page of this web view, never another site."""
-    if next_path and next_path.startswith(HOME) and not next_path.startswith("//") and "\\" not in next_path:
-        return next_path
-    return HOME
-
-
-class PageRoute(APIRoute):
-    """A route whose refusals are pages: no valid token signs in again, an unknown or unseen id is a 404 page."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        """Wrap the handler so that domain refusals become pages rather than problem details."""
-        handler = super().get_route_handler()
-
-        async def page_handler(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except UnauthorizedError:
-                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-                return RedirectResponse(sign_in_location(target), status_code=303)
-            except NotFoundError:
-                return render(request, "not_found.html", {}, status_code=404)
-            except RequestValidationError as error:
-                if any(item.get("loc", ("",))[0] == "path" for item in error.errors()):
-                    return render(request, "not_found.html", {}, status_code=404)
-                problems = [f"{item['loc'][-1]}: {item['msg']}" for item in error.errors()]
-                return render(request, "bad_request.html", {"problems": problems}, status_code=400)
-
-        return page_handler
-
-
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 router.mount("/web/static", StaticFiles(directory=APP_DIR / "static"), name="web_static")
-
-
-def current_viewer(request: Request, session: SessionDep, principal: Reader) -> Viewer:
-    """The signed-in viewer (from the cookie); kept on the request so a 404 page still shows who it is."""
-    authority_name = None
-    if principal.scope is not None:
-        authority_name = get_local_authority(session=session, local_authority_id=principal.scope, scope=None).name
-    viewer = Viewer(principal=principal, authority_name=authority_name)
-    request.state.viewer = viewer
-    return viewer
-
-
-ViewerDep = Annotated[Viewer, Depends(current_viewer)]
-AsAt = Annotated[date | None, Query(description="the date the figures are as at; today if omitted")]
-
-
-def as_at_context(as_at: date | None) -> dict[str, Any]:
-    """The as-at date a page shows, and the query string that keeps it on links."""
-    when = as_at or date.today()
-    return {"as_at": when, "as_at_query": f"?as_at={when.isoformat()}" if as_at else ""}
 
 
 @router.get("/", responses={307: {}})
@@ -164,8 +54,8 @@ def sign_in_page(request: Request, next: str | None = None) -> Response:
 def sign_in(
     request: Request,
     session: SessionDep,
-    token: Annotated[str, Form(max_length=200)] = "",
-    next: Annotated[str, Form(max_length=2000)] = HOME,
+    token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = HOME,
 ) -> Response:
     """Check the token and keep it in an HttpOnly, SameSite=Strict cookie."""
     if not same_origin(request):
@@ -195,12 +85,6 @@ def sign_out(request: Request) -> Response:
             TOKEN_COOKIE, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/"
         )
     return response
-
-
-def same_origin(request: Request) -> bool:
-    """Whether a form was posted from this site (a browser sends Origin on a POST; other clients may not)."""
-    origin = request.headers.get("origin")
-    return origin is None or urlsplit(origin).netloc == request.headers.get("host")
 
 
 def authority_table(session: SessionDep, principal: Principal, when: date) -> tuple[list[Balance], Balance]:
