@@ -76,6 +76,7 @@ def render(request: Request, template: str, context: dict[str, Any], *, status_c
         "viewer": getattr(request.state, "viewer", None),
         "navigation": NAVIGATION,
         "current": getattr(request.scope.get("route"), "name", None),
+        "today": date.today(),
         **context,
     }
     return templates.TemplateResponse(request, template, page, status_code=status_code, headers=SECURITY_HEADERS)

@@ -174,8 +174,14 @@ class TestPlanningScope:
 class TestPrint:
     def test_the_print_layout_drops_the_controls(self, page: Any, live_server: LiveServer) -> None:
         sign_in(page, live_server, "officer")
+        assert page.locator(".print-only").is_hidden()
         page.emulate_media(media="print")
         assert page.locator("form.as-at").is_hidden()
         assert page.locator(".downloads").is_hidden()
+        assert page.locator("nav.navigation").is_hidden()
         assert page.locator("#balances").is_visible()
+        assert page.locator(".print-only").inner_text().startswith("Printed by Sam Officer on ")
         shoot(page, "home-print")
+        page.goto(f"{live_server.url}/web/local-authorities/blaby")
+        assert page.locator("#agreements").is_visible()
+        shoot(page, "authority-print")
