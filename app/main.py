@@ -22,6 +22,7 @@ from app.reports.router import router as reports_router
 from app.repurposing.router import router as repurposing_router
 from app.spend.router import router as spend_router
 from app.standard.router import router as standard_router
+from app.web.router import router as web_router
 
 DESCRIPTION = """
 Section 106 developer contributions owed to the police, as an append-only ledger.
@@ -74,6 +75,7 @@ def create_app() -> FastAPI:
         indexation_router,
         forecast_router,
         standard_router,
+        web_router,
     ):
         app.include_router(document_auth_errors(router))
     return app

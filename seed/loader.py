@@ -38,9 +38,9 @@ def _optional_int(text: str) -> int | None:
     return int(text) if text else None
 
 
-def load_local_authorities(session: Session, rows: list[dict[str, str]]) -> None:
+def load_local_authorities(session: Session, rows: list[dict[str, str]] | None = None) -> None:
     """The nine authorities and their release rules; an authority already present takes the seed's details."""
-    for row in rows:
+    for row in rows if rows is not None else _rows("local_authorities.csv"):
         authority = session.get(LocalAuthority, row["id"]) or LocalAuthority(id=row["id"])
         authority.name = row["name"]
         authority.organisation = row["organisation"] or None

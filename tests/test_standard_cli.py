@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 from app.cli import main
 from app.config import get_settings
 from app.db import get_engine, get_sessionmaker
-from seed.loader import _rows as read_seed_rows
 from seed.loader import load_local_authorities
 from tests.standard_helpers import CHARNWOOD_CSV
 
@@ -32,7 +31,7 @@ def fresh_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     try:
         assert runner.invoke(main, ["migrate"]).exit_code == 0
         with get_sessionmaker().begin() as session:
-            load_local_authorities(session, read_seed_rows("local_authorities.csv"))
+            load_local_authorities(session)
         yield tmp_path
     finally:
         get_engine().dispose()

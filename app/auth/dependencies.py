@@ -16,15 +16,28 @@ from app.models import Role
 
 bearer = HTTPBearer(auto_error=False, description="A token from `s106 token create`.")
 
+TOKEN_COOKIE = "s106_token"
+"""The web view's cookie holding the signed-in token."""
+
+COOKIE_METHODS = ("GET", "HEAD")
+"""The cookie authenticates only reads, so a cross-site form cannot write with it; writes need the header."""
+
 
 def current_principal(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    """The caller named by the bearer token (or the web view's cookie); 401 if none is valid."""
-    token = credentials.credentials if credentials else request.cookies.get("s106_token")
+    """The caller named by the bearer token (or, for a read, the web view's cookie); 401 if none is valid."""
+    if credentials:
+        token: str | None = credentials.credentials
+    elif request.method in COOKIE_METHODS:
+        token = request.cookies.get(TOKEN_COOKIE)
+    else:
+        token = None
     if not token:
+        if request.cookies.get(TOKEN_COOKIE):
+            raise UnauthorizedError("the web view's cookie only reads; to write, send Authorization: Bearer <token>")
         raise UnauthorizedError("send a bearer token: Authorization: Bearer <token>")
     principal = authenticate(session=session, token=token)
     if principal is None:

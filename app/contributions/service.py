@@ -159,3 +159,26 @@ def list_events(*, session: Session, principal: Principal, contribution_id: int)
             .order_by(ContributionEvent.on, ContributionEvent.id)
         )
     )
+
+
+def list_agreement_events(*, session: Session, agreement_id: int) -> list[ContributionEvent]:
+    """The stage changes of every contribution of an agreement, in date order (the caller checks scope)."""
+    return list(
+        session.scalars(
+            select(ContributionEvent)
+            .join(Contribution, Contribution.id == ContributionEvent.contribution_id)
+            .where(Contribution.agreement_id == agreement_id)
+            .order_by(ContributionEvent.on, ContributionEvent.id)
+        )
+    )
+
+
+def contributions_of_agreements(*, session: Session, agreement_ids: list[int]) -> list[Contribution]:
+    """The contributions of these agreements, in id order, in one query (the caller checks scope)."""
+    if not agreement_ids:
+        return []
+    return list(
+        session.scalars(
+            select(Contribution).where(Contribution.agreement_id.in_(agreement_ids)).order_by(Contribution.id)
+        )
+    )

@@ -1,0 +1,144 @@
+"""The web view's machinery: templates, the signed-in viewer, and routes whose refusals are pages."""
+
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode, urlsplit
+
+from fastapi import Depends, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+from app.auth.dependencies import Reader
+from app.auth.service import Principal
+from app.balances.queries import stage_of
+from app.db import SessionDep
+from app.errors import NotFoundError, UnauthorizedError
+from app.local_authorities.service import get_local_authority
+from app.web import formatting, tables
+from app.web.views import trigger_text
+
+APP_DIR = Path(__file__).resolve().parent.parent
+templates = Jinja2Templates(directory=APP_DIR / "templates")
+templates.env.filters.update(
+    money=formatting.money,
+    day=formatting.day,
+    label=formatting.label,
+    trigger=trigger_text,
+    stage=stage_of,
+    stage_label=formatting.stage_label,
+)
+
+
+@pass_context
+def path_for(context: Context, name: str, /, **params: Any) -> str:
+    """A route's path (not a full URL, so the pages work behind any host name)."""
+    request: Request = context["request"]
+    return str(request.app.url_path_for(name, **params))
+
+
+templates.env.globals.update(figure=tables.figure, path_for=path_for)
+
+HOME = "/web"
+SIGN_IN = "/web/sign-in"
+
+NAVIGATION: list[tuple[str, str]] = [("web_home", "Balances")]
+"""The header's links, as (route name, text); each new page adds its own."""
+
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is signed in, as the header shows them."""
+
+    principal: Principal
+    authority_name: str | None
+
+
+def render(request: Request, template: str, context: dict[str, Any], *, status_code: int = 200) -> Response:
+    """A page from a template, with the signed-in viewer and the navigation."""
+    page = {
+        "viewer": getattr(request.state, "viewer", None),
+        "navigation": NAVIGATION,
+        "current": getattr(request.scope.get("route"), "name", None),
+        "today": date.today(),
+        **context,
+    }
+    return templates.TemplateResponse(request, template, page, status_code=status_code, headers=SECURITY_HEADERS)
+
+
+def sign_in_location(next_path: str) -> str:
+    """The sign-in page, returning to `next_path` afterwards."""
+    return f"{SIGN_IN}?{urlencode({'next': next_path})}"
+
+
+def safe_next(next_path: str | None) -> str:
+    """Where to go after signing in: only a page of this web view, never another site."""
+    if next_path and next_path.startswith(HOME) and not next_path.startswith("//") and "\\" not in next_path:
+        return next_path
+    return HOME
+
+
+class PageRoute(APIRoute):
+    """A route whose refusals are pages: no valid token signs in again, an unknown or unseen id is a 404 page."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """Wrap the handler so that domain refusals become pages rather than problem details."""
+        handler = super().get_route_handler()
+
+        async def page_handler(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except UnauthorizedError:
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                return RedirectResponse(sign_in_location(target), status_code=303)
+            except NotFoundError:
+                return render(request, "not_found.html", {}, status_code=404)
+            except RequestValidationError as error:
+                if any(item.get("loc", ("",))[0] == "path" for item in error.errors()):
+                    return render(request, "not_found.html", {}, status_code=404)
+                problems = [f"{item['loc'][-1]}: {item['msg']}" for item in error.errors()]
+                return render(request, "bad_request.html", {"problems": problems}, status_code=400)
+
+        return page_handler
+
+
+def current_viewer(request: Request, session: SessionDep, principal: Reader) -> Viewer:
+    """The signed-in viewer (from the cookie); kept on the request so a 404 page still shows who it is."""
+    authority_name = None
+    if principal.scope is not None:
+        authority_name = get_local_authority(session=session, local_authority_id=principal.scope, scope=None).name
+    viewer = Viewer(principal=principal, authority_name=authority_name)
+    request.state.viewer = viewer
+    return viewer
+
+
+ViewerDep = Annotated[Viewer, Depends(current_viewer)]
+AsAt = Annotated[date | None, Query(description="the date the figures are as at; today if omitted")]
+
+
+def as_at_context(as_at: date | None) -> dict[str, Any]:
+    """The as-at date a page shows, and the query string that keeps it on links."""
+    when = as_at or date.today()
+    return {"as_at": when, "as_at_query": f"?as_at={when.isoformat()}" if as_at else ""}
+
+
+def same_origin(request: Request) -> bool:
+    """Whether a form was posted from this site (a browser sends Origin on a POST; other clients may not)."""
+    origin = request.headers.get("origin")
+    return origin is None or urlsplit(origin).netloc == request.headers.get("host")

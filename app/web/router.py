@@ -1,0 +1,240 @@
+"""The web view for people: read-only pages over the same services, roles and scoping as the API."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from app.agreements.service import get_agreement, list_agreements
+from app.auth.dependencies import TOKEN_COOKIE
+from app.auth.service import Principal, authenticate
+from app.balances.queries import Balance, BalanceFilter, GroupBy, balances, balances_by_id
+from app.contributions.service import contributions_of_agreements, list_agreement_events
+from app.db import SessionDep
+from app.local_authorities.service import get_local_authority
+from app.movements.service import list_movements, reversed_by
+from app.web import tables
+from app.web.charts import stacked_bars
+from app.web.pages import (
+    APP_DIR,
+    HOME,
+    SIGN_IN,
+    AsAt,
+    PageRoute,
+    ViewerDep,
+    as_at_context,
+    render,
+    safe_next,
+    same_origin,
+)
+from app.web.views import by_agreement, history
+
+AGREEMENTS_PER_PAGE = 50
+MOVEMENTS_SHOWN = 1000
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+router.mount("/web/static", StaticFiles(directory=APP_DIR / "static"), name="web_static")
+
+
+@router.get("/", responses={307: {}})
+def root() -> RedirectResponse:
+    """People start at the web view; the API's documentation is at /docs."""
+    return RedirectResponse(HOME)
+
+
+@router.get("/web/sign-in", name="web_sign_in")
+def sign_in_page(request: Request, next: str | None = None) -> Response:
+    """The sign-in form."""
+    return render(request, "sign_in.html", {"next": safe_next(next), "error": None})
+
+
+@router.post("/web/sign-in", responses={303: {}, 403: {}, 422: {}})
+def sign_in(
+    request: Request,
+    session: SessionDep,
+    token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = HOME,
+) -> Response:
+    """Check the token and keep it in an HttpOnly, SameSite=Strict cookie."""
+    if not same_origin(request):
+        return render(request, "sign_in.html", {"next": HOME, "error": "Sign in from this site."}, status_code=403)
+    principal = authenticate(session=session, token=token.strip()) if token.strip() else None
+    if principal is None:
+        error = "Enter your access token" if not token.strip() else "The token is not recognised or has been revoked"
+        return render(request, "sign_in.html", {"next": safe_next(next), "error": error}, status_code=422)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(
+        TOKEN_COOKIE,
+        token.strip(),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
+
+
+@router.post("/web/sign-out", responses={303: {}})
+def sign_out(request: Request) -> Response:
+    """Forget the token: the cookie is cleared."""
+    response = RedirectResponse(SIGN_IN, status_code=303)
+    if same_origin(request):
+        response.delete_cookie(
+            TOKEN_COOKIE, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/"
+        )
+    return response
+
+
+def authority_table(session: SessionDep, principal: Principal, when: date) -> tuple[list[Balance], Balance]:
+    """Balances by authority as at a date, with the total row; a planning officer's own authority only."""
+    rows, totals, _count = balances(
+        session, group_by=GroupBy.local_authority, as_at=when, where=BalanceFilter(local_authority_id=principal.scope)
+    )
+    return rows, totals
+
+
+@router.get("/web", name="web_home", responses={303: {}, 400: {}})
+def home(request: Request, session: SessionDep, viewer: ViewerDep, as_at: AsAt = None) -> Response:
+    """Balances by authority as at a date: a chart, the table, and its downloads."""
+    context = as_at_context(as_at)
+    rows, totals = authority_table(session, viewer.principal, context["as_at"])
+    return render(
+        request,
+        "home.html",
+        {
+            **context,
+            "rows": rows,
+            "totals": totals,
+            "columns": tables.AUTHORITY_COLUMNS,
+            "chart": stacked_bars(rows),
+        },
+    )
+
+
+@router.get("/web/balances.csv", name="web_balances_csv", responses={303: {}, 400: {}})
+def balances_csv(session: SessionDep, viewer: ViewerDep, as_at: AsAt = None) -> Response:
+    """The home page's table as CSV."""
+    when = as_at or date.today()
+    rows, totals = authority_table(session, viewer.principal, when)
+    return download(tables.balances_csv(rows, totals), "text/csv; charset=utf-8", f"balances-{when.isoformat()}.csv")
+
+
+@router.get("/web/balances.xlsx", name="web_balances_xlsx", responses={303: {}, 400: {}})
+def balances_xlsx(session: SessionDep, viewer: ViewerDep, as_at: AsAt = None) -> Response:
+    """The home page's table as an XLSX workbook."""
+    when = as_at or date.today()
+    rows, totals = authority_table(session, viewer.principal, when)
+    content = tables.balances_xlsx(rows, totals, as_at=when)
+    return download(content, tables.XLSX_MEDIA_TYPE, f"balances-{when.isoformat()}.xlsx")
+
+
+def download(content: bytes, media_type: str, filename: str) -> Response:
+    """A file to save, not to show."""
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
+    return Response(content, media_type=media_type, headers=headers)
+
+
+@router.get(
+    "/web/local-authorities/{local_authority_id}", name="web_local_authority", responses={303: {}, 400: {}, 404: {}}
+)
+def local_authority_page(
+    request: Request,
+    local_authority_id: str,
+    session: SessionDep,
+    viewer: ViewerDep,
+    as_at: AsAt = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    """An authority's release rules, and its agreements with their contributions, stages and balances."""
+    scope = viewer.principal.scope
+    authority = get_local_authority(session=session, local_authority_id=local_authority_id, scope=scope)
+    context = as_at_context(as_at)
+    when = context["as_at"]
+    summary, _totals, _count = balances(
+        session, group_by=GroupBy.local_authority, as_at=when, where=BalanceFilter(local_authority_id=authority.id)
+    )
+    agreements, total = list_agreements(
+        session=session,
+        scope=scope,
+        local_authority_id=authority.id,
+        status=None,
+        reference=None,
+        signed_from=None,
+        signed_to=when,
+        limit=AGREEMENTS_PER_PAGE,
+        offset=(page - 1) * AGREEMENTS_PER_PAGE,
+    )
+    ids = [agreement.id for agreement in agreements]
+    contributions = contributions_of_agreements(session=session, agreement_ids=ids)
+    return render(
+        request,
+        "local_authority.html",
+        {
+            **context,
+            "authority": authority,
+            "summary": summary[0],
+            "agreements": agreements,
+            "agreement_balances": balances_by_id(session, group_by=GroupBy.agreement, as_at=when, ids=ids),
+            "contributions": by_agreement(contributions),
+            "contribution_balances": balances_by_id(
+                session, group_by=GroupBy.contribution, as_at=when, ids=[item.id for item in contributions]
+            ),
+            "columns": tables.STAGE_COLUMNS,
+            "page": page,
+            "pages": max(1, -(-total // AGREEMENTS_PER_PAGE)),
+            "total_agreements": total,
+        },
+    )
+
+
+@router.get("/web/agreements/{agreement_id}", name="web_agreement", responses={303: {}, 400: {}, 404: {}})
+def agreement_page(
+    request: Request, agreement_id: int, session: SessionDep, viewer: ViewerDep, as_at: AsAt = None
+) -> Response:
+    """An agreement's contributions with their balances, and its events and movements in date order."""
+    scope = viewer.principal.scope
+    agreement = get_agreement(session=session, agreement_id=agreement_id, scope=scope)
+    authority = get_local_authority(session=session, local_authority_id=agreement.local_authority_id, scope=scope)
+    context = as_at_context(as_at)
+    when = context["as_at"]
+    contributions = contributions_of_agreements(session=session, agreement_ids=[agreement.id])
+    movements, movement_count = list_movements(
+        session=session,
+        scope=scope,
+        contribution_id=None,
+        agreement_id=agreement.id,
+        local_authority_id=None,
+        kind=None,
+        on_from=None,
+        on_to=None,
+        limit=MOVEMENTS_SHOWN,
+        offset=0,
+    )
+    entries = history(
+        events=list_agreement_events(session=session, agreement_id=agreement.id),
+        movements=movements,
+        reversed_by=reversed_by(session=session, movement_ids=[movement.id for movement in movements]),
+        as_at=when,
+    )
+    return render(
+        request,
+        "agreement.html",
+        {
+            **context,
+            "agreement": agreement,
+            "authority": authority,
+            "balance": balances_by_id(session, group_by=GroupBy.agreement, as_at=when, ids=[agreement.id]).get(
+                agreement.id
+            ),
+            "contributions": contributions,
+            "contribution_balances": balances_by_id(
+                session, group_by=GroupBy.contribution, as_at=when, ids=[item.id for item in contributions]
+            ),
+            "columns": tables.STAGE_COLUMNS,
+            "history": entries,
+            "movements_shown": len(movements),
+            "movement_count": movement_count,
+        },
+    )

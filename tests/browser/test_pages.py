@@ -1,0 +1,187 @@
+"""The web view in a real browser: sign in per role, read each page's figures against the API, download, screenshot."""
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from app.web.tables import AUTHORITY_COLUMNS
+from tests.browser.conftest import SCREENSHOTS, LiveServer
+from tests.pages import pounds
+
+ROLES = ("officer", "finance", "planning")
+NAMES = {"officer": "Sam Officer", "finance": "Fran Finance", "planning": "Pat Planner"}
+
+READ_ROWS = """rows => Object.fromEntries(rows.map(row => [
+  Object.entries(row.dataset).map(([name, value]) => name + ':' + value)[0],
+  Object.fromEntries(
+    [...row.querySelectorAll('td[data-field]')].map(cell => [cell.dataset.field, cell.textContent.trim()])
+  )
+]))"""
+
+
+def sign_in(page: Any, server: LiveServer, role: str) -> None:
+    """Sign in through the form, as a person would."""
+    page.goto(f"{server.url}/")
+    assert page.url.startswith(f"{server.url}/web/sign-in")
+    page.get_by_label("Access token").fill(getattr(server.tokens, role))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{server.url}/web")
+    assert NAMES[role] in page.locator(".signed-in").inner_text()
+
+
+def table(page: Any, table_id: str) -> dict[str, dict[str, str]]:
+    """The figures of a table on the page, keyed like 'key:blaby' or 'contribution:3'."""
+    rows: dict[str, dict[str, str]] = page.eval_on_selector_all(
+        f"#{table_id} tr[data-key], #{table_id} tr[data-agreement], #{table_id} tr[data-contribution]", READ_ROWS
+    )
+    return rows
+
+
+def shoot(page: Any, name: str) -> None:
+    """A full-page screenshot for review."""
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def assert_same_money(shown: dict[str, str], expected: dict[str, Any], where: str) -> None:
+    """Every money column of a shown row equals the API's figure."""
+    for column in AUTHORITY_COLUMNS[1:]:
+        assert pounds(shown[column.field]) == Decimal(expected[column.field]), (where, column.field)
+
+
+class TestSignInAndOut:
+    def test_a_wrong_token_is_explained_and_sign_out_ends_the_session(self, page: Any, live_server: LiveServer) -> None:
+        page.goto(f"{live_server.url}/web")
+        shoot(page, "sign-in")
+        page.get_by_label("Access token").fill("s106_not_a_real_token")
+        page.get_by_role("button", name="Sign in").click()
+        assert page.get_by_role("alert").inner_text().startswith("There is a problem")
+        shoot(page, "sign-in-error")
+        sign_in(page, live_server, "finance")
+        cookie = next(item for item in page.context.cookies() if item["name"] == "s106_token")
+        assert cookie["httpOnly"] is True
+        assert cookie["sameSite"] == "Strict"
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_url(f"{live_server.url}/web/sign-in")
+        assert not [item for item in page.context.cookies() if item["name"] == "s106_token"]
+        page.goto(f"{live_server.url}/web/local-authorities/blaby")
+        assert page.url.startswith(f"{live_server.url}/web/sign-in?next=")
+
+
+@pytest.mark.parametrize("role", ROLES)
+class TestPagesPerRole:
+    def test_home_shows_the_api_figures(self, page: Any, live_server: LiveServer, role: str) -> None:
+        sign_in(page, live_server, role)
+        expected = live_server.api.get("/balances", role=role, params={"group_by": "local_authority"}).json()
+        shown = table(page, "balances")
+        assert set(shown) == {f"key:{row['key']}" for row in expected["rows"]} | {"key:total"}
+        for row in [*expected["rows"], expected["totals"]]:
+            assert int(shown[f"key:{row['key']}"]["open_agreements"]) == row["open_agreements"]
+            assert_same_money(shown[f"key:{row['key']}"], row, row["key"])
+        holding = [row for row in expected["rows"] if row["total_value"] != "0.00"]
+        assert page.locator("svg.bar-chart g.bar").count() == len(holding)
+        shoot(page, f"home-{role}")
+
+    def test_as_at_an_earlier_date(self, page: Any, live_server: LiveServer, role: str) -> None:
+        sign_in(page, live_server, role)
+        page.get_by_label("Figures as at").fill("2020-03-31")
+        page.get_by_role("button", name="Show").click()
+        page.wait_for_url("**/web?as_at=2020-03-31")
+        expected = live_server.api.get(
+            "/balances", role=role, params={"group_by": "local_authority", "as_at": "2020-03-31"}
+        ).json()
+        shown = table(page, "balances")
+        assert_same_money(shown["key:total"], expected["totals"], "total")
+        assert page.get_by_role("heading", level=1).inner_text() == "Developer contributions by local authority"
+        assert "as at 31 Mar 2020" in page.locator("caption").first.inner_text()
+
+    def test_authority_page(self, page: Any, live_server: LiveServer, role: str) -> None:
+        sign_in(page, live_server, role)
+        page.get_by_role("link", name="Blaby District Council").click()
+        page.wait_for_url("**/web/local-authorities/blaby")
+        assert page.get_by_role("heading", level=1).inner_text() == "Blaby District Council"
+        assert "In arrears, against invoices for completed work" in page.locator("#release-rules").inner_text()
+        shown = table(page, "agreements")
+        for row in live_server.api.get(
+            "/balances", role=role, params={"group_by": "agreement", "local_authority": "blaby"}
+        ).json()["rows"]:
+            assert_same_money(shown[f"agreement:{row['key']}"], row, f"agreement {row['key']}")
+        for row in live_server.api.get(
+            "/balances", role=role, params={"group_by": "contribution", "local_authority": "blaby"}
+        ).json()["rows"]:
+            assert_same_money(shown[f"contribution:{row['key']}"], row, f"contribution {row['key']}")
+        shoot(page, f"authority-{role}")
+
+    def test_agreement_page(self, page: Any, live_server: LiveServer, role: str) -> None:
+        sign_in(page, live_server, role)
+        page.goto(f"{live_server.url}/web/local-authorities/blaby")
+        page.get_by_role("link", name="19/0001/OUT").click()
+        agreement_id = live_server.scenario.blaby_agreement
+        page.wait_for_url(f"**/web/agreements/{agreement_id}")
+        shown = table(page, "contributions")
+        listed = live_server.api.get(f"/agreements/{agreement_id}/contributions", role=role).json()["items"]
+        for item in listed:
+            assert_same_money(shown[f"contribution:{item['id']}"], item["balances"], f"contribution {item['id']}")
+        history = page.locator("#history tbody tr")
+        movements = live_server.api.get("/movements", role=role, params={"agreement_id": agreement_id}).json()
+        events = sum(
+            len(live_server.api.get(f"/contributions/{item['id']}/events", role=role).json()) for item in listed
+        )
+        assert history.count() == movements["total"] + events
+        reversal = page.locator("#history tr.reversal")
+        assert reversal.count() == 1
+        assert "\u2212£1,000.00" in reversal.inner_text()
+        shoot(page, f"agreement-{role}")
+
+
+class TestDownload:
+    def test_the_xlsx_holds_the_api_figures(self, page: Any, live_server: LiveServer, tmp_path: Path) -> None:
+        sign_in(page, live_server, "finance")
+        with page.expect_download() as download_info:
+            page.get_by_role("link", name="Excel spreadsheet (XLSX)").click()
+        download = download_info.value
+        assert download.suggested_filename.startswith("balances-") and download.suggested_filename.endswith(".xlsx")
+        saved = tmp_path / download.suggested_filename
+        download.save_as(saved)
+        sheet = load_workbook(saved).active
+        rows = {row[0]: row[1:] for row in sheet.iter_rows(min_row=4, values_only=True)}
+        expected = live_server.api.get("/balances", role="finance", params={"group_by": "local_authority"}).json()
+        assert list(rows) == [row["label"] for row in expected["rows"]] + ["Total"]
+        for row in [*expected["rows"], expected["totals"]]:
+            cells = rows[row["label"]]
+            assert cells[0] == row["open_agreements"]
+            for cell, column in zip(cells[1:], AUTHORITY_COLUMNS[1:], strict=True):
+                assert Decimal(str(cell)) == Decimal(row[column.field]), (row["label"], column.field)
+
+
+class TestPlanningScope:
+    def test_another_authority_is_a_404_page(self, page: Any, live_server: LiveServer) -> None:
+        sign_in(page, live_server, "planning")
+        assert page.locator("#balances tbody tr").count() == 1
+        assert "Charnwood" not in page.content()
+        response = page.goto(f"{live_server.url}/web/local-authorities/charnwood")
+        assert response.status == 404
+        assert page.get_by_role("heading", level=1).inner_text() == "Page not found"
+        assert "Charnwood" not in page.content()
+        shoot(page, "not-found-planning")
+        response = page.goto(f"{live_server.url}/web/agreements/{live_server.scenario.charnwood_agreement}")
+        assert response.status == 404
+        assert "P/18/1234/2" not in page.content()
+
+
+class TestPrint:
+    def test_the_print_layout_drops_the_controls(self, page: Any, live_server: LiveServer) -> None:
+        sign_in(page, live_server, "officer")
+        assert page.locator(".print-only").is_hidden()
+        page.emulate_media(media="print")
+        assert page.locator("form.as-at").is_hidden()
+        assert page.locator(".downloads").is_hidden()
+        assert page.locator("nav.navigation").is_hidden()
+        assert page.locator("#balances").is_visible()
+        assert page.locator(".print-only").inner_text().startswith("Printed by Sam Officer on ")
+        shoot(page, "home-print")
+        page.goto(f"{live_server.url}/web/local-authorities/blaby")
+        assert page.locator("#agreements").is_visible()
+        shoot(page, "authority-print")
