@@ -141,7 +141,12 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/projects"): Rule(
         access="officer",
         ok=201,
-        body={"name": "Custody suite", "funding": "pooled", "category": "land_and_buildings", "estimate_low": "250000.00"},
+        body={
+            "name": "Custody suite",
+            "funding": "pooled",
+            "category": "land_and_buildings",
+            "estimate_low": "250000.00",
+        },
     ),
     ("GET", "/projects/{project_id}"): Rule(access="any-role"),
     ("PATCH", "/projects/{project_id}"): Rule(access="officer", body={"notes": "tender out in March"}),
@@ -174,7 +179,9 @@ RULES: dict[tuple[str, str], Rule] = {
         body={"on": "2020-03-10", "reason": "proportionality not shown"},
         prepare=lambda api, ids: _advance(api, ids, "submit"),
     ),
-    ("POST", "/drawdowns/{drawdown_id}/withdraw"): Rule(access="officer", body={"on": "2020-03-01", "note": "re-scoped"}),
+    ("POST", "/drawdowns/{drawdown_id}/withdraw"): Rule(
+        access="officer", body={"on": "2020-03-01", "note": "re-scoped"}
+    ),
     ("POST", "/drawdowns/{drawdown_id}/payments"): Rule(
         access="officer", ok=201, body={"on": "2020-04-01"}, prepare=lambda api, ids: _advance(api, ids, "approve")
     ),
@@ -265,7 +272,11 @@ def _funded_project(api: Any, ids: Ids) -> int:
 
 def _spend(api: Any, ids: Ids) -> int:
     response = spend(
-        api, project_id=ids["project_id"], amount="400.00", charges=[(ids["contribution_id"], "400.00")], on="2020-02-01"
+        api,
+        project_id=ids["project_id"],
+        amount="400.00",
+        charges=[(ids["contribution_id"], "400.00")],
+        on="2020-02-01",
     )
     assert response.status_code == 201, response.text
     return int(response.json()["id"])
@@ -313,7 +324,8 @@ def _series(api: Any) -> str:
 def _link_index(api: Any, ids: Ids) -> None:
     response = api.request(
         "PUT",
-        f"/contributions/{ids['contribution_id']}/indexation", json={"series": ids["series"], "base_month": "2019-03-01"}
+        f"/contributions/{ids['contribution_id']}/indexation",
+        json={"series": ids["series"], "base_month": "2019-03-01"},
     )
     assert response.status_code == 200, response.text
 
