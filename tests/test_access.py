@@ -10,7 +10,9 @@ needs a builder in ID_BUILDERS that makes such an object at a given authority. F
     ("GET", "/drawdowns/{drawdown_id}"): Rule(access="any-role"),   # and ID_BUILDERS["drawdown_id"]
     ("POST", "/reconciliations"): Rule(access="force", audited=False, content=b"...", content_type="text/csv"),
 
-`overrides` sets one caller's status where a route departs from its access's usual answers.
+`overrides` sets one caller's status where a route departs from its access's usual answers. Each test
+makes only the objects its route names, afresh; a lifecycle route's `prepare` puts them in the state it
+needs (e.g. submits the drawdown request). Only the officer, who goes last, changes that state.
 
 Callers: none (no token), bad (an unknown token), revoked, officer, finance, planning-own (the
 planning token of `blaby` on blaby's objects) and planning-other (the same token on charnwood's
