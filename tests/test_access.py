@@ -8,18 +8,11 @@ needs a builder in ID_BUILDERS that makes such an object at a given authority. F
     ("GET", "/reports/panel"): Rule(access="any-role", params={"layout": "2024", "format": "csv"}),
     ("POST", "/imports"): Rule(access="officer", ok=201, files={"file": ("t.csv", b"...", "text/csv")}),
     ("GET", "/drawdowns/{drawdown_id}"): Rule(access="any-role"),   # and ID_BUILDERS["drawdown_id"]
-    ("GET", "/exports/developer-contributions"): Rule(access="any-role", params={"dataset": "developer-agreement"}),
-    ("POST", "/imports"): Rule(
-        access="officer",
-        files={
-            "files": ("agreements.csv", STANDARD_AGREEMENT, "text/csv"),
-            "local_authority": (None, OWN),
-        },
-    ),
-    ("POST", "/imports/register"): Rule(access="officer", files={"file": ("register.csv", REGISTER, "text/csv")}),
     ("POST", "/reconciliations"): Rule(access="force", audited=False, content=b"...", content_type="text/csv"),
 
-`overrides` sets one caller's status where a route departs from its access's usual answers.
+`overrides` sets one caller's status where a route departs from its access's usual answers. Each test
+makes only the objects its route names, afresh; a lifecycle route's `prepare` puts them in the state it
+needs (e.g. submits the drawdown request). Only the officer, who goes last, changes that state.
 
 Callers: none (no token), bad (an unknown token), revoked, officer, finance, planning-own (the
 planning token of `blaby` on blaby's objects) and planning-other (the same token on charnwood's
@@ -40,6 +33,7 @@ from app.auth.service import create_token, revoke_token
 from app.main import app
 from app.models import AuditEntry, Role
 from tests.builders import agreement, contribution, event, movement
+from tests.project_builders import allocate, drawdown, pay, project, spend, step
 
 Ids = dict[str, Any]
 """Path parameter name -> the id of an object of one authority (see ID_BUILDERS)."""
@@ -66,6 +60,7 @@ REGISTER = (
     b"Blaby,REG/0001,Land off Hospital Lane,Example Homes Ltd,2019-04-01,equipment,2500.00,On commencement,"
     b"2500.00,2021-05-01,,,,,\n"
 )
+INDEX_CSV = b"month,value,source\n2019-03,324.0,BCIS All-in TPI\n2019-12,341.5,BCIS All-in TPI\n"
 PUBLISHED_2024 = (Path(__file__).resolve().parent.parent / "seed" / "published" / "table-2024-02-01.csv").read_bytes()
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -85,6 +80,11 @@ class Rule:
     content_type: str | None = None
     audited: bool | None = None
     """Whether an allowed call writes one audit entry; by default, every method but GET."""
+    scoped: bool | None = None
+    """Whether the request names one authority's objects; by default, when it has path parameters or a
+    callable request. False for objects no authority owns (an index series)."""
+    prepare: Callable[[Any, Ids], None] | None = None
+    """Puts one authority's objects in the state the route needs (e.g. submits the drawdown request)."""
     overrides: dict[str, int] = field(default_factory=dict)
     """Caller -> status, where a route departs from its access's usual answer."""
 
@@ -159,11 +159,99 @@ RULES: dict[tuple[str, str], Rule] = {
         content=PUBLISHED_2024,
         content_type="text/csv",
     ),
+    ("GET", "/projects"): Rule(access="any-role"),
+    ("POST", "/projects"): Rule(
+        access="officer",
+        ok=201,
+        body={
+            "name": "Custody suite",
+            "funding": "pooled",
+            "category": "land_and_buildings",
+            "estimate_low": "250000.00",
+        },
+    ),
+    ("GET", "/projects/{project_id}"): Rule(access="any-role"),
+    ("PATCH", "/projects/{project_id}"): Rule(access="officer", body={"notes": "tender out in March"}),
+    ("POST", "/projects/{project_id}/allocations"): Rule(
+        access="officer",
+        ok=201,
+        body=lambda ids: {"contribution_id": ids["unallocated_contribution_id"], "amount": "1000.00"},
+    ),
+    ("PATCH", "/projects/{project_id}/allocations/{allocation_id}"): Rule(access="officer", body={"amount": "6000.00"}),
+    ("DELETE", "/projects/{project_id}/allocations/{allocation_id}"): Rule(access="officer", ok=204),
+    ("GET", "/drawdowns"): Rule(access="any-role"),
+    ("POST", "/drawdowns"): Rule(
+        access="officer",
+        ok=201,
+        body=lambda ids: {
+            "local_authority_id": ids["local_authority_id"],
+            "project_id": ids["project_id"],
+            "lines": [{"contribution_id": ids["contribution_id"], "amount": "200.00"}],
+        },
+        prepare=lambda api, ids: ids["movement_id"],
+    ),
+    ("GET", "/drawdowns/{drawdown_id}"): Rule(access="any-role"),
+    ("PATCH", "/drawdowns/{drawdown_id}"): Rule(access="officer", body={"note": "with the quotes"}),
+    ("POST", "/drawdowns/{drawdown_id}/submit"): Rule(access="officer", body={"on": "2020-03-01"}),
+    ("POST", "/drawdowns/{drawdown_id}/approve"): Rule(
+        access="officer", body={"on": "2020-03-10"}, prepare=lambda api, ids: _advance(api, ids, "submit")
+    ),
+    ("POST", "/drawdowns/{drawdown_id}/reject"): Rule(
+        access="officer",
+        body={"on": "2020-03-10", "reason": "proportionality not shown"},
+        prepare=lambda api, ids: _advance(api, ids, "submit"),
+    ),
+    ("POST", "/drawdowns/{drawdown_id}/withdraw"): Rule(
+        access="officer", body={"on": "2020-03-01", "note": "re-scoped"}
+    ),
+    ("POST", "/drawdowns/{drawdown_id}/payments"): Rule(
+        access="officer", ok=201, body={"on": "2020-04-01"}, prepare=lambda api, ids: _advance(api, ids, "approve")
+    ),
+    ("POST", "/drawdowns/{drawdown_id}/payments/{payment_id}/reverse"): Rule(
+        access="officer", body={"on": "2020-05-01", "note": "keyed twice"}
+    ),
+    ("GET", "/spend"): Rule(access="any-role"),
+    ("POST", "/spend"): Rule(
+        access="officer",
+        ok=201,
+        body=lambda ids: {
+            "project_id": ids["project_id"],
+            "on": "2020-02-15",
+            "supplier": "Example Security Ltd",
+            "invoice_reference": "INV-0042",
+            "amount": "250.00",
+            "charges": [{"contribution_id": ids["contribution_id"], "amount": "250.00"}],
+        },
+    ),
+    ("GET", "/spend/{spend_id}"): Rule(access="any-role"),
+    ("POST", "/spend/{spend_id}/cancel"): Rule(access="officer", body={"on": "2020-03-01", "reason": "keyed twice"}),
+    ("GET", "/contributions/{contribution_id}/repurposings"): Rule(access="any-role"),
+    ("POST", "/contributions/{contribution_id}/repurposings"): Rule(
+        access="officer",
+        ok=201,
+        body={"purpose": "vehicles", "consented_on": "2020-03-01", "consent_reference": "letter of 1 March 2020"},
+    ),
+    ("GET", "/deadlines"): Rule(access="any-role"),
+    ("GET", "/forecast"): Rule(access="any-role", params={"as_at": "2024-01-31"}),
+    ("GET", "/index-series"): Rule(access="any-role"),
+    ("GET", "/index-series/{series}"): Rule(access="any-role", scoped=False),
+    ("POST", "/index-series/{series}"): Rule(
+        access="officer", scoped=False, content=INDEX_CSV, content_type="text/csv"
+    ),
+    ("PUT", "/contributions/{contribution_id}/indexation"): Rule(
+        access="officer", body=lambda ids: {"series": ids["series"], "base_month": "2019-03-01"}
+    ),
+    ("GET", "/contributions/{contribution_id}/indexation"): Rule(
+        access="any-role", params={"due_on": "2020-01-15"}, prepare=lambda api, ids: _link_index(api, ids)
+    ),
+    ("POST", "/contributions/{contribution_id}/indexation/accept"): Rule(
+        access="officer", ok=201, body={"due_on": "2020-01-15"}, prepare=lambda api, ids: _link_index(api, ids)
+    ),
 }
 
 
-# How to make, at one authority, the object each path parameter names. Each builder gets the ids
-# made so far (in this order) and returns the new object's id.
+# How to make, at one authority, the object each path parameter (or request) names. Each builder gets
+# the authority's ids, which build what they are asked for on first use, and returns the new object's id.
 ID_BUILDERS: dict[str, Callable[[Any, Ids], Any]] = {
     "local_authority_id": lambda api, ids: ids["local_authority_id"],
     "agreement_id": lambda api, ids: agreement(
@@ -171,6 +259,13 @@ ID_BUILDERS: dict[str, Callable[[Any, Ids], Any]] = {
     )["id"],
     "contribution_id": lambda api, ids: contribution(api, ids["agreement_id"], amount="10000.00")["id"],
     "movement_id": lambda api, ids: _receipt(api, ids["contribution_id"]),
+    "unallocated_contribution_id": lambda api, ids: contribution(api, ids["agreement_id"], amount="2000.00")["id"],
+    "project_id": lambda api, ids: _funded_project(api, ids),
+    "allocation_id": lambda api, ids: api.get(f"/projects/{ids['project_id']}").json()["allocations"][0]["id"],
+    "spend_id": lambda api, ids: _spend(api, ids),
+    "drawdown_id": lambda api, ids: _draft_drawdown(api, ids),
+    "payment_id": lambda api, ids: _payment(api, ids),
+    "series": lambda api, ids: _series(api),
 }
 
 CALLERS = ("none", "bad", "revoked", "finance", "planning-own", "planning-other", "officer")
@@ -186,6 +281,75 @@ def _receipt(api: Any, contribution_id: int) -> int:
     response = movement(api, contribution_id, "received", "1000.00", date(2020, 1, 15))
     assert response.status_code == 201, response.text
     return int(response.json()["id"])
+
+
+def _funded_project(api: Any, ids: Ids) -> int:
+    """A pooled project the authority's contribution funds (so its planning officer sees it)."""
+    made = project(
+        api, name=f"Firearms range ({ids['local_authority_id']})", category="equipment", estimate_low="50000.00"
+    )
+    assert allocate(api, made["id"], ids["contribution_id"], "5000.00").status_code == 201
+    return int(made["id"])
+
+
+def _spend(api: Any, ids: Ids) -> int:
+    response = spend(
+        api,
+        project_id=ids["project_id"],
+        amount="400.00",
+        charges=[(ids["contribution_id"], "400.00")],
+        on="2020-02-01",
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+def _draft_drawdown(api: Any, ids: Ids) -> int:
+    """A draft request to the authority for money it holds (the receipt of movement_id)."""
+    assert ids["movement_id"]
+    response = drawdown(
+        api,
+        local_authority_id=ids["local_authority_id"],
+        project_id=ids["project_id"],
+        lines=[(ids["contribution_id"], "300.00")],
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+LIFECYCLE = {"submit": "2020-03-01", "approve": "2020-03-10"}
+
+
+def _advance(api: Any, ids: Ids, until: str) -> None:
+    """Take the draft request drawdown_id through the lifecycle up to and including a step."""
+    for action, on in LIFECYCLE.items():
+        response = step(api, ids["drawdown_id"], action, on=on)
+        assert response.status_code == 200, response.text
+        if action == until:
+            return
+
+
+def _payment(api: Any, ids: Ids) -> int:
+    """A payment of the request drawdown_id, which it approves and pays in full."""
+    _advance(api, ids, "approve")
+    response = pay(api, ids["drawdown_id"], "2020-04-01")
+    assert response.status_code == 201, response.text
+    return int(response.json()["payments"][0]["id"])
+
+
+def _series(api: Any) -> str:
+    response = api.post("/index-series/TPI", content=INDEX_CSV, headers={"Content-Type": "text/csv"})
+    assert response.status_code == 200, response.text
+    return "TPI"
+
+
+def _link_index(api: Any, ids: Ids) -> None:
+    response = api.request(
+        "PUT",
+        f"/contributions/{ids['contribution_id']}/indexation",
+        json={"series": ids["series"], "base_month": "2019-03-01"},
+    )
+    assert response.status_code == 200, response.text
 
 
 def schema_routes() -> list[tuple[str, str]]:
@@ -238,12 +402,21 @@ def expected_status(rule: Rule, caller: str, scoped: bool) -> int:
     return 404 if caller == "planning-other" and scoped else rule.ok
 
 
+class AuthorityIds(dict[str, Any]):
+    """One authority's objects, each made by its ID_BUILDERS entry when a route first names it."""
+
+    def __init__(self, api: Any, authority: str) -> None:
+        super().__init__(local_authority_id=authority)
+        self.api = api
+
+    def __missing__(self, name: str) -> Any:
+        self[name] = ID_BUILDERS[name](self.api, self)
+        return self[name]
+
+
 def build_ids(api: Any, authority: str) -> Ids:
-    """One object per id the rules use, all belonging to the authority."""
-    ids: Ids = {"local_authority_id": authority}
-    for name, builder in ID_BUILDERS.items():
-        ids[name] = builder(api, ids)
-    return ids
+    """The authority's ids; only the objects a route names are made, so each route starts from fresh ones."""
+    return AuthorityIds(api, authority)
 
 
 def missing_ids(ids: Ids) -> Ids:
@@ -273,7 +446,7 @@ def make_call(method: str, path: str, rule: Rule, ids: Ids) -> Call:
     headers = {"Content-Type": rule.content_type} if rule.content_type else {}
     return Call(
         method=method,
-        url=path.format(**ids),
+        url=path.format_map(ids),
         body=body,
         params=params,
         files=files,
@@ -284,6 +457,8 @@ def make_call(method: str, path: str, rule: Rule, ids: Ids) -> Call:
 
 def is_scoped(path: str, rule: Rule) -> bool:
     """Whether the request names objects of one authority (so another authority's must be 404)."""
+    if rule.scoped is not None:
+        return rule.scoped
     requests = (rule.body, rule.params, rule.files, rule.content)
     return bool(path_parameters(path)) or any(callable(request) for request in requests)
 
@@ -360,7 +535,7 @@ def assert_audited(session: Session, before: int, call: Call, response: Any, act
     assert (entry.actor_name, entry.actor_role) == actor
     assert (entry.method, entry.path) == (call.method, call.url)
     assert entry.resource and entry.resource_ids
-    written = response.json()
+    written = response.json() if response.content else None
     if isinstance(written, dict) and "id" in written:
         assert written["id"] in entry.resource_ids
     for name, value in (call.body or {}).items():
@@ -392,12 +567,16 @@ class TestEveryRouteForEveryCaller:
         if rule is None:
             pytest.fail(missing_rules_message([(method, path)]))
         own, other = build_ids(api, OWN), build_ids(api, OTHER)
+        for ids in (own, other):
+            if rule.prepare:
+                rule.prepare(api, ids)
+        calls = {OWN: make_call(method, path, rule, own), OTHER: make_call(method, path, rule, other)}
         callers = Callers(api, session)
         scoped = is_scoped(path, rule)
         audited = rule.audited if rule.audited is not None else method != "GET"
         documented = app.openapi()["paths"][path][method.lower()]["responses"]
         for caller in CALLERS:
-            call = make_call(method, path, rule, other if caller == "planning-other" else own)
+            call = calls[OTHER if caller == "planning-other" else OWN]
             expected = expected_status(rule, caller, scoped)
             before = audit_count(session)
             response = send(api, call, callers.headers[caller])

@@ -83,6 +83,22 @@ class TestDeadlines:
         report = api.get("/deadlines", params={"within_days": 0}).json()
         assert report["items"][0]["projects"] == [{"id": van["id"], "name": "Specials Van", "allocated": False}]
 
+    def test_planning_is_offered_only_projects_they_may_read(self, api, receipts) -> None:
+        van = project(api, name="Specials Van", category="vehicles", estimate_low="20000.00")
+        their_van = project(
+            api, name="Loughborough Van", funding="local", local_authority_id="charnwood", category="vehicles"
+        )
+        everyone = api.get("/deadlines", params={"within_days": 0}).json()
+        assert [option["id"] for option in everyone["items"][0]["projects"]] == [van["id"]]
+        mine = api.get("/deadlines", role="planning", params={"within_days": 0}).json()
+        assert mine["items"][0]["projects"] == []
+        assert api.get(f"/projects/{van['id']}", role="planning").status_code == 404
+        assert api.get(f"/projects/{their_van['id']}", role="planning").status_code == 404
+        late = mine["items"][0]["contribution_id"]
+        assert allocate(api, van["id"], late, "1000.00").status_code == 201
+        mine = api.get("/deadlines", role="planning", params={"within_days": 0}).json()
+        assert mine["items"][0]["projects"] == [{"id": van["id"], "name": "Specials Van", "allocated": True}]
+
     def test_a_reversed_receipt_is_not_at_risk(self, api, receipts) -> None:
         assert api.post(f"/movements/{receipts['overdue']}/reverse", json={}).status_code == 201
         report = api.get("/deadlines", params={"within_days": 0}).json()

@@ -154,6 +154,12 @@ class TestPooledProject:
         assert api.get("/projects", role="planning").json()["total"] == 0
         assert api.get(f"/projects/{office['id']}", role="finance").status_code == 200
 
+    def test_planning_cannot_learn_another_authority_funds_their_project(self, api, firearms) -> None:
+        building, _, _ = firearms
+        assert api.get("/projects", role="planning", params={"local_authority": "harborough"}).json()["total"] == 0
+        assert api.get("/projects", role="planning", params={"local_authority": "blaby"}).json()["total"] == 1
+        assert api.get("/projects", role="finance", params={"local_authority": "harborough"}).json()["total"] == 1
+
     def test_only_the_officer_writes(self, api, firearms) -> None:
         building, blaby, _ = firearms
         for role in ("planning", "finance"):

@@ -168,3 +168,21 @@ class TestScoping:
         assert [charge["local_authority_id"] for charge in listed["items"][0]["charges"]] == ["blaby"]
         assert api.get(f"/spend/{only_theirs['id']}", role="planning").status_code == 404
         assert api.get("/spend", role="finance").json()["total"] == 2
+
+    def test_planning_cannot_learn_which_spend_another_authority_funds(self, api, building) -> None:
+        made, premises, _ = building
+        theirs = funded_contribution(api, local_authority_id="charnwood", reference="C/1")
+        allocate(api, made["id"], theirs["id"], "50000.00")
+        spend(
+            api,
+            project_id=made["id"],
+            amount="2000.00",
+            charges=[(premises["id"], "1000.00"), (theirs["id"], "1000.00")],
+        )
+        spend(
+            api, project_id=made["id"], amount="800.00", charges=[(premises["id"], "800.00")], invoice_reference="I-3"
+        )
+        asked = {"contribution_id": theirs["id"]}
+        assert api.get("/spend", role="planning", params=asked).json()["total"] == 0
+        assert api.get("/spend", role="finance", params=asked).json()["total"] == 1
+        assert api.get("/spend", role="planning", params={"contribution_id": premises["id"]}).json()["total"] == 2

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.balances.queries import Receipt, consumed_by_contribution, receipts
 from app.models import Agreement, Contribution, Project, ProjectAllocation, ProjectFunding, ProjectStage, Purpose
 from app.money import ZERO
-from app.projects.service import fits
+from app.projects.service import fits, visible_to
 
 
 @dataclass(frozen=True)
@@ -97,13 +97,13 @@ def deadlines(*, session: Session, scope: str | None, within_days: int, as_at: d
         )
     ):
         allocated.setdefault(contribution_id, set()).add(project_id)
-    open_projects = list(
-        session.execute(
-            select(Project.id, Project.name, Project.funding, Project.local_authority_id, Project.category)
-            .where(Project.stage != ProjectStage.completed)
-            .order_by(Project.name)
-        )
+    open_query = select(Project.id, Project.name, Project.funding, Project.local_authority_id, Project.category).where(
+        Project.stage != ProjectStage.completed
     )
+    if scope is not None:
+        # A planning officer is offered only projects they may read (local to, funded by or asked of them).
+        open_query = open_query.where(visible_to(scope))
+    open_projects = list(session.execute(open_query.order_by(Project.name)))
     result = []
     for receipt in standing:
         left = unspent[receipt.movement_id]

@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy import ColumnElement, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.auth.service import Principal
@@ -98,7 +98,8 @@ def list_projects(
     if funding is not None:
         query = query.where(Project.funding == funding)
     if local_authority_id:
-        query = query.where(visible_to(local_authority_id))
+        # A planning officer sees only their own part of a project, so another authority's part cannot filter it.
+        query = query.where(visible_to(local_authority_id) if scope in (None, local_authority_id) else false())
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Project.name).limit(limit).offset(offset))
     return list(rows), total

@@ -70,13 +70,17 @@ def list_spend(
     if project_id is not None:
         query = query.where(Spend.project_id == project_id)
     if contribution_id is not None:
-        query = query.where(
-            exists(
-                select(SpendCharge.id).where(
-                    SpendCharge.spend_id == Spend.id, SpendCharge.contribution_id == contribution_id
-                )
-            )
+        charged = select(SpendCharge.id).where(
+            SpendCharge.spend_id == Spend.id, SpendCharge.contribution_id == contribution_id
         )
+        if scope is not None:
+            # A planning officer is not shown another authority's charges, so cannot filter by them either.
+            charged = (
+                charged.join(Contribution, Contribution.id == SpendCharge.contribution_id)
+                .join(Agreement, Agreement.id == Contribution.agreement_id)
+                .where(Agreement.local_authority_id == scope)
+            )
+        query = query.where(exists(charged))
     if on_from:
         query = query.where(Spend.on >= on_from)
     if on_to:
