@@ -192,7 +192,7 @@ def load_allocations(
 def load_spend(
     session: Session, rows: list[dict[str, str]], project_ids: dict[str, int], contribution_ids: dict[str, int]
 ) -> dict[str, int]:
-    """Invoices (one row per charge; an invoice with no contribution is paid by the force), returning ids by reference."""
+    """Invoices, one row per charge (none: paid by the force alone), returning their ids by reference."""
     ids = {}
     for reference, charges in _grouped(rows, "invoice_reference").items():
         first = charges[0]
