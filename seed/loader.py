@@ -11,6 +11,9 @@ from rich.progress import Progress
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from app.auth.service import Principal
+from app.drawdowns.schemas import DrawdownCreate, LineCreate
+from app.drawdowns.service import approve, create_drawdown, pay, submit
 from app.models import (
     Agreement,
     Contribution,
@@ -22,11 +25,19 @@ from app.models import (
     Purpose,
     Regime,
     ReleaseBasis,
+    Role,
     TriggerType,
 )
+from app.projects.schemas import AllocationCreate, ProjectCreate
+from app.projects.service import allocate, create_project
+from app.repurposing.schemas import RepurposingCreate
+from app.repurposing.service import repurpose
+from app.spend.schemas import ChargeCreate, SpendCreate
+from app.spend.service import record_spend
 
 SEED_DIR = Path(__file__).resolve().parent
 RECORDED_BY = "seed"
+SEED = Principal(name=RECORDED_BY, role=Role.officer)
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -124,16 +135,129 @@ def event_values(rows: list[dict[str, str]], contribution_ids: dict[str, int]) -
     ]
 
 
+def _grouped(rows: list[dict[str, str]], key: str) -> dict[str, list[dict[str, str]]]:
+    groups: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        groups.setdefault(row[key], []).append(row)
+    return groups
+
+
+def _day(text: str) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def load_projects(session: Session, rows: list[dict[str, str]]) -> dict[str, int]:
+    """The 2024 report's projects, through the projects service, returning their ids by name."""
+    ids = {}
+    for row in rows:
+        data = ProjectCreate.model_validate(
+            {
+                "name": row["name"],
+                "funding": row["funding"],
+                "local_authority_id": row["local_authority"] or None,
+                "category": row["category"],
+                "stage": row["stage"],
+                "estimate_low": row["estimate_low"],
+                "estimate_high": row["estimate_high"],
+                "notes": row["note"] or None,
+            }
+        )
+        ids[row["name"]] = create_project(session=session, principal=SEED, data=data).id
+    return ids
+
+
+def load_repurposings(session: Session, rows: list[dict[str, str]], contribution_ids: dict[str, int]) -> None:
+    """Changes of purpose with the authority's consent, through the repurposing service."""
+    for row in rows:
+        data = RepurposingCreate.model_validate(
+            {
+                "purpose": row["purpose"],
+                "consented_on": row["consented_on"],
+                "consent_reference": row["consent_reference"],
+                "note": row["note"] or None,
+            }
+        )
+        repurpose(session=session, principal=SEED, contribution_id=contribution_ids[row["contribution"]], data=data)
+
+
+def load_allocations(
+    session: Session, rows: list[dict[str, str]], project_ids: dict[str, int], contribution_ids: dict[str, int]
+) -> None:
+    """Money of contributions identified for projects."""
+    for row in rows:
+        data = AllocationCreate(contribution_id=contribution_ids[row["contribution"]], amount=Decimal(row["amount"]))
+        allocate(session=session, principal=SEED, project_id=project_ids[row["project"]], data=data)
+
+
+def load_spend(
+    session: Session, rows: list[dict[str, str]], project_ids: dict[str, int], contribution_ids: dict[str, int]
+) -> dict[str, int]:
+    """Invoices, one row per charge (none: paid by the force alone), returning their ids by reference."""
+    ids = {}
+    for reference, charges in _grouped(rows, "invoice_reference").items():
+        first = charges[0]
+        data = SpendCreate(
+            project_id=project_ids[first["project"]],
+            on=date.fromisoformat(first["on"]),
+            supplier=first["supplier"],
+            invoice_reference=reference,
+            amount=Decimal(first["amount"]),
+            charges=[
+                ChargeCreate(contribution_id=contribution_ids[row["contribution"]], amount=Decimal(row["charged"]))
+                for row in charges
+                if row["contribution"]
+            ],
+            note=first["note"] or None,
+        )
+        ids[reference] = record_spend(session=session, principal=SEED, data=data).id
+    return ids
+
+
+def load_drawdowns(
+    session: Session,
+    rows: list[dict[str, str]],
+    project_ids: dict[str, int],
+    contribution_ids: dict[str, int],
+    spend_ids: dict[str, int],
+) -> None:
+    """Requests (one row per line) taken as far as their dates go: submitted, approved, paid.
+
+    A paid request's payment posts its drawn movements, which is why movements.csv leaves them out.
+    """
+    for reference, lines in _grouped(rows, "reference").items():
+        first = lines[0]
+        data = DrawdownCreate(
+            local_authority_id=first["local_authority"],
+            project_id=project_ids[first["project"]],
+            lines=[
+                LineCreate(contribution_id=contribution_ids[row["contribution"]], amount=Decimal(row["amount"]))
+                for row in lines
+            ],
+            reference=reference,
+            invoice_spend_ids=[spend_ids[invoice] for invoice in first["invoices"].split(";") if invoice],
+            note=first["note"] or None,
+        )
+        drawdown_id = create_drawdown(session=session, principal=SEED, data=data).id
+        submit(session=session, drawdown_id=drawdown_id, on=_day(first["submitted_on"]))
+        if first["approved_on"]:
+            approve(session=session, drawdown_id=drawdown_id, on=_day(first["approved_on"]))
+        paid_on = _day(first["paid_on"])
+        if paid_on is not None:
+            pay(session=session, principal=SEED, drawdown_id=drawdown_id, on=paid_on, reference=reference)
+
+
 def load_seed(*, session: Session, console: Console) -> bool:
     """Load everything in the caller's one transaction; a database that has agreements is left alone (False).
 
     Authorities already present (a token's authority, say) are updated, not duplicated. Movements are
     inserted in bulk rather than through record_movement for speed; the seed's tests walk every month
-    end to prove they keep the ledger's rules.
+    end to prove they keep the ledger's rules. Projects and their money go through the services, which
+    post the drawn and spent movements of paid requests and charged invoices.
     """
     if session.scalar(select(Agreement.id).limit(1)) is not None:
         return False
     files = ["local_authorities", "agreements", "contributions", "movements", "events"]
+    files += ["projects", "repurposings", "allocations", "spend", "drawdowns"]
     data = {name: _rows(f"{name}.csv") for name in files}
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("seeding", total=sum(len(rows) for rows in data.values()))
@@ -151,6 +275,16 @@ def load_seed(*, session: Session, console: Console) -> bool:
         done("movements")
         session.execute(insert(ContributionEvent), event_values(data["events"], contribution_ids))
         done("events")
+        project_ids = load_projects(session, data["projects"])
+        done("projects")
+        load_repurposings(session, data["repurposings"], contribution_ids)
+        done("repurposings")
+        load_allocations(session, data["allocations"], project_ids, contribution_ids)
+        done("allocations")
+        spend_ids = load_spend(session, data["spend"], project_ids, contribution_ids)
+        done("spend")
+        load_drawdowns(session, data["drawdowns"], project_ids, contribution_ids, spend_ids)
+        done("drawdowns")
     session.flush()
     console.print(", ".join(f"{len(data[name])} {name.replace('_', ' ')}" for name in files) + " loaded")
     return True
