@@ -190,6 +190,8 @@ class TestHome:
         assert shown["key:charnwood"]["total_money_drawn_down"] == "£25,000.00"
         assert shown["key:total"]["total_value_of_agreements"] == "£167,346.17"
         assert shown["key:total"]["total_funds_remaining"] == "£108,346.17"
+        for key in ("money_held_by_developers", "total_money_spent", "total_funds_remaining"):
+            assert f'<dd data-field="{key}">{shown["key:total"][key]}</dd>' in text
 
     def test_the_2021_layout_splits_held_money_by_purpose(self, api, ledger: Scenario) -> None:
         sign_in(api, "officer")

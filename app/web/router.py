@@ -36,7 +36,14 @@ from app.web.pages import (
     safe_next,
     same_origin,
 )
-from app.web.views import by_agreement, deadline_summary, history, panel_headings, project_totals
+from app.web.views import (
+    PANEL_KEY_FIGURES,
+    by_agreement,
+    deadline_summary,
+    history,
+    panel_headings,
+    project_totals,
+)
 
 AGREEMENTS_PER_PAGE = 50
 MOVEMENTS_SHOWN = 1000
@@ -118,7 +125,7 @@ def home(
     when = context["as_at"]
     table = authority_table(session, viewer.principal, when, layout)
     where = BalanceFilter(local_authority_id=viewer.principal.scope, open_only=table.open_only)
-    rows, totals, _count = balances(session, group_by=GroupBy.local_authority, as_at=when, where=where)
+    rows, _totals, _count = balances(session, group_by=GroupBy.local_authority, as_at=when, where=where)
     shown = {row.local_authority_id for row in table.rows}
     return render(
         request,
@@ -129,7 +136,7 @@ def home(
             "layouts": LAYOUTS,
             "table": table,
             "headings": panel_headings(table.columns),
-            "totals": totals,
+            "key_figures": PANEL_KEY_FIGURES[layout],
             "chart": stacked_bars([row for row in rows if row.key in shown]),
             "download_query": urlencode({"as_at": when.isoformat(), "layout": layout.value}),
         },

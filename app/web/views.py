@@ -9,7 +9,7 @@ from app.deadlines.service import Deadline
 from app.models import Contribution, ContributionEvent, Movement
 from app.money import ZERO
 from app.projects.schemas import ProjectRead
-from app.reports.reconcile import Column
+from app.reports.reconcile import Column, Layout
 from app.web.formatting import day, label
 
 
@@ -175,3 +175,23 @@ def panel_headings(columns: tuple[Column, ...]) -> tuple[list[HeaderCell], list[
     if below:
         top = [HeaderCell(cell.text, cell.columns, 2 if cell.columns == 1 else 1) for cell in top]
     return top, below
+
+
+PANEL_KEY_FIGURES: dict[Layout, tuple[tuple[str, str], ...]] = {
+    Layout.panel_2024: (
+        ("total_value_of_agreements", "Total value"),
+        ("money_held_by_developers", "Held by developers"),
+        ("money_held_by_local_authority", "Held by the authorities"),
+        ("total_money_drawn_down", "Drawn by the force"),
+        ("total_money_spent", "Spent"),
+        ("total_funds_remaining", "Remaining"),
+    ),
+    Layout.panel_2021: (
+        ("total_value_of_agreements", "Total value"),
+        ("not_yet_released_by_developers", "Not yet released by developers"),
+        ("may_not_be_released_trigger_point", "May not be released (trigger)"),
+        ("held_by_local_authority", "Held by the authorities"),
+        ("drawn_down_by_force", "Drawn by the force"),
+    ),
+}
+"""The Total row's figures the home page shows above the table, per layout: (column key, label)."""
