@@ -181,7 +181,7 @@ PANEL_KEY_FIGURES: dict[Layout, tuple[tuple[str, str], ...]] = {
     Layout.panel_2024: (
         ("total_value_of_agreements", "Total value"),
         ("money_held_by_developers", "Held by developers"),
-        ("money_held_by_local_authority", "Held by the authorities"),
+        ("money_held_by_local_authority", "Held by authorities"),
         ("total_money_drawn_down", "Drawn by the force"),
         ("total_money_spent", "Spent"),
         ("total_funds_remaining", "Remaining"),
@@ -190,7 +190,7 @@ PANEL_KEY_FIGURES: dict[Layout, tuple[tuple[str, str], ...]] = {
         ("total_value_of_agreements", "Total value"),
         ("not_yet_released_by_developers", "Not yet released by developers"),
         ("may_not_be_released_trigger_point", "May not be released (trigger)"),
-        ("held_by_local_authority", "Held by the authorities"),
+        ("held_by_local_authority", "Held by authorities"),
         ("drawn_down_by_force", "Drawn by the force"),
     ),
 }
