@@ -326,6 +326,25 @@ class TestProjectsPage:
         assert "Charnwood" not in text
         assert "Loughborough" not in text
 
+    def test_filters_by_stage_and_authority_as_the_api_does(self, api, ledger: Scenario) -> None:
+        made = programme(api)
+        sign_in(api, "finance")
+        upcoming = figures(page(api, "/web/projects", stage="upcoming").text, "projects")
+        assert set(upcoming) == {f"key:project-{made.loughborough}", "key:total"}
+        blaby = page(api, "/web/projects", local_authority="blaby").text
+        listed = api.get("/projects", params={"local_authority": "blaby"}).json()["items"]
+        assert [item["id"] for item in listed] == [made.cameras]
+        assert {key for key in figures(blaby, "projects") if key.count("-") == 1} == {f"key:project-{made.cameras}"}
+        assert '<option value="blaby" selected>' in blaby
+
+    def test_a_planning_officer_cannot_choose_another_authority(self, api, ledger: Scenario) -> None:
+        made = programme(api)
+        sign_in(api, "planning")
+        text = page(api, "/web/projects", local_authority="charnwood").text
+        assert {key for key in figures(text, "projects") if key.count("-") == 1} == {f"key:project-{made.cameras}"}
+        assert "Charnwood" not in text
+        assert 'id="local_authority"' not in text
+
 
 class TestDeadlinesPage:
     @pytest.mark.parametrize("role", ROLES)

@@ -16,6 +16,7 @@ from app.contributions.service import contributions_of_agreements, list_agreemen
 from app.db import SessionDep
 from app.deadlines.service import deadlines
 from app.local_authorities.service import get_local_authority, list_local_authorities
+from app.models import ProjectStage
 from app.movements.service import list_movements, reversed_by
 from app.projects.router import read_models
 from app.projects.service import list_projects
@@ -289,15 +290,19 @@ def projects_page(
     session: SessionDep,
     viewer: ViewerDep,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    stage: ProjectStage | None = None,
+    local_authority: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
     """Each project's estimate and the money identified, requested, received and spent for it, by authority."""
     principal = viewer.principal
+    names = authority_names(session, principal.scope)
+    chosen = local_authority if local_authority in names else None
     found, total = list_projects(
         session=session,
         scope=principal.scope,
-        stage=None,
+        stage=stage,
         funding=None,
-        local_authority_id=None,
+        local_authority_id=chosen,
         limit=PROJECTS_PER_PAGE,
         offset=(page - 1) * PROJECTS_PER_PAGE,
     )
@@ -308,7 +313,11 @@ def projects_page(
         {
             "projects": projects,
             "totals": project_totals(projects),
-            "authority_names": authority_names(session, principal.scope),
+            "authority_names": names,
+            "stages": list(ProjectStage),
+            "stage": stage,
+            "local_authority": chosen,
+            "filters": {"stage": stage.value if stage else None, "local_authority": chosen},
             "page": page,
             "pages": max(1, -(-total // PROJECTS_PER_PAGE)),
             "total_projects": total,
