@@ -14,6 +14,7 @@ from app.web.tables import AUTHORITY_COLUMNS
 from tests.builders import balances
 from tests.pages import figures, pounds
 from tests.scenario import Scenario, build
+from tests.web_builders import programme
 
 ROLES = ("officer", "finance", "planning")
 
@@ -146,45 +147,75 @@ class TestCookieOnlyReads:
         assert api.post("/agreements", json=body).status_code == 201  # the bearer header still writes
 
 
+def panel(api, role: str, **params) -> dict:
+    """The Panel report from the API, as a role."""
+    response = api.get("/reports/panel", role=role, params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def assert_panel_shown(shown: dict[str, dict[str, str]], expected: dict) -> None:
+    """Every row and cell of the page's Panel table equals the API's report."""
+    assert set(shown) == {f"key:{row['local_authority_id']}" for row in expected["rows"]} | {"key:total"}
+    for row in [*expected["rows"], {**expected["total"], "local_authority_id": "total"}]:
+        cells = shown[f"key:{row['local_authority_id']}"]
+        for column in expected["columns"]:
+            value = row["values"][column["key"]]
+            if column["money"]:
+                assert pounds(cells[column["key"]]) == Decimal(value), (row["local_authority_id"], column["key"])
+            else:
+                assert int(cells[column["key"]]) == value
+
+
 class TestHome:
     @pytest.mark.parametrize("role", ROLES)
-    def test_every_role_sees_the_figures_the_api_gives(self, api, ledger: Scenario, role: str) -> None:
+    @pytest.mark.parametrize("layout", ["2021", "2024"])
+    def test_every_role_sees_the_panel_report_in_either_layout(
+        self, api, ledger: Scenario, role: str, layout: str
+    ) -> None:
         sign_in(api, role)
-        response = page(api, "/web", as_at="2021-12-31")
+        response = page(api, "/web", as_at="2021-12-31", layout=layout)
         assert response.status_code == 200
         assert "no-store" in response.headers["cache-control"]
-        shown = figures(response.text, "balances")
-        expected = balances(api, role=role, group_by="local_authority", as_at="2021-12-31")
-        assert set(shown) == {f"key:{row['key']}" for row in expected["rows"]} | {"key:total"}
-        for row in [*expected["rows"], expected["totals"]]:
-            cells = shown[f"key:{row['key']}"]
-            assert int(cells["open_agreements"]) == row["open_agreements"]
-            for column in AUTHORITY_COLUMNS[1:]:
-                assert pounds(cells[column.field]) == Decimal(row[column.field]), (row["key"], column.field)
+        assert_panel_shown(figures(response.text, "panel"), panel(api, role, as_at="2021-12-31", layout=layout))
 
-    def test_the_officer_sees_every_authority_and_exact_totals(self, api, ledger: Scenario) -> None:
+    def test_the_2024_layout_is_the_default_and_counts_open_agreements(self, api, ledger: Scenario) -> None:
         sign_in(api, "officer")
-        shown = figures(page(api, "/web", as_at="2021-12-31").text, "balances")
-        assert shown["key:blaby"]["total_value"] == "£87,346.17"
-        assert shown["key:blaby"]["held_by_local_authority"] == "£25,000.50"
-        assert shown["key:blaby"]["at_risk"] == "£20,000.00"
-        assert shown["key:charnwood"]["drawn"] == "£25,000.00"
-        assert shown["key:total"]["total_value"] == "£167,346.17"
-        assert shown["key:total"]["remaining"] == "£108,346.17"
+        text = page(api, "/web", as_at="2021-12-31").text
+        shown = figures(text, "panel")
+        assert "S106 open agreements by local authority - as at 31/12/2021" in text
+        assert shown["key:blaby"]["total_value_of_agreements"] == "£87,346.17"
+        assert shown["key:blaby"]["money_held_by_developers"] == "£32,345.67"
+        assert shown["key:blaby"]["money_held_by_local_authority"] == "£25,000.50"
+        assert shown["key:charnwood"]["total_money_drawn_down"] == "£25,000.00"
+        assert shown["key:total"]["total_value_of_agreements"] == "£167,346.17"
+        assert shown["key:total"]["total_funds_remaining"] == "£108,346.17"
+        for key in ("money_held_by_developers", "total_money_spent", "total_funds_remaining"):
+            assert f'<dd data-field="{key}">{shown["key:total"][key]}</dd>' in text
+
+    def test_the_2021_layout_splits_held_money_by_purpose(self, api, ledger: Scenario) -> None:
+        sign_in(api, "officer")
+        text = page(api, "/web", as_at="2021-12-31", layout="2021").text
+        shown = figures(text, "panel")
+        assert "S106 Agreements - as at 31/12/2021" in text
+        assert '<th scope="colgroup" colspan="8" class="num">Amount held by local authorities</th>' in text
+        assert shown["key:blaby"]["held_by_local_authority"] == "25,000.50"
+        assert shown["key:blaby"]["may_not_be_released_trigger_point"] == "20,000.00"
+        assert shown["key:total"]["number_of_agreements"] == "3"
 
     def test_a_planning_officer_sees_only_their_authority(self, api, ledger: Scenario) -> None:
         sign_in(api, "planning")
         response = page(api, "/web", as_at="2021-12-31")
-        assert set(figures(response.text, "balances")) == {"key:blaby", "key:total"}
+        assert set(figures(response.text, "panel")) == {"key:blaby", "key:total"}
         assert "Charnwood" not in response.text
         assert "Planning officer, Blaby District Council" in response.text
 
     def test_figures_as_at_an_earlier_date(self, api, ledger: Scenario) -> None:
         sign_in(api, "finance")
-        shown = figures(page(api, "/web", as_at="2019-12-31").text, "balances")
-        assert shown["key:blaby"]["not_started"] == "£75,000.50"
+        shown = figures(page(api, "/web", as_at="2019-12-31").text, "panel")
+        assert shown["key:blaby"]["project_not_yet_started"] == "£75,000.50"
         assert shown["key:blaby"]["open_agreements"] == "1"
-        assert shown["key:charnwood"]["held_by_local_authority"] == "£80,000.00"
+        assert shown["key:charnwood"]["money_held_by_local_authority"] == "£80,000.00"
 
     def test_the_chart_draws_each_authority_to_scale(self, api, ledger: Scenario) -> None:
         sign_in(api, "officer")
@@ -196,50 +227,166 @@ class TestHome:
         # The scale runs to £100k over 1200 units, so Charnwood's £55,000 held is 660 units wide.
         assert 'width="660.0" height="24"><title>Charnwood Borough Council: held by the authority' in text
 
-    def test_a_date_that_is_not_a_date_is_a_page_saying_so(self, api) -> None:
+    @pytest.mark.parametrize("query", [{"as_at": "31/12/2021"}, {"layout": "2022"}])
+    def test_a_bad_date_or_layout_is_a_page_saying_so(self, api, query: dict[str, str]) -> None:
         sign_in(api, "officer")
-        response = page(api, "/web", as_at="31/12/2021")
+        response = page(api, "/web", **query)
         assert response.status_code == 400
         assert "There is a problem with the address" in response.text
-        assert "as_at" in response.text
+        assert next(iter(query)) in response.text
 
 
 class TestDownloads:
-    def test_csv_is_the_table_the_planning_officer_sees(self, api, ledger: Scenario) -> None:
-        sign_in(api, "planning")
-        response = page(api, "/web/balances.csv", as_at="2021-12-31")
-        assert response.status_code == 200
-        assert response.headers["content-type"].startswith("text/csv")
-        assert response.headers["content-disposition"] == 'attachment; filename="balances-2021-12-31.csv"'
-        rows = list(csv.reader(io.StringIO(response.text)))
-        assert rows[0] == ["Local authority", *(column.heading for column in AUTHORITY_COLUMNS)]
-        assert rows[1:] == [
-            ["Blaby District Council", "2", "87346.17", "0.00", "12345.67", "20000.00", "25000.50"]
-            + ["30000.00", "39000.00", "48346.17"],
-            ["Total", "2", "87346.17", "0.00", "12345.67", "20000.00", "25000.50", "30000.00", "39000.00", "48346.17"],
-        ]
+    @pytest.mark.parametrize("layout", ["2021", "2024"])
+    @pytest.mark.parametrize("role", ["finance", "planning"])
+    def test_csv_and_xlsx_are_the_report_services_files(self, api, ledger: Scenario, role: str, layout: str) -> None:
+        sign_in(api, role)
+        for extension in ("csv", "xlsx"):
+            response = page(api, f"/web/panel.{extension}", as_at="2021-12-31", layout=layout)
+            assert response.status_code == 200
+            filename = f"panel-{layout}-as-at-2021-12-31.{extension}"
+            assert response.headers["content-disposition"] == f'attachment; filename="{filename}"'
+            served = api.get(
+                "/reports/panel", role=role, params={"as_at": "2021-12-31", "layout": layout, "format": extension}
+            )
+            assert response.headers["content-type"] == served.headers["content-type"]
+            if extension == "csv":
+                assert response.text == served.text
+            else:
+                ours = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+                theirs = list(load_workbook(io.BytesIO(served.content)).active.iter_rows(values_only=True))
+                assert ours == theirs
 
-    def test_xlsx_holds_the_api_figures_as_numbers(self, api, ledger: Scenario) -> None:
-        sign_in(api, "finance")
-        response = page(api, "/web/balances.xlsx", as_at="2021-12-31")
-        assert response.status_code == 200
-        assert response.headers["content-disposition"] == 'attachment; filename="balances-2021-12-31.xlsx"'
-        sheet = load_workbook(io.BytesIO(response.content)).active
-        values = list(sheet.iter_rows(values_only=True))
-        assert values[0][0] == "S106 contributions by local authority as at 2021-12-31"
-        assert values[2] == ("Local authority", *(column.heading for column in AUTHORITY_COLUMNS))
-        expected = balances(api, role="finance", group_by="local_authority", as_at="2021-12-31")
-        body = {row[0]: row[1:] for row in values[3:]}
-        assert list(body) == [row["label"] for row in expected["rows"]] + ["Total"]
-        for row in [*expected["rows"], expected["totals"]]:
-            cells = body[row["label"]]
-            assert cells[0] == row["open_agreements"]
-            for cell, column in zip(cells[1:], AUTHORITY_COLUMNS[1:], strict=True):
-                assert Decimal(str(cell)) == Decimal(row[column.field])
-        assert sheet["C4"].number_format.startswith('"£"#,##0.00')
+    def test_the_planning_officers_csv_is_their_row_and_its_total(self, api, ledger: Scenario) -> None:
+        sign_in(api, "planning")
+        rows = list(csv.reader(io.StringIO(page(api, "/web/panel.csv", as_at="2021-12-31").text)))
+        assert [row[0] for row in rows] == ["local_authority", "Blaby", "Total"]
+        assert rows[1][1:] == rows[2][1:]
+        assert rows[1][2] == "87346.17"
 
     def test_downloads_need_a_signed_in_viewer(self, api) -> None:
-        assert page(api, "/web/balances.xlsx").status_code == 303
+        assert page(api, "/web/panel.xlsx").status_code == 303
+
+
+class TestProjectsPage:
+    @pytest.mark.parametrize("role", ROLES)
+    def test_each_project_and_authority_matches_the_api(self, api, ledger: Scenario, role: str) -> None:
+        made = programme(api)
+        sign_in(api, role)
+        shown = figures(page(api, "/web/projects").text, "projects")
+        listed = api.get("/projects", role=role).json()["items"]
+        expected_keys = {f"key:project-{item['id']}" for item in listed}
+        expected_keys |= {
+            f"key:project-{item['id']}-{part['local_authority_id']}" for item in listed for part in item["by_authority"]
+        }
+        assert set(shown) == expected_keys | {"key:total"}
+        for item in listed:
+            cells = shown[f"key:project-{item['id']}"]
+            for field in ("identified", "requested", "received", "spent"):
+                assert pounds(cells[field]) == Decimal(item["totals"][field]), (item["name"], field)
+            for part in item["by_authority"]:
+                cells = shown[f"key:project-{item['id']}-{part['local_authority_id']}"]
+                for field in ("identified", "requested", "received", "spent"):
+                    assert pounds(cells[field]) == Decimal(part[field])
+        if role == "planning":
+            assert {item["id"] for item in listed} == {made.cameras}
+            assert shown[f"key:project-{made.cameras}"]["gap"] == "–"
+        else:
+            assert {item["id"] for item in listed} == {made.cameras, made.loughborough}
+            assert pounds(shown[f"key:project-{made.cameras}"]["gap"]) == Decimal(
+                next(item["gap"] for item in listed if item["id"] == made.cameras)
+            )
+
+    def test_the_officer_sees_the_estimate_range_money_and_gap(self, api, ledger: Scenario) -> None:
+        made = programme(api)
+        sign_in(api, "officer")
+        shown = figures(page(api, "/web/projects").text, "projects")
+        cameras = shown[f"key:project-{made.cameras}"]
+        assert cameras == {
+            "estimate": "£90,000.00 to £110,000.00",
+            "identified": "£80,000.00",
+            "requested": "£50,000.00",
+            "received": "£20,000.00",
+            "spent": "£15,000.00",
+            "gap": "£30,000.00",
+        }
+        assert shown[f"key:project-{made.cameras}-blaby"]["identified"] == "£30,000.00"
+        assert shown[f"key:project-{made.cameras}-charnwood"]["received"] == "£20,000.00"
+        assert shown[f"key:project-{made.loughborough}"]["estimate"] == "£25,000.00"
+        assert shown["key:total"]["gap"] == "£55,000.00"
+
+    def test_a_planning_officer_sees_only_their_authoritys_part(self, api, ledger: Scenario) -> None:
+        made = programme(api)
+        sign_in(api, "planning")
+        text = page(api, "/web/projects").text
+        shown = figures(text, "projects")
+        assert set(shown) == {f"key:project-{made.cameras}", f"key:project-{made.cameras}-blaby", "key:total"}
+        assert shown[f"key:project-{made.cameras}"]["identified"] == "£30,000.00"
+        assert shown[f"key:project-{made.cameras}"]["received"] == "£0.00"
+        assert "Charnwood" not in text
+        assert "Loughborough" not in text
+
+    def test_filters_by_stage_and_authority_as_the_api_does(self, api, ledger: Scenario) -> None:
+        made = programme(api)
+        sign_in(api, "finance")
+        upcoming = figures(page(api, "/web/projects", stage="upcoming").text, "projects")
+        assert set(upcoming) == {f"key:project-{made.loughborough}", "key:total"}
+        blaby = page(api, "/web/projects", local_authority="blaby").text
+        listed = api.get("/projects", params={"local_authority": "blaby"}).json()["items"]
+        assert [item["id"] for item in listed] == [made.cameras]
+        assert {key for key in figures(blaby, "projects") if key.count("-") == 1} == {f"key:project-{made.cameras}"}
+        assert '<option value="blaby" selected>' in blaby
+
+    def test_a_planning_officer_cannot_choose_another_authority(self, api, ledger: Scenario) -> None:
+        made = programme(api)
+        sign_in(api, "planning")
+        text = page(api, "/web/projects", local_authority="charnwood").text
+        assert {key for key in figures(text, "projects") if key.count("-") == 1} == {f"key:project-{made.cameras}"}
+        assert "Charnwood" not in text
+        assert 'id="local_authority"' not in text
+
+
+class TestDeadlinesPage:
+    @pytest.mark.parametrize("role", ROLES)
+    def test_money_at_risk_soonest_first_as_the_api_lists_it(self, api, ledger: Scenario, role: str) -> None:
+        programme(api)
+        sign_in(api, role)
+        text = page(api, "/web/deadlines").text
+        shown = figures(text, "deadlines")
+        report = api.get("/deadlines", role=role).json()
+        keys = [f"key:receipt-{item['receipt_movement_id']}" for item in report["items"]]
+        assert [key for key in shown if key != "key:total"] == keys
+        for item in report["items"]:
+            cells = shown[f"key:receipt-{item['receipt_movement_id']}"]
+            assert pounds(cells["unspent"]) == Decimal(item["unspent"])
+            assert pounds(cells["received"].split("on")[0]) == Decimal(item["received"])
+            assert f'data-days-left="{item["days_left"]}"' in text
+        assert pounds(shown["key:total"]["unspent"]) == Decimal(report["total_unspent"])
+
+    def test_the_overdue_receipt_comes_first_and_the_spent_part_is_not_at_risk(self, api, ledger: Scenario) -> None:
+        made = programme(api)
+        sign_in(api, "officer")
+        text = page(api, "/web/deadlines").text
+        shown = list(figures(text, "deadlines").values())
+        assert [row["unspent"] for row in shown] == ["£40,000.00", "£45,000.00", "£85,000.00"]
+        overdue = api.get("/deadlines").json()["items"][0]
+        assert overdue["receipt_movement_id"] == made.blaby_receipt
+        assert f"Passed {-overdue['days_left']} days ago" in text
+        assert f"contribution {made.blaby_contribution}" in text
+        assert '<div class="warning"><dt>Past its deadline</dt><dd>£40,000.00</dd></div>' in text
+
+    def test_a_planning_officer_sees_only_their_authoritys_receipts(self, api, ledger: Scenario) -> None:
+        made = programme(api)
+        sign_in(api, "planning")
+        text = page(api, "/web/deadlines").text
+        assert list(figures(text, "deadlines")) == [f"key:receipt-{made.blaby_receipt}", "key:total"]
+        assert "Charnwood" not in text
+
+    def test_a_shorter_window_leaves_out_later_deadlines(self, api, ledger: Scenario) -> None:
+        programme(api)
+        sign_in(api, "finance")
+        shown = figures(page(api, "/web/deadlines", within_days=90).text, "deadlines")
+        assert shown["key:total"]["unspent"] == "£40,000.00"
 
 
 class TestAuthorityPage:

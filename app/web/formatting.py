@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from app.models import EventKind, MovementKind, Purpose, Regime, ReleaseBasis, Role, TriggerType
+from app.models import CapitalCategory, EventKind, MovementKind, Purpose, Regime, ReleaseBasis, Role, TriggerType
 from app.money import to_money
 
 MINUS = "\u2212"
@@ -39,6 +39,9 @@ LABELS: dict[str, str] = {
     Regime.s106: "Section 106",
     Regime.cil: "Community Infrastructure Levy",
     Regime.s106_and_cil: "Section 106 and Community Infrastructure Levy",
+    CapitalCategory.land_and_buildings: "Land and buildings",
+    CapitalCategory.it_hardware: "IT hardware",
+    CapitalCategory.revenue: "Revenue",
     Role.officer: "S106 officer",
     Role.finance: "Finance",
     Role.planning: "Planning officer",

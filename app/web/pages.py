@@ -48,7 +48,11 @@ templates.env.globals.update(figure=tables.figure, path_for=path_for)
 HOME = "/web"
 SIGN_IN = "/web/sign-in"
 
-NAVIGATION: list[tuple[str, str]] = [("web_home", "Balances")]
+NAVIGATION: list[tuple[str, str]] = [
+    ("web_home", "Balances"),
+    ("web_projects", "Projects"),
+    ("web_deadlines", "Deadlines"),
+]
 """The header's links, as (route name, text); each new page adds its own."""
 
 SECURITY_HEADERS = {

@@ -1,7 +1,8 @@
 """The web view for people: read-only pages over the same services, roles and scoping as the API."""
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
@@ -10,11 +11,18 @@ from fastapi.staticfiles import StaticFiles
 from app.agreements.service import get_agreement, list_agreements
 from app.auth.dependencies import TOKEN_COOKIE
 from app.auth.service import Principal, authenticate
-from app.balances.queries import Balance, BalanceFilter, GroupBy, balances, balances_by_id
+from app.balances.queries import BalanceFilter, GroupBy, balances, balances_by_id
 from app.contributions.service import contributions_of_agreements, list_agreement_events
 from app.db import SessionDep
-from app.local_authorities.service import get_local_authority
+from app.deadlines.service import deadlines
+from app.local_authorities.service import get_local_authority, list_local_authorities
+from app.models import ProjectStage
 from app.movements.service import list_movements, reversed_by
+from app.projects.router import read_models
+from app.projects.service import list_projects
+from app.reports.formats import to_csv, to_xlsx
+from app.reports.reconcile import Layout, PanelTable
+from app.reports.service import panel_table
 from app.web import tables
 from app.web.charts import stacked_bars
 from app.web.pages import (
@@ -29,10 +37,20 @@ from app.web.pages import (
     safe_next,
     same_origin,
 )
-from app.web.views import by_agreement, history
+from app.web.views import (
+    PANEL_KEY_FIGURES,
+    by_agreement,
+    deadline_summary,
+    history,
+    panel_headings,
+    project_totals,
+)
 
 AGREEMENTS_PER_PAGE = 50
 MOVEMENTS_SHOWN = 1000
+PROJECTS_PER_PAGE = 50
+DEADLINE_WINDOWS = (90, 180, 365, 730, 1825)
+"""The look-ahead windows, in days, the deadlines page offers."""
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 router.mount("/web/static", StaticFiles(directory=APP_DIR / "static"), name="web_static")
@@ -87,47 +105,73 @@ def sign_out(request: Request) -> Response:
     return response
 
 
-def authority_table(session: SessionDep, principal: Principal, when: date) -> tuple[list[Balance], Balance]:
-    """Balances by authority as at a date, with the total row; a planning officer's own authority only."""
-    rows, totals, _count = balances(
-        session, group_by=GroupBy.local_authority, as_at=when, where=BalanceFilter(local_authority_id=principal.scope)
-    )
-    return rows, totals
+LayoutQuery = Annotated[Layout, Query(description="the Panel's 2021 layout (all agreements) or its 2024 one (open)")]
+
+
+def authority_table(session: SessionDep, principal: Principal, when: date, layout: Layout) -> PanelTable:
+    """The Panel table as at a date in a layout, as GET /reports/panel gives it; a planning officer's row only."""
+    return panel_table(session=session, layout=layout, as_at=when, scope=principal.scope)
 
 
 @router.get("/web", name="web_home", responses={303: {}, 400: {}})
-def home(request: Request, session: SessionDep, viewer: ViewerDep, as_at: AsAt = None) -> Response:
-    """Balances by authority as at a date: a chart, the table, and its downloads."""
+def home(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    as_at: AsAt = None,
+    layout: LayoutQuery = Layout.panel_2024,
+) -> Response:
+    """The Panel table as at a date in either layout, a chart of where each authority's money is, and downloads."""
     context = as_at_context(as_at)
-    rows, totals = authority_table(session, viewer.principal, context["as_at"])
+    when = context["as_at"]
+    table = authority_table(session, viewer.principal, when, layout)
+    where = BalanceFilter(local_authority_id=viewer.principal.scope, open_only=table.open_only)
+    rows, _totals, _count = balances(session, group_by=GroupBy.local_authority, as_at=when, where=where)
+    shown = {row.local_authority_id for row in table.rows}
     return render(
         request,
         "home.html",
         {
             **context,
-            "rows": rows,
-            "totals": totals,
-            "columns": tables.AUTHORITY_COLUMNS,
-            "chart": stacked_bars(rows),
+            "layout": layout,
+            "layouts": LAYOUTS,
+            "table": table,
+            "headings": panel_headings(table.columns),
+            "key_figures": PANEL_KEY_FIGURES[layout],
+            "chart": stacked_bars([row for row in rows if row.key in shown]),
+            "download_query": urlencode({"as_at": when.isoformat(), "layout": layout.value}),
         },
     )
 
 
-@router.get("/web/balances.csv", name="web_balances_csv", responses={303: {}, 400: {}})
-def balances_csv(session: SessionDep, viewer: ViewerDep, as_at: AsAt = None) -> Response:
-    """The home page's table as CSV."""
-    when = as_at or date.today()
-    rows, totals = authority_table(session, viewer.principal, when)
-    return download(tables.balances_csv(rows, totals), "text/csv; charset=utf-8", f"balances-{when.isoformat()}.csv")
+LAYOUTS = {
+    Layout.panel_2024: "2024 layout: open agreements, by stage",
+    Layout.panel_2021: "2021 layout: all agreements, held money by purpose",
+}
+"""The layouts the home page offers, as the chooser names them."""
 
 
-@router.get("/web/balances.xlsx", name="web_balances_xlsx", responses={303: {}, 400: {}})
-def balances_xlsx(session: SessionDep, viewer: ViewerDep, as_at: AsAt = None) -> Response:
-    """The home page's table as an XLSX workbook."""
-    when = as_at or date.today()
-    rows, totals = authority_table(session, viewer.principal, when)
-    content = tables.balances_xlsx(rows, totals, as_at=when)
-    return download(content, tables.XLSX_MEDIA_TYPE, f"balances-{when.isoformat()}.xlsx")
+def panel_filename(table: PanelTable, extension: str) -> str:
+    """The name GET /reports/panel gives the same file."""
+    return f"panel-{table.layout.value}-as-at-{table.as_at.isoformat()}.{extension}"
+
+
+@router.get("/web/panel.csv", name="web_panel_csv", responses={303: {}, 400: {}})
+def panel_csv(
+    session: SessionDep, viewer: ViewerDep, as_at: AsAt = None, layout: LayoutQuery = Layout.panel_2024
+) -> Response:
+    """The home page's table as CSV: the same file as GET /reports/panel?format=csv."""
+    table = authority_table(session, viewer.principal, as_at or date.today(), layout)
+    return download(to_csv(table).encode("utf-8"), "text/csv; charset=utf-8", panel_filename(table, "csv"))
+
+
+@router.get("/web/panel.xlsx", name="web_panel_xlsx", responses={303: {}, 400: {}})
+def panel_xlsx(
+    session: SessionDep, viewer: ViewerDep, as_at: AsAt = None, layout: LayoutQuery = Layout.panel_2024
+) -> Response:
+    """The home page's table as an XLSX workbook: the same file as GET /reports/panel?format=xlsx."""
+    table = authority_table(session, viewer.principal, as_at or date.today(), layout)
+    return download(to_xlsx(table), tables.XLSX_MEDIA_TYPE, panel_filename(table, "xlsx"))
 
 
 def download(content: bytes, media_type: str, filename: str) -> Response:
@@ -238,3 +282,75 @@ def agreement_page(
             "movement_count": movement_count,
         },
     )
+
+
+@router.get("/web/projects", name="web_projects", responses={303: {}, 400: {}})
+def projects_page(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    stage: ProjectStage | None = None,
+    local_authority: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:
+    """Each project's estimate and the money identified, requested, received and spent for it, by authority."""
+    principal = viewer.principal
+    names = authority_names(session, principal.scope)
+    chosen = local_authority if local_authority in names else None
+    found, total = list_projects(
+        session=session,
+        scope=principal.scope,
+        stage=stage,
+        funding=None,
+        local_authority_id=chosen,
+        limit=PROJECTS_PER_PAGE,
+        offset=(page - 1) * PROJECTS_PER_PAGE,
+    )
+    projects = read_models(session, principal, found)
+    return render(
+        request,
+        "projects.html",
+        {
+            "projects": projects,
+            "totals": project_totals(projects),
+            "authority_names": names,
+            "stages": list(ProjectStage),
+            "stage": stage,
+            "local_authority": chosen,
+            "filters": {"stage": stage.value if stage else None, "local_authority": chosen},
+            "page": page,
+            "pages": max(1, -(-total // PROJECTS_PER_PAGE)),
+            "total_projects": total,
+        },
+    )
+
+
+@router.get("/web/deadlines", name="web_deadlines", responses={303: {}, 400: {}})
+def deadlines_page(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    within_days: Annotated[int, Query(ge=0, le=36500)] = 365,
+) -> Response:
+    """Money received but unspent whose repayment deadline falls within the window or has passed, soonest first."""
+    today = date.today()
+    found = deadlines(session=session, scope=viewer.principal.scope, within_days=within_days, as_at=today)
+    found.sort(key=lambda item: (item.deadline, -item.unspent, item.receipt.movement_id))
+    return render(
+        request,
+        "deadlines.html",
+        {
+            "deadlines": found,
+            "within_days": within_days,
+            "horizon": today + timedelta(days=within_days),
+            "windows": DEADLINE_WINDOWS,
+            "summary": deadline_summary(found, today),
+            "authority_names": authority_names(session, viewer.principal.scope),
+        },
+    )
+
+
+def authority_names(session: SessionDep, scope: str | None) -> dict[str, str]:
+    """Authorities' names by id, only the viewer's own for a planning officer."""
+    found, _total = list_local_authorities(session=session, scope=scope, limit=1000, offset=0)
+    return {authority.id: authority.name for authority in found}

@@ -2,10 +2,14 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
+from app.deadlines.service import Deadline
 from app.models import Contribution, ContributionEvent, Movement
+from app.money import ZERO
+from app.projects.schemas import ProjectRead
+from app.reports.reconcile import Column, Layout
 from app.web.formatting import day, label
 
 
@@ -91,3 +95,103 @@ def trigger_text(contribution: Contribution) -> str:
     if contribution.trigger_description:
         text += f": {contribution.trigger_description}"
     return text
+
+
+@dataclass(frozen=True)
+class ProjectTotals:
+    """The projects on a page added up: estimates (low and high ends), money, and the gap still to find."""
+
+    estimate_low: Decimal
+    estimate_high: Decimal
+    identified: Decimal
+    requested: Decimal
+    received: Decimal
+    spent: Decimal
+    gap: Decimal | None
+
+
+def project_totals(projects: list[ProjectRead]) -> ProjectTotals:
+    """The sum of each column; no gap when the viewer sees only their authority's part."""
+    gaps = [project.gap for project in projects]
+    return ProjectTotals(
+        estimate_low=sum((project.estimate_low for project in projects), ZERO),
+        estimate_high=sum((project.estimate_high for project in projects), ZERO),
+        identified=sum((project.totals.identified for project in projects), ZERO),
+        requested=sum((project.totals.requested for project in projects), ZERO),
+        received=sum((project.totals.received for project in projects), ZERO),
+        spent=sum((project.totals.spent for project in projects), ZERO),
+        gap=None if any(gap is None for gap in gaps) else sum((gap for gap in gaps if gap is not None), ZERO),
+    )
+
+
+@dataclass(frozen=True)
+class DeadlineSummary:
+    """Money at risk of repayment: in all, already past its deadline, and due within 90 days."""
+
+    receipts: int
+    unspent: Decimal
+    passed: Decimal
+    within_90_days: Decimal
+
+
+def deadline_summary(found: list[Deadline], today: date) -> DeadlineSummary:
+    """The deadlines page's key figures."""
+    soon = today + timedelta(days=90)
+    return DeadlineSummary(
+        receipts=len(found),
+        unspent=sum((item.unspent for item in found), ZERO),
+        passed=sum((item.unspent for item in found if item.deadline < today), ZERO),
+        within_90_days=sum((item.unspent for item in found if today <= item.deadline <= soon), ZERO),
+    )
+
+
+@dataclass(frozen=True)
+class HeaderCell:
+    """A heading of the Panel table: spanning its parts (the 2021 layout's money held by purpose) or two rows."""
+
+    text: str
+    columns: int = 1
+    rows: int = 1
+
+
+def panel_headings(columns: tuple[Column, ...]) -> tuple[list[HeaderCell], list[HeaderCell]]:
+    """The table's heading rows: a column followed by parts ("- Premises") heads a group of them, with "All" first."""
+    top: list[HeaderCell] = []
+    below: list[HeaderCell] = []
+    index = 0
+    while index < len(columns):
+        parts = 0
+        while index + 1 + parts < len(columns) and columns[index + 1 + parts].heading.startswith("- "):
+            parts += 1
+        if parts:
+            top.append(HeaderCell(columns[index].heading, columns=parts + 1))
+            below.append(HeaderCell("All purposes"))
+            below.extend(
+                HeaderCell(column.heading.removeprefix("- ")) for column in columns[index + 1 : index + 1 + parts]
+            )
+        else:
+            top.append(HeaderCell(columns[index].heading))
+        index += parts + 1
+    if below:
+        top = [HeaderCell(cell.text, cell.columns, 2 if cell.columns == 1 else 1) for cell in top]
+    return top, below
+
+
+PANEL_KEY_FIGURES: dict[Layout, tuple[tuple[str, str], ...]] = {
+    Layout.panel_2024: (
+        ("total_value_of_agreements", "Total value"),
+        ("money_held_by_developers", "Held by developers"),
+        ("money_held_by_local_authority", "Held by authorities"),
+        ("total_money_drawn_down", "Drawn by the force"),
+        ("total_money_spent", "Spent"),
+        ("total_funds_remaining", "Remaining"),
+    ),
+    Layout.panel_2021: (
+        ("total_value_of_agreements", "Total value"),
+        ("not_yet_released_by_developers", "Not yet released by developers"),
+        ("may_not_be_released_trigger_point", "May not be released (trigger)"),
+        ("held_by_local_authority", "Held by authorities"),
+        ("drawn_down_by_force", "Drawn by the force"),
+    ),
+}
+"""The Total row's figures the home page shows above the table, per layout: (column key, label)."""

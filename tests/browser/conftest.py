@@ -15,7 +15,9 @@ import pytest
 from tests.browser.server import HttpApi, free_port, prepare_database, start_server
 from tests.builders import agreement, contribution, event, movement
 from tests.conftest import ROOT, Tokens
+from tests.project_builders import allocate, project
 from tests.scenario import Scenario, build, ok
+from tests.web_builders import Programme, programme
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -50,10 +52,11 @@ class LiveServer:
     api: HttpApi
     tokens: Tokens
     scenario: Scenario
+    programme: Programme
 
 
-def more_authorities(api: Any) -> None:
-    """A few more authorities, so the home page looks like the real spread of money."""
+def more_authorities(api: Any) -> Programme:
+    """A few more authorities, so the home page looks like the real spread of money, and projects with deadlines."""
     harborough = agreement(
         api,
         local_authority_id="harborough",
@@ -80,6 +83,17 @@ def more_authorities(api: Any) -> None:
     equipment = contribution(api, rutland["id"], purpose="equipment", amount="33750.25", trigger_type="on_completion")
     ok(event(api, equipment["id"], "trigger_met", date(2020, 5, 1)))
     ok(movement(api, equipment["id"], "received", "15000.00", date(2020, 8, 1)))
+    made = programme(api)
+    building = project(
+        api,
+        name="Lutterworth Office",
+        funding="local",
+        local_authority_id="harborough",
+        estimate_low="60000.00",
+        estimate_high="70000.00",
+    )
+    ok(allocate(api, building["id"], premises["id"], "56000.00"))
+    return made
 
 
 @pytest.fixture(scope="session")
@@ -97,8 +111,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     api = HttpApi(base, tokens)
     try:
         scenario = build(api)
-        more_authorities(api)
-        yield LiveServer(url=base, api=api, tokens=tokens, scenario=scenario)
+        made = more_authorities(api)
+        yield LiveServer(url=base, api=api, tokens=tokens, scenario=scenario, programme=made)
     finally:
         api.client.close()
         process.terminate()

@@ -1,5 +1,6 @@
 """The web view in a real browser: sign in per role, read each page's figures against the API, download, screenshot."""
 
+import io
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,23 @@ def shoot(page: Any, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
+MONEY_OF_PROJECTS = ("identified", "requested", "received", "spent")
+
+
+def assert_panel_matches(page: Any, expected: dict[str, Any]) -> None:
+    """The home page's Panel table holds the report's rows and figures."""
+    shown = table(page, "panel")
+    assert set(shown) == {f"key:{row['local_authority_id']}" for row in expected["rows"]} | {"key:total"}
+    for row in [*expected["rows"], {**expected["total"], "local_authority_id": "total"}]:
+        cells = shown[f"key:{row['local_authority_id']}"]
+        for column in expected["columns"]:
+            value = row["values"][column["key"]]
+            if column["money"]:
+                assert pounds(cells[column["key"]]) == Decimal(value), (row["local_authority_id"], column["key"])
+            else:
+                assert int(cells[column["key"]]) == value
+
+
 def assert_same_money(shown: dict[str, str], expected: dict[str, Any], where: str) -> None:
     """Every money column of a shown row equals the API's figure."""
     for column in AUTHORITY_COLUMNS[1:]:
@@ -72,34 +90,65 @@ class TestSignInAndOut:
 
 @pytest.mark.parametrize("role", ROLES)
 class TestPagesPerRole:
-    def test_home_shows_the_api_figures(self, page: Any, live_server: LiveServer, role: str) -> None:
+    def test_home_shows_the_panel_report_in_both_layouts(self, page: Any, live_server: LiveServer, role: str) -> None:
         sign_in(page, live_server, role)
-        expected = live_server.api.get("/balances", role=role, params={"group_by": "local_authority"}).json()
-        shown = table(page, "balances")
-        assert set(shown) == {f"key:{row['key']}" for row in expected["rows"]} | {"key:total"}
-        for row in [*expected["rows"], expected["totals"]]:
-            assert int(shown[f"key:{row['key']}"]["open_agreements"]) == row["open_agreements"]
-            assert_same_money(shown[f"key:{row['key']}"], row, row["key"])
-        holding = [row for row in expected["rows"] if row["total_value"] != "0.00"]
+        assert_panel_matches(page, live_server.api.get("/reports/panel", role=role).json())
+        balances = live_server.api.get("/balances", role=role, params={"group_by": "local_authority"}).json()
+        holding = [row for row in balances["rows"] if row["total_value"] != "0.00"]
         assert page.locator("svg.bar-chart g.bar").count() == len(holding)
         shoot(page, f"home-{role}")
+        page.get_by_label("Layout").select_option("2021")
+        page.get_by_role("button", name="Show").click()
+        page.wait_for_url("**/web?as_at=*&layout=2021")
+        assert_panel_matches(page, live_server.api.get("/reports/panel", role=role, params={"layout": "2021"}).json())
+        shoot(page, f"home-2021-{role}")
 
     def test_as_at_an_earlier_date(self, page: Any, live_server: LiveServer, role: str) -> None:
         sign_in(page, live_server, role)
         page.get_by_label("Figures as at").fill("2020-03-31")
         page.get_by_role("button", name="Show").click()
-        page.wait_for_url("**/web?as_at=2020-03-31")
-        expected = live_server.api.get(
-            "/balances", role=role, params={"group_by": "local_authority", "as_at": "2020-03-31"}
-        ).json()
-        shown = table(page, "balances")
-        assert_same_money(shown["key:total"], expected["totals"], "total")
+        page.wait_for_url("**/web?as_at=2020-03-31&layout=2024")
+        expected = live_server.api.get("/reports/panel", role=role, params={"as_at": "2020-03-31"}).json()
+        assert_panel_matches(page, expected)
         assert page.get_by_role("heading", level=1).inner_text() == "Developer contributions by local authority"
-        assert "as at 31 Mar 2020" in page.locator("caption").first.inner_text()
+        assert "as at 31/03/2020" in page.locator("caption").first.inner_text()
+
+    def test_projects_page(self, page: Any, live_server: LiveServer, role: str) -> None:
+        sign_in(page, live_server, role)
+        page.get_by_role("link", name="Projects").click()
+        page.wait_for_url("**/web/projects")
+        shown = table(page, "projects")
+        listed = live_server.api.get("/projects", role=role).json()["items"]
+        assert len([key for key in shown if key.count("-") == 1]) == len(listed)
+        for item in listed:
+            cells = shown[f"key:project-{item['id']}"]
+            for field in MONEY_OF_PROJECTS:
+                assert pounds(cells[field]) == Decimal(item["totals"][field]), (item["name"], field)
+            if item["gap"] is not None:
+                assert pounds(cells["gap"]) == Decimal(item["gap"])
+            for part in item["by_authority"]:
+                cells = shown[f"key:project-{item['id']}-{part['local_authority_id']}"]
+                for field in MONEY_OF_PROJECTS:
+                    assert pounds(cells[field]) == Decimal(part[field]), (item["name"], part["local_authority_id"])
+        shoot(page, f"projects-{role}")
+
+    def test_deadlines_page(self, page: Any, live_server: LiveServer, role: str) -> None:
+        sign_in(page, live_server, role)
+        page.get_by_role("link", name="Deadlines").click()
+        page.wait_for_url("**/web/deadlines")
+        report = live_server.api.get("/deadlines", role=role).json()
+        shown = table(page, "deadlines")
+        assert [key for key in shown if key != "key:total"] == [
+            f"key:receipt-{item['receipt_movement_id']}" for item in report["items"]
+        ]
+        for item in report["items"]:
+            assert pounds(shown[f"key:receipt-{item['receipt_movement_id']}"]["unspent"]) == Decimal(item["unspent"])
+        assert pounds(shown["key:total"]["unspent"]) == Decimal(report["total_unspent"])
+        shoot(page, f"deadlines-{role}")
 
     def test_authority_page(self, page: Any, live_server: LiveServer, role: str) -> None:
         sign_in(page, live_server, role)
-        page.get_by_role("link", name="Blaby District Council").click()
+        page.get_by_role("link", name="Blaby", exact=True).click()
         page.wait_for_url("**/web/local-authorities/blaby")
         assert page.get_by_role("heading", level=1).inner_text() == "Blaby District Council"
         assert "In arrears, against invoices for completed work" in page.locator("#release-rules").inner_text()
@@ -137,30 +186,45 @@ class TestPagesPerRole:
 
 
 class TestDownload:
-    def test_the_xlsx_holds_the_api_figures(self, page: Any, live_server: LiveServer, tmp_path: Path) -> None:
+    @pytest.mark.parametrize("layout", ["2021", "2024"])
+    def test_the_xlsx_is_the_report_services(
+        self, page: Any, live_server: LiveServer, tmp_path: Path, layout: str
+    ) -> None:
         sign_in(page, live_server, "finance")
+        page.goto(f"{live_server.url}/web?layout={layout}")
         with page.expect_download() as download_info:
             page.get_by_role("link", name="Excel spreadsheet (XLSX)").click()
         download = download_info.value
-        assert download.suggested_filename.startswith("balances-") and download.suggested_filename.endswith(".xlsx")
+        assert download.suggested_filename.startswith(f"panel-{layout}-as-at-")
+        assert download.suggested_filename.endswith(".xlsx")
         saved = tmp_path / download.suggested_filename
         download.save_as(saved)
-        sheet = load_workbook(saved).active
-        rows = {row[0]: row[1:] for row in sheet.iter_rows(min_row=4, values_only=True)}
-        expected = live_server.api.get("/balances", role="finance", params={"group_by": "local_authority"}).json()
-        assert list(rows) == [row["label"] for row in expected["rows"]] + ["Total"]
-        for row in [*expected["rows"], expected["totals"]]:
-            cells = rows[row["label"]]
-            assert cells[0] == row["open_agreements"]
-            for cell, column in zip(cells[1:], AUTHORITY_COLUMNS[1:], strict=True):
-                assert Decimal(str(cell)) == Decimal(row[column.field]), (row["label"], column.field)
+        ours = list(load_workbook(saved).active.iter_rows(values_only=True))
+        served = live_server.api.get("/reports/panel", role="finance", params={"layout": layout, "format": "xlsx"})
+        assert ours == list(load_workbook(io.BytesIO(served.content)).active.iter_rows(values_only=True))
+        expected = live_server.api.get("/reports/panel", role="finance", params={"layout": layout}).json()
+        body = {row[0]: row[1:] for row in ours[4:]}
+        for row in [*expected["rows"], expected["total"]]:
+            for cell, column in zip(body[row["local_authority"]], expected["columns"], strict=True):
+                assert Decimal(str(cell)) == Decimal(str(row["values"][column["key"]])), (
+                    row["local_authority"],
+                    column,
+                )
 
 
 class TestPlanningScope:
     def test_another_authority_is_a_404_page(self, page: Any, live_server: LiveServer) -> None:
         sign_in(page, live_server, "planning")
-        assert page.locator("#balances tbody tr").count() == 1
+        assert page.locator("#panel tbody tr").count() == 1
         assert "Charnwood" not in page.content()
+        for path in ("/web/projects", "/web/deadlines", "/web?layout=2021"):
+            page.goto(f"{live_server.url}{path}")
+            assert "Charnwood" not in page.content()
+            assert "Harborough" not in page.content()
+        page.goto(f"{live_server.url}/web/projects")
+        shown = table(page, "projects")
+        cameras = live_server.programme.cameras
+        assert set(shown) == {f"key:project-{cameras}", f"key:project-{cameras}-blaby", "key:total"}
         response = page.goto(f"{live_server.url}/web/local-authorities/charnwood")
         assert response.status == 404
         assert page.get_by_role("heading", level=1).inner_text() == "Page not found"
@@ -179,9 +243,15 @@ class TestPrint:
         assert page.locator("form.as-at").is_hidden()
         assert page.locator(".downloads").is_hidden()
         assert page.locator("nav.navigation").is_hidden()
-        assert page.locator("#balances").is_visible()
+        assert page.locator("#panel").is_visible()
         assert page.locator(".print-only").inner_text().startswith("Printed by Sam Officer on ")
         shoot(page, "home-print")
         page.goto(f"{live_server.url}/web/local-authorities/blaby")
         assert page.locator("#agreements").is_visible()
         shoot(page, "authority-print")
+        page.goto(f"{live_server.url}/web?layout=2021")
+        assert page.locator("#panel").is_visible()
+        shoot(page, "home-2021-print")
+        page.goto(f"{live_server.url}/web/deadlines")
+        assert page.locator("form.as-at").is_hidden()
+        shoot(page, "deadlines-print")
