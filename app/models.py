@@ -1,7 +1,7 @@
 """The tables. Money lives only in `movements`; every balance is a sum over it."""
 
 import enum
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     func,
 )
@@ -29,6 +30,19 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp read back as UTC-aware on every engine (SQLite returns naive UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Attach UTC to SQLite's naive CURRENT_TIMESTAMP values."""
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
 
 class Base(DeclarativeBase):
@@ -123,7 +137,7 @@ class LocalAuthority(Base):
     release_basis: Mapped[ReleaseBasis | None]
     release_evidence: Mapped[list[Any]] = mapped_column(default=list)
     release_notes: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
 
     agreements: Mapped[list["Agreement"]] = relationship(back_populates="local_authority")
 
@@ -143,7 +157,7 @@ class Agreement(Base):
     dwellings: Mapped[int | None]
     closed_on: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
     created_by: Mapped[str] = mapped_column(String(200))
 
     local_authority: Mapped[LocalAuthority] = relationship(back_populates="agreements")
@@ -171,7 +185,7 @@ class Contribution(Base):
     spend_by: Mapped[date | None] = mapped_column(Date)
     repayment_period_years: Mapped[int | None]
     notes: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
     created_by: Mapped[str] = mapped_column(String(200))
 
     agreement: Mapped[Agreement] = relationship(back_populates="contributions")
@@ -187,7 +201,7 @@ class ContributionEvent(Base):
     kind: Mapped[EventKind]
     on: Mapped[date] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
     recorded_by: Mapped[str] = mapped_column(String(200))
 
 
@@ -212,7 +226,7 @@ class Movement(Base):
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("movements.id"))
     adjustment: Mapped[bool] = mapped_column(default=False)
     """True for an import's flagged adjustment that keeps published figures that break the rules."""
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
     recorded_by: Mapped[str] = mapped_column(String(200))
 
 
@@ -226,8 +240,8 @@ class ApiToken(Base):
     role: Mapped[Role]
     local_authority_id: Mapped[str | None] = mapped_column(ForeignKey("local_authorities.id"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class AuditEntry(Base):
@@ -236,7 +250,7 @@ class AuditEntry(Base):
     __tablename__ = "audit_entries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now(), index=True)
     actor_name: Mapped[str] = mapped_column(String(200), index=True)
     actor_role: Mapped[str] = mapped_column(String(32))
     method: Mapped[str] = mapped_column(String(10))
@@ -258,4 +272,4 @@ class IdempotencyKey(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     response_status: Mapped[int]
     response_body: Mapped[dict[str, Any]]
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
