@@ -9,7 +9,7 @@ from app.auth.dependencies import Reader
 from app.balances.queries import BalanceFilter, GroupBy, balances
 from app.balances.schemas import BalanceReport, BalanceRow
 from app.db import SessionDep
-from app.errors import NotFoundError
+from app.ids import RowId
 from app.local_authorities.service import get_local_authority
 from app.models import Purpose
 from app.pagination import PageDep
@@ -25,7 +25,7 @@ def get_balances(
     group_by: GroupBy = GroupBy.local_authority,
     local_authority: Annotated[str | None, Query(description="only this authority's contributions")] = None,
     purpose: Purpose | None = None,
-    agreement_id: int | None = None,
+    agreement_id: RowId | None = None,
     as_at: Annotated[date | None, Query(description="the date the figures are as at; today if omitted")] = None,
     open_only: Annotated[bool, Query(description="only agreements open at as_at")] = False,
 ) -> BalanceReport:
@@ -34,8 +34,6 @@ def get_balances(
     if local_authority is not None:
         get_local_authority(session=session, local_authority_id=local_authority, scope=scope)
         scope = local_authority
-    if agreement_id is not None and agreement_id <= 0:
-        raise NotFoundError(f"no agreement {agreement_id}", field="agreement_id")
     when = as_at or date.today()
     where = BalanceFilter(
         local_authority_id=scope,
