@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.auth import service as tokens
 from app.db import get_engine, get_sessionmaker
 from app.models import ApiToken, LocalAuthority, Role
+from app.synthetic.cli import generate_command
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PREFIX = "demo "
@@ -18,6 +19,7 @@ DEMO_PREFIX = "demo "
 main = typer.Typer(help="S106 developer contributions tracker.", no_args_is_help=True, add_completion=False)
 token_app = typer.Typer(help="Create, list and revoke bearer tokens.", no_args_is_help=True)
 main.add_typer(token_app, name="token")
+main.command("generate")(generate_command)
 console = Console()
 
 
