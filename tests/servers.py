@@ -1,0 +1,83 @@
+"""Databases of their own for tests that run the real command or server in another process."""
+
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+
+from app.db import make_engine
+from app.models import Base
+from tests.conftest import alembic_config, database_url
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def is_postgresql() -> bool:
+    """Whether the suite runs on PostgreSQL."""
+    return database_url().startswith("postgresql")
+
+
+@contextmanager
+def scratch_database(suffix: str) -> Iterator[tuple[str, Engine]]:
+    """A fresh, migrated database beside the test database (same engine), dropped afterwards."""
+    base = os.environ.get("TEST_DATABASE_URL", "")
+    if base.startswith("postgresql"):
+        url = make_url(base)
+        name = f"{url.database}_{suffix}"
+        admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False))
+        admin = admin.execution_options(isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        scratch = url.set(database=name).render_as_string(hide_password=False)
+    else:
+        admin = None
+        scratch = f"sqlite:///{tempfile.mkdtemp(prefix='s106-scratch-')}/{suffix}.db"
+    engine = make_engine(scratch)
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+    try:
+        yield scratch, engine
+    finally:
+        engine.dispose()
+        if admin is not None:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+def row_counts(engine: Engine) -> dict[str, int]:
+    """Rows in every table of the models."""
+    with engine.connect() as connection:
+        return {
+            table.name: int(connection.execute(text(f"SELECT count(*) FROM {table.name}")).scalar_one())
+            for table in Base.metadata.sorted_tables
+        }
+
+
+def empty_database(engine: Engine) -> None:
+    """Delete every row, children first."""
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+def s106(*args: str, database: str) -> subprocess.Popen[str]:
+    """Start the s106 command against a database, its output piped line by line."""
+    environment = {**os.environ, "DATABASE_URL": database, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
+    return subprocess.Popen(
+        [str(BIN / "s106"), *args],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
