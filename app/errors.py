@@ -1,5 +1,6 @@
 """Domain errors and their rendering as RFC 9457 problem details."""
 
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -207,7 +208,7 @@ def install_error_handlers(app: FastAPI) -> None:
             headers["Allow"] = _allowed_methods(request)
         body = {
             "type": "about:blank",
-            "title": str(error.detail),
+            "title": HTTPStatus(error.status_code).phrase,
             "status": error.status_code,
             "detail": str(error.detail),
         }
