@@ -18,16 +18,21 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     ColumnElement,
     Select,
+    String,
     Subquery,
     and_,
     case,
+    cast,
     distinct,
     func,
     literal,
+    null,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -154,6 +159,10 @@ def event_dates(as_at: date, contribution_ids: tuple[int, ...] | None = None) ->
 
 def contribution_stages(as_at: date, where: BalanceFilter) -> Subquery:
     """Per contribution: every stage's money as at the date, with the keys to group it by."""
+    return _stages_select(as_at, where).subquery("contribution_stages")
+
+
+def _stages_select(as_at: date, where: BalanceFilter) -> Select[Any]:
     sums = movement_sums(as_at, where.contribution_ids)
     events = event_dates(as_at, where.contribution_ids)
     unreceived = sums.c.total_value - sums.c.received
@@ -195,10 +204,10 @@ def contribution_stages(as_at: date, where: BalanceFilter) -> Subquery:
         query = query.where(Contribution.purpose == where.purpose)
     if where.open_only:
         query = query.where(is_open)
-    return query.subquery("contribution_stages")
+    return query
 
 
-def _aggregates(stages: Subquery) -> list[ColumnElement[Any]]:
+def _aggregates(stages: Subquery | CTE) -> list[ColumnElement[Any]]:
     def total(column: ColumnElement[Any]) -> ColumnElement[Any]:
         return func.coalesce(func.sum(column), 0)
 
@@ -220,7 +229,10 @@ def _aggregates(stages: Subquery) -> list[ColumnElement[Any]]:
     ]
 
 
-def _grouped_query(group_by: GroupBy, stages: Subquery, where: BalanceFilter) -> Select[Any]:
+def _grouped_query(
+    group_by: GroupBy, stages: Subquery | CTE, where: BalanceFilter
+) -> tuple[Select[Any], list[Any]]:
+    """The grouped balances, unordered, and the columns that order them."""
     c = stages.c
     aggregates = _aggregates(stages)
     if group_by is GroupBy.local_authority:
@@ -229,42 +241,32 @@ def _grouped_query(group_by: GroupBy, stages: Subquery, where: BalanceFilter) ->
             select(LocalAuthority.id.label("key"), LocalAuthority.name.label("label"), *aggregates)
             .outerjoin(stages, stages.c.local_authority_id == LocalAuthority.id)
             .group_by(LocalAuthority.id, LocalAuthority.name)
-            .order_by(LocalAuthority.name)
         )
         if where.local_authority_id is not None:
             query = query.where(LocalAuthority.id == where.local_authority_id)
-        return query
+        return query, [LocalAuthority.name, LocalAuthority.id]
     if group_by is GroupBy.purpose:
-        return (
-            select(c.purpose.label("key"), c.purpose.label("label"), *aggregates)
-            .group_by(c.purpose)
-            .order_by(c.purpose)
-        )
+        return select(c.purpose.label("key"), c.purpose.label("label"), *aggregates).group_by(c.purpose), [c.purpose]
     if group_by is GroupBy.agreement:
-        return (
-            select(
-                c.agreement_id.label("key"),
-                c.agreement_reference.label("label"),
-                c.local_authority_id.label("local_authority_id"),
-                *aggregates,
-            )
-            .group_by(c.agreement_id, c.agreement_reference, c.local_authority_id)
-            .order_by(c.agreement_id)
-        )
-    return (
-        select(
-            c.contribution_id.label("key"),
-            c.purpose.label("label"),
-            c.agreement_id.label("agreement_id"),
+        query = select(
+            c.agreement_id.label("key"),
+            c.agreement_reference.label("label"),
             c.local_authority_id.label("local_authority_id"),
             *aggregates,
-        )
-        .group_by(c.contribution_id, c.purpose, c.agreement_id, c.local_authority_id)
-        .order_by(c.contribution_id)
-    )
+        ).group_by(c.agreement_id, c.agreement_reference, c.local_authority_id)
+        return query, [c.agreement_id]
+    query = select(
+        c.contribution_id.label("key"),
+        c.purpose.label("label"),
+        c.agreement_id.label("agreement_id"),
+        c.local_authority_id.label("local_authority_id"),
+        *aggregates,
+    ).group_by(c.contribution_id, c.purpose, c.agreement_id, c.local_authority_id)
+    return query, [c.contribution_id]
 
 
 _EXTRA_KEYS = ("local_authority_id", "agreement_id")
+_ROW_COLUMNS = (*MONEY_COLUMNS, "agreements", "open_agreements")
 
 
 def _to_balance(row: Any) -> Balance:
@@ -292,17 +294,48 @@ def balances(
     limit: int | None = None,
     offset: int = 0,
 ) -> tuple[list[Balance], Balance, int]:
-    """Grouped balance rows (a page of them), the totals row over every group, and the group count."""
-    stages = contribution_stages(as_at, where)
-    grouped = _grouped_query(group_by, stages, where)
-    count = session.scalar(select(func.count()).select_from(grouped.order_by(None).subquery())) or 0
+    """Grouped balance rows (a page of them), the totals row over every group, and the group count.
+
+    One statement: the per-contribution stages are computed once (a materialised CTE), then grouped
+    for the page (with the group count as a window) and summed for the totals row, joined by UNION ALL.
+    """
+    stages = _stages_select(as_at, where).cte("contribution_stages").prefix_with("MATERIALIZED")
+    grouped, order = _grouped_query(group_by, stages, where)
+    page_query = grouped.add_columns(
+        func.count().over().label("total_rows"),
+        func.row_number().over(order_by=order).label("position"),
+    ).order_by(*order)
     if limit is not None:
-        grouped = grouped.limit(limit).offset(offset)
-    rows = [_to_balance(row) for row in session.execute(grouped)]
-    totals_row = session.execute(
-        select(literal("total").label("key"), literal("Total").label("label"), *_aggregates(stages))
-    ).one()
-    return rows, _to_balance(totals_row), count
+        page_query = page_query.limit(limit).offset(offset)
+    page = page_query.subquery("page")
+    names = [name for name in _ROW_COLUMNS if name in page.c]
+    extras = [page.c[name] if name in page.c else null() for name in _EXTRA_KEYS]
+    rows_part = select(
+        cast(page.c.key, String).label("key"),
+        cast(page.c.label, String).label("label"),
+        *[extra.label(name) for extra, name in zip(extras, _EXTRA_KEYS, strict=True)],
+        *[page.c[name] for name in names],
+        page.c.total_rows,
+        page.c.position,
+    )
+    totals_part = select(
+        literal("total").label("key"),
+        literal("Total").label("label"),
+        *[null().label(name) for name in _EXTRA_KEYS],
+        *_aggregates(stages),
+        null().label("total_rows"),
+        null().label("position"),
+    )
+    result: list[Any] = list(session.execute(union_all(rows_part, totals_part)))
+    page_rows = sorted((row for row in result if row.position is not None), key=lambda row: row.position)
+    totals = next(row for row in result if row.position is None)
+    if page_rows:
+        count = int(page_rows[0].total_rows)
+    elif offset == 0:
+        count = 0
+    else:
+        count = session.scalar(select(func.count()).select_from(grouped.subquery())) or 0
+    return [_to_balance(row) for row in page_rows], _to_balance(totals), count
 
 
 def balances_by_id(session: Session, *, group_by: GroupBy, as_at: date, ids: list[int]) -> dict[int, Balance]:
@@ -314,7 +347,8 @@ def balances_by_id(session: Session, *, group_by: GroupBy, as_at: date, ids: lis
     else:
         where = BalanceFilter(contribution_ids=tuple(ids))
     stages = contribution_stages(as_at, where)
-    rows = session.execute(_grouped_query(group_by, stages, where))
+    grouped, order = _grouped_query(group_by, stages, where)
+    rows = session.execute(grouped.order_by(*order))
     return {int(balance.key): balance for balance in map(_to_balance, rows)}
 
 
