@@ -15,15 +15,19 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     CTE,
+    BindParameter,
     ColumnElement,
+    Date,
     Select,
     String,
     Subquery,
     and_,
+    bindparam,
     case,
     cast,
     distinct,
@@ -78,8 +82,8 @@ class BalanceFilter:
     """Which contributions a balance covers."""
 
     local_authority_id: str | None = None
-    agreement_ids: tuple[int, ...] | None = None
-    contribution_ids: tuple[int, ...] | None = None
+    agreement_ids: tuple[int, ...] | BindParameter[Any] | None = None
+    contribution_ids: tuple[int, ...] | BindParameter[Any] | None = None
     purpose: Purpose | None = None
     open_only: bool = False
 
@@ -114,7 +118,13 @@ def _sum_of(*kinds: MovementKind) -> ColumnElement[Decimal]:
     return func.coalesce(func.sum(case((Movement.kind.in_(kinds), _signed()), else_=literal(0))), 0)
 
 
-def movement_sums(as_at: date, contribution_ids: tuple[int, ...] | None = None) -> Subquery:
+Ids = tuple[int, ...] | BindParameter[Any] | Select[Any]
+"""Which rows: literal ids, an expanding bound parameter (a cached statement), or a subquery of ids."""
+AsAt = date | ColumnElement[date]
+"""The date balances are as at: a value, or a bound parameter of a cached statement."""
+
+
+def movement_sums(as_at: AsAt, contribution_ids: Ids | None = None) -> Subquery:
     """Per contribution: total value and each money stage's running sum as at the date."""
     total_value = _sum_of(MovementKind.secured, MovementKind.indexation, MovementKind.variation) - _sum_of(
         MovementKind.written_off
@@ -136,7 +146,7 @@ def movement_sums(as_at: date, contribution_ids: tuple[int, ...] | None = None) 
     return query.subquery("movement_sums")
 
 
-def event_dates(as_at: date, contribution_ids: tuple[int, ...] | None = None) -> Subquery:
+def event_dates(as_at: AsAt, contribution_ids: Ids | None = None) -> Subquery:
     """Per contribution: the latest start, at-risk and cleared dates as at the date."""
 
     def latest(*kinds: EventKind) -> ColumnElement[date]:
@@ -162,9 +172,25 @@ def contribution_stages(as_at: date, where: BalanceFilter) -> Subquery:
     return _stages_select(as_at, where).subquery("contribution_stages")
 
 
-def _stages_select(as_at: date, where: BalanceFilter) -> Select[Any]:
-    sums = movement_sums(as_at, where.contribution_ids)
-    events = event_dates(as_at, where.contribution_ids)
+def _narrowed_contributions(where: BalanceFilter) -> Ids | None:
+    """The contributions a filter narrows to, so the ledger is summed only for them."""
+    if where.contribution_ids is not None:
+        return where.contribution_ids
+    if where.agreement_ids is not None:
+        return select(Contribution.id).where(Contribution.agreement_id.in_(where.agreement_ids))
+    if where.local_authority_id is not None:
+        return (
+            select(Contribution.id)
+            .join(Agreement, Agreement.id == Contribution.agreement_id)
+            .where(Agreement.local_authority_id == where.local_authority_id)
+        )
+    return None
+
+
+def _stages_select(as_at: AsAt, where: BalanceFilter) -> Select[Any]:
+    narrowed = _narrowed_contributions(where)
+    sums = movement_sums(as_at, narrowed)
+    events = event_dates(as_at, narrowed)
     unreceived = sums.c.total_value - sums.c.received
     is_at_risk = and_(
         events.c.at_risk_on.is_not(None),
@@ -229,9 +255,7 @@ def _aggregates(stages: Subquery | CTE) -> list[ColumnElement[Any]]:
     ]
 
 
-def _grouped_query(
-    group_by: GroupBy, stages: Subquery | CTE, where: BalanceFilter
-) -> tuple[Select[Any], list[Any]]:
+def _grouped_query(group_by: GroupBy, stages: Subquery | CTE, where: BalanceFilter) -> tuple[Select[Any], list[Any]]:
     """The grouped balances, unordered, and the columns that order them."""
     c = stages.c
     aggregates = _aggregates(stages)
@@ -342,14 +366,22 @@ def balances_by_id(session: Session, *, group_by: GroupBy, as_at: date, ids: lis
     """Balances of a page of agreements or contributions, keyed by id, in one query."""
     if not ids:
         return {}
-    if group_by is GroupBy.agreement:
-        where = BalanceFilter(agreement_ids=tuple(ids))
-    else:
-        where = BalanceFilter(contribution_ids=tuple(ids))
-    stages = contribution_stages(as_at, where)
-    grouped, order = _grouped_query(group_by, stages, where)
-    rows = session.execute(grouped.order_by(*order))
+    rows = session.execute(_by_id_statement(group_by), {"as_at": as_at, "ids": ids})
     return {int(balance.key): balance for balance in map(_to_balance, rows)}
+
+
+@lru_cache
+def _by_id_statement(group_by: GroupBy) -> Select[Any]:
+    """Built once: every agreement or contribution page and single record asks for this statement."""
+    ids: BindParameter[Any] = bindparam("ids", expanding=True)
+    as_at = bindparam("as_at", type_=Date())
+    if group_by is GroupBy.agreement:
+        where = BalanceFilter(agreement_ids=ids)
+    else:
+        where = BalanceFilter(contribution_ids=ids)
+    stages = _stages_select(as_at, where).subquery("contribution_stages")
+    grouped, order = _grouped_query(group_by, stages, where)
+    return grouped.order_by(*order)
 
 
 def stage_of(balance: Balance) -> str:
