@@ -212,7 +212,9 @@ class Movement(Base):
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
         UniqueConstraint("reverses_id"),
-        Index("ix_movements_contribution_id_on", "contribution_id", "on"),
+        # Covering: a contribution's (or the whole ledger's) sums are read from the index alone.
+        Index("ix_movements_ledger", "contribution_id", "on", "kind", "amount", "reverses_id"),
+        Index("ix_movements_on_id", "on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
