@@ -5,7 +5,8 @@ For each engine (SQLite, PostgreSQL) it prints and records:
   balances  GET /balances?group_by=local_authority as at today (median of runs) against the same
             aggregation as one hand-written SQL query on the same database (the floor), and their ratio
   balance   requests/s and p99 latency of GET /contributions/{id} (one contribution's balances) under
-            concurrent load, against GET /health in the same run (the ceiling), and their ratio
+            concurrent load, against GET /health in the same run (the ceiling), and their ratio; and
+            GET /local-authorities/{id} (a token check and one row: any authenticated read's ceiling)
   memory    peak resident memory (VmHWM) of the server's processes
 
 Usage: python bench/run.py --scale 0.1 [--engines sqlite,postgresql] [--out bench/results.json]
@@ -30,7 +31,6 @@ from typing import Any
 
 import httpx
 from rich.console import Console
-from rich.table import Table
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -117,6 +117,8 @@ class EngineResult:
     balances_over_floor: float = 0.0
     health_rps: float = 0.0
     health_p99_ms: float = 0.0
+    authenticated_rps: float = 0.0
+    authenticated_p99_ms: float = 0.0
     contribution_rps: float = 0.0
     contribution_p99_ms: float = 0.0
     contribution_share_of_health: float = 0.0
@@ -314,6 +316,10 @@ def bench_engine(engine_name: str, args: argparse.Namespace) -> EngineResult:
             _load(port, ["/health"], token, args.seconds, args.connections)
         )
         assert failed == 0
+        result.authenticated_rps, result.authenticated_p99_ms, failed = asyncio.run(
+            _load(port, ["/local-authorities/authority-0001"], token, args.seconds, args.connections)
+        )
+        assert failed == 0
         result.contribution_rps, result.contribution_p99_ms, failed = asyncio.run(
             _load(port, paths, token, args.seconds, args.connections)
         )
@@ -330,39 +336,33 @@ def bench_engine(engine_name: str, args: argparse.Namespace) -> EngineResult:
 
 
 def show(results: list[EngineResult], scale: float) -> None:
-    """Print the results as a table."""
-    table = Table(title=f"scale {scale}")
-    for column in (
-        "engine",
-        "rows",
-        "load rows/s",
-        "balances ms",
-        "floor ms",
-        "ratio",
-        "health rps",
-        "health p99",
-        "contribution rps",
-        "contribution p99",
-        "share",
-        "peak MB",
-    ):
-        table.add_column(column)
+    """Print the results as Markdown tables, ready for docs/benchmarks.md."""
+    lines = [
+        f"scale {scale}",
+        "",
+        "| engine | rows | load | GET /balances | floor SQL | ratio |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for result in results:
-        table.add_row(
-            result.engine,
-            f"{sum(result.rows.values()):,}",
-            f"{result.load_rows_per_second:,.0f}",
-            f"{result.balances_ms:,.0f}",
-            f"{result.floor_ms:,.0f}",
-            f"{result.balances_over_floor:.2f}x",
-            f"{result.health_rps:,.0f}",
-            f"{result.health_p99_ms:.1f} ms",
-            f"{result.contribution_rps:,.0f}",
-            f"{result.contribution_p99_ms:.1f} ms",
-            f"{result.contribution_share_of_health:.0%}",
-            f"{result.server_peak_mb:.0f}",
+        lines.append(
+            f"| {result.engine} | {sum(result.rows.values()):,} | {result.load_rows_per_second:,.0f} rows/s "
+            f"({result.load_seconds:.0f} s) | {result.balances_ms:,.0f} ms | {result.floor_ms:,.0f} ms "
+            f"| {result.balances_over_floor:.2f}x |"
         )
-    console.print(table)
+    lines += [
+        "",
+        "| engine | /health rps (p99) | authenticated read rps (p99) | contribution balance rps (p99) "
+        "| share of /health | server peak memory |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for result in results:
+        lines.append(
+            f"| {result.engine} | {result.health_rps:,.0f} ({result.health_p99_ms:.0f} ms) "
+            f"| {result.authenticated_rps:,.0f} ({result.authenticated_p99_ms:.0f} ms) "
+            f"| {result.contribution_rps:,.0f} ({result.contribution_p99_ms:.0f} ms) "
+            f"| {result.contribution_share_of_health:.0%} | {result.server_peak_mb:.0f} MB |"
+        )
+    print("\n".join(lines))  # noqa: T201 - the report is the program's output
 
 
 def main() -> None:
