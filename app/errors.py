@@ -1,5 +1,6 @@
 """Domain errors and their rendering as RFC 9457 problem details."""
 
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -10,7 +11,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -141,12 +141,14 @@ def _field_name(location: tuple[Any, ...] | list[Any]) -> str:
 
 
 def _allowed_methods(request: Request) -> str:
-    """Every method of every route on this path (Starlette names only the first route's)."""
+    """Every documented method on this path (Starlette names only the first matching route's)."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _child_scope = route.matches(request.scope)
-        if match is not Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = "".join(
+            "[^/]+" if part.startswith("{") else re.escape(part) for part in re.split(r"(\{[^}]+\})", template)
+        )
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {method.upper() for method in operations}
     return ", ".join(sorted(methods))
 
 

@@ -140,3 +140,20 @@ class TestAbsurdIdsAndText:
             assert_problem(response, 422)
         else:
             assert response.status_code == 200
+
+
+class TestMethodNotAllowed:
+    """A 405 names every method the path supports, across the routes that share it."""
+
+    @pytest.mark.parametrize(
+        ("method", "path", "allowed"),
+        [
+            ("DELETE", "/agreements/1", "GET, PATCH"),
+            ("PUT", "/movements", "GET, POST"),
+            ("GET", "/movements/1/reverse", "POST"),
+        ],
+    )
+    def test_allow_header(self, api, method, path, allowed) -> None:
+        response = api.request(method, path)
+        assert_problem(response, 405)
+        assert response.headers["allow"] == allowed
