@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from app.db import make_engine
 from app.models import Base
-from tests.conftest import alembic_config, database_url
+from tests.conftest import alembic_config
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -23,7 +23,7 @@ BIN = Path(sys.executable).parent
 
 def is_postgresql() -> bool:
     """Whether the suite runs on PostgreSQL."""
-    return database_url().startswith("postgresql")
+    return os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 
 
 @contextmanager

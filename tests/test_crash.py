@@ -22,7 +22,7 @@ LOADS = [
     Load("seed", ("seed",)),
     Load("generate", ("generate", "--agreements", "4000", "--authorities", "20"), mid_load_marker="not yet committed"),
 ]
-KILL_AFTER_SECONDS = (0.5, 1.0, 1.5, 2.5)
+KILL_AFTER_SECONDS = (0.2, 0.6, 1.2, 2.0, 3.0)
 
 
 def _kill(process, *, after: float | None, marker: str | None) -> str:
