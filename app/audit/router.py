@@ -13,7 +13,7 @@ from app.pagination import Page, PageDep
 router = APIRouter(tags=["audit"])
 
 
-@router.get("/audit", response_model=Page[AuditEntryRead])
+@router.get("/audit", response_model=Page[AuditEntryRead], responses={403: {}})
 def list_audit_entries(
     session: SessionDep,
     principal: OfficerOrFinance,
