@@ -36,3 +36,13 @@ def test_api_conforms_to_its_schema(case, ledger_api) -> None:
         headers={"Authorization": f"Bearer {ledger_api.tokens.officer}"},
         excluded_checks=NOT_APPLICABLE,
     )
+
+
+@schema.parametrize()
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_conforms_for_a_planning_officer(case, ledger_api) -> None:
+    """The same for a planning officer bound to one authority: refusals are documented problems, never 5xx."""
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {ledger_api.tokens.planning}"},
+        excluded_checks=NOT_APPLICABLE,
+    )
