@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -202,6 +202,17 @@ def install_error_handlers(app: FastAPI) -> None:
             "detail": f"a value in the request cannot be stored: {reason}",
         }
         return problem_response(422, body)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity_error(_request: Request, error: IntegrityError) -> JSONResponse:
+        # A uniqueness or reference rule that a concurrent request satisfied first: nothing was written.
+        body = {
+            "type": "about:blank",
+            "title": "Conflict with the current state",
+            "status": 409,
+            "detail": "the request conflicts with a record written at the same time; read the current state and retry",
+        }
+        return problem_response(409, body)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
