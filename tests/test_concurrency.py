@@ -221,3 +221,18 @@ class TestIdempotencyAcrossRestarts:
         assert again.status_code == 201
         assert again.json() == first.json()
         assert len(ledger(server, contribution_id, "received")) == 1
+
+
+class TestConcurrentDuplicates:
+    """Eight officers record the same agreement reference at once: one is created, the others told why not."""
+
+    def test_same_reference(self, server: Server) -> None:
+        body = {"local_authority_id": "blaby", "reference": "CONC/SAME", "site": "Site", "signed_on": SIGNED_ON}
+        responses = fire(server, 8, lambda client, _i: client.post("/agreements", json=body))
+        assert statuses(responses) == {201: 1, 409: 7}, [response.text for response in responses]
+        for response in responses:
+            if response.status_code == 409:
+                assert response.headers["content-type"].startswith("application/problem+json")
+        with server.client() as client:
+            found = client.get("/agreements", params={"reference": "CONC/SAME"}).json()
+        assert found["total"] == 1
