@@ -6,7 +6,6 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DataError, IntegrityError
@@ -155,17 +154,13 @@ def _allowed_methods(request: Request) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     """Render every error as problem details, and say so in the OpenAPI schema."""
 
+    default_openapi = app.openapi
+
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            app.openapi_schema = _document_problems(
-                get_openapi(
-                    title=app.title,
-                    version=app.version,
-                    description=app.description,
-                    routes=app.routes,
-                )
-            )
-        return app.openapi_schema
+        schema = default_openapi()  # built once and cached by FastAPI; documented here once
+        if "Problem" not in schema.get("components", {}).get("schemas", {}):
+            _document_problems(schema)
+        return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
