@@ -1,6 +1,7 @@
 """Databases of their own for tests that run the real command or server in another process."""
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -41,7 +42,8 @@ def scratch_database(suffix: str) -> Iterator[tuple[str, Engine]]:
         scratch = url.set(database=name).render_as_string(hide_password=False)
     else:
         admin = None
-        scratch = f"sqlite:///{tempfile.mkdtemp(prefix='s106-scratch-')}/{suffix}.db"
+        directory = tempfile.mkdtemp(prefix="s106-scratch-")
+        scratch = f"sqlite:///{directory}/{suffix}.db"
     engine = make_engine(scratch)
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), "head")
@@ -53,6 +55,8 @@ def scratch_database(suffix: str) -> Iterator[tuple[str, Engine]]:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
+        else:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 def row_counts(engine: Engine) -> dict[str, int]:
