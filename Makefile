@@ -34,5 +34,11 @@ check-migrations: $(STAMP)
 	DATABASE_URL=sqlite:///$$scratch/check.db $(BIN)/alembic check && \
 	rm -rf $$scratch
 
+## Benchmark on SQLite and PostgreSQL (not in CI): `make bench SCALE=1.0` is national scale; see docs/benchmarks.md.
+SCALE ?= 0.1
+BENCH_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/s106_bench
+bench: $(STAMP)
+	$(BIN)/python bench/run.py --scale $(SCALE) --postgres-url $(BENCH_POSTGRES_URL) $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -17,6 +17,7 @@ from app.indexation.cli import index_app
 from app.models import ApiToken, LocalAuthority, Role
 from app.reports.cli import reconcile, report
 from app.standard.cli import register as register_standard_commands
+from app.synthetic.cli import generate_command
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PREFIX = "demo "
@@ -28,6 +29,7 @@ main.command()(report)
 main.command()(reconcile)
 main.add_typer(index_app, name="index")
 register_standard_commands(main)
+main.command("generate")(generate_command)
 console = Console()
 
 

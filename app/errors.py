@@ -1,10 +1,14 @@
 """Domain errors and their rendering as RFC 9457 problem details."""
 
+import re
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -70,6 +74,61 @@ class ForbiddenError(DomainError):
     title = "Not allowed"
 
 
+class FieldProblem(BaseModel):
+    """One field the request got wrong."""
+
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem-details body: what went wrong, and which fields to correct."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldProblem] | None = None
+
+
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+_STATUS_TITLES = {
+    400: "The body is not valid JSON",
+    401: "No valid bearer token",
+    403: "The token's role may not do this",
+    413: "Request body too large",
+    422: "The request is not valid, or breaks a rule",
+}
+
+
+def _document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every error answer is problem details; every secured operation may answer 401, writes also 403 and 413."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    components["FieldProblem"] = FieldProblem.model_json_schema()
+    components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components["Problem"].pop("$defs", None)
+    for operations in schema.get("paths", {}).values():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            extra = []
+            if operation.get("security"):
+                extra.append(401)
+                if method != "get":
+                    extra.append(403)
+            if "requestBody" in operation:
+                extra += [400, 413, 422]
+            if operation.get("parameters"):
+                extra.append(422)
+            for status in extra:
+                responses.setdefault(str(status), {"description": _STATUS_TITLES[status]})
+            for status, response in responses.items():
+                if status.startswith("4"):
+                    response["content"] = {PROBLEM_JSON: {"schema": _PROBLEM_REF}}
+    return schema
+
+
 def problem_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
     """A JSON response with the problem-details media type."""
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
@@ -80,8 +139,30 @@ def _field_name(location: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or ".".join(str(part) for part in location)
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every documented method on this path (Starlette names only the first matching route's)."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = "".join(
+            "[^/]+" if part.startswith("{") else re.escape(part) for part in re.split(r"(\{[^}]+\})", template)
+        )
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {method.upper() for method in operations}
+    return ", ".join(sorted(methods))
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Render every error as problem details."""
+    """Render every error as problem details, and say so in the OpenAPI schema."""
+
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = default_openapi()  # built once and cached by FastAPI; documented here once
+        if "Problem" not in schema.get("components", {}).get("schemas", {}):
+            _document_problems(schema)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.exception_handler(DomainError)
     async def _domain_error(_request: Request, error: DomainError) -> JSONResponse:
@@ -104,12 +185,39 @@ def install_error_handlers(app: FastAPI) -> None:
         }
         return problem_response(422, body)
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+    @app.exception_handler(DataError)
+    async def _data_error(_request: Request, error: DataError) -> JSONResponse:
+        # The database refused a value validation let through (a NUL byte in text on PostgreSQL):
+        # the request is at fault, and the transaction has been rolled back.
+        reason = str(error.orig).splitlines()[0] if error.orig is not None else "invalid value"
         body = {
             "type": "about:blank",
-            "title": str(error.detail),
+            "title": "The request is not valid",
+            "status": 422,
+            "detail": f"a value in the request cannot be stored: {reason}",
+        }
+        return problem_response(422, body)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity_error(_request: Request, error: IntegrityError) -> JSONResponse:
+        # A uniqueness or reference rule that a concurrent request satisfied first: nothing was written.
+        body = {
+            "type": "about:blank",
+            "title": "Conflict with the current state",
+            "status": 409,
+            "detail": "the request conflicts with a record written at the same time; read the current state and retry",
+        }
+        return problem_response(409, body)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            headers["Allow"] = _allowed_methods(request)
+        body = {
+            "type": "about:blank",
+            "title": HTTPStatus(error.status_code).phrase,
             "status": error.status_code,
             "detail": str(error.detail),
         }
-        return problem_response(error.status_code, body, dict(error.headers or {}))
+        return problem_response(error.status_code, body, headers)

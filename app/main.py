@@ -1,20 +1,18 @@
 """The ASGI application."""
 
-from collections.abc import Awaitable, Callable
-
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from app.agreements.router import router as agreements_router
 from app.audit.router import router as audit_router
 from app.auth.dependencies import document_auth_errors
 from app.balances.router import router as balances_router
-from app.config import get_settings
 from app.contributions.router import router as contributions_router
 from app.deadlines.router import router as deadlines_router
 from app.drawdowns.router import router as drawdowns_router
-from app.errors import install_error_handlers, problem_response
+from app.errors import install_error_handlers
 from app.forecast.router import router as forecast_router
 from app.indexation.router import router as indexation_router
+from app.limits import BodySizeLimit
 from app.local_authorities.router import router as local_authorities_router
 from app.movements.router import router as movements_router
 from app.projects.router import router as projects_router
@@ -37,22 +35,7 @@ def create_app() -> FastAPI:
     """Build the application with its routers and error handlers."""
     app = FastAPI(title="S106 contributions tracker", version="0.1.0", description=DESCRIPTION)
     install_error_handlers(app)
-
-    @app.middleware("http")
-    async def limit_body_size(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = request.headers.get("content-length")
-        limit = get_settings().max_body_bytes
-        if length is not None and (not length.isdigit() or int(length) > limit):
-            return problem_response(
-                413,
-                {
-                    "type": "about:blank",
-                    "title": "Request body too large",
-                    "status": 413,
-                    "detail": f"the body may be at most {limit} bytes",
-                },
-            )
-        return await call_next(request)
+    app.add_middleware(BodySizeLimit)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

@@ -1,7 +1,7 @@
 """The tables. Money lives only in `movements`; every balance is a sum over it."""
 
 import enum
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     func,
 )
@@ -29,6 +30,19 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp read back as UTC-aware on every engine (SQLite returns naive UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Attach UTC to SQLite's naive CURRENT_TIMESTAMP values."""
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
 
 class Base(DeclarativeBase):
@@ -159,7 +173,7 @@ class LocalAuthority(Base):
     release_basis: Mapped[ReleaseBasis | None]
     release_evidence: Mapped[list[Any]] = mapped_column(default=list)
     release_notes: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
 
     agreements: Mapped[list["Agreement"]] = relationship(back_populates="local_authority")
 
@@ -182,7 +196,7 @@ class Agreement(Base):
     planning_application: Mapped[str | None] = mapped_column(String(100))
     agreement_type: Mapped[str] = mapped_column(String(64), default="section-106", server_default="section-106")
     document_url: Mapped[str | None] = mapped_column(String(1000))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
     created_by: Mapped[str] = mapped_column(String(200))
 
     local_authority: Mapped[LocalAuthority] = relationship(back_populates="agreements")
@@ -212,7 +226,7 @@ class Contribution(Base):
     index_series: Mapped[str | None] = mapped_column(String(64))
     index_base_month: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
     created_by: Mapped[str] = mapped_column(String(200))
 
     agreement: Mapped[Agreement] = relationship(back_populates="contributions")
@@ -228,7 +242,7 @@ class ContributionEvent(Base):
     kind: Mapped[EventKind]
     on: Mapped[date] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
     recorded_by: Mapped[str] = mapped_column(String(200))
 
 
@@ -239,7 +253,9 @@ class Movement(Base):
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
         UniqueConstraint("reverses_id"),
-        Index("ix_movements_contribution_id_on", "contribution_id", "on"),
+        # Covering: a contribution's (or the whole ledger's) sums are read from the index alone.
+        Index("ix_movements_ledger", "contribution_id", "on", "kind", "amount", "reverses_id"),
+        Index("ix_movements_on_id", "on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -253,7 +269,7 @@ class Movement(Base):
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("movements.id"))
     adjustment: Mapped[bool] = mapped_column(default=False)
     """True for an import's flagged adjustment that keeps published figures that break the rules."""
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
     recorded_by: Mapped[str] = mapped_column(String(200))
 
 
@@ -267,8 +283,8 @@ class ApiToken(Base):
     role: Mapped[Role]
     local_authority_id: Mapped[str | None] = mapped_column(ForeignKey("local_authorities.id"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class AuditEntry(Base):
@@ -277,7 +293,7 @@ class AuditEntry(Base):
     __tablename__ = "audit_entries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now(), index=True)
     actor_name: Mapped[str] = mapped_column(String(200), index=True)
     actor_role: Mapped[str] = mapped_column(String(32))
     method: Mapped[str] = mapped_column(String(10))
@@ -299,7 +315,7 @@ class IdempotencyKey(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     response_status: Mapped[int]
     response_body: Mapped[dict[str, Any]]
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
 
 
 class Project(Base):
@@ -322,7 +338,7 @@ class Project(Base):
     estimate_high: Mapped[Decimal]
     """The estimate's upper end in pounds."""
     notes: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
     created_by: Mapped[str] = mapped_column(String(200))
 
 
@@ -340,7 +356,7 @@ class ProjectAllocation(Base):
     contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id"), index=True)
     amount: Mapped[Decimal]
     """Pounds of the contribution identified for the project, positive."""
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
     created_by: Mapped[str] = mapped_column(String(200))
 
 
@@ -361,7 +377,7 @@ class DrawdownRequest(Base):
     rejected_on: Mapped[date | None] = mapped_column(Date)
     rejection_reason: Mapped[str | None] = mapped_column(Text)
     withdrawn_on: Mapped[date | None] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
     created_by: Mapped[str] = mapped_column(String(200))
 
     lines: Mapped[list["DrawdownLine"]] = relationship(order_by="DrawdownLine.id")
@@ -404,7 +420,7 @@ class DrawdownPayment(Base):
     on: Mapped[date] = mapped_column(Date)
     reference: Mapped[str | None] = mapped_column(String(200))
     reversed_on: Mapped[date | None] = mapped_column(Date)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
     recorded_by: Mapped[str] = mapped_column(String(200))
 
 
@@ -436,7 +452,7 @@ class Spend(Base):
     note: Mapped[str | None] = mapped_column(Text)
     cancelled_on: Mapped[date | None] = mapped_column(Date)
     cancellation_reason: Mapped[str | None] = mapped_column(Text)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
     recorded_by: Mapped[str] = mapped_column(String(200))
 
     charges: Mapped[list["SpendCharge"]] = relationship(order_by="SpendCharge.id")
@@ -470,7 +486,7 @@ class Repurposing(Base):
     consented_on: Mapped[date] = mapped_column(Date)
     consent_reference: Mapped[str] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
     recorded_by: Mapped[str] = mapped_column(String(200))
 
 
@@ -488,7 +504,7 @@ class IndexValue(Base):
     month: Mapped[date] = mapped_column(Date)
     value: Mapped[Decimal] = mapped_column(Numeric(14, 4))
     source: Mapped[str] = mapped_column(String(300))
-    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    loaded_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
     loaded_by: Mapped[str] = mapped_column(String(200))
 
 
@@ -504,5 +520,5 @@ class ImportedRecord(Base):
     kind: Mapped[str] = mapped_column(String(32))
     record_id: Mapped[int | None]
     source: Mapped[str] = mapped_column(String(500))
-    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
     imported_by: Mapped[str] = mapped_column(String(200))

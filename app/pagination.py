@@ -6,6 +6,7 @@ from fastapi import Depends, Query
 from pydantic import BaseModel
 
 from app.config import get_settings
+from app.ids import MAX_ROW_ID
 
 
 class PageParams(BaseModel):
@@ -17,7 +18,7 @@ class PageParams(BaseModel):
 
 def page_params(
     limit: Annotated[int | None, Query(ge=1, le=500, description="rows per page (default 50)")] = None,
-    offset: Annotated[int, Query(ge=0, description="rows to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID, description="rows to skip")] = 0,
 ) -> PageParams:
     """Read limit and offset from the query string."""
     settings = get_settings()

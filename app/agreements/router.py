@@ -13,6 +13,7 @@ from app.auth.dependencies import Officer, Reader
 from app.balances.queries import Balance, GroupBy, balances_by_id
 from app.balances.schemas import BalanceFigures
 from app.db import SessionDep
+from app.ids import RowId
 from app.models import Agreement
 from app.pagination import Page, PageDep
 
@@ -83,7 +84,7 @@ def create_agreement(data: AgreementCreate, session: SessionDep, principal: Offi
 
 
 @router.get("/{agreement_id}", response_model=AgreementRead, responses={404: {}})
-def get_agreement(agreement_id: int, session: SessionDep, principal: Reader) -> AgreementRead:
+def get_agreement(agreement_id: RowId, session: SessionDep, principal: Reader) -> AgreementRead:
     """One agreement with its balances as at today."""
     agreement = service.get_agreement(session=session, agreement_id=agreement_id, scope=principal.scope)
     return read_models(session, [agreement])[0]
@@ -91,7 +92,7 @@ def get_agreement(agreement_id: int, session: SessionDep, principal: Reader) -> 
 
 @router.patch("/{agreement_id}", response_model=AgreementRead, responses={404: {}, 409: {}, 422: {}})
 def update_agreement(
-    agreement_id: int,
+    agreement_id: RowId,
     data: AgreementUpdate,
     session: SessionDep,
     principal: Officer,

@@ -3,6 +3,7 @@
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.agreements.schemas import AgreementCreate, AgreementStatus, AgreementUpdate
@@ -79,6 +80,17 @@ def _ensure_reference_free(session: Session, local_authority_id: str, reference:
         )
 
 
+def _flush_reference(session: Session, local_authority_id: str, reference: str) -> None:
+    """Write the agreement; a concurrent request that took the same reference first makes this a conflict."""
+    try:
+        session.flush()
+    except IntegrityError as error:
+        raise ConflictError(
+            f"{local_authority_id} already has an agreement with reference {reference!r}, recorded at the same time",
+            field="reference",
+        ) from error
+
+
 def create_agreement(*, session: Session, principal: Principal, data: AgreementCreate) -> Agreement:
     """Record a signed agreement; its reference must be new within its authority."""
     get_local_authority(session=session, local_authority_id=data.local_authority_id, scope=principal.scope)
@@ -87,7 +99,7 @@ def create_agreement(*, session: Session, principal: Principal, data: AgreementC
     _ensure_reference_free(session, data.local_authority_id, data.reference, None)
     agreement = Agreement(**data.model_dump(), created_by=principal.label)
     session.add(agreement)
-    session.flush()
+    _flush_reference(session, data.local_authority_id, data.reference)
     return agreement
 
 
@@ -110,5 +122,5 @@ def update_agreement(*, session: Session, agreement_id: int, data: AgreementUpda
         if name in ("reference", "site") and value is None:
             continue
         setattr(agreement, name, value)
-    session.flush()
+    _flush_reference(session, agreement.local_authority_id, agreement.reference)
     return agreement

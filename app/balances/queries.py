@@ -15,20 +15,29 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
+    BindParameter,
     ColumnElement,
+    Date,
     Select,
+    String,
     Subquery,
     and_,
+    bindparam,
     case,
+    cast,
     distinct,
     func,
     literal,
+    null,
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.orm import Session, aliased
 
@@ -81,8 +90,8 @@ class BalanceFilter:
     """Which contributions a balance covers."""
 
     local_authority_id: str | None = None
-    agreement_ids: tuple[int, ...] | None = None
-    contribution_ids: tuple[int, ...] | None = None
+    agreement_ids: tuple[int, ...] | BindParameter[Any] | None = None
+    contribution_ids: tuple[int, ...] | BindParameter[Any] | None = None
     purpose: Purpose | None = None
     open_only: bool = False
 
@@ -117,7 +126,13 @@ def _sum_of(*kinds: MovementKind) -> ColumnElement[Decimal]:
     return func.coalesce(func.sum(case((Movement.kind.in_(kinds), _signed()), else_=literal(0))), 0)
 
 
-def movement_sums(as_at: date, contribution_ids: tuple[int, ...] | None = None) -> Subquery:
+Ids = tuple[int, ...] | BindParameter[Any] | Select[Any]
+"""Which rows: literal ids, an expanding bound parameter (a cached statement), or a subquery of ids."""
+AsAt = date | ColumnElement[date]
+"""The date balances are as at: a value, or a bound parameter of a cached statement."""
+
+
+def movement_sums(as_at: AsAt, contribution_ids: Ids | None = None) -> Subquery:
     """Per contribution: total value and each money stage's running sum as at the date."""
     total_value = _sum_of(MovementKind.secured, MovementKind.indexation, MovementKind.variation) - _sum_of(
         MovementKind.written_off
@@ -139,7 +154,7 @@ def movement_sums(as_at: date, contribution_ids: tuple[int, ...] | None = None) 
     return query.subquery("movement_sums")
 
 
-def event_dates(as_at: date, contribution_ids: tuple[int, ...] | None = None) -> Subquery:
+def event_dates(as_at: AsAt, contribution_ids: Ids | None = None) -> Subquery:
     """Per contribution: the latest start, at-risk and cleared dates as at the date."""
 
     def latest(*kinds: EventKind) -> ColumnElement[date]:
@@ -162,8 +177,28 @@ def event_dates(as_at: date, contribution_ids: tuple[int, ...] | None = None) ->
 
 def contribution_stages(as_at: date, where: BalanceFilter) -> Subquery:
     """Per contribution: every stage's money as at the date, with the keys to group it by."""
-    sums = movement_sums(as_at, where.contribution_ids)
-    events = event_dates(as_at, where.contribution_ids)
+    return _stages_select(as_at, where).subquery("contribution_stages")
+
+
+def _narrowed_contributions(where: BalanceFilter) -> Ids | None:
+    """The contributions a filter narrows to, so the ledger is summed only for them."""
+    if where.contribution_ids is not None:
+        return where.contribution_ids
+    if where.agreement_ids is not None:
+        return select(Contribution.id).where(Contribution.agreement_id.in_(where.agreement_ids))
+    if where.local_authority_id is not None:
+        return (
+            select(Contribution.id)
+            .join(Agreement, Agreement.id == Contribution.agreement_id)
+            .where(Agreement.local_authority_id == where.local_authority_id)
+        )
+    return None
+
+
+def _stages_select(as_at: AsAt, where: BalanceFilter) -> Select[Any]:
+    narrowed = _narrowed_contributions(where)
+    sums = movement_sums(as_at, narrowed)
+    events = event_dates(as_at, narrowed)
     unreceived = sums.c.total_value - sums.c.received
     is_at_risk = and_(
         events.c.at_risk_on.is_not(None),
@@ -203,10 +238,10 @@ def contribution_stages(as_at: date, where: BalanceFilter) -> Subquery:
         query = query.where(Contribution.purpose == where.purpose)
     if where.open_only:
         query = query.where(is_open)
-    return query.subquery("contribution_stages")
+    return query
 
 
-def _aggregates(stages: Subquery) -> list[ColumnElement[Any]]:
+def _aggregates(stages: Subquery | CTE) -> list[ColumnElement[Any]]:
     def total(column: ColumnElement[Any]) -> ColumnElement[Any]:
         return func.coalesce(func.sum(column), 0)
 
@@ -228,7 +263,8 @@ def _aggregates(stages: Subquery) -> list[ColumnElement[Any]]:
     ]
 
 
-def _grouped_query(group_by: GroupBy, stages: Subquery, where: BalanceFilter) -> Select[Any]:
+def _grouped_query(group_by: GroupBy, stages: Subquery | CTE, where: BalanceFilter) -> tuple[Select[Any], list[Any]]:
+    """The grouped balances, unordered, and the columns that order them."""
     c = stages.c
     aggregates = _aggregates(stages)
     if group_by is GroupBy.local_authority:
@@ -242,45 +278,36 @@ def _grouped_query(group_by: GroupBy, stages: Subquery, where: BalanceFilter) ->
             )
             .outerjoin(stages, stages.c.local_authority_id == LocalAuthority.id)
             .group_by(LocalAuthority.id, LocalAuthority.name)
-            .order_by(LocalAuthority.name)
         )
         if where.local_authority_id is not None:
             query = query.where(LocalAuthority.id == where.local_authority_id)
-        return query
+        return query, [LocalAuthority.name, LocalAuthority.id]
     if group_by is GroupBy.purpose:
-        return (
-            select(c.purpose.label("key"), c.purpose.label("label"), *aggregates)
-            .group_by(c.purpose)
-            .order_by(c.purpose)
-        )
+        query = select(c.purpose.label("key"), c.purpose.label("label"), c.purpose.label("purpose"), *aggregates)
+        return query.group_by(c.purpose), [c.purpose]
     if group_by is GroupBy.agreement:
-        return (
-            select(
-                c.agreement_id.label("key"),
-                c.agreement_reference.label("label"),
-                c.agreement_id.label("agreement_id"),
-                c.local_authority_id.label("local_authority_id"),
-                *aggregates,
-            )
-            .group_by(c.agreement_id, c.agreement_reference, c.local_authority_id)
-            .order_by(c.agreement_id)
-        )
-    return (
-        select(
-            c.contribution_id.label("key"),
-            c.purpose.label("label"),
-            c.contribution_id.label("contribution_id"),
-            c.purpose.label("purpose"),
+        query = select(
+            c.agreement_id.label("key"),
+            c.agreement_reference.label("label"),
             c.agreement_id.label("agreement_id"),
             c.local_authority_id.label("local_authority_id"),
             *aggregates,
-        )
-        .group_by(c.contribution_id, c.purpose, c.agreement_id, c.local_authority_id)
-        .order_by(c.contribution_id)
-    )
+        ).group_by(c.agreement_id, c.agreement_reference, c.local_authority_id)
+        return query, [c.agreement_id]
+    query = select(
+        c.contribution_id.label("key"),
+        c.purpose.label("label"),
+        c.contribution_id.label("contribution_id"),
+        c.purpose.label("purpose"),
+        c.agreement_id.label("agreement_id"),
+        c.local_authority_id.label("local_authority_id"),
+        *aggregates,
+    ).group_by(c.contribution_id, c.purpose, c.agreement_id, c.local_authority_id)
+    return query, [c.contribution_id]
 
 
 _EXTRA_KEYS = ("local_authority_id", "agreement_id", "contribution_id", "purpose")
+_ROW_COLUMNS = (*MONEY_COLUMNS, "agreements", "open_agreements")
 
 
 def _to_balance(row: Any) -> Balance:
@@ -308,30 +335,70 @@ def balances(
     limit: int | None = None,
     offset: int = 0,
 ) -> tuple[list[Balance], Balance, int]:
-    """Grouped balance rows (a page of them), the totals row over every group, and the group count."""
-    stages = contribution_stages(as_at, where)
-    grouped = _grouped_query(group_by, stages, where)
-    count = session.scalar(select(func.count()).select_from(grouped.order_by(None).subquery())) or 0
+    """Grouped balance rows (a page of them), the totals row over every group, and the group count.
+
+    One statement: the per-contribution stages are computed once (a materialised CTE), then grouped
+    for the page (with the group count as a window) and summed for the totals row, joined by UNION ALL.
+    """
+    stages = _stages_select(as_at, where).cte("contribution_stages").prefix_with("MATERIALIZED")
+    grouped, order = _grouped_query(group_by, stages, where)
+    page_query = grouped.add_columns(
+        func.count().over().label("total_rows"),
+        func.row_number().over(order_by=order).label("position"),
+    ).order_by(*order)
     if limit is not None:
-        grouped = grouped.limit(limit).offset(offset)
-    rows = [_to_balance(row) for row in session.execute(grouped)]
-    totals_row = session.execute(
-        select(literal("total").label("key"), literal("Total").label("label"), *_aggregates(stages))
-    ).one()
-    return rows, _to_balance(totals_row), count
+        page_query = page_query.limit(limit).offset(offset)
+    page = page_query.subquery("page")
+    names = [name for name in _ROW_COLUMNS if name in page.c]
+    extras = [page.c[name] if name in page.c else null() for name in _EXTRA_KEYS]
+    rows_part = select(
+        cast(page.c.key, String).label("key"),
+        cast(page.c.label, String).label("label"),
+        *[extra.label(name) for extra, name in zip(extras, _EXTRA_KEYS, strict=True)],
+        *[page.c[name] for name in names],
+        page.c.total_rows,
+        page.c.position,
+    )
+    totals_part = select(
+        literal("total").label("key"),
+        literal("Total").label("label"),
+        *[null().label(name) for name in _EXTRA_KEYS],
+        *_aggregates(stages),
+        null().label("total_rows"),
+        null().label("position"),
+    )
+    result: list[Any] = list(session.execute(union_all(rows_part, totals_part)))
+    page_rows = sorted((row for row in result if row.position is not None), key=lambda row: row.position)
+    totals = next(row for row in result if row.position is None)
+    if page_rows:
+        count = int(page_rows[0].total_rows)
+    elif offset == 0:
+        count = 0
+    else:
+        count = session.scalar(select(func.count()).select_from(grouped.subquery())) or 0
+    return [_to_balance(row) for row in page_rows], _to_balance(totals), count
 
 
 def balances_by_id(session: Session, *, group_by: GroupBy, as_at: date, ids: list[int]) -> dict[int, Balance]:
     """Balances of a page of agreements or contributions, keyed by id, in one query."""
     if not ids:
         return {}
-    if group_by is GroupBy.agreement:
-        where = BalanceFilter(agreement_ids=tuple(ids))
-    else:
-        where = BalanceFilter(contribution_ids=tuple(ids))
-    stages = contribution_stages(as_at, where)
-    rows = session.execute(_grouped_query(group_by, stages, where))
+    rows = session.execute(_by_id_statement(group_by), {"as_at": as_at, "ids": ids})
     return {int(balance.key): balance for balance in map(_to_balance, rows)}
+
+
+@lru_cache
+def _by_id_statement(group_by: GroupBy) -> Select[Any]:
+    """Built once: every agreement or contribution page and single record asks for this statement."""
+    ids: BindParameter[Any] = bindparam("ids", expanding=True)
+    as_at = bindparam("as_at", type_=Date())
+    if group_by is GroupBy.agreement:
+        where = BalanceFilter(agreement_ids=ids)
+    else:
+        where = BalanceFilter(contribution_ids=ids)
+    stages = _stages_select(as_at, where).subquery("contribution_stages")
+    grouped, order = _grouped_query(group_by, stages, where)
+    return grouped.order_by(*order)
 
 
 def stage_of(balance: Balance) -> str:

@@ -10,6 +10,7 @@ from app.auth.dependencies import Reader
 from app.balances.queries import BalanceFilter, GroupBy, balances
 from app.balances.schemas import BalanceReport, BalanceRow
 from app.db import SessionDep
+from app.ids import RowId
 from app.local_authorities.service import get_local_authority
 from app.models import Purpose
 from app.pagination import PageDep
@@ -25,7 +26,7 @@ def get_balances(
     group_by: GroupBy = GroupBy.local_authority,
     local_authority: Annotated[str | None, Query(description="only this authority's contributions")] = None,
     purpose: Purpose | None = None,
-    agreement_id: int | None = None,
+    agreement_id: RowId | None = None,
     as_at: Annotated[date | None, Query(description="the date the figures are as at; today if omitted")] = None,
     open_only: Annotated[bool, Query(description="only agreements open at as_at")] = False,
 ) -> BalanceReport:

@@ -22,6 +22,7 @@ from app.contributions.schemas import (
     Trigger,
 )
 from app.db import SessionDep
+from app.ids import RowId
 from app.models import Agreement, Contribution, Purpose
 from app.money import ZERO
 from app.movements.service import get_contribution as find_contribution
@@ -71,7 +72,7 @@ def read_models(session: Session, contributions: list[Contribution]) -> list[Con
     responses={404: {}, 422: {}},
 )
 def create_contribution(
-    agreement_id: int,
+    agreement_id: RowId,
     data: ContributionCreate,
     session: SessionDep,
     principal: Officer,
@@ -91,7 +92,7 @@ def create_contribution(
     responses={404: {}},
 )
 def list_agreement_contributions(
-    agreement_id: int, session: SessionDep, principal: Reader, page: PageDep
+    agreement_id: RowId, session: SessionDep, principal: Reader, page: PageDep
 ) -> Page[ContributionRead]:
     """List an agreement's contributions."""
     get_agreement(session=session, agreement_id=agreement_id, scope=principal.scope)
@@ -112,7 +113,7 @@ def list_contributions(
     session: SessionDep,
     principal: Reader,
     page: PageDep,
-    agreement_id: int | None = None,
+    agreement_id: RowId | None = None,
     local_authority: Annotated[str | None, Query(description="an authority's id")] = None,
     purpose: Purpose | None = None,
 ) -> Page[ContributionRead]:
@@ -130,7 +131,7 @@ def list_contributions(
 
 
 @router.get("/contributions/{contribution_id}", response_model=ContributionRead, responses={404: {}})
-def get_contribution(contribution_id: int, session: SessionDep, principal: Reader) -> ContributionRead:
+def get_contribution(contribution_id: RowId, session: SessionDep, principal: Reader) -> ContributionRead:
     """One contribution with its stage and balances as at today."""
     contribution = find_contribution(session=session, contribution_id=contribution_id, scope=principal.scope)
     return read_models(session, [contribution])[0]
@@ -142,7 +143,7 @@ def get_contribution(contribution_id: int, session: SessionDep, principal: Reade
     responses={404: {}, 422: {}},
 )
 def update_contribution(
-    contribution_id: int,
+    contribution_id: RowId,
     data: ContributionUpdate,
     session: SessionDep,
     principal: Officer,
@@ -161,7 +162,7 @@ def update_contribution(
     responses={404: {}, 409: {}, 422: {}},
 )
 def create_event(
-    contribution_id: int,
+    contribution_id: RowId,
     data: EventCreate,
     session: SessionDep,
     principal: Officer,
@@ -174,7 +175,7 @@ def create_event(
 
 
 @router.get("/contributions/{contribution_id}/events", response_model=list[EventRead], responses={404: {}})
-def list_events(contribution_id: int, session: SessionDep, principal: Reader) -> list[EventRead]:
+def list_events(contribution_id: RowId, session: SessionDep, principal: Reader) -> list[EventRead]:
     """A contribution's stage changes in date order."""
     events = service.list_events(session=session, principal=principal, contribution_id=contribution_id)
     return [EventRead.model_validate(event) for event in events]

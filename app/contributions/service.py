@@ -84,7 +84,9 @@ def list_contributions(
     offset: int,
 ) -> tuple[list[Contribution], int]:
     """Contributions the caller may see, filtered, in id order."""
-    query = select(Contribution).join(Agreement)
+    query = select(Contribution)
+    if scope is not None or local_authority_id:
+        query = query.join(Agreement)
     if scope is not None:
         query = query.where(Agreement.local_authority_id == scope)
     if agreement_id is not None:

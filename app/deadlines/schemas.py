@@ -5,6 +5,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
+from app.ids import RowId
 from app.models import Purpose
 from app.money import SignedMoney
 
@@ -27,9 +28,9 @@ class ProjectOption(BaseModel):
 class DeadlineRead(BaseModel):
     """Money of one receipt not yet spent, and the date by which it must be spent or repaid."""
 
-    receipt_movement_id: int
-    contribution_id: int
-    agreement_id: int
+    receipt_movement_id: RowId
+    contribution_id: RowId
+    agreement_id: RowId
     agreement_reference: str
     local_authority_id: str
     purpose: Purpose

@@ -28,6 +28,7 @@ from app.drawdowns.schemas import (
     Rejection,
     Transition,
 )
+from app.ids import RowId
 from app.models import (
     DrawdownInvoice,
     DrawdownLine,
@@ -174,7 +175,7 @@ def list_drawdowns(
     principal: Reader,
     page: PageDep,
     status: DrawdownStatus | None = None,
-    project_id: int | None = None,
+    project_id: RowId | None = None,
     local_authority: Annotated[str | None, Query(description="an authority's id")] = None,
 ) -> Page[DrawdownRead]:
     """List requests the caller may see, filtered by status, project and authority."""
@@ -191,14 +192,14 @@ def list_drawdowns(
 
 
 @router.get("/{drawdown_id}", response_model=DrawdownRead, responses={404: {}})
-def get_drawdown(drawdown_id: int, session: SessionDep, principal: Reader) -> DrawdownRead:
+def get_drawdown(drawdown_id: RowId, session: SessionDep, principal: Reader) -> DrawdownRead:
     """One request with its lines, evidence, invoices and payments."""
     return _one(session, service.get_drawdown(session=session, drawdown_id=drawdown_id, scope=principal.scope))
 
 
 @router.patch("/{drawdown_id}", response_model=DrawdownRead, responses={404: {}, 409: {}, 422: {}})
 def update_drawdown(
-    drawdown_id: int, data: DrawdownUpdate, session: SessionDep, principal: Officer, audit: AuditDep
+    drawdown_id: RowId, data: DrawdownUpdate, session: SessionDep, principal: Officer, audit: AuditDep
 ) -> DrawdownRead:
     """Change a draft's lines, or a request's reference, evidence, invoices and note before it is decided."""
     drawdown = service.update_drawdown(session=session, drawdown_id=drawdown_id, data=data)
@@ -208,7 +209,7 @@ def update_drawdown(
 
 @router.post("/{drawdown_id}/submit", response_model=DrawdownRead, responses={404: {}, 409: {}, 422: {}})
 def submit_drawdown(
-    drawdown_id: int, data: Transition, session: SessionDep, principal: Officer, audit: AuditDep
+    drawdown_id: RowId, data: Transition, session: SessionDep, principal: Officer, audit: AuditDep
 ) -> DrawdownRead:
     """Submit a draft; an arrears authority (Blaby, Charnwood) needs invoices of completed spend matching it."""
     drawdown = service.submit(session=session, drawdown_id=drawdown_id, on=data.on)
@@ -218,7 +219,7 @@ def submit_drawdown(
 
 @router.post("/{drawdown_id}/approve", response_model=DrawdownRead, responses={404: {}, 409: {}, 422: {}})
 def approve_drawdown(
-    drawdown_id: int, data: Transition, session: SessionDep, principal: Officer, audit: AuditDep
+    drawdown_id: RowId, data: Transition, session: SessionDep, principal: Officer, audit: AuditDep
 ) -> DrawdownRead:
     """Record the authority's approval of a submitted request."""
     drawdown = service.approve(session=session, drawdown_id=drawdown_id, on=data.on)
@@ -228,7 +229,7 @@ def approve_drawdown(
 
 @router.post("/{drawdown_id}/reject", response_model=DrawdownRead, responses={404: {}, 409: {}, 422: {}})
 def reject_drawdown(
-    drawdown_id: int, data: Rejection, session: SessionDep, principal: Officer, audit: AuditDep
+    drawdown_id: RowId, data: Rejection, session: SessionDep, principal: Officer, audit: AuditDep
 ) -> DrawdownRead:
     """Record the authority's refusal and its reason (e.g. proportionality); no money moves."""
     drawdown = service.reject(session=session, drawdown_id=drawdown_id, on=data.on, reason=data.reason)
@@ -238,7 +239,7 @@ def reject_drawdown(
 
 @router.post("/{drawdown_id}/withdraw", response_model=DrawdownRead, responses={404: {}, 409: {}, 422: {}})
 def withdraw_drawdown(
-    drawdown_id: int, data: Transition, session: SessionDep, principal: Officer, audit: AuditDep
+    drawdown_id: RowId, data: Transition, session: SessionDep, principal: Officer, audit: AuditDep
 ) -> DrawdownRead:
     """Withdraw a request not yet fully paid; anything already paid stays drawn."""
     drawdown = service.withdraw(session=session, drawdown_id=drawdown_id, on=data.on, note=data.note)
@@ -253,7 +254,7 @@ def withdraw_drawdown(
     responses={404: {}, 409: {}, 422: {}},
 )
 def create_payment(
-    drawdown_id: int, data: PaymentCreate, session: SessionDep, principal: Officer, audit: AuditDep
+    drawdown_id: RowId, data: PaymentCreate, session: SessionDep, principal: Officer, audit: AuditDep
 ) -> DrawdownRead:
     """Record a (possibly partial) payment of an approved request; it posts the drawn movements."""
     payment = service.pay(
@@ -274,8 +275,8 @@ def create_payment(
     responses={404: {}, 409: {}, 422: {}},
 )
 def reverse_payment(
-    drawdown_id: int,
-    payment_id: int,
+    drawdown_id: RowId,
+    payment_id: RowId,
     data: PaymentReverse,
     session: SessionDep,
     principal: Officer,

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.ids import RowId
 from app.models import DrawdownStatus, ReleaseBasis
 from app.money import PositiveMoney, SignedMoney
 
@@ -18,7 +19,7 @@ class LineCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    contribution_id: int
+    contribution_id: RowId
     amount: PositiveMoney
 
 
@@ -28,11 +29,11 @@ class DrawdownCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     local_authority_id: str
-    project_id: int
+    project_id: RowId
     lines: list[LineCreate] = Field(min_length=1, max_length=200)
     reference: Reference = None
     evidence: Evidence = Field(default_factory=list, max_length=100, description="documents' references")
-    invoice_spend_ids: list[int] = Field(
+    invoice_spend_ids: list[RowId] = Field(
         default_factory=list, max_length=500, description="spend whose invoices support the request"
     )
     note: Note = None
@@ -46,7 +47,7 @@ class DrawdownUpdate(BaseModel):
     lines: list[LineCreate] | None = Field(default=None, min_length=1, max_length=200)
     reference: Reference = None
     evidence: Evidence | None = Field(default=None, max_length=100)
-    invoice_spend_ids: list[int] | None = Field(default=None, max_length=500)
+    invoice_spend_ids: list[RowId] | None = Field(default=None, max_length=500)
     note: Note = None
 
 
@@ -73,7 +74,7 @@ class PaymentLineCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    contribution_id: int
+    contribution_id: RowId
     amount: PositiveMoney
 
 
@@ -100,7 +101,7 @@ class LineRead(BaseModel):
     """A line of a request with what has been paid against it."""
 
     id: int
-    contribution_id: int
+    contribution_id: RowId
     amount: SignedMoney
     paid: SignedMoney
     outstanding: SignedMoney
@@ -109,9 +110,9 @@ class LineRead(BaseModel):
 class PaymentLineRead(BaseModel):
     """The drawn movement a payment posted for one line."""
 
-    line_id: int
-    contribution_id: int
-    movement_id: int
+    line_id: RowId
+    contribution_id: RowId
+    movement_id: RowId
     amount: SignedMoney
 
 
@@ -130,7 +131,7 @@ class PaymentRead(BaseModel):
 class InvoiceRead(BaseModel):
     """A spend cited as an invoice of completed work."""
 
-    spend_id: int
+    spend_id: RowId
     invoice_reference: str
     supplier: str
     on: date
@@ -143,7 +144,7 @@ class DrawdownRead(BaseModel):
     id: int
     local_authority_id: str
     release_basis: ReleaseBasis | None
-    project_id: int
+    project_id: RowId
     status: DrawdownStatus
     reference: str | None
     evidence: list[str]

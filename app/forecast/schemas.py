@@ -4,6 +4,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
+from app.ids import RowId
 from app.money import SignedMoney
 
 
@@ -30,7 +31,7 @@ class ForecastYear(BaseModel):
 class ForecastItem(BaseModel):
     """A contribution's expected money and the date its trigger is estimated to fall due."""
 
-    contribution_id: int
+    contribution_id: RowId
     expected: SignedMoney
     estimated_due_on: date | None
     basis: str

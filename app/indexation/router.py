@@ -12,6 +12,7 @@ from fastapi import APIRouter, Body, status
 from app.audit.dependencies import AuditDep
 from app.auth.dependencies import Officer, Reader
 from app.db import SessionDep
+from app.ids import RowId
 from app.indexation import service
 from app.indexation.schemas import (
     Acceptance,
@@ -63,7 +64,7 @@ def get_series(series: str, session: SessionDep, principal: Reader) -> list[Inde
 
 @router.put("/contributions/{contribution_id}/indexation", response_model=IndexLink, responses={404: {}})
 def link_contribution(
-    contribution_id: int, data: IndexLink, session: SessionDep, principal: Officer, audit: AuditDep
+    contribution_id: RowId, data: IndexLink, session: SessionDep, principal: Officer, audit: AuditDep
 ) -> IndexLink:
     """Link a contribution's sum to an index series from a base month."""
     service.link(session=session, contribution_id=contribution_id, series=data.series, base_month=data.base_month)
@@ -73,7 +74,7 @@ def link_contribution(
 
 @router.get("/contributions/{contribution_id}/indexation", response_model=IndexationRead, responses={404: {}, 422: {}})
 def compute_indexation(
-    contribution_id: int, session: SessionDep, principal: Reader, due_on: date | None = None
+    contribution_id: RowId, session: SessionDep, principal: Reader, due_on: date | None = None
 ) -> IndexationRead:
     """The indexed amount due when the trigger was met (or on due_on), with the figures used."""
     return _read(
@@ -88,7 +89,7 @@ def compute_indexation(
     responses={404: {}, 409: {}, 422: {}},
 )
 def accept_indexation(
-    contribution_id: int, data: Acceptance, session: SessionDep, principal: Officer, audit: AuditDep
+    contribution_id: RowId, data: Acceptance, session: SessionDep, principal: Officer, audit: AuditDep
 ) -> IndexationRead:
     """Accept the computed uplift: it is recorded as an indexation movement raising the total value."""
     figures = service.accept(session=session, principal=principal, contribution_id=contribution_id, due_on=data.due_on)

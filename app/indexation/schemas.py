@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.ids import RowId
 from app.money import SignedMoney
 
 SeriesName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$", description="e.g. BCIS-TPI, RPI, CPI")]
@@ -59,7 +60,7 @@ class Acceptance(BaseModel):
 class IndexationRead(BaseModel):
     """The amount due under index-linking, with every figure used."""
 
-    contribution_id: int
+    contribution_id: RowId
     series: str
     amount: SignedMoney = Field(description="the sum in the agreement")
     due_on: date
@@ -70,4 +71,4 @@ class IndexationRead(BaseModel):
     indexed_amount: SignedMoney = Field(description="amount x index_value / base_value, to the penny")
     uplift: SignedMoney = Field(description="indexed_amount - amount")
     formula: str
-    recorded_movement_id: int | None = Field(description="the indexation movement once accepted")
+    recorded_movement_id: RowId | None = Field(description="the indexation movement once accepted")

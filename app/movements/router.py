@@ -12,6 +12,7 @@ from app.auth.dependencies import Officer, OfficerOrPlanning, Reader
 from app.auth.service import Principal
 from app.db import SessionDep
 from app.errors import ForbiddenError
+from app.ids import RowId
 from app.models import Movement, MovementKind, Role
 from app.movements import idempotency, service
 from app.movements.schemas import MovementCreate, MovementRead, MovementReverse
@@ -103,8 +104,8 @@ def list_movements(
     session: SessionDep,
     principal: Reader,
     page: PageDep,
-    contribution_id: int | None = None,
-    agreement_id: int | None = None,
+    contribution_id: RowId | None = None,
+    agreement_id: RowId | None = None,
     local_authority: Annotated[str | None, Query(description="an authority's id")] = None,
     kind: MovementKind | None = None,
     on_from: date | None = None,
@@ -127,7 +128,7 @@ def list_movements(
 
 
 @router.get("/{movement_id}", response_model=MovementRead, responses={404: {}})
-def get_movement(movement_id: int, session: SessionDep, principal: Reader) -> MovementRead:
+def get_movement(movement_id: RowId, session: SessionDep, principal: Reader) -> MovementRead:
     """One movement."""
     movement = service.get_movement(session=session, movement_id=movement_id, scope=principal.scope)
     return read_models(session, [movement])[0]
@@ -140,7 +141,7 @@ def get_movement(movement_id: int, session: SessionDep, principal: Reader) -> Mo
     responses={404: {}, 409: {}, 422: {}},
 )
 def reverse_movement(
-    movement_id: int,
+    movement_id: RowId,
     data: MovementReverse,
     session: SessionDep,
     principal: Officer,

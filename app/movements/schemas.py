@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.ids import RowId
 from app.models import MovementKind
 from app.money import PositiveMoney
 
@@ -18,7 +19,7 @@ class MovementCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: MovementKind
-    contribution_id: int
+    contribution_id: RowId
     amount: PositiveMoney = Field(description='pounds, a decimal string such as "1234.50"')
     on: date = Field(description="the date it took effect")
     reference: Reference = None
@@ -42,7 +43,7 @@ class MovementRead(BaseModel):
 
     id: int
     kind: MovementKind
-    contribution_id: int
+    contribution_id: RowId
     amount: PositiveMoney
     on: date
     reference: str | None

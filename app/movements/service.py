@@ -272,7 +272,10 @@ def list_movements(
     offset: int,
 ) -> tuple[list[Movement], int]:
     """Movements the caller may see, filtered, in date order."""
-    query = select(Movement).join(Contribution).join(Agreement)
+    query = select(Movement)
+    if scope is not None or agreement_id is not None or local_authority_id:
+        # Join only to filter: an unfiltered page then walks ix_movements_on_id instead of joining the ledger.
+        query = query.join(Contribution).join(Agreement)
     if scope is not None:
         query = query.where(Agreement.local_authority_id == scope)
     if contribution_id is not None:

@@ -16,6 +16,7 @@ from app.auth.dependencies import Officer, Reader
 from app.auth.service import Principal
 from app.balances.queries import ProjectMoney, project_money, requested_for_projects, spent_for_projects
 from app.db import SessionDep
+from app.ids import RowId
 from app.models import Agreement, Contribution, Project, ProjectFunding, ProjectStage
 from app.money import ZERO
 from app.pagination import Page, PageDep
@@ -139,7 +140,7 @@ def list_projects(
 
 
 @router.get("/{project_id}", response_model=ProjectRead, responses={404: {}})
-def get_project(project_id: int, session: SessionDep, principal: Reader) -> ProjectRead:
+def get_project(project_id: RowId, session: SessionDep, principal: Reader) -> ProjectRead:
     """One project with its allocations and money by authority."""
     project = service.get_project(session=session, project_id=project_id, scope=principal.scope)
     return read_models(session, principal, [project], with_allocations=True)[0]
@@ -147,7 +148,7 @@ def get_project(project_id: int, session: SessionDep, principal: Reader) -> Proj
 
 @router.patch("/{project_id}", response_model=ProjectRead, responses={404: {}, 409: {}, 422: {}})
 def update_project(
-    project_id: int, data: ProjectUpdate, session: SessionDep, principal: Officer, audit: AuditDep
+    project_id: RowId, data: ProjectUpdate, session: SessionDep, principal: Officer, audit: AuditDep
 ) -> ProjectRead:
     """Change a project's name, category, stage, estimate or notes."""
     project = service.update_project(session=session, project_id=project_id, data=data)
@@ -162,7 +163,7 @@ def update_project(
     responses={404: {}, 409: {}, 422: {}},
 )
 def create_allocation(
-    project_id: int, data: AllocationCreate, session: SessionDep, principal: Officer, audit: AuditDep
+    project_id: RowId, data: AllocationCreate, session: SessionDep, principal: Officer, audit: AuditDep
 ) -> ProjectRead:
     """Identify money of a contribution for the project; a contribution may fund several projects."""
     allocation = service.allocate(session=session, principal=principal, project_id=project_id, data=data)
@@ -173,8 +174,8 @@ def create_allocation(
 
 @router.patch("/{project_id}/allocations/{allocation_id}", response_model=ProjectRead, responses={404: {}, 409: {}})
 def update_allocation(
-    project_id: int,
-    allocation_id: int,
+    project_id: RowId,
+    allocation_id: RowId,
     data: AllocationUpdate,
     session: SessionDep,
     principal: Officer,
@@ -193,7 +194,7 @@ def update_allocation(
     responses={404: {}, 409: {}},
 )
 def delete_allocation(
-    project_id: int, allocation_id: int, session: SessionDep, principal: Officer, audit: AuditDep
+    project_id: RowId, allocation_id: RowId, session: SessionDep, principal: Officer, audit: AuditDep
 ) -> Response:
     """Remove an allocation nothing has been requested or spent against."""
     service.remove_allocation(session=session, project_id=project_id, allocation_id=allocation_id)

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.ids import RowId
 from app.models import CapitalCategory, ProjectFunding, ProjectStage, Purpose
 from app.money import PositiveMoney, SignedMoney
 
@@ -45,7 +46,7 @@ class AllocationCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    contribution_id: int
+    contribution_id: RowId
     amount: PositiveMoney
 
 
@@ -61,7 +62,7 @@ class AllocationRead(BaseModel):
     """A contribution's money identified for the project, with what was requested and spent of it."""
 
     id: int
-    contribution_id: int
+    contribution_id: RowId
     local_authority_id: str
     purpose: Purpose
     amount: SignedMoney

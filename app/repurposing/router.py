@@ -5,6 +5,7 @@ from fastapi import APIRouter, status
 from app.audit.dependencies import AuditDep
 from app.auth.dependencies import Officer, Reader
 from app.db import SessionDep
+from app.ids import RowId
 from app.repurposing import service
 from app.repurposing.schemas import RepurposingCreate, RepurposingRead
 
@@ -15,7 +16,7 @@ router = APIRouter(prefix="/contributions/{contribution_id}/repurposings", tags=
     "", response_model=RepurposingRead, status_code=status.HTTP_201_CREATED, responses={404: {}, 409: {}, 422: {}}
 )
 def create_repurposing(
-    contribution_id: int, data: RepurposingCreate, session: SessionDep, principal: Officer, audit: AuditDep
+    contribution_id: RowId, data: RepurposingCreate, session: SessionDep, principal: Officer, audit: AuditDep
 ) -> RepurposingRead:
     """Change a contribution's purpose or project with the authority's consent (date and reference)."""
     change = service.repurpose(session=session, principal=principal, contribution_id=contribution_id, data=data)
@@ -24,7 +25,7 @@ def create_repurposing(
 
 
 @router.get("", response_model=list[RepurposingRead], responses={404: {}})
-def list_repurposings(contribution_id: int, session: SessionDep, principal: Reader) -> list[RepurposingRead]:
+def list_repurposings(contribution_id: RowId, session: SessionDep, principal: Reader) -> list[RepurposingRead]:
     """A contribution's changes of purpose and project, oldest first."""
     changes = service.history(session=session, principal=principal, contribution_id=contribution_id)
     return [RepurposingRead.model_validate(change) for change in changes]

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.ids import RowId
 from app.models import Purpose
 from app.money import SignedMoney
 
@@ -15,8 +16,8 @@ class RepurposingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     purpose: Purpose | None = Field(default=None, description="the new purpose")
-    from_project_id: int | None = Field(default=None, description="the project whose allocation moves")
-    to_project_id: int | None = Field(default=None, description="the project it moves to")
+    from_project_id: RowId | None = Field(default=None, description="the project whose allocation moves")
+    to_project_id: RowId | None = Field(default=None, description="the project it moves to")
     consented_on: date
     consent_reference: Annotated[
         str, Field(min_length=1, max_length=200, description="the authority's letter or email")
@@ -30,11 +31,11 @@ class RepurposingRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    contribution_id: int
+    contribution_id: RowId
     from_purpose: Purpose
     to_purpose: Purpose
-    from_project_id: int | None
-    to_project_id: int | None
+    from_project_id: RowId | None
+    to_project_id: RowId | None
     moved_amount: SignedMoney | None
     consented_on: date
     consent_reference: str

@@ -14,6 +14,7 @@ from app.audit.dependencies import AuditDep
 from app.auth.dependencies import Officer, Reader
 from app.auth.service import Principal
 from app.db import SessionDep
+from app.ids import RowId
 from app.models import Agreement, Contribution, Movement, Spend, SpendCharge
 from app.money import ZERO
 from app.pagination import Page, PageDep
@@ -85,8 +86,8 @@ def list_spend(
     session: SessionDep,
     principal: Reader,
     page: PageDep,
-    project_id: int | None = None,
-    contribution_id: int | None = None,
+    project_id: RowId | None = None,
+    contribution_id: RowId | None = None,
     on_from: date | None = None,
     on_to: date | None = None,
 ) -> Page[SpendRead]:
@@ -105,7 +106,7 @@ def list_spend(
 
 
 @router.get("/{spend_id}", response_model=SpendRead, responses={404: {}})
-def get_spend(spend_id: int, session: SessionDep, principal: Reader) -> SpendRead:
+def get_spend(spend_id: RowId, session: SessionDep, principal: Reader) -> SpendRead:
     """One spend with its charges."""
     spend = service.get_spend(session=session, spend_id=spend_id, scope=principal.scope)
     return read_models(session, principal, [spend])[0]
@@ -113,7 +114,7 @@ def get_spend(spend_id: int, session: SessionDep, principal: Reader) -> SpendRea
 
 @router.post("/{spend_id}/cancel", response_model=SpendRead, responses={404: {}, 409: {}, 422: {}})
 def cancel_spend(
-    spend_id: int, data: SpendCancel, session: SessionDep, principal: Officer, audit: AuditDep
+    spend_id: RowId, data: SpendCancel, session: SessionDep, principal: Officer, audit: AuditDep
 ) -> SpendRead:
     """Cancel a spend recorded in error: its spent movements are reversed and the record kept."""
     spend = service.cancel_spend(

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.ids import RowId
 from app.models import CapitalCategory
 from app.money import PositiveMoney, SignedMoney
 
@@ -16,7 +17,7 @@ class ChargeCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    contribution_id: int
+    contribution_id: RowId
     amount: PositiveMoney
 
 
@@ -25,7 +26,7 @@ class SpendCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    project_id: int
+    project_id: RowId
     on: date
     supplier: Annotated[str, Field(min_length=1, max_length=300)]
     invoice_reference: Annotated[str, Field(min_length=1, max_length=200)]
@@ -47,17 +48,17 @@ class SpendCancel(BaseModel):
 class ChargeRead(BaseModel):
     """A charge to a contribution and the spent movement that carries it."""
 
-    contribution_id: int
+    contribution_id: RowId
     local_authority_id: str
     amount: SignedMoney
-    movement_id: int
+    movement_id: RowId
 
 
 class SpendRead(BaseModel):
     """A recorded spend. A planning officer sees only the charges to their authority's contributions."""
 
     id: int
-    project_id: int
+    project_id: RowId
     on: date
     supplier: str
     invoice_reference: str

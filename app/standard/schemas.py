@@ -4,6 +4,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from app.ids import RowId
 from app.money import Money
 
 AGREEMENT_DATASET = "developer-agreement"
@@ -64,7 +65,7 @@ class Discrepancy(BaseModel):
     line: int
     agreement_reference: str
     contribution_reference: str
-    contribution_id: int | None
+    contribution_id: RowId | None
     secured: Money
     received: Money
     transferred: Money
@@ -77,7 +78,7 @@ class Discrepancy(BaseModel):
 class Comparison(BaseModel):
     """An agreement the ledger keeps by hand, beside the authority's published figures for it."""
 
-    agreement_id: int
+    agreement_id: RowId
     agreement_reference: str
     published_secured: Money = Field(description="the published contributions' amounts (superseded ones left out)")
     published_received: Money

@@ -15,6 +15,7 @@ from app.balances.queries import BalanceFilter, GroupBy, balances, balances_by_i
 from app.contributions.service import contributions_of_agreements, list_agreement_events
 from app.db import SessionDep
 from app.deadlines.service import deadlines
+from app.ids import RowId
 from app.local_authorities.service import get_local_authority, list_local_authorities
 from app.models import ProjectStage
 from app.movements.service import list_movements, reversed_by
@@ -235,7 +236,7 @@ def local_authority_page(
 
 @router.get("/web/agreements/{agreement_id}", name="web_agreement", responses={303: {}, 400: {}, 404: {}})
 def agreement_page(
-    request: Request, agreement_id: int, session: SessionDep, viewer: ViewerDep, as_at: AsAt = None
+    request: Request, agreement_id: RowId, session: SessionDep, viewer: ViewerDep, as_at: AsAt = None
 ) -> Response:
     """An agreement's contributions with their balances, and its events and movements in date order."""
     scope = viewer.principal.scope

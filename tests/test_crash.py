@@ -1,0 +1,72 @@
+"""Crash safety: a load killed with SIGKILL at any moment leaves all of its rows or none of them."""
+
+import signal
+import time
+from dataclasses import dataclass
+
+import pytest
+
+from tests.servers import empty_database, row_counts, s106, scratch_database
+
+
+@dataclass(frozen=True)
+class Load:
+    """A command that loads data, and a line of its output printed while the load is uncommitted."""
+
+    name: str
+    args: tuple[str, ...]
+    mid_load_marker: str | None = None
+
+
+LOADS = [
+    Load("seed", ("seed",)),
+    Load("generate", ("generate", "--agreements", "4000", "--authorities", "20"), mid_load_marker="not yet committed"),
+]
+KILL_AFTER_SECONDS = (0.2, 0.6, 1.2, 2.0, 3.0)
+
+
+def _kill(process, *, after: float | None, marker: str | None) -> str:
+    """SIGKILL the process after a delay, or as soon as it prints the marker; returns what it printed."""
+    seen: list[str] = []
+    if marker is not None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            seen.append(line)
+            if marker in line:
+                break
+    else:
+        time.sleep(after or 0)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    return "".join(seen)
+
+
+@pytest.mark.parametrize("load", LOADS, ids=[load.name for load in LOADS])
+class TestKilledMidLoad:
+    """A complete run's rows, then kills at several moments: every table holds all of them or none."""
+
+    def test_all_or_nothing(self, load: Load) -> None:
+        with scratch_database(f"crash_{load.name}") as (url, engine):
+            complete = s106(*load.args, database=url)
+            output, _ = complete.communicate(timeout=300)
+            assert complete.returncode == 0, output
+            full = row_counts(engine)
+            assert sum(full.values()) > 0, f"{load.name} loaded nothing: {output}"
+            nothing = dict.fromkeys(full, 0)
+            outcomes = []
+            kills = [(after, None) for after in KILL_AFTER_SECONDS]
+            if load.mid_load_marker:
+                kills.insert(0, (None, load.mid_load_marker))
+            for after, marker in kills:
+                empty_database(engine)
+                process = s106(*load.args, database=url)
+                printed = _kill(process, after=after, marker=marker)
+                # A timed kill may come after a short load has already finished.
+                assert process.returncode in (-signal.SIGKILL, 0)
+                counts = row_counts(engine)
+                assert counts in (nothing, full), f"partial load after kill ({after}s, {marker!r}): {counts}"
+                if marker is not None:
+                    # Killed while it said the rows were not committed: none of them may be there.
+                    assert counts == nothing, printed
+                outcomes.append("all" if counts == full else "none")
+            assert "none" in outcomes, "no kill landed mid-load, so the test proved nothing"
