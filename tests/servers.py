@@ -68,13 +68,6 @@ def row_counts(engine: Engine) -> dict[str, int]:
         }
 
 
-def empty_database(engine: Engine) -> None:
-    """Delete every row, children first."""
-    with engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(table.delete())
-
-
 def s106(*args: str, database: str) -> subprocess.Popen[str]:
     """Start the s106 command against a database, its output piped line by line."""
     environment = {**os.environ, "DATABASE_URL": database, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}

@@ -140,6 +140,53 @@ class TestConcurrentDrawing:
         assert figures["received_by_local_authority"] == Decimal("100.00")
 
 
+class TestConcurrentDrawdownPayments:
+    """32 payments of £10 at once against a request for the £100 an authority holds: exactly ten land."""
+
+    def test_payments(self, server: Server) -> None:
+        contribution_id = new_contribution(server, "100.00", "CONC/PAYMENTS")
+        with server.client() as client:
+            assert post_movement(client, contribution_id, "received", "100.00").status_code == 201
+            project = client.post(
+                "/projects",
+                json={"name": "Concurrent van", "funding": "pooled", "category": "vehicles", "estimate_low": "100.00"},
+            )
+            assert project.status_code == 201, project.text
+            project_id = project.json()["id"]
+            allocation = client.post(
+                f"/projects/{project_id}/allocations", json={"contribution_id": contribution_id, "amount": "100.00"}
+            )
+            assert allocation.status_code == 201, allocation.text
+            request = client.post(
+                "/drawdowns",
+                json={
+                    "local_authority_id": "blaby",
+                    "project_id": project_id,
+                    "lines": [{"contribution_id": contribution_id, "amount": "100.00"}],
+                },
+            )
+            assert request.status_code == 201, request.text
+            drawdown_id = request.json()["id"]
+            for action in ("submit", "approve"):
+                step = client.post(f"/drawdowns/{drawdown_id}/{action}", json={"on": "2020-06-02"})
+                assert step.status_code in (200, 201), step.text
+        payment = {"on": "2020-06-03", "lines": [{"contribution_id": contribution_id, "amount": "10.00"}]}
+        responses = fire(server, 32, lambda client, _i: client.post(f"/drawdowns/{drawdown_id}/payments", json=payment))
+        assert statuses(responses) == {201: 10, 409: 22}
+        for response in responses:
+            if response.status_code == 409:
+                assert response.headers["content-type"].startswith("application/problem+json")
+                assert response.json()["detail"]
+        drawn = ledger(server, contribution_id, "drawn")
+        assert len(drawn) == 10
+        figures = balance(server, contribution_id)
+        assert figures["drawn"] == Decimal("100.00")
+        assert figures["held_by_local_authority"] == Decimal("0.00")
+        with server.client() as client:
+            paid = client.get(f"/drawdowns/{drawdown_id}").json()
+        assert paid["status"] == "paid"
+
+
 class TestConcurrentSpend:
     """Spend may not exceed the total value: with £95 of headroom, nine of 32 £10 spends succeed."""
 
