@@ -142,6 +142,23 @@ class TestAbsurdIdsAndText:
             assert response.status_code == 200
 
 
+class TestAbsurdDates:
+    """Dates outside the years a ledger can hold are 422 answers naming the field, never 500."""
+
+    @pytest.mark.parametrize(
+        "path",
+        ["/forecast", "/balances", "/reports/panel", "/exports/developer-contributions"],
+    )
+    @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+    def test_as_at(self, api, path, day) -> None:
+        assert_problem(api.get(path, params={"as_at": day}), 422, "as_at")
+
+    def test_movement_on(self, api) -> None:
+        made = contribution(api, agreement(api)["id"], amount="1000.00")
+        response = movement(api, made["id"], "received", "1.00", "0001-01-01")
+        assert_problem(response, 422, "on")
+
+
 class TestMethodNotAllowed:
     """A 405 names every method the path supports, across the routes that share it."""
 

@@ -12,6 +12,7 @@ from app.audit.dependencies import AuditDep
 from app.auth.dependencies import Officer, Reader
 from app.balances.queries import Balance, GroupBy, balances_by_id
 from app.balances.schemas import BalanceFigures
+from app.dates import Day
 from app.db import SessionDep
 from app.ids import RowId
 from app.models import Agreement
@@ -52,8 +53,8 @@ def list_agreements(
     local_authority: Annotated[str | None, Query(description="an authority's id")] = None,
     status: AgreementStatus | None = None,
     reference: str | None = None,
-    signed_from: date | None = None,
-    signed_to: date | None = None,
+    signed_from: Day | None = None,
+    signed_to: Day | None = None,
 ) -> Page[AgreementRead]:
     """List agreements the caller may see, filtered by authority, status, reference and signed date."""
     rows, total = service.list_agreements(

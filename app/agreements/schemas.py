@@ -1,12 +1,12 @@
 """Request and response shapes for agreements."""
 
-from datetime import date
 from enum import StrEnum
 from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.balances.schemas import BalanceFigures
+from app.dates import Day
 
 Text = Annotated[str, Field(max_length=5000)]
 
@@ -27,7 +27,7 @@ class AgreementCreate(BaseModel):
     reference: Annotated[str, Field(min_length=1, max_length=100, description="the planning application reference")]
     site: Annotated[str, Field(min_length=1, max_length=300)]
     developer: Annotated[str | None, Field(max_length=300)] = None
-    signed_on: date
+    signed_on: Day
     dwellings: Annotated[int | None, Field(ge=0, le=1_000_000)] = None
     notes: Text | None = None
 
@@ -42,7 +42,7 @@ class AgreementUpdate(BaseModel):
     developer: Annotated[str | None, Field(max_length=300)] = None
     dwellings: Annotated[int | None, Field(ge=0, le=1_000_000)] = None
     status: AgreementStatus | None = None
-    closed_on: date | None = None
+    closed_on: Day | None = None
     notes: Text | None = None
 
     @model_validator(mode="after")
@@ -62,10 +62,10 @@ class AgreementRead(BaseModel):
     reference: str
     site: str
     developer: str | None
-    signed_on: date
+    signed_on: Day
     dwellings: int | None
     status: AgreementStatus
-    closed_on: date | None
+    closed_on: Day | None
     notes: str | None
     contributions: int
     balances: BalanceFigures

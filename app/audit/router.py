@@ -1,6 +1,5 @@
 """HTTP route for the audit trail."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -8,6 +7,7 @@ from fastapi import APIRouter, Query
 from app.audit import service
 from app.audit.schemas import AuditEntryRead
 from app.auth.dependencies import OfficerOrFinance
+from app.dates import Day
 from app.db import SessionDep
 from app.pagination import Page, PageDep
 
@@ -21,8 +21,8 @@ def list_audit_entries(
     page: PageDep,
     resource: Annotated[str | None, Query(description="e.g. agreements, contributions, movements")] = None,
     actor: Annotated[str | None, Query(description="the name of the token that wrote")] = None,
-    on_from: Annotated[date | None, Query(description="written on or after this day (UTC)")] = None,
-    on_to: Annotated[date | None, Query(description="written on or before this day (UTC)")] = None,
+    on_from: Annotated[Day | None, Query(description="written on or after this day (UTC)")] = None,
+    on_to: Annotated[Day | None, Query(description="written on or before this day (UTC)")] = None,
 ) -> Page[AuditEntryRead]:
     """Every write, newest first: who, when, what and the body sent; filter by resource, actor and date."""
     rows, total = service.list_entries(

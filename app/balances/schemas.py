@@ -1,10 +1,9 @@
 """Response shapes for balances."""
 
-from datetime import date
-
 from pydantic import BaseModel
 
 from app.balances.queries import Balance, GroupBy
+from app.dates import Day
 from app.models import Purpose
 from app.money import SignedMoney
 
@@ -51,7 +50,7 @@ class BalanceRow(BalanceFigures):
 class BalanceReport(BaseModel):
     """Balances grouped as asked, as at a date, with a totals row over every group."""
 
-    as_at: date
+    as_at: Day
     group_by: GroupBy
     open_only: bool
     rows: list[BalanceRow]

@@ -1,11 +1,12 @@
 """Request and response shapes for contributions and their events."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.balances.schemas import BalanceFigures
+from app.dates import Day
 from app.models import EventKind, Purpose, TriggerType
 from app.money import PositiveMoney, SignedMoney
 
@@ -28,7 +29,7 @@ class ContributionCreate(BaseModel):
     purpose: Purpose
     amount: PositiveMoney = Field(description='the sum in the agreement, a decimal string such as "25000.00"')
     trigger: Trigger
-    spend_by: date | None = Field(default=None, description="a fixed date by which the money must be spent")
+    spend_by: Day | None = Field(default=None, description="a fixed date by which the money must be spent")
     repayment_period_years: Annotated[
         int | None,
         Field(ge=1, le=50, description="years from each receipt before unspent money is repaid"),
@@ -42,7 +43,7 @@ class ContributionUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     trigger: Trigger | None = None
-    spend_by: date | None = None
+    spend_by: Day | None = None
     repayment_period_years: Annotated[int | None, Field(ge=1, le=50)] = None
     notes: Annotated[str | None, Field(max_length=5000)] = None
 
@@ -56,7 +57,7 @@ class ContributionRead(BaseModel):
     purpose: Purpose
     amount: SignedMoney = Field(description="the sum secured in the agreement")
     trigger: Trigger
-    spend_by: date | None
+    spend_by: Day | None
     repayment_period_years: int | None
     notes: str | None
     stage: str
@@ -69,7 +70,7 @@ class EventCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: EventKind
-    on: date
+    on: Day
     note: Annotated[str | None, Field(max_length=5000)] = None
 
 
@@ -81,7 +82,7 @@ class EventRead(BaseModel):
     id: int
     contribution_id: int
     kind: EventKind
-    on: date
+    on: Day
     note: str | None
     recorded_at: datetime
     recorded_by: str

@@ -1,10 +1,10 @@
 """Response shapes for repayment deadlines."""
 
 import enum
-from datetime import date
 
 from pydantic import BaseModel, Field
 
+from app.dates import Day
 from app.ids import RowId
 from app.models import Purpose
 from app.money import SignedMoney
@@ -34,10 +34,10 @@ class DeadlineRead(BaseModel):
     agreement_reference: str
     local_authority_id: str
     purpose: Purpose
-    received_on: date
+    received_on: Day
     received: SignedMoney
     unspent: SignedMoney = Field(description="what of this receipt is unspent, spend taken from the oldest first")
-    deadline: date
+    deadline: Day
     deadline_basis: str = Field(description="repayment_period (from the receipt) or spend_by, whichever is earlier")
     days_left: int = Field(description="negative once the deadline has passed")
     projects: list[ProjectOption]
@@ -46,7 +46,7 @@ class DeadlineRead(BaseModel):
 class DeadlineReport(BaseModel):
     """Unspent money whose deadline falls within the window or has passed."""
 
-    as_at: date
+    as_at: Day
     within_days: int
     sort: DeadlineSort
     items: list[DeadlineRead]

@@ -1,10 +1,11 @@
 """Request and response shapes for drawdown requests and their payments."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.dates import Day
 from app.ids import RowId
 from app.models import DrawdownStatus, ReleaseBasis
 from app.money import PositiveMoney, SignedMoney
@@ -56,7 +57,7 @@ class Transition(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    on: date | None = Field(default=None, description="when it happened; today if omitted")
+    on: Day | None = Field(default=None, description="when it happened; today if omitted")
     note: Note = None
 
 
@@ -65,7 +66,7 @@ class Rejection(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    on: date | None = None
+    on: Day | None = None
     reason: Annotated[str, Field(min_length=1, max_length=5000)]
 
 
@@ -83,7 +84,7 @@ class PaymentCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    on: date
+    on: Day
     reference: Reference = None
     lines: list[PaymentLineCreate] | None = Field(default=None, min_length=1, max_length=200)
 
@@ -93,7 +94,7 @@ class PaymentReverse(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    on: date | None = None
+    on: Day | None = None
     note: Note = None
 
 
@@ -120,9 +121,9 @@ class PaymentRead(BaseModel):
     """A payment against the request and the drawn movements it posted."""
 
     id: int
-    on: date
+    on: Day
     reference: str | None
-    reversed_on: date | None
+    reversed_on: Day | None
     lines: list[PaymentLineRead]
     recorded_at: datetime
     recorded_by: str
@@ -134,7 +135,7 @@ class InvoiceRead(BaseModel):
     spend_id: RowId
     invoice_reference: str
     supplier: str
-    on: date
+    on: Day
     amount: SignedMoney
 
 
@@ -155,10 +156,10 @@ class DrawdownRead(BaseModel):
     lines: list[LineRead]
     invoices: list[InvoiceRead]
     payments: list[PaymentRead]
-    submitted_on: date | None
-    approved_on: date | None
-    rejected_on: date | None
+    submitted_on: Day | None
+    approved_on: Day | None
+    rejected_on: Day | None
     rejection_reason: str | None
-    withdrawn_on: date | None
+    withdrawn_on: Day | None
     created_at: datetime
     created_by: str

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.auth.dependencies import Reader
+from app.dates import Day
 from app.db import SessionDep
 from app.forecast import service
 from app.forecast.schemas import Assumptions, Forecast, ForecastItem, ForecastYear
@@ -17,7 +18,7 @@ router = APIRouter(tags=["forecast"])
 def get_forecast(
     session: SessionDep,
     principal: Reader,
-    as_at: Annotated[date | None, Query(description="today if omitted")] = None,
+    as_at: Annotated[Day | None, Query(description="today if omitted")] = None,
     dwellings_per_year: Annotated[int, Query(ge=1, le=5000, description="homes completed a year per site")] = 50,
     start_lag_years: Annotated[int, Query(ge=0, le=20, description="years until a site not yet started starts")] = 1,
     detail: Annotated[bool, Query(description="list each contribution's estimate")] = False,

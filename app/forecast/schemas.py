@@ -1,9 +1,8 @@
 """Response shapes for the capital programme forecast."""
 
-from datetime import date
-
 from pydantic import BaseModel, Field
 
+from app.dates import Day
 from app.ids import RowId
 from app.money import SignedMoney
 
@@ -20,8 +19,8 @@ class ForecastYear(BaseModel):
     """One financial year (April to March) of the capital programme."""
 
     financial_year: str = Field(description="e.g. 2026/27")
-    starts_on: date
-    ends_on: date
+    starts_on: Day
+    ends_on: Day
     expected_from_triggers: SignedMoney = Field(description="developers' money whose trigger is estimated this year")
     held_by_local_authority: SignedMoney = Field(description="held now by authorities, available this year")
     drawn_unspent: SignedMoney = Field(description="drawn by the force and not yet spent, available this year")
@@ -33,14 +32,14 @@ class ForecastItem(BaseModel):
 
     contribution_id: RowId
     expected: SignedMoney
-    estimated_due_on: date | None
+    estimated_due_on: Day | None
     basis: str
 
 
 class Forecast(BaseModel):
     """Money for the capital programme by financial year, with at-risk and undatable money apart."""
 
-    as_at: date
+    as_at: Day
     assumptions: Assumptions
     years: list[ForecastYear]
     at_risk: SignedMoney = Field(description="trigger may never be reached; not counted in any year")

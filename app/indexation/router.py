@@ -4,13 +4,13 @@ Roles: the officer loads series, links contributions and accepts uplifts; every 
 computations (a planning officer only for their authority's contributions).
 """
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Body, status
 
 from app.audit.dependencies import AuditDep
 from app.auth.dependencies import Officer, Reader
+from app.dates import Day
 from app.db import SessionDep
 from app.ids import RowId
 from app.indexation import service
@@ -74,7 +74,7 @@ def link_contribution(
 
 @router.get("/contributions/{contribution_id}/indexation", response_model=IndexationRead, responses={404: {}, 422: {}})
 def compute_indexation(
-    contribution_id: RowId, session: SessionDep, principal: Reader, due_on: date | None = None
+    contribution_id: RowId, session: SessionDep, principal: Reader, due_on: Day | None = None
 ) -> IndexationRead:
     """The indexed amount due when the trigger was met (or on due_on), with the figures used."""
     return _read(

@@ -1,11 +1,11 @@
 """Request and response shapes for index series and index-linked contributions."""
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.dates import Day
 from app.ids import RowId
 from app.money import SignedMoney
 
@@ -26,8 +26,8 @@ class SeriesSummary(BaseModel):
 
     series: str
     months: int
-    first_month: date
-    last_month: date
+    first_month: Day
+    last_month: Day
 
 
 class IndexValueRead(BaseModel):
@@ -35,7 +35,7 @@ class IndexValueRead(BaseModel):
 
     model_config = ConfigDict(from_attributes=True)
 
-    month: date
+    month: Day
     value: Decimal
     source: str
 
@@ -46,7 +46,7 @@ class IndexLink(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     series: SeriesName
-    base_month: date = Field(description="any day of the base month (the month before the agreement, usually)")
+    base_month: Day = Field(description="any day of the base month (the month before the agreement, usually)")
 
 
 class Acceptance(BaseModel):
@@ -54,7 +54,7 @@ class Acceptance(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    due_on: date | None = Field(default=None, description="when payment fell due; the trigger_met date if omitted")
+    due_on: Day | None = Field(default=None, description="when payment fell due; the trigger_met date if omitted")
 
 
 class IndexationRead(BaseModel):
@@ -63,10 +63,10 @@ class IndexationRead(BaseModel):
     contribution_id: RowId
     series: str
     amount: SignedMoney = Field(description="the sum in the agreement")
-    due_on: date
-    base_month: date
+    due_on: Day
+    base_month: Day
     base_value: Decimal
-    index_month: date = Field(description="the month before payment fell due")
+    index_month: Day = Field(description="the month before payment fell due")
     index_value: Decimal
     indexed_amount: SignedMoney = Field(description="amount x index_value / base_value, to the penny")
     uplift: SignedMoney = Field(description="indexed_amount - amount")

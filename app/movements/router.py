@@ -1,6 +1,5 @@
 """HTTP routes for ledger movements."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, status
@@ -10,6 +9,7 @@ from sqlalchemy.orm import Session
 from app.audit.dependencies import AuditDep
 from app.auth.dependencies import Officer, OfficerOrPlanning, Reader
 from app.auth.service import Principal
+from app.dates import Day
 from app.db import SessionDep
 from app.errors import ForbiddenError
 from app.ids import RowId
@@ -108,8 +108,8 @@ def list_movements(
     agreement_id: RowId | None = None,
     local_authority: Annotated[str | None, Query(description="an authority's id")] = None,
     kind: MovementKind | None = None,
-    on_from: date | None = None,
-    on_to: date | None = None,
+    on_from: Day | None = None,
+    on_to: Day | None = None,
 ) -> Page[MovementRead]:
     """List movements the caller may see, in date order, filtered."""
     rows, total = service.list_movements(

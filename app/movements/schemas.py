@@ -1,10 +1,11 @@
 """Request and response shapes for ledger movements."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.dates import Day
 from app.ids import RowId
 from app.models import MovementKind
 from app.money import PositiveMoney
@@ -21,7 +22,7 @@ class MovementCreate(BaseModel):
     kind: MovementKind
     contribution_id: RowId
     amount: PositiveMoney = Field(description='pounds, a decimal string such as "1234.50"')
-    on: date = Field(description="the date it took effect")
+    on: Day = Field(description="the date it took effect")
     reference: Reference = None
     note: Note = None
 
@@ -31,7 +32,7 @@ class MovementReverse(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    on: date | None = Field(default=None, description="the reversal's effective date; today if omitted")
+    on: Day | None = Field(default=None, description="the reversal's effective date; today if omitted")
     reference: Reference = None
     note: Note = None
 
@@ -45,7 +46,7 @@ class MovementRead(BaseModel):
     kind: MovementKind
     contribution_id: RowId
     amount: PositiveMoney
-    on: date
+    on: Day
     reference: str | None
     note: str | None
     reverses_id: int | None

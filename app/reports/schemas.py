@@ -1,11 +1,11 @@
 """Response shapes for the Panel report and reconciliations."""
 
 import enum
-from datetime import date
 from decimal import Decimal
 
 from pydantic import BaseModel
 
+from app.dates import Day
 from app.money import SignedMoney
 from app.reports.reconcile import Check, Finding, Layout, PanelRow, PanelTable, Verdict
 
@@ -48,7 +48,7 @@ class PanelReport(BaseModel):
 
     layout: Layout
     title: str
-    as_at: date
+    as_at: Day
     open_only: bool
     columns: list[PanelColumn]
     rows: list[PanelRowRead]
@@ -92,7 +92,7 @@ class ReconciliationRead(BaseModel):
     """A published table reconciled against the ledger as at its date."""
 
     layout: Layout
-    as_at: date
+    as_at: Day
     cells_compared: int
     cells_differing: int
     faults_found: int

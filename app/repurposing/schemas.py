@@ -1,10 +1,11 @@
 """Request and response shapes for repurposing a contribution."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.dates import Day
 from app.ids import RowId
 from app.models import Purpose
 from app.money import SignedMoney
@@ -18,7 +19,7 @@ class RepurposingCreate(BaseModel):
     purpose: Purpose | None = Field(default=None, description="the new purpose")
     from_project_id: RowId | None = Field(default=None, description="the project whose allocation moves")
     to_project_id: RowId | None = Field(default=None, description="the project it moves to")
-    consented_on: date
+    consented_on: Day
     consent_reference: Annotated[
         str, Field(min_length=1, max_length=200, description="the authority's letter or email")
     ]
@@ -37,7 +38,7 @@ class RepurposingRead(BaseModel):
     from_project_id: RowId | None
     to_project_id: RowId | None
     moved_amount: SignedMoney | None
-    consented_on: date
+    consented_on: Day
     consent_reference: str
     note: str | None
     recorded_at: datetime

@@ -4,8 +4,6 @@ Roles: the officer records and cancels spend; finance reads all of it; a plannin
 spend charged to their authority's contributions, and sees only those charges.
 """
 
-from datetime import date
-
 from fastapi import APIRouter, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.audit.dependencies import AuditDep
 from app.auth.dependencies import Officer, Reader
 from app.auth.service import Principal
+from app.dates import Day
 from app.db import SessionDep
 from app.ids import RowId
 from app.models import Agreement, Contribution, Movement, Spend, SpendCharge
@@ -88,8 +87,8 @@ def list_spend(
     page: PageDep,
     project_id: RowId | None = None,
     contribution_id: RowId | None = None,
-    on_from: date | None = None,
-    on_to: date | None = None,
+    on_from: Day | None = None,
+    on_to: Day | None = None,
 ) -> Page[SpendRead]:
     """List spend the caller may see, in date order, filtered by project, contribution and date."""
     rows, total = service.list_spend(

@@ -1,10 +1,11 @@
 """Request and response shapes for capital spend."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.dates import Day
 from app.ids import RowId
 from app.models import CapitalCategory
 from app.money import PositiveMoney, SignedMoney
@@ -27,7 +28,7 @@ class SpendCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     project_id: RowId
-    on: date
+    on: Day
     supplier: Annotated[str, Field(min_length=1, max_length=300)]
     invoice_reference: Annotated[str, Field(min_length=1, max_length=200)]
     amount: PositiveMoney = Field(description="the invoice's amount; contributions may fund part of it")
@@ -41,7 +42,7 @@ class SpendCancel(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    on: date | None = None
+    on: Day | None = None
     reason: Annotated[str, Field(min_length=1, max_length=5000)]
 
 
@@ -59,7 +60,7 @@ class SpendRead(BaseModel):
 
     id: int
     project_id: RowId
-    on: date
+    on: Day
     supplier: str
     invoice_reference: str
     amount: SignedMoney
@@ -67,7 +68,7 @@ class SpendRead(BaseModel):
     charged: SignedMoney
     charges: list[ChargeRead]
     note: str | None
-    cancelled_on: date | None
+    cancelled_on: Day | None
     cancellation_reason: str | None
     recorded_at: datetime
     recorded_by: str

@@ -7,6 +7,7 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 
 from app.audit.dependencies import AuditDep
 from app.auth.dependencies import Officer, Reader
+from app.dates import Day
 from app.db import SessionDep
 from app.models import Purpose
 from app.standard import exporter
@@ -72,7 +73,7 @@ def post_register_import(
     file: Annotated[UploadFile, File(description="the register: XLSX or CSV, one row per contribution")],
     dry_run: Annotated[bool, Form(description="report everything and write nothing")] = False,
     strict: Annotated[bool, Form(description="write nothing if any row cannot be understood")] = False,
-    undated_on: Annotated[date | None, Form(description="the date for amounts the sheet gives without one")] = None,
+    undated_on: Annotated[Day | None, Form(description="the date for amounts the sheet gives without one")] = None,
 ) -> ImportReport:
     """Migrate the force's spreadsheet register into the ledger; returns the import report."""
     source = SourceFile(name=file.filename or "register", content=file.file.read())
@@ -102,7 +103,7 @@ def export_developer_contributions(
     session: SessionDep,
     principal: Reader,
     local_authority: Annotated[str | None, Query(description="one authority's contributions; all if omitted")] = None,
-    as_at: Annotated[date | None, Query(description="the ledger as at this date; today if omitted")] = None,
+    as_at: Annotated[Day | None, Query(description="the ledger as at this date; today if omitted")] = None,
     dataset: Annotated[Dataset | None, Query(description="one file; a zip of all three if omitted")] = None,
     format: Annotated[ExportFormat, Query(description="csv (as published) or xlsx")] = ExportFormat.csv,
 ) -> Response:

@@ -18,6 +18,7 @@ from jinja2.runtime import Context
 from app.auth.dependencies import Reader
 from app.auth.service import Principal
 from app.balances.queries import stage_of
+from app.dates import Day
 from app.db import SessionDep
 from app.errors import NotFoundError, UnauthorizedError
 from app.local_authorities.service import get_local_authority
@@ -133,10 +134,10 @@ def current_viewer(request: Request, session: SessionDep, principal: Reader) -> 
 
 
 ViewerDep = Annotated[Viewer, Depends(current_viewer)]
-AsAt = Annotated[date | None, Query(description="the date the figures are as at; today if omitted")]
+AsAt = Annotated[Day | None, Query(description="the date the figures are as at; today if omitted")]
 
 
-def as_at_context(as_at: date | None) -> dict[str, Any]:
+def as_at_context(as_at: Day | None) -> dict[str, Any]:
     """The as-at date a page shows, and the query string that keeps it on links."""
     when = as_at or date.today()
     return {"as_at": when, "as_at_query": f"?as_at={when.isoformat()}" if as_at else ""}
