@@ -54,7 +54,7 @@ def parse_date(value: object) -> Parsed[date]:
     if isinstance(value, date):
         return Parsed(value)
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return _from_serial(float(value), value)
+        return _from_serial(Decimal(str(value)), value)
     raw = text(value)
     if not raw:
         raise ValueError("date is blank")
@@ -70,12 +70,12 @@ def parse_date(value: object) -> Parsed[date]:
     except ValueError as error:
         raise ValueError(f"{raw!r} is not a real date") from error
     if _SERIAL.match(raw):
-        return _from_serial(float(raw), raw)
+        return _from_serial(Decimal(raw), raw)
     raise ValueError(f"{raw!r} is not a date (expected YYYY-MM-DD, DD/MM/YYYY or an Excel serial number)")
 
 
-def _from_serial(serial: float, raw: object) -> Parsed[date]:
-    if not serial.is_integer() or not 1 <= serial <= 2958465:
+def _from_serial(serial: Decimal, raw: object) -> Parsed[date]:
+    if serial != serial.to_integral_value() or not 1 <= serial <= 2958465:
         raise ValueError(f"{raw!r} is not a date")
     day = EXCEL_EPOCH + timedelta(days=int(serial))
     return Parsed(day, f"date {raw!r} is an Excel serial day number; read as {day.isoformat()}")
