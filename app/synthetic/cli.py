@@ -1,6 +1,7 @@
 """`s106 generate`: load a synthetic national-scale ledger in one transaction."""
 
 import time
+from decimal import Decimal
 from typing import Annotated
 
 import typer
@@ -15,7 +16,9 @@ console = Console()
 
 
 def generate_command(
-    scale: Annotated[float, typer.Option(help="1.0 is national: 300 authorities, 100,000 agreements")] = 0.01,
+    scale: Annotated[
+        Decimal, typer.Option(parser=Decimal, help="1.0 is national: 300 authorities, 100,000 agreements")
+    ] = Decimal("0.01"),
     agreements: Annotated[int | None, typer.Option(help="agreements, overriding the scale")] = None,
     authorities: Annotated[int | None, typer.Option(help="authorities, overriding the scale")] = None,
     seed: Annotated[int, typer.Option(help="random seed; the same seed gives the same ledger")] = 106,

@@ -59,7 +59,7 @@ class Scale:
     movements_per_contribution: int = 10
 
     @classmethod
-    def national(cls, factor: float) -> "Scale":
+    def national(cls, factor: Decimal) -> "Scale":
         """The national shape, every count multiplied by the factor (authorities at least nine)."""
         return cls(authorities=max(9, round(300 * factor)), agreements=max(1, round(100_000 * factor)))
 
