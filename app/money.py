@@ -1,9 +1,10 @@
 """Money: one Decimal type, quantized to pence, never a float."""
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated
 
-from pydantic import Field, PlainSerializer
+from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -43,10 +44,31 @@ def parse_money(text: str) -> Decimal:
 
 _serialize = PlainSerializer(format_money, return_type=str, when_used="json")
 
+_AMOUNT = re.compile(r"\d{1,12}(\.\d{1,2})?")
+
+
+def _amount_as_written(value: object) -> object:
+    """An amount sent by a client must be written as pounds and pence: "1234.50", never a number or "1e3"."""
+    if isinstance(value, Decimal):
+        return value
+    if not isinstance(value, str):
+        raise ValueError('an amount is a string of pounds and pence, such as "1234.50", not a number')
+    if not _AMOUNT.fullmatch(value):
+        raise ValueError(
+            f'{value!r} is not an amount: write pounds and pence such as "1234.50" (at most 2 decimal places)'
+        )
+    return value
+
+
+_written = BeforeValidator(_amount_as_written)
+_written_schema = WithJsonSchema(
+    {"type": "string", "pattern": r"^\d{1,12}(\.\d{1,2})?$", "examples": ["1234.50"]}, mode="validation"
+)
+
 Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2), _serialize]
 """An amount in pounds: at most 12 digits before the point and 2 after."""
 
-PositiveMoney = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2), _serialize]
+PositiveMoney = Annotated[Decimal, _written, Field(gt=0, max_digits=14, decimal_places=2), _serialize, _written_schema]
 """An amount that must be greater than zero (every ledger movement)."""
 
 SignedMoney = Annotated[Decimal, _serialize]

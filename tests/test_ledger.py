@@ -121,8 +121,31 @@ class TestRefusals:
     def test_bad_amounts(self, api) -> None:
         _deed, made = self._setup(api)
         snapshot = balances(api, group_by="contribution")
-        for amount in ("-5.00", "0", "0.00", "12.345", "abc", "1,000", "NaN", "1e30", "Infinity"):
+        for amount in (
+            "-5.00",
+            "0",
+            "0.00",
+            "12.345",
+            "abc",
+            "1,000",
+            "NaN",
+            "1e30",
+            "Infinity",
+            "1e3",
+            " 10.00 ",
+            "+5",
+        ):
             self._problem(movement(api, made["id"], "received", amount, date(2020, 2, 1)), 422, "amount")
+        self._unchanged(api, snapshot)
+
+    def test_amounts_are_strings_of_pounds_and_pence(self, api) -> None:
+        _deed, made = self._setup(api)
+        snapshot = balances(api, group_by="contribution")
+        for amount in (0.1, 100, 12.5):
+            body = {"kind": "received", "contribution_id": made["id"], "amount": amount, "on": "2020-02-01"}
+            response = api.post("/movements", json=body)
+            self._problem(response, 422, "amount")
+            assert "string of pounds and pence" in response.json()["detail"]
         self._unchanged(api, snapshot)
 
     def test_unknown_ids(self, api) -> None:
