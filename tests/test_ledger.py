@@ -234,6 +234,16 @@ class TestRefusals:
         # The same reference at another authority is another agreement.
         agreement(api, local_authority_id="charnwood", reference="P/13/1826/2")
 
+    def test_no_contribution_on_a_closed_agreement(self, api) -> None:
+        deed, _made = self._setup(api)
+        assert (
+            api.patch(f"/agreements/{deed['id']}", json={"status": "closed", "closed_on": "2021-01-01"}).status_code
+            == 200
+        )
+        body = {"purpose": "premises", "amount": "10.00", "trigger": {"type": "on_signing"}}
+        self._problem(api.post(f"/agreements/{deed['id']}/contributions", json=body), 409, "agreement_id")
+        assert api.get(f"/agreements/{deed['id']}/contributions").json()["total"] == 1
+
     def test_secured_cannot_be_posted(self, api) -> None:
         _deed, made = self._setup(api)
         assert movement(api, made["id"], "secured", "1.00", date(2020, 2, 1)).status_code == 403

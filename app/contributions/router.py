@@ -69,7 +69,7 @@ def read_models(session: Session, contributions: list[Contribution]) -> list[Con
     "/agreements/{agreement_id}/contributions",
     response_model=ContributionRead,
     status_code=status.HTTP_201_CREATED,
-    responses={404: {}, 422: {}},
+    responses={404: {}, 409: {}, 422: {}},
 )
 def create_contribution(
     agreement_id: RowId,

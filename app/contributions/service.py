@@ -28,6 +28,11 @@ def create_contribution(
 ) -> Contribution:
     """Add a contribution and secure its amount on the agreement's signed date."""
     agreement = get_agreement(session=session, agreement_id=agreement_id, scope=principal.scope)
+    if agreement.closed_on is not None:
+        raise ConflictError(
+            f"agreement {agreement.id} was closed on {agreement.closed_on}; reopen it before adding a contribution",
+            field="agreement_id",
+        )
     if data.spend_by is not None and data.spend_by < agreement.signed_on:
         raise RuleError(
             f"spend_by {data.spend_by} is before the agreement was signed on {agreement.signed_on}",
