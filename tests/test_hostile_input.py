@@ -1,6 +1,6 @@
 """Hostile input: oversized bodies, absurd numbers and bytes the database refuses, all answered with a clear 4xx."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -152,6 +152,26 @@ class TestAbsurdDates:
     @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
     def test_as_at(self, api, path, day) -> None:
         assert_problem(api.get(path, params={"as_at": day}), 422, "as_at")
+
+    @pytest.mark.parametrize("path", ["/balances", "/reports/panel", "/exports/developer-contributions"])
+    def test_as_at_after_today(self, api, path) -> None:
+        tomorrow = date.today() + timedelta(days=1)
+        response = api.get(path, params={"as_at": tomorrow.isoformat()})
+        assert_problem(response, 422, "as_at")
+        assert "after today" in response.json()["detail"]
+
+    @pytest.mark.parametrize(
+        ("path", "start", "end"),
+        [
+            ("/movements", "on_from", "on_to"),
+            ("/agreements", "signed_from", "signed_to"),
+            ("/audit", "on_from", "on_to"),
+            ("/spend", "on_from", "on_to"),
+        ],
+    )
+    def test_range_ending_before_it_starts(self, api, path, start, end) -> None:
+        response = api.get(path, params={start: "2022-01-01", end: "2021-01-01"})
+        assert_problem(response, 422, end)
 
     def test_movement_on(self, api) -> None:
         made = contribution(api, agreement(api)["id"], amount="1000.00")

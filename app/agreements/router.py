@@ -12,7 +12,7 @@ from app.audit.dependencies import AuditDep
 from app.auth.dependencies import Officer, Reader
 from app.balances.queries import Balance, GroupBy, balances_by_id
 from app.balances.schemas import BalanceFigures
-from app.dates import Day
+from app.dates import Day, check_range
 from app.db import SessionDep
 from app.ids import RowId
 from app.models import Agreement
@@ -57,6 +57,7 @@ def list_agreements(
     signed_to: Day | None = None,
 ) -> Page[AgreementRead]:
     """List agreements the caller may see, filtered by authority, status, reference and signed date."""
+    check_range(signed_from, signed_to, start_field="signed_from", end_field="signed_to")
     rows, total = service.list_agreements(
         session=session,
         scope=principal.scope,

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from app.audit import service
 from app.audit.schemas import AuditEntryRead
 from app.auth.dependencies import OfficerOrFinance
-from app.dates import Day
+from app.dates import Day, check_range
 from app.db import SessionDep
 from app.pagination import Page, PageDep
 
@@ -25,6 +25,7 @@ def list_audit_entries(
     on_to: Annotated[Day | None, Query(description="written on or before this day (UTC)")] = None,
 ) -> Page[AuditEntryRead]:
     """Every write, newest first: who, when, what and the body sent; filter by resource, actor and date."""
+    check_range(on_from, on_to, start_field="on_from", end_field="on_to")
     rows, total = service.list_entries(
         session=session,
         resource=resource,

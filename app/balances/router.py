@@ -9,7 +9,7 @@ from app.agreements.service import get_agreement
 from app.auth.dependencies import Reader
 from app.balances.queries import BalanceFilter, GroupBy, balances
 from app.balances.schemas import BalanceReport, BalanceRow
-from app.dates import Day
+from app.dates import AsAtDay
 from app.db import SessionDep
 from app.ids import RowId
 from app.local_authorities.service import get_local_authority
@@ -28,7 +28,7 @@ def get_balances(
     local_authority: Annotated[str | None, Query(description="only this authority's contributions")] = None,
     purpose: Purpose | None = None,
     agreement_id: RowId | None = None,
-    as_at: Annotated[Day | None, Query(description="the date the figures are as at; today if omitted")] = None,
+    as_at: Annotated[AsAtDay | None, Query(description="the date the figures are as at; today if omitted")] = None,
     open_only: Annotated[bool, Query(description="only agreements open at as_at")] = False,
 ) -> BalanceReport:
     """Money in every stage, grouped, as at a date, with a totals row; every row's figures add up."""

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from app.audit.dependencies import AuditDep
 from app.auth.dependencies import Officer, OfficerOrPlanning, Reader
 from app.auth.service import Principal
-from app.dates import Day
+from app.dates import Day, check_range
 from app.db import SessionDep
 from app.errors import ForbiddenError
 from app.ids import RowId
@@ -112,6 +112,7 @@ def list_movements(
     on_to: Day | None = None,
 ) -> Page[MovementRead]:
     """List movements the caller may see, in date order, filtered."""
+    check_range(on_from, on_to, start_field="on_from", end_field="on_to")
     rows, total = service.list_movements(
         session=session,
         scope=principal.scope,

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.auth.dependencies import OfficerOrFinance, Reader
-from app.dates import Day
+from app.dates import AsAtDay
 from app.db import SessionDep
 from app.errors import RuleError
 from app.reports.formats import to_csv, to_xlsx
@@ -39,7 +39,7 @@ def get_panel_report(
     session: SessionDep,
     principal: Reader,
     layout: Layout = Layout.panel_2024,
-    as_at: Annotated[Day | None, Query(description="the date the figures are as at; today if omitted")] = None,
+    as_at: Annotated[AsAtDay | None, Query(description="the date the figures are as at; today if omitted")] = None,
     format: ReportFormat = ReportFormat.json,
 ) -> PanelReport | Response:
     """The Police and Crime Panel's table in its 2021 or 2024 layout, by authority with a Total row."""
@@ -82,7 +82,7 @@ def post_reconciliation(
     text: CsvBody,
     session: SessionDep,
     principal: OfficerOrFinance,
-    as_at: Annotated[Day, Query(description="the date the published table is as at")],
+    as_at: Annotated[AsAtDay, Query(description="the date the published table is as at")],
 ) -> ReconciliationRead:
     """Reconcile a published table (CSV, either layout) cell by cell with the ledger, and check its own sums.
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.audit.dependencies import AuditDep
 from app.auth.dependencies import Officer, Reader
 from app.auth.service import Principal
-from app.dates import Day
+from app.dates import Day, check_range
 from app.db import SessionDep
 from app.ids import RowId
 from app.models import Agreement, Contribution, Movement, Spend, SpendCharge
@@ -91,6 +91,7 @@ def list_spend(
     on_to: Day | None = None,
 ) -> Page[SpendRead]:
     """List spend the caller may see, in date order, filtered by project, contribution and date."""
+    check_range(on_from, on_to, start_field="on_from", end_field="on_to")
     rows, total = service.list_spend(
         session=session,
         scope=principal.scope,

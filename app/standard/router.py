@@ -7,7 +7,7 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 
 from app.audit.dependencies import AuditDep
 from app.auth.dependencies import Officer, Reader
-from app.dates import Day
+from app.dates import AsAtDay, Day
 from app.db import SessionDep
 from app.models import Purpose
 from app.standard import exporter
@@ -103,7 +103,7 @@ def export_developer_contributions(
     session: SessionDep,
     principal: Reader,
     local_authority: Annotated[str | None, Query(description="one authority's contributions; all if omitted")] = None,
-    as_at: Annotated[Day | None, Query(description="the ledger as at this date; today if omitted")] = None,
+    as_at: Annotated[AsAtDay | None, Query(description="the ledger as at this date; today if omitted")] = None,
     dataset: Annotated[Dataset | None, Query(description="one file; a zip of all three if omitted")] = None,
     format: Annotated[ExportFormat, Query(description="csv (as published) or xlsx")] = ExportFormat.csv,
 ) -> Response:

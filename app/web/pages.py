@@ -18,7 +18,7 @@ from jinja2.runtime import Context
 from app.auth.dependencies import Reader
 from app.auth.service import Principal
 from app.balances.queries import stage_of
-from app.dates import Day
+from app.dates import AsAtDay, Day
 from app.db import SessionDep
 from app.errors import NotFoundError, UnauthorizedError
 from app.local_authorities.service import get_local_authority
@@ -134,7 +134,7 @@ def current_viewer(request: Request, session: SessionDep, principal: Reader) -> 
 
 
 ViewerDep = Annotated[Viewer, Depends(current_viewer)]
-AsAt = Annotated[Day | None, Query(description="the date the figures are as at; today if omitted")]
+AsAt = Annotated[AsAtDay | None, Query(description="the date the figures are as at; today if omitted")]
 
 
 def as_at_context(as_at: Day | None) -> dict[str, Any]:
