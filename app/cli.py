@@ -1,6 +1,5 @@
 """The `s106` command: serve, migrate, seed, tokens."""
 
-import getpass
 from pathlib import Path
 from typing import Annotated
 
@@ -35,12 +34,8 @@ console = Console()
 
 def record_token_change(session: Session, command: str, row: ApiToken) -> None:
     """Audit a token's creation or revocation (never its secret), naming the system user who ran it."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no login name and no passwd entry, as in some containers
-        user = "unknown user"
     body = {"name": row.name, "role": row.role.value, "local_authority_id": row.local_authority_id}
-    actor = tokens.Principal(name=f"command line ({user})", role=Role.officer)
+    actor = tokens.command_line_principal()
     audit.record(
         session=session,
         principal=actor,

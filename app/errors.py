@@ -136,6 +136,8 @@ def problem_response(status: int, body: dict[str, Any], headers: dict[str, str] 
 
 def _field_name(location: tuple[Any, ...] | list[Any]) -> str:
     parts = [str(part) for part in location if part not in ("body", "query", "path", "header")]
+    if location and location[0] == "body" and all(isinstance(part, int) for part in location[1:]):
+        return "body"  # the body as a whole, e.g. not JSON at all (pydantic locates that at character 0)
     return ".".join(parts) or ".".join(str(part) for part in location)
 
 

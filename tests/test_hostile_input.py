@@ -179,6 +179,14 @@ class TestAbsurdDates:
         assert_problem(response, 422, "on")
 
 
+class TestNotJson:
+    """A body that is not JSON at all is a 422 about the body, not about a field called 0."""
+
+    def test_body_not_json(self, api) -> None:
+        response = api.post("/movements", content=b"kind=received", headers={"Content-Type": "application/json"})
+        assert_problem(response, 422, "body")
+
+
 class TestMethodNotAllowed:
     """A 405 names every method the path supports, across the routes that share it."""
 

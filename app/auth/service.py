@@ -1,5 +1,6 @@
 """Bearer tokens: random, shown once, stored as a hash, revocable."""
 
+import getpass
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -35,6 +36,15 @@ class Principal:
 
 
 SYSTEM = Principal(name="system", role=Role.officer)
+
+
+def command_line_principal() -> Principal:
+    """Whoever runs an `s106` command, as recorded_by columns and the audit trail name them."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no login name and no passwd entry, as in some containers
+        user = "unknown user"
+    return Principal(name=f"command line ({user})", role=Role.officer)
 
 
 def hash_token(token: str) -> str:

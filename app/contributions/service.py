@@ -24,11 +24,19 @@ from app.movements.service import get_contribution, record_movement
 
 
 def create_contribution(
-    *, session: Session, principal: Principal, agreement_id: int, data: ContributionCreate
+    *,
+    session: Session,
+    principal: Principal,
+    agreement_id: int,
+    data: ContributionCreate,
+    published_history: bool = False,
 ) -> Contribution:
-    """Add a contribution and secure its amount on the agreement's signed date."""
+    """Add a contribution and secure its amount on the agreement's signed date.
+
+    Only an import of published history may add one to an agreement that has since closed.
+    """
     agreement = get_agreement(session=session, agreement_id=agreement_id, scope=principal.scope)
-    if agreement.closed_on is not None:
+    if agreement.closed_on is not None and not published_history:
         raise ConflictError(
             f"agreement {agreement.id} was closed on {agreement.closed_on}; reopen it before adding a contribution",
             field="agreement_id",

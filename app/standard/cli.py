@@ -1,6 +1,5 @@
 """`s106 import`, `s106 export`, `s106 import-register` and `s106 register-template`."""
 
-import getpass
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -13,25 +12,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from app.audit import service as audit
-from app.auth.service import Principal
+from app.auth.service import command_line_principal
 from app.db import get_sessionmaker
 from app.errors import DomainError
-from app.models import Purpose, Role
+from app.models import Purpose
 from app.standard import exporter
 from app.standard.importer import ImportOptions, SourceFile, import_files
 from app.standard.register import RegisterOptions, import_register, write_template
 from app.standard.schemas import Dataset, ExportFormat, ImportReport
 
 console = Console()
-
-
-def _principal() -> Principal:
-    """Who runs the command, as the ledger's recorded_by and the audit trail name them."""
-    try:
-        user = getpass.getuser()
-    except OSError:
-        user = "unknown"
-    return Principal(name=f"{user} via s106 cli", role=Role.officer)
 
 
 @contextmanager
@@ -171,7 +161,7 @@ def import_command(
         dry_run=dry_run,
         strict=strict,
     )
-    principal = _principal()
+    principal = command_line_principal()
     try:
         with get_sessionmaker().begin() as session, _progress() as progress:
             report = import_files(
@@ -241,7 +231,7 @@ def import_register_command(
         console.print(f"[red]--undated-on {undated_on!r} is not a date (YYYY-MM-DD)[/red]")
         raise typer.Exit(2) from error
     options = RegisterOptions(dry_run=dry_run, strict=strict, undated_on=undated)
-    principal = _principal()
+    principal = command_line_principal()
     try:
         with get_sessionmaker().begin() as session, _progress() as progress:
             report = import_register(

@@ -761,6 +761,7 @@ class _Import:
                     principal=self.principal,
                     agreement_id=agreement.id,
                     data=ContributionCreate(purpose=row.local_purpose, amount=row.amount, trigger=trigger, notes=notes),
+                    published_history=True,
                 )
                 if row.end_on is not None:
                     written_off = record_published(
