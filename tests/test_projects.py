@@ -196,6 +196,20 @@ class TestAllocations:
         assert response.status_code == 422
         assert response.json()["errors"][0]["field"] == "contribution_id"
 
+    def test_a_contribution_funds_only_projects_its_purpose_fits(self, api) -> None:
+        equipment = funded_contribution(api, purpose="equipment", amount="10000.00", received="10000.00")
+        building = project(api)
+        refused = allocate(api, building["id"], equipment["id"], "10000.00")
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["field"] == "contribution_id"
+        assert refused.json()["detail"] == (
+            f"contribution {equipment['id']} is for equipment, which pays only for equipment, it_hardware, "
+            "not land_and_buildings; repurpose it with the authority's consent first"
+        )
+        assert api.get(f"/projects/{building['id']}").json()["allocations"] == []
+        laptops = project(api, name="Laptops", category="it_hardware", estimate_low="10000.00")
+        assert allocate(api, laptops["id"], equipment["id"], "10000.00").status_code == 201
+
     def test_an_allocation_cannot_drop_below_what_is_requested(self, api) -> None:
         made = funded_contribution(api)
         building = project(api)

@@ -50,6 +50,17 @@ def fits(purpose: Purpose, category: CapitalCategory) -> bool:
     return category in PURPOSE_FITS[purpose]
 
 
+def ensure_fits(*, contribution_id: int, purpose: Purpose, category: CapitalCategory, field: str) -> None:
+    """Refuse money given for this purpose being put towards a project or spend in this category."""
+    if not fits(purpose, category):
+        allowed = ", ".join(sorted(fitting.value for fitting in PURPOSE_FITS[purpose]))
+        raise RuleError(
+            f"contribution {contribution_id} is for {purpose.value}, which pays only for {allowed}, "
+            f"not {category.value}; repurpose it with the authority's consent first",
+            field=field,
+        )
+
+
 def visible_to(scope: str) -> ColumnElement[bool]:
     """Projects a planning officer may see: local to their authority, funded by it, or asked of it."""
     funded = exists(
@@ -227,6 +238,8 @@ def allocate(*, session: Session, principal: Principal, project_id: int, data: A
             f"is held by {authority_id}",
             field="contribution_id",
         )
+    purpose, category = contribution.purpose, project.category
+    ensure_fits(contribution_id=contribution.id, purpose=purpose, category=category, field="contribution_id")
     existing = session.scalar(
         select(ProjectAllocation).where(
             ProjectAllocation.project_id == project.id, ProjectAllocation.contribution_id == contribution.id

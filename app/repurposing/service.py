@@ -17,7 +17,7 @@ from app.errors import ConflictError, RuleError
 from app.models import ProjectAllocation, ProjectFunding, Repurposing
 from app.money import ZERO
 from app.movements.service import get_contribution
-from app.projects.service import get_project
+from app.projects.service import ensure_fits, get_project
 from app.repurposing.schemas import RepurposingCreate
 
 
@@ -50,6 +50,12 @@ def repurpose(*, session: Session, principal: Principal, contribution_id: int, d
                 f"{agreement.local_authority_id}",
                 field="to_project_id",
             )
+        ensure_fits(
+            contribution_id=contribution.id,
+            purpose=data.purpose or contribution.purpose,
+            category=target.category,
+            field="to_project_id",
+        )
         allocation = session.scalar(
             select(ProjectAllocation).where(
                 ProjectAllocation.project_id == source.id, ProjectAllocation.contribution_id == contribution.id
