@@ -186,7 +186,7 @@ class TestAllocations:
         allocation = api.get(f"/projects/{second['id']}").json()["allocations"][0]
         raised = api.patch(f"/projects/{second['id']}/allocations/{allocation['id']}", json={"amount": "20000.01"})
         assert raised.status_code == 409
-        assert "at most £20000.00" in raised.json()["detail"]
+        assert "at most £20,000.00" in raised.json()["detail"]
 
     def test_a_local_project_takes_only_its_authoritys_money(self, api, session) -> None:
         ensure_authority(session, "harborough", "Harborough District Council")

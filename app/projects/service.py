@@ -27,7 +27,7 @@ from app.models import (
     ProjectStage,
     Purpose,
 )
-from app.money import ZERO
+from app.money import ZERO, pounds
 from app.movements.service import get_contribution
 from app.projects.schemas import AllocationCreate, ProjectCreate, ProjectUpdate
 
@@ -118,7 +118,7 @@ def list_projects(
 
 def _check_estimate(low: Decimal, high: Decimal) -> None:
     if high < low:
-        raise RuleError(f"estimate_high £{high} is below estimate_low £{low}", field="estimate_high")
+        raise RuleError(f"estimate_high {pounds(high)} is below estimate_low {pounds(low)}", field="estimate_high")
 
 
 def _check_category(category: CapitalCategory) -> None:
@@ -211,8 +211,9 @@ def _check_allocation(
         others -= own.amount
     if others + amount > total_value:
         raise ConflictError(
-            f"contribution {contribution.id} is worth £{total_value} and £{others} of it is already identified "
-            f"for other projects; at most £{max(total_value - others, ZERO)} can be allocated",
+            f"contribution {contribution.id} is worth {pounds(total_value)} and {pounds(others)} of "
+            f"it is already identified "
+            f"for other projects; at most {pounds(max(total_value - others, ZERO))} can be allocated",
             field="amount",
         )
     key = (project.id, contribution.id)
@@ -221,7 +222,7 @@ def _check_allocation(
     committed = max(requested.get(key, ZERO), spent.get(key, ZERO))
     if amount < committed:
         raise ConflictError(
-            f"£{committed} of contribution {contribution.id} is already requested or spent for this project; "
+            f"{pounds(committed)} of contribution {contribution.id} is already requested or spent for this project; "
             "the allocation cannot be less",
             field="amount",
         )

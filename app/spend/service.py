@@ -24,7 +24,7 @@ from app.models import (
     Spend,
     SpendCharge,
 )
-from app.money import ZERO
+from app.money import ZERO, pounds
 from app.movements.service import get_contribution, record_movement, reverse_movement
 from app.projects.service import ensure_fits, get_project
 from app.spend.schemas import SpendCreate
@@ -107,7 +107,9 @@ def record_spend(*, session: Session, principal: Principal, data: SpendCreate) -
         raise RuleError("each contribution may be charged only once per spend", field="charges")
     charged = sum((charge.amount for charge in data.charges), ZERO)
     if charged > data.amount:
-        raise RuleError(f"the charges total £{charged}, more than the invoice's £{data.amount}", field="charges")
+        raise RuleError(
+            f"the charges total {pounds(charged)}, more than the invoice's {pounds(data.amount)}", field="charges"
+        )
     allocated = set(
         session.scalars(
             select(ProjectAllocation.contribution_id).where(
