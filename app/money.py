@@ -28,6 +28,12 @@ def format_money(value: Decimal) -> str:
     return str(to_money(value))
 
 
+def pounds(value: Decimal) -> str:
+    """An amount as messages show it: £10,000.00, or -£250.00 when negative."""
+    amount = to_money(value)
+    return f"-£{-amount:,}" if amount < 0 else f"£{amount:,}"
+
+
 def parse_money(text: str) -> Decimal:
     """Parse a user's amount, accepting a leading £ and thousands commas (for imported files)."""
     cleaned = text.strip().replace("£", "").replace(",", "")

@@ -65,3 +65,39 @@ def pounds(text: str) -> Decimal:
     """The amount a page shows as £1,234.50 or −£1,234.50."""
     cleaned = text.replace("£", "").replace(",", "").replace("\u2212", "-").strip()
     return Decimal(cleaned)
+
+
+class KeyFigures(HTMLParser):
+    """Collects the key figures (dd elements marked data-field) and which of them are parts of the total."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.field: str | None = None
+        self.values: dict[str, str] = {}
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Open a marked figure."""
+        attributes = dict(attrs)
+        if tag == "dd" and attributes.get("data-field"):
+            self.field = attributes["data-field"]
+            self.values[self.field] = ""
+            if "data-part" in attributes:
+                self.parts.append(self.field)
+
+    def handle_endtag(self, tag: str) -> None:
+        """Close a figure."""
+        if tag == "dd":
+            self.field = None
+
+    def handle_data(self, data: str) -> None:
+        """Text inside a marked figure."""
+        if self.field:
+            self.values[self.field] += data.strip()
+
+
+def key_figures(html: str) -> tuple[dict[str, Decimal], list[str]]:
+    """The page's key figures as amounts, and the fields marked as parts of the total value."""
+    parser = KeyFigures()
+    parser.feed(html)
+    return {field: pounds(text) for field, text in parser.values.items()}, parser.parts

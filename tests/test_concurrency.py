@@ -149,7 +149,12 @@ class TestConcurrentDrawdownPayments:
             assert post_movement(client, contribution_id, "received", "100.00").status_code == 201
             project = client.post(
                 "/projects",
-                json={"name": "Concurrent van", "funding": "pooled", "category": "vehicles", "estimate_low": "100.00"},
+                json={
+                    "name": "Concurrent extension",
+                    "funding": "pooled",
+                    "category": "land_and_buildings",
+                    "estimate_low": "100.00",
+                },
             )
             assert project.status_code == 201, project.text
             project_id = project.json()["id"]

@@ -318,6 +318,10 @@ class TestRefusals:
         )
         assert response.status_code == 409
         assert response.json()["errors"][0]["field"] == "lines.0.amount"
+        assert response.json()["detail"] == (
+            f"the authority holds £100,000.00 of contribution {made['id']} and other requests await "
+            "£0.00 of it; at most £100,000.00 can be requested"
+        )
         assert api.get("/drawdowns").json()["total"] == before
 
     def test_other_open_requests_count_against_what_is_held(self, api, harborough) -> None:

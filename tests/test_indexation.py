@@ -83,7 +83,9 @@ class TestAmountDue:
         assert (figures["index_month"], figures["index_value"]) == ("2021-05-01", "352.0000")
         assert (figures["base_month"], figures["base_value"]) == ("2019-03-01", "320.0000")
         assert figures["indexed_amount"] == "11000.00" and figures["uplift"] == "1000.00"
-        assert figures["formula"] == "£10000.00 x BCIS-TPI 2021-05 (352.0000) / BCIS-TPI 2019-03 (320.0000) = £11000.00"
+        assert (
+            figures["formula"] == "£10,000.00 x BCIS-TPI 2021-05 (352.0000) / BCIS-TPI 2019-03 (320.0000) = £11,000.00"
+        )
         assert figures["recorded_movement_id"] is None
         assert contribution_balances(api, linked["id"])["total_value"] == "10000.00"
 

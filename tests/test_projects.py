@@ -186,7 +186,7 @@ class TestAllocations:
         allocation = api.get(f"/projects/{second['id']}").json()["allocations"][0]
         raised = api.patch(f"/projects/{second['id']}/allocations/{allocation['id']}", json={"amount": "20000.01"})
         assert raised.status_code == 409
-        assert "at most £20000.00" in raised.json()["detail"]
+        assert "at most £20,000.00" in raised.json()["detail"]
 
     def test_a_local_project_takes_only_its_authoritys_money(self, api, session) -> None:
         ensure_authority(session, "harborough", "Harborough District Council")
@@ -195,6 +195,20 @@ class TestAllocations:
         response = allocate(api, office["id"], blaby["id"], "10.00")
         assert response.status_code == 422
         assert response.json()["errors"][0]["field"] == "contribution_id"
+
+    def test_a_contribution_funds_only_projects_its_purpose_fits(self, api) -> None:
+        equipment = funded_contribution(api, purpose="equipment", amount="10000.00", received="10000.00")
+        building = project(api)
+        refused = allocate(api, building["id"], equipment["id"], "10000.00")
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["field"] == "contribution_id"
+        assert refused.json()["detail"] == (
+            f"contribution {equipment['id']} is for equipment, which pays only for equipment, it_hardware, "
+            "not land_and_buildings; repurpose it with the authority's consent first"
+        )
+        assert api.get(f"/projects/{building['id']}").json()["allocations"] == []
+        laptops = project(api, name="Laptops", category="it_hardware", estimate_low="10000.00")
+        assert allocate(api, laptops["id"], equipment["id"], "10000.00").status_code == 201
 
     def test_an_allocation_cannot_drop_below_what_is_requested(self, api) -> None:
         made = funded_contribution(api)

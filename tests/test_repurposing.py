@@ -8,16 +8,25 @@ class TestRepurposing:
 
     def test_repurposed_contribution_may_then_be_spent(self, api) -> None:
         building = project(api)
+        fleet = project(api, name="Response Cars", category="vehicles", estimate_low="60000.00")
         vehicles = funded_contribution(api, purpose="vehicles", amount="20000.00", received="20000.00")
-        allocate(api, building["id"], vehicles["id"], "20000.00")
-        refused = spend(api, project_id=building["id"], amount="5000.00", charges=[(vehicles["id"], "5000.00")])
+        refused = allocate(api, building["id"], vehicles["id"], "20000.00")
         assert refused.status_code == 422
+        assert refused.json()["errors"][0]["field"] == "contribution_id"
+        assert allocate(api, fleet["id"], vehicles["id"], "20000.00").status_code == 201
         change = api.post(
             f"/contributions/{vehicles['id']}/repurposings",
-            json={"purpose": "premises", "consented_on": "2021-05-01", "consent_reference": "BDC letter 2021/44"},
+            json={
+                "purpose": "premises",
+                "from_project_id": fleet["id"],
+                "to_project_id": building["id"],
+                "consented_on": "2021-05-01",
+                "consent_reference": "BDC letter 2021/44",
+            },
         )
         assert change.status_code == 201, change.text
         assert (change.json()["from_purpose"], change.json()["to_purpose"]) == ("vehicles", "premises")
+        assert change.json()["moved_amount"] == "20000.00"
         assert api.get(f"/contributions/{vehicles['id']}").json()["purpose"] == "premises"
         accepted = spend(api, project_id=building["id"], amount="5000.00", charges=[(vehicles["id"], "5000.00")])
         assert accepted.status_code == 201, accepted.text
@@ -81,6 +90,23 @@ class TestRefusals:
         self._refused(api, made["id"], {"purpose": "premises", "consented_on": "2021-05-01"}, 422, "consent_reference")
         self._refused(api, made["id"], {**consent, "to_project_id": 1}, 422, "to_project_id")
         assert api.get(f"/contributions/{made['id']}").json()["purpose"] == "vehicles"
+
+    def test_money_moves_only_to_a_project_its_purpose_fits(self, api) -> None:
+        fleet = project(api, name="Response Cars", category="vehicles", estimate_low="60000.00")
+        building = project(api)
+        made = funded_contribution(api, purpose="vehicles", amount="20000.00", received="20000.00")
+        assert allocate(api, fleet["id"], made["id"], "20000.00").status_code == 201
+        move = {
+            "from_project_id": fleet["id"],
+            "to_project_id": building["id"],
+            "consented_on": "2021-05-01",
+            "consent_reference": "x",
+        }
+        self._refused(api, made["id"], move, 422, "to_project_id")
+        self._refused(api, made["id"], {**move, "purpose": "equipment"}, 422, "to_project_id")
+        assert api.get(f"/contributions/{made['id']}").json()["purpose"] == "vehicles"
+        assert api.get(f"/projects/{fleet['id']}").json()["totals"]["identified"] == "20000.00"
+        assert api.get(f"/projects/{building['id']}").json()["allocations"] == []
 
     def test_only_the_officer_repurposes(self, api) -> None:
         made = funded_contribution(api, purpose="vehicles")

@@ -9,13 +9,15 @@ from tests.test_drawdowns import assert_all_identities
 
 @pytest.fixture
 def building(api):
-    """A pooled building with £100,000 of premises money and £20,000 of vehicles money allocated."""
+    """A pooled building with £100,000 of premises money and £20,000 of any-capital money allocated."""
     made = project(api)
     premises = funded_contribution(api, reference="P/1", purpose="premises")
-    vehicles = funded_contribution(api, reference="V/1", purpose="vehicles", amount="20000.00", received="20000.00")
+    general = funded_contribution(
+        api, reference="G/1", purpose="policing_requirements", amount="20000.00", received="20000.00"
+    )
     assert allocate(api, made["id"], premises["id"], "100000.00").status_code == 201
-    assert allocate(api, made["id"], vehicles["id"], "20000.00").status_code == 201
-    return made, premises, vehicles
+    assert allocate(api, made["id"], general["id"], "20000.00").status_code == 201
+    return made, premises, general
 
 
 class TestRecordingSpend:
@@ -97,17 +99,23 @@ class TestRefusals:
         assert "officer pay" in response.json()["detail"]
 
     def test_purpose_must_fit_the_category(self, api, building) -> None:
-        made, _, vehicles = building
-        response = spend(api, project_id=made["id"], amount="100.00", charges=[(vehicles["id"], "100.00")])
+        made, premises, _ = building
+        response = spend(
+            api, project_id=made["id"], amount="100.00", charges=[(premises["id"], "100.00")], category="vehicles"
+        )
         self._refused(api, response, 422, "charges.0.contribution_id")
-        assert "repurpose" in response.json()["detail"]
+        assert response.json()["detail"] == (
+            f"contribution {premises['id']} is for premises, which pays only for land_and_buildings, not vehicles; "
+            "repurpose it with the authority's consent first"
+        )
 
     def test_fitting_category_is_accepted(self, api, building) -> None:
-        made, _, vehicles = building
+        made, _, general = building
         response = spend(
-            api, project_id=made["id"], amount="100.00", charges=[(vehicles["id"], "100.00")], category="vehicles"
+            api, project_id=made["id"], amount="100.00", charges=[(general["id"], "100.00")], category="vehicles"
         )
-        assert response.status_code == 201
+        assert response.status_code == 201, response.text
+        assert contribution_balances(api, general["id"])["spent"] == "100.00"
 
     def test_unallocated_contribution_is_refused(self, api, building) -> None:
         made, _, _ = building

@@ -270,14 +270,14 @@ class TestMessyFiles:
         assert set(listed) == {"19/0001/out-dac-2", "19/0002/ful-dac-1"}
         over_received = listed["19/0001/out-dac-2"]
         assert (over_received["secured"], over_received["received"]) == ("10000.00", "12500.00")
-        assert over_received["problems"] == ["received £12500.00, more than the £10000.00 secured"]
-        assert over_received["adjustments"][0].startswith("variation £2500.00 on 2020-07-01 flagged as an adjustment")
+        assert over_received["problems"] == ["received £12,500.00, more than the £10,000.00 secured"]
+        assert over_received["adjustments"][0].startswith("variation £2,500.00 on 2020-07-01 flagged as an adjustment")
         over_paid = listed["19/0002/ful-dac-1"]
         assert over_paid["problems"] == [
-            "transferred £4000.00, more than the £3000.00 received",
-            "spent £6000.00, more than the £3000.00 received",
+            "transferred £4,000.00, more than the £3,000.00 received",
+            "spent £6,000.00, more than the £3,000.00 received",
         ]
-        assert over_paid["adjustments"][0].startswith("drawn £1000.00 on 2020-04-01 flagged as an adjustment")
+        assert over_paid["adjustments"][0].startswith("drawn £1,000.00 on 2020-04-01 flagged as an adjustment")
         flagged = session.scalars(select(Movement).where(Movement.adjustment.is_(True)).order_by(Movement.id)).all()
         assert [(item.kind.value, item.amount) for item in flagged] == [
             ("drawn", Decimal("1000.00")),
@@ -330,10 +330,10 @@ class TestMessyFiles:
                 "ledger_drawn": "0.00",
                 "ledger_spent": "0.00",
                 "differences": [
-                    "published secured £35000.00, ledger total value £25000.00 (difference £10000.00)",
-                    "published received £37500.00, ledger received £20000.00 (difference £17500.00)",
-                    "published transferred £10000.00, ledger drawn £0.00 (difference £10000.00)",
-                    "published spent £12000.00, ledger spent £0.00 (difference £12000.00)",
+                    "published secured £35,000.00, ledger total value £25,000.00 (difference £10,000.00)",
+                    "published received £37,500.00, ledger received £20,000.00 (difference £17,500.00)",
+                    "published transferred £10,000.00, ledger drawn £0.00 (difference £10,000.00)",
+                    "published spent £12,000.00, ledger spent £0.00 (difference £12,000.00)",
                 ],
             }
         ]

@@ -139,7 +139,7 @@ class TestRegisterMigration:
         assert overdrawn.startswith("on 2020-02-01 the authority holds only £1,000.00 for contribution ")
         assert overdrawn.endswith("less than the £1,500.00 this would take")
         assert errors == {
-            4: "received £2000.00 has no date (give --undated-on to date such amounts)",
+            4: "received £2,000.00 has no date (give --undated-on to date such amounts)",
             6: "authority 'Harborough' is not a known local authority",
             7: "purpose 'horses' is not one of premises, equipment, vehicles, crime_prevention, "
             "policing_requirements, policing_in_area, no_prescription",
@@ -167,7 +167,7 @@ class TestRegisterMigration:
         report = migrated(api, workbook(SHEET[2:3]), undated_on="2021-03-31")
         assert report["errors"] == []
         messages = [issue["message"] for issue in report["warnings"]]
-        assert "received £2000.00 has no date; recorded on 2021-03-31" in messages
+        assert "received £2,000.00 has no date; recorded on 2021-03-31" in messages
         row = balances(api, group_by="local_authority", local_authority="charnwood")["rows"][0]
         assert (row["total_value"], row["received_by_local_authority"]) == ("10000.50", "2000.00")
 

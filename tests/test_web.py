@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 from app.web.charts import nice_step, stacked_bars
 from app.web.formatting import day, money, whole_pounds
 from app.web.tables import AUTHORITY_COLUMNS
-from tests.builders import balances
-from tests.pages import figures, pounds
+from tests.builders import balances, movement
+from tests.pages import figures, key_figures, pounds
 from tests.scenario import Scenario, build
 from tests.web_builders import programme
 
@@ -209,6 +209,35 @@ class TestHome:
         assert set(figures(response.text, "panel")) == {"key:blaby", "key:total"}
         assert "Charnwood" not in response.text
         assert "Planning officer, Blaby District Council" in response.text
+
+    @pytest.mark.parametrize(
+        ("layout", "parts"),
+        [
+            (
+                "2024",
+                (
+                    "project_not_yet_started",
+                    "money_held_by_developers",
+                    "money_held_by_local_authority",
+                    "total_money_drawn_down",
+                ),
+            ),
+            (
+                "2021",
+                (
+                    "not_yet_released_by_developers",
+                    "may_not_be_released_trigger_point",
+                    "held_by_local_authority",
+                    "drawn_down_by_force",
+                ),
+            ),
+        ],
+    )
+    def test_the_key_figures_add_up_to_the_total(self, api, ledger: Scenario, layout: str, parts: tuple) -> None:
+        sign_in(api, "officer")
+        shown, _ = key_figures(page(api, "/web", as_at="2021-12-31", layout=layout).text)
+        assert shown["total_value_of_agreements"] == Decimal("167346.17")
+        assert sum(shown[part] for part in parts) == shown["total_value_of_agreements"]
 
     def test_figures_as_at_an_earlier_date(self, api, ledger: Scenario) -> None:
         sign_in(api, "finance")
@@ -411,6 +440,15 @@ class TestAuthorityPage:
             assert pounds(shown[f"contribution:{row['key']}"]["remaining"]) == Decimal(row["remaining"])
         assert '<span class="tag stage-at_risk">At risk</span>' in text
 
+    def test_the_key_figures_add_up_to_the_total_including_money_returned(self, api, ledger: Scenario) -> None:
+        area = api.get("/contributions", params={"local_authority": "charnwood"}).json()["items"][0]
+        assert movement(api, area["id"], "returned", "1000.00", "2021-01-01").status_code == 201
+        sign_in(api, "officer")
+        shown, parts = key_figures(page(api, "/web/local-authorities/charnwood", as_at="2021-12-31").text)
+        assert parts == ["held_by_developer", "at_risk", "held_by_local_authority", "drawn", "returned"]
+        assert (shown["total_value"], shown["returned"]) == (Decimal("80000.00"), Decimal("1000.00"))
+        assert sum(shown[part] for part in parts) == shown["total_value"]
+
     def test_an_agreement_signed_after_the_date_is_not_listed(self, api, ledger: Scenario) -> None:
         sign_in(api, "officer")
         shown = figures(page(api, "/web/local-authorities/blaby", as_at="2020-01-01").text, "agreements")
@@ -455,6 +493,13 @@ class TestAgreementPage:
             cells = shown[f"contribution:{item['id']}"]
             for column in AUTHORITY_COLUMNS[1:]:
                 assert pounds(cells[column.field]) == Decimal(item["balances"][column.field]), column.field
+
+    def test_the_key_figures_add_up_to_the_total_including_money_at_risk(self, api, ledger: Scenario) -> None:
+        sign_in(api, "officer")
+        shown, parts = key_figures(page(api, f"/web/agreements/{ledger.blaby_agreement}", as_at="2021-12-31").text)
+        assert parts == ["held_by_developer", "at_risk", "held_by_local_authority", "drawn"]
+        assert (shown["total_value"], shown["at_risk"]) == (Decimal("75000.50"), Decimal("20000.00"))
+        assert sum(shown[part] for part in parts) == shown["total_value"]
 
     def test_history_is_in_date_order_and_shows_the_reversal(self, api, ledger: Scenario) -> None:
         sign_in(api, "finance")

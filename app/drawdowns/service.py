@@ -42,7 +42,7 @@ from app.models import (
     ReleaseBasis,
     Spend,
 )
-from app.money import ZERO
+from app.money import ZERO, pounds
 from app.movements.service import get_contribution, record_movement, reverse_movement
 from app.projects.service import get_project
 
@@ -101,8 +101,8 @@ def _check_available(session: Session, drawdown_id: int | None, lines: list[Line
         others = awaited.get(line.contribution_id, ZERO)
         if line.amount > holds - others:
             raise ConflictError(
-                f"the authority holds £{holds} of contribution {line.contribution_id} and other requests await "
-                f"£{others} of it; at most £{max(holds - others, ZERO)} can be requested",
+                f"the authority holds {pounds(holds)} of contribution {line.contribution_id} and other requests await "
+                f"{pounds(others)} of it; at most {pounds(max(holds - others, ZERO))} can be requested",
                 field=f"lines.{index}.amount",
             )
 
@@ -159,7 +159,8 @@ def _check_allocation_cover(session: Session, drawdown: DrawdownRequest) -> None
         identified = allocated.get(line.contribution_id, ZERO)
         if already + line.amount > identified:
             raise ConflictError(
-                f"£{identified} of contribution {line.contribution_id} is allocated to the project and £{already} "
+                f"{pounds(identified)} of contribution {line.contribution_id} is allocated to the "
+                f"project and {pounds(already)} "
                 "is already requested; raise the allocation or lower the line",
                 field=f"lines.{index}.amount",
             )
@@ -286,7 +287,8 @@ def _check_arrears_invoices(session: Session, drawdown: DrawdownRequest, on: dat
     if invoiced < amount:
         raise RuleError(
             f"{drawdown.local_authority_id} releases money only in arrears, against invoices of completed spend; "
-            f"the request is for £{amount} and its invoices total £{invoiced}: cite spend of this project "
+            f"the request is for {pounds(amount)} and its invoices total {pounds(invoiced)}: cite "
+            "spend of this project "
             "in invoice_spend_ids",
             field="invoice_spend_ids",
         )
@@ -408,8 +410,9 @@ def pay(
             )
         if line.amount > outstanding[line.contribution_id]:
             raise ConflictError(
-                f"request {drawdown.id} has only £{outstanding[line.contribution_id]} outstanding on contribution "
-                f"{line.contribution_id}, less than the £{line.amount} paid",
+                f"request {drawdown.id} has only {pounds(outstanding[line.contribution_id])} "
+                "outstanding on contribution "
+                f"{line.contribution_id}, less than the {pounds(line.amount)} paid",
                 field=f"lines.{index}.amount",
             )
     payment = DrawdownPayment(drawdown_id=drawdown.id, on=on, reference=reference, recorded_by=principal.label)
@@ -504,8 +507,9 @@ def adopt_payment(
             )
         if movement.amount > outstanding[movement.contribution_id]:
             raise ConflictError(
-                f"movement {movement.id} (£{movement.amount}) is more than the "
-                f"£{outstanding[movement.contribution_id]} outstanding on contribution {movement.contribution_id}",
+                f"movement {movement.id} ({pounds(movement.amount)}) is more than the "
+                f"{pounds(outstanding[movement.contribution_id])} outstanding on contribution "
+                f"{movement.contribution_id}",
                 field="movement_ids",
             )
         outstanding[movement.contribution_id] -= movement.amount

@@ -17,7 +17,7 @@ from app.auth.service import Principal
 from app.contributions.service import secured_amounts
 from app.errors import ConflictError, NotFoundError, RuleError
 from app.models import ContributionEvent, EventKind, IndexValue, Movement, MovementKind
-from app.money import CENT
+from app.money import CENT, pounds
 from app.movements.service import get_contribution, record_movement
 
 COLUMNS = ("month", "value", "source")
@@ -52,8 +52,8 @@ class Indexation:
     def formula(self) -> str:
         """The computation in words a reader can check."""
         return (
-            f"£{self.amount} x {self.series} {self.index_month:%Y-%m} ({self.index_value}) / "
-            f"{self.series} {self.base_month:%Y-%m} ({self.base_value}) = £{self.indexed_amount}"
+            f"{pounds(self.amount)} x {self.series} {self.index_month:%Y-%m} ({self.index_value}) / "
+            f"{self.series} {self.base_month:%Y-%m} ({self.base_value}) = {pounds(self.indexed_amount)}"
         )
 
 

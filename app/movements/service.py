@@ -21,7 +21,7 @@ from app.models import (
     Spend,
     SpendCharge,
 )
-from app.money import ZERO
+from app.money import ZERO, pounds
 
 # Which running sum each kind of movement raises (a reversal lowers it).
 _RAISES = {
@@ -83,25 +83,26 @@ def _broken_rule(
         (change.field == "received" and change.delta > 0) or (change.field == "total_value" and change.delta < 0)
     ):
         return (
-            f"the authority would have received £{after['received']:,} on {when}, more than contribution "
-            f"{contribution_id}'s total value of £{after['total_value']:,}; record an indexation or variation first"
+            f"the authority would have received {pounds(after['received'])} on {when}, more than contribution "
+            f"{contribution_id}'s total value of {pounds(after['total_value'])}; record an "
+            "indexation or variation first"
         )
     if held_after < 0 and change.delta != 0 and change.field in ("received", "drawn", "returned"):
         if change.field == "received":
             return (
-                f"on {when} the authority would hold £{held_after:,} for contribution {contribution_id}: "
+                f"on {when} the authority would hold {pounds(held_after)} for contribution {contribution_id}: "
                 "reverse the drawdowns or returns made from this receipt first"
             )
         return (
-            f"on {when} the authority holds only £{held_before:,} for contribution {contribution_id}, "
-            f"less than the £{-change.delta if change.delta < 0 else change.delta:,} this would take"
+            f"on {when} the authority holds only {pounds(held_before)} for contribution {contribution_id}, "
+            f"less than the {pounds(-change.delta if change.delta < 0 else change.delta)} this would take"
         )
     if after["spent"] > after["total_value"] and (
         (change.field == "spent" and change.delta > 0) or (change.field == "total_value" and change.delta < 0)
     ):
         return (
-            f"spend of £{after['spent']:,} on {when} would exceed contribution {contribution_id}'s "
-            f"total value of £{after['total_value']:,}"
+            f"spend of {pounds(after['spent'])} on {when} would exceed contribution {contribution_id}'s "
+            f"total value of {pounds(after['total_value'])}"
         )
     return None
 

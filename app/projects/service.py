@@ -27,7 +27,7 @@ from app.models import (
     ProjectStage,
     Purpose,
 )
-from app.money import ZERO
+from app.money import ZERO, pounds
 from app.movements.service import get_contribution
 from app.projects.schemas import AllocationCreate, ProjectCreate, ProjectUpdate
 
@@ -48,6 +48,17 @@ PURPOSE_FITS: dict[Purpose, frozenset[CapitalCategory]] = {
 def fits(purpose: Purpose, category: CapitalCategory) -> bool:
     """Whether money given for this purpose may be spent in this category."""
     return category in PURPOSE_FITS[purpose]
+
+
+def ensure_fits(*, contribution_id: int, purpose: Purpose, category: CapitalCategory, field: str) -> None:
+    """Refuse money given for this purpose being put towards a project or spend in this category."""
+    if not fits(purpose, category):
+        allowed = ", ".join(sorted(fitting.value for fitting in PURPOSE_FITS[purpose]))
+        raise RuleError(
+            f"contribution {contribution_id} is for {purpose.value}, which pays only for {allowed}, "
+            f"not {category.value}; repurpose it with the authority's consent first",
+            field=field,
+        )
 
 
 def visible_to(scope: str) -> ColumnElement[bool]:
@@ -107,7 +118,7 @@ def list_projects(
 
 def _check_estimate(low: Decimal, high: Decimal) -> None:
     if high < low:
-        raise RuleError(f"estimate_high £{high} is below estimate_low £{low}", field="estimate_high")
+        raise RuleError(f"estimate_high {pounds(high)} is below estimate_low {pounds(low)}", field="estimate_high")
 
 
 def _check_category(category: CapitalCategory) -> None:
@@ -200,8 +211,9 @@ def _check_allocation(
         others -= own.amount
     if others + amount > total_value:
         raise ConflictError(
-            f"contribution {contribution.id} is worth £{total_value} and £{others} of it is already identified "
-            f"for other projects; at most £{max(total_value - others, ZERO)} can be allocated",
+            f"contribution {contribution.id} is worth {pounds(total_value)} and {pounds(others)} of "
+            f"it is already identified "
+            f"for other projects; at most {pounds(max(total_value - others, ZERO))} can be allocated",
             field="amount",
         )
     key = (project.id, contribution.id)
@@ -210,7 +222,7 @@ def _check_allocation(
     committed = max(requested.get(key, ZERO), spent.get(key, ZERO))
     if amount < committed:
         raise ConflictError(
-            f"£{committed} of contribution {contribution.id} is already requested or spent for this project; "
+            f"{pounds(committed)} of contribution {contribution.id} is already requested or spent for this project; "
             "the allocation cannot be less",
             field="amount",
         )
@@ -227,6 +239,8 @@ def allocate(*, session: Session, principal: Principal, project_id: int, data: A
             f"is held by {authority_id}",
             field="contribution_id",
         )
+    purpose, category = contribution.purpose, project.category
+    ensure_fits(contribution_id=contribution.id, purpose=purpose, category=category, field="contribution_id")
     existing = session.scalar(
         select(ProjectAllocation).where(
             ProjectAllocation.project_id == project.id, ProjectAllocation.contribution_id == contribution.id

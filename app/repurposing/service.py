@@ -15,9 +15,9 @@ from app.auth.service import Principal
 from app.balances.queries import requested_for_projects, spent_for_projects
 from app.errors import ConflictError, RuleError
 from app.models import ProjectAllocation, ProjectFunding, Repurposing
-from app.money import ZERO
+from app.money import ZERO, pounds
 from app.movements.service import get_contribution
-from app.projects.service import get_project
+from app.projects.service import ensure_fits, get_project
 from app.repurposing.schemas import RepurposingCreate
 
 
@@ -50,6 +50,12 @@ def repurpose(*, session: Session, principal: Principal, contribution_id: int, d
                 f"{agreement.local_authority_id}",
                 field="to_project_id",
             )
+        ensure_fits(
+            contribution_id=contribution.id,
+            purpose=data.purpose or contribution.purpose,
+            category=target.category,
+            field="to_project_id",
+        )
         allocation = session.scalar(
             select(ProjectAllocation).where(
                 ProjectAllocation.project_id == source.id, ProjectAllocation.contribution_id == contribution.id
@@ -66,7 +72,7 @@ def repurpose(*, session: Session, principal: Principal, contribution_id: int, d
         moved = allocation.amount - committed
         if moved <= 0:
             raise ConflictError(
-                f"all £{allocation.amount} allocated to {source.name} is requested or spent; nothing can move",
+                f"all {pounds(allocation.amount)} allocated to {source.name} is requested or spent; nothing can move",
                 field="from_project_id",
             )
         if committed > 0:

@@ -24,9 +24,9 @@ from app.models import (
     Spend,
     SpendCharge,
 )
-from app.money import ZERO
+from app.money import ZERO, pounds
 from app.movements.service import get_contribution, record_movement, reverse_movement
-from app.projects.service import PURPOSE_FITS, fits, get_project
+from app.projects.service import ensure_fits, get_project
 from app.spend.schemas import SpendCreate
 
 
@@ -107,7 +107,9 @@ def record_spend(*, session: Session, principal: Principal, data: SpendCreate) -
         raise RuleError("each contribution may be charged only once per spend", field="charges")
     charged = sum((charge.amount for charge in data.charges), ZERO)
     if charged > data.amount:
-        raise RuleError(f"the charges total £{charged}, more than the invoice's £{data.amount}", field="charges")
+        raise RuleError(
+            f"the charges total {pounds(charged)}, more than the invoice's {pounds(data.amount)}", field="charges"
+        )
     allocated = set(
         session.scalars(
             select(ProjectAllocation.contribution_id).where(
@@ -123,13 +125,7 @@ def record_spend(*, session: Session, principal: Principal, data: SpendCreate) -
         contribution = contributions[charge.contribution_id]
         if contribution.id not in allocated:
             raise RuleError(f"contribution {contribution.id} is not allocated to {project.name}", field=field)
-        if not fits(contribution.purpose, category):
-            allowed = ", ".join(sorted(c.value for c in PURPOSE_FITS[contribution.purpose]))
-            raise RuleError(
-                f"contribution {contribution.id} is for {contribution.purpose.value}, which pays only for {allowed}, "
-                f"not {category.value}; repurpose it with the authority's consent first",
-                field=field,
-            )
+        ensure_fits(contribution_id=contribution.id, purpose=contribution.purpose, category=category, field=field)
     spend = Spend(
         project_id=project.id,
         on=data.on,

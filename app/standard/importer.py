@@ -29,7 +29,7 @@ from app.contributions.service import create_contribution, record_event
 from app.errors import ConflictError, DomainError, RuleError
 from app.local_authorities.service import get_local_authority
 from app.models import Agreement, Contribution, EventKind, ImportedRecord, LocalAuthority, MovementKind, Purpose
-from app.money import ZERO
+from app.money import ZERO, pounds
 from app.movements.service import record_movement
 from app.standard import codelists
 from app.standard.parsing import Parsed, Table, base_reference, blank, parse_amount, parse_date, read_table, text
@@ -189,7 +189,7 @@ def record_published(
             adjustment=True,
         )
         written.movements += 1
-        written.adjustments.append(f"{flag_kind.value} £{flag_amount} on {on} flagged as an adjustment: {why}")
+        written.adjustments.append(f"{flag_kind.value} {pounds(flag_amount)} on {on} flagged as an adjustment: {why}")
 
     if plain(amount):
         return written
@@ -201,7 +201,8 @@ def record_published(
             flagged(
                 MovementKind.variation,
                 excess,
-                f"published {kind.value} of £{so_far + amount} exceeds the £{state['total_value']} secured",
+                f"published {kind.value} of {pounds(so_far + amount)} exceeds the "
+                f"{pounds(state['total_value'])} secured",
             )
         if not plain(amount):
             flagged(kind, amount, "the published figures break the ledger's rules here")
@@ -211,7 +212,11 @@ def record_published(
         within = min(amount, held)
         if within > 0 and not plain(within):
             within = ZERO
-        flagged(kind, amount - within, f"the authority held only £{held} when £{amount} was published as {kind.value}")
+        flagged(
+            kind,
+            amount - within,
+            f"the authority held only {pounds(held)} when {pounds(amount)} was published as {kind.value}",
+        )
         return written
     flagged(kind, amount, "the published figures break the ledger's rules here")
     return written
@@ -558,7 +563,7 @@ class _Import:
                 file,
                 line,
                 f"contribution reference {raw!r} is used by {len(candidates)} contributions and none is for "
-                f"£{amount}; cannot tell which this row belongs to",
+                f"{'an unstated amount' if amount is None else pounds(amount)}; cannot tell which this row belongs to",
             )
             return None
         for row in same_amount:
@@ -867,14 +872,17 @@ class _Import:
                             amount=row.amount - total,
                             on=row.on,
                             reference=row.source_reference[:200] or None,
-                            note=f"secured amount £{row.amount} published, above the £{total} in the agreement",
+                            note=(
+                                f"secured amount {pounds(row.amount)} published, above the "
+                                f"{pounds(total)} in the agreement"
+                            ),
                         )
                         self.report.created.movements += 1
                     elif row.amount < total:
                         self.warn(
                             row.file,
                             row.line,
-                            f"secured £{row.amount} is part of the contribution's £{total}; "
+                            f"secured {pounds(row.amount)} is part of the contribution's {pounds(total)}; "
                             "the trigger is recorded as met for the whole contribution",
                         )
                 else:
@@ -917,14 +925,14 @@ class _Import:
             secured = max(contribution.amount, sums["secured"])
             problems = []
             if sums["received"] > secured:
-                problems.append(f"received £{sums['received']}, more than the £{secured} secured")
+                problems.append(f"received {pounds(sums['received'])}, more than the {pounds(secured)} secured")
             if sums["transferred"] + sums["returned"] > sums["received"]:
-                paid_out = f"transferred £{sums['transferred']}" + (
-                    f" and returned £{sums['returned']}" if sums["returned"] else ""
+                paid_out = f"transferred {pounds(sums['transferred'])}" + (
+                    f" and returned {pounds(sums['returned'])}" if sums["returned"] else ""
                 )
-                problems.append(f"{paid_out}, more than the £{sums['received']} received")
+                problems.append(f"{paid_out}, more than the {pounds(sums['received'])} received")
             if sums["spent"] > sums["received"]:
-                problems.append(f"spent £{sums['spent']}, more than the £{sums['received']} received")
+                problems.append(f"spent {pounds(sums['spent'])}, more than the {pounds(sums['received'])} received")
             adjustments = adjustments_of.get(id(contribution), [])
             if not problems and not adjustments:
                 continue
@@ -984,7 +992,8 @@ class _Import:
                     ledger_drawn=figures.drawn,
                     ledger_spent=figures.spent,
                     differences=[
-                        f"published {name} £{theirs}, ledger {ours_name} £{ours} (difference £{theirs - ours})"
+                        f"published {name} {pounds(theirs)}, ledger {ours_name} {pounds(ours)} "
+                        f"(difference {pounds(theirs - ours)})"
                         for name, theirs, ours_name, ours in pairs
                         if theirs != ours
                     ],

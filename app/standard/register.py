@@ -25,6 +25,7 @@ from app.contributions.schemas import ContributionCreate, Trigger
 from app.contributions.service import create_contribution
 from app.errors import DomainError, RuleError
 from app.models import Agreement, LocalAuthority, MovementKind, Purpose, TriggerType
+from app.money import pounds
 from app.movements.service import record_movement
 from app.standard.importer import Progress, SourceFile, imported_record, record_key, remember, savepoint
 from app.standard.parsing import blank, parse_amount, parse_date, read_table, read_trigger, text
@@ -288,9 +289,11 @@ def _import_row(
             on = parse_date(row[date_field]).value if not blank(row.get(date_field)) else None
             if on is None:
                 if options.undated_on is None:
-                    return fail(f"{amount_field} £{value.value} has no date (give --undated-on to date such amounts)")
+                    return fail(
+                        f"{amount_field} {pounds(value.value)} has no date (give --undated-on to date such amounts)"
+                    )
                 on = options.undated_on
-                warn(f"{amount_field} £{value.value} has no date; recorded on {on}")
+                warn(f"{amount_field} {pounds(value.value)} has no date; recorded on {on}")
             money.append((kind, value.value, on))
     except (ValueError, KeyError) as error:
         return fail(str(error).strip("'"))

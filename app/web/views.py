@@ -180,7 +180,8 @@ def panel_headings(columns: tuple[Column, ...]) -> tuple[list[HeaderCell], list[
 PANEL_KEY_FIGURES: dict[Layout, tuple[tuple[str, str], ...]] = {
     Layout.panel_2024: (
         ("total_value_of_agreements", "Total value"),
-        ("money_held_by_developers", "Held by developers"),
+        ("project_not_yet_started", "Not yet started"),
+        ("money_held_by_developers", "Held by developers (including at risk)"),
         ("money_held_by_local_authority", "Held by authorities"),
         ("total_money_drawn_down", "Drawn by the force"),
         ("total_money_spent", "Spent"),
