@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from app.cli import main
 from app.config import get_settings
 from app.db import get_engine, get_sessionmaker
-from seed.loader import load_local_authorities
+from app.models import Agreement, LocalAuthority
 from tests.standard_helpers import CHARNWOOD_CSV
 
 runner = CliRunner()
@@ -31,8 +32,7 @@ def fresh_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     _forget_database()
     try:
         assert runner.invoke(main, ["migrate"]).exit_code == 0
-        with get_sessionmaker().begin() as session:
-            load_local_authorities(session)
+        assert runner.invoke(main, ["seed", "--authorities-only"]).exit_code == 0
         yield tmp_path
     finally:
         get_engine().dispose()
@@ -112,3 +112,22 @@ class TestCommands:
         result = runner.invoke(main, ["import", str(CHARNWOOD_CSV[0]), "--local-authority", "nowhere"])
         assert result.exit_code == 2
         assert "no local authority 'nowhere'" in result.output
+
+
+class TestSeedAuthoritiesOnly:
+    """`s106 seed --authorities-only`: a database of one's own, ready for an authority's real files."""
+
+    def test_loads_the_nine_authorities_and_no_ledger_and_can_run_again(self, fresh_database: Path) -> None:
+        output = run("seed", "--authorities-only")
+        assert "loaded the local authorities and their release rules; no agreements" in output
+        with get_sessionmaker().begin() as session:
+            assert session.scalar(select(func.count()).select_from(LocalAuthority)) == 9
+            assert session.scalar(select(func.count()).select_from(Agreement)) == 0
+            charnwood = session.get(LocalAuthority, "charnwood")
+            assert charnwood is not None and charnwood.name == "Charnwood Borough Council"
+
+    def test_the_full_seed_still_loads_into_a_database_holding_only_the_authorities(self, fresh_database: Path) -> None:
+        run("seed")
+        with get_sessionmaker().begin() as session:
+            assert session.scalar(select(func.count()).select_from(LocalAuthority)) == 9
+            assert session.scalar(select(func.count()).select_from(Agreement)) == 140
