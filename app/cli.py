@@ -155,10 +155,19 @@ def demo_tokens(
 
 
 @main.command()
-def seed() -> None:
+def seed(
+    authorities_only: Annotated[
+        bool, typer.Option(help="load only the nine authorities and their release rules (for importing real files)")
+    ] = False,
+) -> None:
     """Load the Leicester, Leicestershire and Rutland data into an empty database."""
-    from seed.loader import load_seed
+    from seed.loader import load_local_authorities, load_seed
 
+    if authorities_only:
+        with get_sessionmaker().begin() as session:
+            load_local_authorities(session)
+        console.print("loaded the local authorities and their release rules; no agreements")
+        return
     with get_sessionmaker().begin() as session:
         loaded = load_seed(session=session, console=console)
     if not loaded:
@@ -172,7 +181,7 @@ def run(
 ) -> None:
     """Migrate, seed an empty database, print demo tokens and serve: the one command to try it."""
     migrate_database()
-    seed()
+    seed(authorities_only=False)
     demo_tokens()
     console.print(f"serving on http://{host}:{port} (API docs at http://{host}:{port}/docs)")
     serve(host=host, port=port)

@@ -202,6 +202,54 @@ class TestReconciliation:
         }
         assert result["cells_differing"] == 6
 
+    def test_each_cell_names_the_printed_figure_and_the_ledger_s(self, seeded: Session, api: Any) -> None:
+        result = post_csv(api, TABLE_2024, "2024-01-31").json()
+        cells = {(cell["row"], cell["column"]): cell for cell in result["cells"]}
+        remaining = cells[("Blaby", "total_funds_remaining")]
+        assert (remaining["printed"], remaining["ledger"], remaining["difference"]) == (
+            "1238583.00",
+            "1119274.40",
+            "119308.60",
+        )
+        assert (remaining["actual"], remaining["expected"]) == (remaining["printed"], remaining["ledger"])
+        assert remaining["message"] == "Blaby, Total funds remaining: printed 1238583, ledger 1119274.40"
+        fault = next(f for f in result["faults"] if (f["row"], f["check"]) == ("Blaby", "remaining"))
+        assert (fault["printed"], fault["ledger"], fault["expected"]) == ("1238583.00", None, "1119274.00")
+
+    def test_counts_are_integers_not_money(self, seeded: Session, api: Any) -> None:
+        result = post_csv(api, APPENDIX_A, "2021-01-26").json()
+        cells = {(cell["row"], cell["column"]): cell for cell in result["cells"]}
+        count = cells[("Blaby", "number_of_agreements")]
+        assert [count[key] for key in ("printed", "ledger", "difference", "tolerance")] == [21, 21, 0, 0]
+        total = cells[("Total", "number_of_agreements")]
+        assert (total["printed"], total["ledger"]) == (102, 102)
+        assert cells[("Blaby", "total_value_of_agreements")]["printed"] == "1820882.00"
+        opened = post_csv(api, TABLE_2024, "2024-01-31").json()["cells"]
+        assert next(c for c in opened if c["row"] == "Blaby" and c["column"] == "open_agreements")["ledger"] == 11
+
+    def test_a_row_naming_no_authority_in_the_ledger_differs_and_is_counted(self, seeded: Session, api: Any) -> None:
+        narnia = APPENDIX_A.replace("\nBlaby,", "\nNarnia,", 1)
+        result = post_csv(api, narnia, "2021-01-26").json()
+        [unmatched] = [cell for cell in result["cells"] if cell["row"] == "Narnia"]
+        assert (unmatched["check"], unmatched["verdict"]) == ("unmatched_row", "differs")
+        assert (unmatched["printed"], unmatched["ledger"]) == (None, None)
+        assert unmatched["message"] == "no authority 'Narnia' in the ledger"
+        # Narnia, and the ledger's Blaby row the table no longer lists; the Total still matches.
+        assert result["cells_differing"] == 2
+        assert {cell["row"] for cell in result["cells"] if cell["verdict"] == "differs"} == {"Narnia", "Blaby"}
+
+    def test_an_empty_file_is_refused_naming_the_file(self, api: Any) -> None:
+        for body in ("", "\n  \n", "\ufeff"):
+            response = post_csv(api, body, "2021-01-26")
+            assert response.status_code == 422, body
+            assert response.json()["detail"] == "the file is empty"
+            assert response.json()["errors"][0]["field"] == "file"
+        upload = api.post(
+            "/reconciliations", params={"as_at": "2021-01-26"}, files={"file": ("empty.csv", b"", "text/csv")}
+        )
+        assert upload.status_code == 422
+        assert upload.json()["detail"] == "the file is empty"
+
     def test_a_multipart_upload_works_too(self, seeded: Session, api: Any) -> None:
         response = api.post(
             "/reconciliations",
@@ -308,7 +356,10 @@ class TestReconcileIsPure:
 
     def test_rows_only_one_side_has_are_reported(self) -> None:
         findings = reconcile(table({"Narnia": self.ROW}), table({"Blaby": self.ROW}))
-        assert {(f.check, f.row) for f in findings} == {(Check.unmatched_row, "Narnia"), (Check.unmatched_row, "Blaby")}
+        assert {(f.check, f.row, f.verdict) for f in findings} == {
+            (Check.unmatched_row, "Narnia", Verdict.differs),
+            (Check.unmatched_row, "Blaby", Verdict.differs),
+        }
 
     def test_parse_reads_printed_dashes_and_deductions(self) -> None:
         text = "local_authority,open_agreements,total_value_of_agreements,project_not_yet_started,"

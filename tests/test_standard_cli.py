@@ -1,17 +1,19 @@
 """The commands as a new user runs them, on a fresh SQLite database of their own."""
 
 import csv
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from app.cli import main
 from app.config import get_settings
 from app.db import get_engine, get_sessionmaker
-from seed.loader import load_local_authorities
+from app.models import Agreement, LocalAuthority
 from tests.standard_helpers import CHARNWOOD_CSV
 
 runner = CliRunner()
@@ -30,18 +32,17 @@ def fresh_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     _forget_database()
     try:
         assert runner.invoke(main, ["migrate"]).exit_code == 0
-        with get_sessionmaker().begin() as session:
-            load_local_authorities(session)
+        assert runner.invoke(main, ["seed", "--authorities-only"]).exit_code == 0
         yield tmp_path
     finally:
         get_engine().dispose()
         _forget_database()
 
 
-def run(*arguments: str) -> str:
-    """Run `s106 ...` and return its output, asserting it succeeded."""
+def run(*arguments: str, exit_code: int = 0) -> str:
+    """Run `s106 ...` and return its output, asserting its exit status (0, success, unless told)."""
     result = runner.invoke(main, list(arguments), env={"COLUMNS": "200"})
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == exit_code, result.output
     return result.output
 
 
@@ -50,14 +51,18 @@ class TestCommands:
 
     def test_import_charnwood_then_export_and_open_it(self, fresh_database: Path) -> None:
         files = [str(path) for path in CHARNWOOD_CSV]
-        dry = run("import", *files, "--local-authority", "charnwood", "--dry-run")
-        assert "dry run: nothing was written" in dry
+        dry = run("import", *files, "--local-authority", "charnwood", "--dry-run", exit_code=1)
+        assert "dry run: nothing was written; 8 rows in error would be left out of a real run" in dry
         assert "created: 21 agreements, 12 contributions, 0 events, 13 movements" in dry
-        real = run("import", *files, "--local-authority", "charnwood")
-        assert "imported: all of the above was written in one transaction" in real
+        real = run("import", *files, "--local-authority", "charnwood", exit_code=1)
+        assert "incomplete: 8 rows in error left out; the other rows above were written in one transaction" in real
+        assert "--strict, which writes nothing when any row is in error" in real
+        assert "imported: all of the above" not in real
         assert "green-infastructure" in real
-        again = run("import", *files, "--local-authority", "charnwood", "--json")
-        assert '"agreements": 0' in again
+        output = run("import", *files, "--local-authority", "charnwood", "--json", exit_code=1)
+        again = json.loads(output[output.index("\n{") :])  # the progress bars come first
+        assert again["created"]["agreements"] == 0
+        assert again["committed"] is True and again["rows_left_out"] == 8
 
         out = fresh_database / "export"
         run("export", "--local-authority", "charnwood", "--as-at", "2024-03-31", "--out", str(out))
@@ -92,8 +97,37 @@ class TestCommands:
         book.save(template)
         output = run("import-register", str(template))
         assert "created: 1 agreements, 1 contributions, 0 events, 3 movements" in output
+        assert "imported: all of the above was written in one transaction" in output
+
+    def test_register_with_a_row_in_error_writes_the_rest_and_exits_1(self, fresh_database: Path) -> None:
+        template = fresh_database / "register.xlsx"
+        run("register-template", str(template))
+        dry = run("import-register", str(template), "--dry-run", exit_code=1)
+        assert "dry run: nothing was written; 1 row in error would be left out of a real run" in dry
+        real = run("import-register", str(template), exit_code=1)
+        assert "incomplete: 1 row in error left out" in real
+        assert "created: 0 agreements, 0 contributions, 0 events, 0 movements" in real
 
     def test_unknown_authority_exits_with_a_reason(self, fresh_database: Path) -> None:
         result = runner.invoke(main, ["import", str(CHARNWOOD_CSV[0]), "--local-authority", "nowhere"])
         assert result.exit_code == 2
         assert "no local authority 'nowhere'" in result.output
+
+
+class TestSeedAuthoritiesOnly:
+    """`s106 seed --authorities-only`: a database of one's own, ready for an authority's real files."""
+
+    def test_loads_the_nine_authorities_and_no_ledger_and_can_run_again(self, fresh_database: Path) -> None:
+        output = run("seed", "--authorities-only")
+        assert "loaded the local authorities and their release rules; no agreements" in output
+        with get_sessionmaker().begin() as session:
+            assert session.scalar(select(func.count()).select_from(LocalAuthority)) == 9
+            assert session.scalar(select(func.count()).select_from(Agreement)) == 0
+            charnwood = session.get(LocalAuthority, "charnwood")
+            assert charnwood is not None and charnwood.name == "Charnwood Borough Council"
+
+    def test_the_full_seed_still_loads_into_a_database_holding_only_the_authorities(self, fresh_database: Path) -> None:
+        run("seed")
+        with get_sessionmaker().begin() as session:
+            assert session.scalar(select(func.count()).select_from(LocalAuthority)) == 9
+            assert session.scalar(select(func.count()).select_from(Agreement)) == 140

@@ -69,6 +69,7 @@ class TestCharnwoodFiles:
             "adjustments": 0,
         }
         assert report["committed"] is True
+        assert report["rows_left_out"] == 8
 
     def test_warnings_name_each_near_miss_with_its_lines(self, api_with_codes) -> None:
         report = imported(api_with_codes, CHARNWOOD_CSV, "charnwood")
@@ -214,6 +215,7 @@ class TestBlabyFile:
             "errors": 0,
         }
         assert report["errors"] == [] and report["warnings"] == []
+        assert report["rows_left_out"] == 0
         first = session.scalar(select(Agreement).where(Agreement.reference == "17/1177/ful"))
         assert first is not None
         assert (first.signed_on, first.planning_application) == (date(2019, 6, 20), "pp-05970022")

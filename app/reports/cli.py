@@ -12,7 +12,7 @@ from rich.table import Table
 from app.db import get_sessionmaker
 from app.errors import DomainError
 from app.reports.formats import rich_findings, rich_table, to_csv, to_xlsx
-from app.reports.reconcile import Layout, Verdict
+from app.reports.reconcile import Check, Layout, Verdict
 from app.reports.schemas import PanelReport
 from app.reports.service import panel_table, reconcile_csv
 
@@ -70,9 +70,12 @@ def reconcile(
     title = f"{file.name} as at {result.printed.as_at}: {len(differing)} of {len(result.cells)} cells differ"
     if all_cells or differing:
         print_wide(rich_findings(title, result.cells if all_cells else differing))
+    for unmatched in (cell for cell in differing if cell.check is Check.unmatched_row):
+        console.print(f"- {unmatched.message}")
     console.print(f"{len(result.cells) - len(differing)} of {len(result.cells)} cells match the ledger within rounding")
     if result.faults:
-        print_wide(rich_findings(f"{len(result.faults)} faults in the printed table's own sums", result.faults))
+        faults = f"{len(result.faults)} faults in the printed table's own sums"
+        print_wide(rich_findings(faults, result.faults, against="its sums require"))
         for fault in result.faults:
             console.print(f"- {fault.message}")
     else:

@@ -9,7 +9,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from rich.table import Table
 
-from app.reports.reconcile import Finding, PanelRow, PanelTable, Verdict
+from app.reports.reconcile import Check, Finding, PanelRow, PanelTable, Verdict
 
 MONEY_FORMAT = '"£"#,##0.00'
 COUNT_FORMAT = "#,##0"
@@ -91,19 +91,20 @@ def rich_table(table: PanelTable) -> Table:
     return view
 
 
-def rich_findings(title: str, findings: list[Finding]) -> Table:
-    """Findings for a terminal: row, column, ledger or expected figure, printed figure, difference, verdict."""
+def rich_findings(title: str, findings: list[Finding], against: str = "ledger") -> Table:
+    """Findings for a terminal: row, column, the printed figure, the ledger's (or required) one, difference."""
     view = Table(title=title)
-    for heading in ("row", "column", "expected", "printed", "difference", "verdict"):
-        view.add_column(heading, justify="right" if heading in ("expected", "printed", "difference") else "left")
+    for heading in ("row", "column", "printed", against, "difference", "verdict"):
+        view.add_column(heading, justify="right" if heading in ("printed", against, "difference") else "left")
     for finding in findings:
         colour = "green" if finding.verdict is Verdict.matches else "red"
+        unmatched = finding.check is Check.unmatched_row
         view.add_row(
             finding.row,
             finding.column or finding.check.value,
-            f"{finding.expected:,}",
-            f"{finding.actual:,}",
-            f"{finding.difference:,}",
+            "" if unmatched else f"{finding.actual:,}",
+            "" if unmatched else f"{finding.expected:,}",
+            "" if unmatched else f"{finding.difference:,}",
             f"[{colour}]{finding.verdict.value}[/{colour}]",
         )
     return view

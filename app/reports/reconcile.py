@@ -1,7 +1,8 @@
 """The Panel's table layouts, and reconciliation of a printed table: pure functions, no database.
 
-Like beancount's balance checks, `reconcile` returns a list of findings (expected, actual, difference),
-one per cell compared with the ledger and one per fault in the printed table's own arithmetic.
+Like beancount's balance checks, `reconcile` returns a list of findings, one per cell compared with the
+ledger (the printed figure beside the ledger's) and one per fault in the printed table's own arithmetic
+(the printed figure beside what its sums require). The difference is always printed less the other.
 """
 
 import csv
@@ -78,6 +79,7 @@ TITLES = {
     Layout.panel_2024: "S106 open agreements by local authority - as at {as_at:%d/%m/%Y}",
 }
 TOTAL_LABEL = "Total"
+COUNT_COLUMNS = frozenset(column.key for columns in COLUMNS.values() for column in columns if not column.money)
 
 
 @dataclass
@@ -131,7 +133,7 @@ class Verdict(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Finding:
-    """One check: what it expected, what was printed, the difference (actual - expected) and the verdict."""
+    """One check: expected (the ledger's figure, or what the sums require), actual (printed), their difference."""
 
     check: Check
     row: str
@@ -148,6 +150,16 @@ class Finding:
         """A fault in the printed table's own arithmetic, as opposed to a cell compared with the ledger."""
         return self.check not in (Check.cell, Check.unmatched_row) and self.verdict is Verdict.differs
 
+    @property
+    def printed(self) -> Decimal | None:
+        """The figure the published table prints (none for a row only one side has)."""
+        return None if self.check is Check.unmatched_row else self.actual
+
+    @property
+    def ledger(self) -> Decimal | None:
+        """The ledger's figure for a cell (none for a fault in the table's own sums, or an unmatched row)."""
+        return self.expected if self.check is Check.cell else None
+
 
 def _finding(
     check: Check, row: str, column: str, expected: Decimal, actual: Decimal, tolerance: Decimal, message: str
@@ -155,6 +167,11 @@ def _finding(
     difference = actual - expected
     verdict = Verdict.matches if abs(difference) <= tolerance else Verdict.differs
     return Finding(check, row, column, expected, actual, difference, tolerance, verdict, message)
+
+
+def _unmatched(row: str, message: str) -> Finding:
+    """A row only one side has: it always differs, whatever its figures."""
+    return Finding(Check.unmatched_row, row, "", ZERO, ZERO, ZERO, ZERO, Verdict.differs, message)
 
 
 def normalise_label(label: str) -> str:
@@ -182,42 +199,30 @@ def compare(printed: PanelTable, computed: PanelTable) -> list[Finding]:
     for row in printed.rows:
         match = ours.get(normalise_label(row.label))
         if match is None:
-            findings.append(
-                _finding(
-                    Check.unmatched_row, row.label, "", ZERO, ZERO, ZERO, f"no authority '{row.label}' in the ledger"
-                )
-            )
+            findings.append(_unmatched(row.label, f"no authority '{row.label}' in the ledger"))
             continue
         seen.add(id(match))
         pairs.append((row, match, POUND))
     for row in computed.rows:
         if id(row) not in seen and any(row.values.values()):
             findings.append(
-                _finding(
-                    Check.unmatched_row,
-                    row.label,
-                    "",
-                    ZERO,
-                    ZERO,
-                    ZERO,
-                    f"the ledger has figures for {row.label}, which the printed table does not list",
-                )
+                _unmatched(row.label, f"the ledger has figures for {row.label}, which the printed table does not list")
             )
     if printed.total is not None and computed.total is not None:
         pairs.append((printed.total, computed.total, total_tolerance))
     for printed_row, computed_row, tolerance in pairs:
         for column in printed.columns:
-            expected = computed_row.values.get(column.key, ZERO)
-            actual = printed_row.values.get(column.key, ZERO)
+            ledger = computed_row.values.get(column.key, ZERO)
+            figure = printed_row.values.get(column.key, ZERO)
             findings.append(
                 _finding(
                     Check.cell,
                     printed_row.label,
                     column.key,
-                    expected,
-                    actual,
+                    ledger,
+                    figure,
                     tolerance if column.money else ZERO,
-                    f"{printed_row.label}, {column.heading}: printed {actual}, ledger {expected}",
+                    f"{printed_row.label}, {column.heading}: printed {figure}, ledger {ledger}",
                 )
             )
     return findings
@@ -336,6 +341,8 @@ def _cell(text: str, row: str, column: str) -> Decimal:
 
 def parse_table(text: str, *, as_at: date) -> PanelTable:
     """A published table from CSV in either layout (found from its header); a Total row is optional."""
+    if not text.lstrip("\ufeff").strip():
+        raise RuleError("the file is empty", field="file")
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [name.strip() for name in reader.fieldnames or []]
     if not header or header[0] != "local_authority":

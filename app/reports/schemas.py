@@ -3,11 +3,11 @@
 import enum
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.dates import Day
 from app.money import SignedMoney
-from app.reports.reconcile import Check, Finding, Layout, PanelRow, PanelTable, Verdict
+from app.reports.reconcile import COUNT_COLUMNS, Check, Finding, Layout, PanelRow, PanelTable, Verdict
 
 
 class ReportFormat(enum.StrEnum):
@@ -69,23 +69,45 @@ class PanelReport(BaseModel):
         )
 
 
+Figure = int | SignedMoney | None
+
+
+def _figure(value: Decimal | None, count: bool) -> Decimal | int | None:
+    return int(value) if count and value is not None else value
+
+
 class FindingRead(BaseModel):
-    """One check: expected (the ledger, or what the table's own arithmetic requires), printed, difference."""
+    """One check. For a cell, `printed` is the published figure and `ledger` the ledger's; counts are integers."""
 
     check: Check
     row: str
     column: str
-    expected: SignedMoney
-    actual: SignedMoney
-    difference: SignedMoney
-    tolerance: SignedMoney
+    printed: Figure = Field(description="the figure the published table prints (null for an unmatched row)")
+    ledger: Figure = Field(description="the ledger's figure for this cell (null for a fault or an unmatched row)")
+    expected: Figure = Field(description="what the check requires: the ledger's figure for a cell, the sum for a fault")
+    actual: Figure = Field(description="the printed figure (the same as `printed`)")
+    difference: Figure = Field(description="printed less expected: positive when the table prints more")
+    tolerance: Figure
     verdict: Verdict
     message: str
 
     @classmethod
     def of(cls, finding: Finding) -> "FindingRead":
-        """The response for a finding."""
-        return cls.model_validate(finding, from_attributes=True)
+        """The response for a finding: money as decimal strings, counts (agreements) as integers."""
+        count = finding.column in COUNT_COLUMNS
+        return cls(
+            check=finding.check,
+            row=finding.row,
+            column=finding.column,
+            printed=_figure(finding.printed, count),
+            ledger=_figure(finding.ledger, count),
+            expected=_figure(finding.expected, count),
+            actual=_figure(finding.actual, count),
+            difference=_figure(finding.difference, count),
+            tolerance=_figure(finding.tolerance, count),
+            verdict=finding.verdict,
+            message=finding.message,
+        )
 
 
 class ReconciliationRead(BaseModel):
@@ -94,7 +116,7 @@ class ReconciliationRead(BaseModel):
     layout: Layout
     as_at: Day
     cells_compared: int
-    cells_differing: int
+    cells_differing: int = Field(description="cells outside rounding, and rows only the table or the ledger has")
     faults_found: int
     cells: list[FindingRead]
     faults: list[FindingRead]

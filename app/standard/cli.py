@@ -124,20 +124,36 @@ def print_report(report: ImportReport) -> None:
                 "; ".join(compared.differences) or "they agree",
             )
         console.print(table)
-    if report.dry_run:
+    left_out = report.rows_left_out
+    rows = f"{left_out} row{'s' if left_out != 1 else ''} in error"
+    if report.dry_run and left_out:
+        console.print(
+            f"[bold red]dry run: nothing was written; {rows} would be left out of a real run "
+            "(--strict writes nothing when any row is in error)[/bold red]",
+            soft_wrap=True,
+        )
+    elif report.dry_run:
         console.print("[bold]dry run: nothing was written[/bold]")
+    elif report.committed and left_out:
+        console.print(
+            f"[bold red]incomplete: {rows} left out; the other rows above were written in one transaction.\n"
+            "Fix those rows and import again (rows already imported stay unchanged), or use --strict, "
+            "which writes nothing when any row is in error.[/bold red]",
+            soft_wrap=True,
+        )
     elif report.committed:
         console.print("[green]imported: all of the above was written in one transaction[/green]")
     else:
-        console.print("[red]nothing was written: --strict and some rows could not be understood[/red]")
+        console.print(f"[red]nothing was written: --strict and {rows} could not be understood[/red]")
 
 
 def _finish(report: ImportReport, as_json: bool) -> None:
+    """Print the report; exit 1 when any row was in error (left out, or nothing written), so scripts can tell."""
     if as_json:
         print(report.model_dump_json(indent=2))  # noqa: T201 - machine-readable output for scripts
     else:
         print_report(report)
-    if not report.dry_run and not report.committed:
+    if report.rows_left_out or report.errors or (not report.dry_run and not report.committed):
         raise typer.Exit(1)
 
 
@@ -152,7 +168,7 @@ def import_command(
     strict: Annotated[bool, typer.Option(help="write nothing if any row cannot be understood")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
-    """Import an authority's developer-contributions files (all or nothing, in one transaction)."""
+    """Import an authority's developer-contributions files in one transaction; exits 1 if any row is in error."""
     sources = [SourceFile(name=path.name, content=path.read_bytes()) for path in files]
     options = ImportOptions(
         local_authority_id=local_authority,
@@ -224,7 +240,7 @@ def import_register_command(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
-    """Migrate the force's spreadsheet register into the ledger (all or nothing, in one transaction)."""
+    """Migrate the force's spreadsheet register into the ledger in one transaction; exits 1 if any row is in error."""
     try:
         undated = date.fromisoformat(undated_on) if undated_on else None
     except ValueError as error:

@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from app.ids import RowId
 from app.money import Money
@@ -106,3 +106,12 @@ class ImportReport(BaseModel):
     comparisons: list[Comparison] = Field(
         default=[], description="agreements kept by hand, checked against the published figures (nothing imported)"
     )
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="rows in error, left out of the ledger: when any, the import is incomplete (a strict run "
+        "writes nothing at all)"
+    )
+    @property
+    def rows_left_out(self) -> int:
+        """How many rows could not be understood, so were not written."""
+        return sum(summary.errors for summary in self.files)
