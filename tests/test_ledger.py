@@ -234,12 +234,25 @@ class TestRefusals:
         # The same reference at another authority is another agreement.
         agreement(api, local_authority_id="charnwood", reference="P/13/1826/2")
 
+    def test_closing_with_money_outstanding(self, api) -> None:
+        deed, made = self._setup(api)
+        snapshot = balances(api, group_by="contribution")
+        close = {"status": "closed", "closed_on": "2021-01-01"}
+        response = api.patch(f"/agreements/{deed['id']}", json=close)
+        self._problem(response, 409, "closed_on")
+        assert "£400.00 not yet paid by the developer and £600.00 held by the authority" in response.json()["detail"]
+        assert api.get(f"/agreements/{deed['id']}").json()["status"] == "open"
+        self._unchanged(api, snapshot)
+        assert movement(api, made["id"], "drawn", "600.00", date(2020, 3, 1)).status_code == 201
+        assert movement(api, made["id"], "written_off", "400.00", date(2020, 6, 1)).status_code == 201
+        assert api.patch(f"/agreements/{deed['id']}", json=close).status_code == 200
+
     def test_no_contribution_on_a_closed_agreement(self, api) -> None:
-        deed, _made = self._setup(api)
-        assert (
-            api.patch(f"/agreements/{deed['id']}", json={"status": "closed", "closed_on": "2021-01-01"}).status_code
-            == 200
-        )
+        deed, made = self._setup(api)
+        assert movement(api, made["id"], "drawn", "600.00", date(2020, 3, 1)).status_code == 201
+        assert movement(api, made["id"], "written_off", "400.00", date(2020, 6, 1)).status_code == 201
+        close = {"status": "closed", "closed_on": "2021-01-01"}
+        assert api.patch(f"/agreements/{deed['id']}", json=close).status_code == 200
         body = {"purpose": "premises", "amount": "10.00", "trigger": {"type": "on_signing"}}
         self._problem(api.post(f"/agreements/{deed['id']}/contributions", json=body), 409, "agreement_id")
         assert api.get(f"/agreements/{deed['id']}/contributions").json()["total"] == 1

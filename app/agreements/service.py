@@ -8,9 +8,11 @@ from sqlalchemy.orm import Session
 
 from app.agreements.schemas import AgreementCreate, AgreementStatus, AgreementUpdate
 from app.auth.service import Principal
+from app.balances.queries import GroupBy, balances_by_id
 from app.errors import ConflictError, NotFoundError, RuleError
 from app.local_authorities.service import get_local_authority
 from app.models import Agreement, Contribution
+from app.money import pounds
 
 
 def get_agreement(*, session: Session, agreement_id: int, scope: str | None, lock: bool = False) -> Agreement:
@@ -103,6 +105,21 @@ def create_agreement(*, session: Session, principal: Principal, data: AgreementC
     return agreement
 
 
+def _ensure_nothing_outstanding(session: Session, agreement: Agreement, closed_on: date) -> None:
+    """An agreement closes only when no money of it is still due from the developer or held by the authority."""
+    figures = balances_by_id(session, group_by=GroupBy.agreement, as_at=closed_on, ids=[agreement.id]).get(agreement.id)
+    if figures is None:
+        return
+    unpaid = figures.not_started + figures.held_by_developer + figures.at_risk
+    if unpaid > 0 or figures.held_by_local_authority > 0:
+        raise ConflictError(
+            f"on {closed_on} agreement {agreement.id} still has {pounds(unpaid)} not yet paid by the developer and "
+            f"{pounds(figures.held_by_local_authority)} held by the authority; record the drawdowns, returns or "
+            "write-offs first, so its money does not drop out of the open agreements' figures",
+            field="closed_on",
+        )
+
+
 def update_agreement(*, session: Session, agreement_id: int, data: AgreementUpdate) -> Agreement:
     """Change an agreement's description, or close or reopen it."""
     agreement = get_agreement(session=session, agreement_id=agreement_id, scope=None)
@@ -116,6 +133,8 @@ def update_agreement(*, session: Session, agreement_id: int, data: AgreementUpda
             f"closed_on {closed_on} is before the agreement was signed on {agreement.signed_on}",
             field="closed_on",
         )
+    if closed_on is not None:
+        _ensure_nothing_outstanding(session, agreement, closed_on)
     if changes.get("reference"):
         _ensure_reference_free(session, agreement.local_authority_id, changes["reference"], agreement.id)
     for name, value in changes.items():
