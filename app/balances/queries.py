@@ -401,6 +401,18 @@ def _by_id_statement(group_by: GroupBy) -> Select[Any]:
     return grouped.order_by(*order)
 
 
+def secured_amounts(session: Session, *, contribution_ids: list[int]) -> dict[int, Decimal]:
+    """The sum each contribution's agreement secured: its secured movements, net of reversals, in one query."""
+    if not contribution_ids:
+        return {}
+    rows = session.execute(
+        select(Movement.contribution_id, _sum_of(MovementKind.secured))
+        .where(Movement.contribution_id.in_(contribution_ids))
+        .group_by(Movement.contribution_id)
+    )
+    return {contribution_id: to_money(amount) for contribution_id, amount in rows}
+
+
 def stage_of(balance: Balance) -> str:
     """A contribution's current stage: the earliest stage that still holds some of its money."""
     if balance.at_risk > 0:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.agreements.service import get_agreement
 from app.audit.dependencies import AuditDep
 from app.auth.dependencies import Officer, Reader
-from app.balances.queries import Balance, GroupBy, balances_by_id, stage_of
+from app.balances.queries import Balance, GroupBy, balances_by_id, secured_amounts, stage_of
 from app.balances.schemas import BalanceFigures
 from app.contributions import service
 from app.contributions.schemas import (
@@ -35,7 +35,7 @@ def read_models(session: Session, contributions: list[Contribution]) -> list[Con
     """Contributions with their secured amount, stage and today's balances, in a fixed number of queries."""
     ids = [contribution.id for contribution in contributions]
     figures = balances_by_id(session, group_by=GroupBy.contribution, as_at=date.today(), ids=ids)
-    secured = service.secured_amounts(session=session, contribution_ids=ids)
+    secured = secured_amounts(session, contribution_ids=ids)
     agreement_ids = {contribution.agreement_id for contribution in contributions}
     authorities: dict[int, str] = dict(
         session.execute(select(Agreement.id, Agreement.local_authority_id).where(Agreement.id.in_(agreement_ids))).all()

@@ -1,9 +1,8 @@
 """Contributions: the obligations of an agreement, and their stage events."""
 
 from datetime import date
-from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.agreements.service import get_agreement
@@ -15,11 +14,9 @@ from app.models import (
     Contribution,
     ContributionEvent,
     EventKind,
-    Movement,
     MovementKind,
     Purpose,
 )
-from app.money import to_money
 from app.movements.service import get_contribution, record_movement
 
 
@@ -111,19 +108,6 @@ def list_contributions(
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Contribution.id).limit(limit).offset(offset))
     return list(rows), total
-
-
-def secured_amounts(*, session: Session, contribution_ids: list[int]) -> dict[int, Decimal]:
-    """The sum each contribution's agreement secured (its secured movements, net of reversals)."""
-    if not contribution_ids:
-        return {}
-    signed = case((Movement.reverses_id.is_(None), Movement.amount), else_=-Movement.amount)
-    rows = session.execute(
-        select(Movement.contribution_id, func.sum(signed))
-        .where(Movement.contribution_id.in_(contribution_ids), Movement.kind == MovementKind.secured)
-        .group_by(Movement.contribution_id)
-    )
-    return {contribution_id: to_money(amount) for contribution_id, amount in rows}
 
 
 def record_event(

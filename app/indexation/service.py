@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.auth.service import Principal
-from app.contributions.service import secured_amounts
+from app.balances.queries import secured_amounts
 from app.errors import ConflictError, NotFoundError, RuleError
 from app.models import ContributionEvent, EventKind, IndexValue, Movement, MovementKind
 from app.money import CENT, pounds
@@ -185,7 +185,7 @@ def compute(*, session: Session, contribution_id: int, scope: str | None, due_on
         )
     if due_on is None:
         raise RuleError(f"contribution {contribution.id}'s trigger has not been met; give due_on", field="due_on")
-    amount = secured_amounts(session=session, contribution_ids=[contribution.id]).get(contribution.id, Decimal(0))
+    amount = secured_amounts(session, contribution_ids=[contribution.id]).get(contribution.id, Decimal(0))
     index_month = month_before(due_on)
     base_value = _value(session, contribution.index_series, contribution.index_base_month, "base_month")
     index_value = _value(session, contribution.index_series, index_month, "due_on")
