@@ -174,7 +174,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": _field_name(item.get("loc", ())), "message": item.get("msg", "invalid")}
+            {
+                "field": _field_name(item.get("loc", ())),
+                "message": str(item.get("msg", "invalid")).removeprefix("Value error, "),
+            }
             for item in error.errors()
         ]
         detail = "; ".join(f"{item['field']}: {item['message']}" for item in errors)
