@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.auth import service as tokens
+from app.auth.cli import demo_accounts, user_app
 from app.db import get_engine, get_sessionmaker
 from app.indexation.cli import index_app
 from app.models import ApiToken, LocalAuthority, Role
@@ -24,6 +25,8 @@ DEMO_PREFIX = "demo "
 main = typer.Typer(help="S106 developer contributions tracker.", no_args_is_help=True, add_completion=False)
 token_app = typer.Typer(help="Create, list and revoke bearer tokens.", no_args_is_help=True)
 main.add_typer(token_app, name="token")
+main.add_typer(user_app, name="user")
+main.command("demo-accounts")(demo_accounts)
 main.command()(report)
 main.command()(reconcile)
 main.add_typer(index_app, name="index")
@@ -179,9 +182,9 @@ def run(
     host: str = "127.0.0.1",
     port: int = 8000,
 ) -> None:
-    """Migrate, seed an empty database, print demo tokens and serve: the one command to try it."""
+    """Migrate, seed an empty database, print one demo account per role and serve: the one command to try it."""
     migrate_database()
     seed(authorities_only=False)
-    demo_tokens()
+    demo_accounts()
     console.print(f"serving on http://{host}:{port} (API docs at http://{host}:{port}/docs)")
     serve(host=host, port=port)

@@ -14,6 +14,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = 5_000_000
     default_page_size: int = 50
     max_page_size: int = 500
+    secret_key: str | None = None
+    """Signs the web forms' CSRF tokens; set it when more than one process serves (no default: a secret)."""
+    session_idle_minutes: int = 30
+    """A page session ends after this long without a request."""
+    session_lifetime_hours: int = 12
+    """A page session ends this long after signing in, however busy."""
 
 
 @lru_cache

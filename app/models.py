@@ -285,6 +285,8 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    """The account that made it from its page; None for a token made on the command line."""
 
 
 class AuditEntry(Base):
@@ -296,6 +298,8 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now(), index=True)
     actor_name: Mapped[str] = mapped_column(String(200), index=True)
     actor_role: Mapped[str] = mapped_column(String(32))
+    actor_account_id: Mapped[int | None]
+    """The signed-in account (or the account owning the token); None for the command line and older tokens."""
     method: Mapped[str] = mapped_column(String(10))
     path: Mapped[str] = mapped_column(String(500))
     resource: Mapped[str] = mapped_column(String(64), index=True)
@@ -522,3 +526,69 @@ class ImportedRecord(Base):
     source: Mapped[str] = mapped_column(String(500))
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
     imported_by: Mapped[str] = mapped_column(String(200))
+
+
+# People: accounts, their page sessions, failed sign-ins and set-password links.
+
+
+class Account(Base):
+    """A person who signs in. The role lives here, not on a credential, so another way of signing in
+    (the force's OIDC provider) can be added beside the password without changing roles."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (
+        CheckConstraint("(role = 'planning') = (local_authority_id IS NOT NULL)", name="planning_has_local_authority"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    """Always stored in lower case, so two spellings of one address are one account."""
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role]
+    local_authority_id: Mapped[str | None] = mapped_column(ForeignKey("local_authorities.id"))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    """argon2id; None until the person sets a password from their link."""
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
+    last_signed_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class AccountSession(Base):
+    """A signed-in browser: the cookie holds a random id, the table only its SHA-256 hash."""
+
+    __tablename__ = "account_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    id_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class SignInAttempt(Base):
+    """One attempt to sign in, kept to slow down guessing per address and per email."""
+
+    __tablename__ = "sign_in_attempts"
+    __table_args__ = (
+        Index("ix_sign_in_attempts_email_at", "email", "at"),
+        Index("ix_sign_in_attempts_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    email: Mapped[str] = mapped_column(String(254))
+    address: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool]
+
+
+class PasswordLink(Base):
+    """A one-time link to set a password (an invitation or a reset), stored as the hash of its secret."""
+
+    __tablename__ = "password_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -24,6 +24,7 @@ def record(
     entry = AuditEntry(
         actor_name=principal.name,
         actor_role=principal.role.value,
+        actor_account_id=principal.account_id,
         method=method,
         path=path,
         resource=resource,

@@ -9,18 +9,33 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from app.auth.service import Principal, authenticate
+from app.auth.service import Principal, account_principal, authenticate
+from app.auth.sessions import find_session
 from app.db import SessionDep
 from app.errors import ForbiddenError, UnauthorizedError
 from app.models import Role
 
 bearer = HTTPBearer(auto_error=False, description="A token from `s106 token create`.")
 
-TOKEN_COOKIE = "s106_token"
-"""The web view's cookie holding the signed-in token."""
+TOKEN_COOKIE = "s106_session"
+"""The web view's cookie: a random session id (the row in account_sessions holds only its hash)."""
+
+SESSION_COOKIE = TOKEN_COOKIE
 
 COOKIE_METHODS = ("GET", "HEAD")
-"""The cookie authenticates only reads, so a cross-site form cannot write with it; writes need the header."""
+"""The JSON API takes the page session for reads only; its writes need a bearer token (pages carry CSRF tokens)."""
+
+
+def session_principal(request: Request, session: SessionDep) -> Principal | None:
+    """The account signed in by the page session cookie, if its session is live."""
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if not session_id:
+        return None
+    signed_in = find_session(session=session, session_id=session_id)
+    if signed_in is None:
+        return None
+    request.state.session_id = session_id
+    return account_principal(signed_in.account)
 
 
 def current_principal(
@@ -28,20 +43,29 @@ def current_principal(
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    """The caller named by the bearer token (or, for a read, the web view's cookie); 401 if none is valid."""
+    """The caller named by the bearer token (or, for a read, the page session); 401 if none is valid."""
     if credentials:
-        token: str | None = credentials.credentials
-    elif request.method in COOKIE_METHODS:
-        token = request.cookies.get(TOKEN_COOKIE)
-    else:
-        token = None
-    if not token:
-        if request.cookies.get(TOKEN_COOKIE):
-            raise UnauthorizedError("the web view's cookie only reads; to write, send Authorization: Bearer <token>")
-        raise UnauthorizedError("send a bearer token: Authorization: Bearer <token>")
-    principal = authenticate(session=session, token=token)
+        principal = authenticate(session=session, token=credentials.credentials)
+        if principal is None:
+            raise UnauthorizedError("the token is unknown or has been revoked")
+        return principal
+    if request.cookies.get(SESSION_COOKIE):
+        if request.method not in COOKIE_METHODS:
+            raise UnauthorizedError(
+                "the web view's session only reads the API; to write, send Authorization: Bearer <token>"
+            )
+        principal = session_principal(request, session)
+        if principal is None:
+            raise UnauthorizedError("the session has ended; sign in again")
+        return principal
+    raise UnauthorizedError("send a bearer token: Authorization: Bearer <token>")
+
+
+def page_principal(request: Request, session: SessionDep) -> Principal:
+    """The account signed in on the web view, for reads and (with a CSRF token) writes; 401 if none."""
+    principal = session_principal(request, session)
     if principal is None:
-        raise UnauthorizedError("the token is unknown or has been revoked")
+        raise UnauthorizedError("sign in to see this page")
     return principal
 
 
@@ -63,6 +87,23 @@ def require(*roles: Role) -> RequireRole:
     return RequireRole(roles)
 
 
+@dataclass(frozen=True)
+class RequirePageRole:
+    """A page dependency that lets through only the given roles of signed-in account."""
+
+    roles: tuple[Role, ...]
+
+    def __call__(self, principal: Annotated[Principal, Depends(page_principal)]) -> Principal:
+        if principal.role not in self.roles:
+            raise ForbiddenError("Your account cannot do this")
+        return principal
+
+
+def require_on_page(*roles: Role) -> RequirePageRole:
+    """A page dependency that lets through only the given roles."""
+    return RequirePageRole(roles)
+
+
 def _dependency_calls(dependant: Dependant) -> Iterator[Any]:
     for dependency in dependant.dependencies:
         yield dependency.call
@@ -81,6 +122,15 @@ def document_auth_errors(router: APIRouter) -> APIRouter:
             route.responses.setdefault(403, {"description": "The token's role may not do this"})
     return router
 
+
+PagePrincipal = Annotated[Principal, Depends(page_principal)]
+"""The account signed in on the web view; pages never take bearer tokens."""
+
+PageOfficer = Annotated[Principal, Depends(require_on_page(Role.officer))]
+"""The S106 officer signed in on the web view."""
+
+PageOfficerOrPlanning = Annotated[Principal, Depends(require_on_page(Role.officer, Role.planning))]
+"""Those who may record receipts on a page: the officer, and a planning officer for their own authority."""
 
 Reader = Annotated[Principal, Depends(current_principal)]
 """Any valid token; what it sees is narrowed by `principal.scope`."""

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFoundError, RuleError
-from app.models import ApiToken, LocalAuthority, Role
+from app.models import Account, ApiToken, LocalAuthority, Role
 
 TOKEN_PREFIX = "s106_"
 
@@ -23,6 +23,7 @@ class Principal:
     role: Role
     local_authority_id: str | None = None
     token_id: int | None = None
+    account_id: int | None = None
 
     @property
     def scope(self) -> str | None:
@@ -53,9 +54,14 @@ def hash_token(token: str) -> str:
 
 
 def create_token(
-    *, session: Session, name: str, role: Role, local_authority_id: str | None = None
+    *,
+    session: Session,
+    name: str,
+    role: Role,
+    local_authority_id: str | None = None,
+    account: Account | None = None,
 ) -> tuple[ApiToken, str]:
-    """Create a token and return the row and the secret, which is never stored."""
+    """Create a token and return the row and the secret, which is never stored; an account's token acts as it."""
     if not name.strip():
         raise RuleError("a token needs a name saying who holds it", field="name")
     if role is Role.planning:
@@ -71,6 +77,7 @@ def create_token(
         role=role,
         local_authority_id=local_authority_id,
         token_hash=hash_token(secret),
+        account_id=account.id if account else None,
     )
     session.add(row)
     session.flush()
@@ -82,9 +89,32 @@ def authenticate(*, session: Session, token: str) -> Principal | None:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
     if row is None or row.revoked_at is not None:
         return None
+    if row.account_id is not None:
+        account = session.get(Account, row.account_id)
+        if account is None or account.disabled_at is not None:
+            return None
+        # The account's role and authority, as they are now, not as they were when the token was made.
+        return account_principal(account, token_id=row.id)
     if row.role is Role.planning and row.local_authority_id is None:
         return None  # its scope would be None, which means every authority: fail closed
     return Principal(name=row.name, role=row.role, local_authority_id=row.local_authority_id, token_id=row.id)
+
+
+def account_principal(account: Account, *, token_id: int | None = None) -> Principal:
+    """The caller an account is, signed in on a page or through one of its tokens."""
+    return Principal(
+        name=account.name,
+        role=account.role,
+        local_authority_id=account.local_authority_id,
+        token_id=token_id,
+        account_id=account.id,
+    )
+
+
+def list_account_tokens(*, session: Session, account_id: int) -> list[ApiToken]:
+    """An account's own tokens, newest first."""
+    query = select(ApiToken).where(ApiToken.account_id == account_id).order_by(ApiToken.id.desc())
+    return list(session.scalars(query))
 
 
 def list_tokens(*, session: Session) -> list[ApiToken]:

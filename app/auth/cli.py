@@ -1,0 +1,131 @@
+"""`s106 user ...`: accounts for the first officer and for scripts; and the demo accounts `make run` prints."""
+
+import secrets
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.audit import service as audit
+from app.auth import accounts
+from app.auth.service import command_line_principal
+from app.db import get_sessionmaker
+from app.errors import DomainError
+from app.models import Account, LocalAuthority, Role
+
+user_app = typer.Typer(help="Create, list and disable accounts.", no_args_is_help=True)
+console = Console()
+
+DEMO_DOMAIN = "demo.example"
+"""Demo accounts' addresses end with this (a reserved name that reaches nobody)."""
+
+
+def record_account_change(session: Session, command: str, account: Account, **extra: object) -> None:
+    """Audit an account change made on the command line (never a password)."""
+    body = {
+        "email": account.email,
+        "name": account.name,
+        "role": account.role.value,
+        "local_authority_id": account.local_authority_id,
+        **extra,
+    }
+    audit.record(
+        session=session,
+        principal=command_line_principal(),
+        method="CLI",
+        path=f"s106 {command}",
+        resource="accounts",
+        resource_ids=[account.id],
+        body=body,
+    )
+
+
+def read_password() -> str:
+    """The password: typed twice at a terminal, or the first line of standard input from a script."""
+    if sys.stdin.isatty():
+        return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(help="the person's email address (their sign-in name)")],
+    role: Annotated[Role, typer.Option(help="officer, finance or planning")],
+    local_authority: Annotated[str | None, typer.Option(help="a planning officer's authority")] = None,
+    name: Annotated[str | None, typer.Option(help="their full name; the email address if omitted")] = None,
+) -> None:
+    """Create an account; the password is read from standard input (asked twice at a terminal)."""
+    password = read_password()
+    with get_sessionmaker().begin() as session:
+        try:
+            account = accounts.create_account(
+                session=session,
+                email=email,
+                name=name or email.strip(),
+                role=role,
+                local_authority_id=local_authority,
+                password=password,
+            )
+        except DomainError as error:
+            console.print(f"[red]{error.detail}[/red]")
+            raise typer.Exit(2) from error
+        record_account_change(session, "user create", account)
+        console.print(f"account {account.id} for {account.email} ({account.role.value}) created", highlight=False)
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List accounts (never their passwords)."""
+    with get_sessionmaker().begin() as session:
+        for account in accounts.list_accounts(session=session):
+            state = "disabled" if account.disabled_at else ("invited" if not account.password_hash else "active")
+            scope = f" {account.local_authority_id}" if account.local_authority_id else ""
+            line = f"{account.id:>4}  {account.email}  {account.role.value}{scope}  {state}"
+            console.print(line, highlight=False, soft_wrap=True)
+
+
+@user_app.command("disable")
+def user_disable(email: str) -> None:
+    """Disable an account: its sessions end and its tokens are revoked."""
+    with get_sessionmaker().begin() as session:
+        account = accounts.find_account(session, email)
+        if account is None:
+            console.print(f"[red]no account for {email}[/red]")
+            raise typer.Exit(2)
+        accounts.disable_account(session=session, account=account)
+        record_account_change(session, "user disable", account, disabled=True)
+        console.print(f"disabled {account.email}", highlight=False)
+
+
+def demo_accounts(
+    local_authority: Annotated[str, typer.Option(help="the planning officer's authority")] = "blaby",
+) -> None:
+    """One demo account per role with a new random password each run (earlier passwords stop working)."""
+    lines = []
+    with get_sessionmaker().begin() as session:
+        if session.get(LocalAuthority, local_authority) is None:
+            local_authority = session.scalar(select(LocalAuthority.id).order_by(LocalAuthority.id).limit(1)) or ""
+        for role in Role:
+            if role is Role.planning and not local_authority:
+                continue
+            scope = local_authority if role is Role.planning else None
+            email = f"{role.value}@{DEMO_DOMAIN}"
+            password = secrets.token_urlsafe(12)
+            account = accounts.find_account(session, email)
+            if account is None:
+                name = f"Demo {role.value}" + (f" ({scope})" if scope else "")
+                account = accounts.create_account(
+                    session=session, email=email, name=name, role=role, local_authority_id=scope, password=password
+                )
+                record_account_change(session, "run", account)
+            else:
+                accounts.set_password(session=session, account=account, password=password)
+                accounts.enable_account(session=session, account=account)
+            lines.append(f"  {role.value:<9}{email:<24}{password}" + (f"  (sees {scope} only)" if scope else ""))
+    # Plain lines, never a table: a narrow terminal must not cut a password short.
+    console.print("Demo accounts (sign in at http://127.0.0.1:8000/web with email and password):", highlight=False)
+    for line in lines:
+        console.print(line, soft_wrap=True, highlight=False)
