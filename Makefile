@@ -3,6 +3,8 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# npm ci writes node_modules/.package-lock.json; it is stale when package-lock.json is newer.
+NODE_STAMP := node_modules/.package-lock.json
 
 .PHONY: run test lint check-migrations install bench clean
 
@@ -12,14 +14,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+## GOV.UK Frontend (served by the app) and axe-core (for the browser tests), as pinned in package-lock.json.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
 
-## Migrate the database (SQLite file s106.db by default), seed it if empty, print demo tokens, serve on :8000 (or PORT).
-run: $(STAMP)
+install: $(STAMP) $(NODE_STAMP)
+
+## Migrate the database (SQLite file s106.db by default), seed it if empty, print demo accounts, serve on :8000 (or PORT).
+run: install
 	$(BIN)/s106 run $(if $(PORT),--port $(PORT))
 
 ## Lint, type-check, check models against migrations, run the suite (PostgreSQL too when TEST_DATABASE_URL is set).
-test: lint check-migrations
+test: lint check-migrations $(NODE_STAMP)
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -41,4 +48,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py --scale $(SCALE) --postgres-url $(BENCH_POSTGRES_URL) $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

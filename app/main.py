@@ -20,7 +20,9 @@ from app.reports.router import router as reports_router
 from app.repurposing.router import router as repurposing_router
 from app.spend.router import router as spend_router
 from app.standard.router import router as standard_router
+from app.web.accounts import router as web_accounts_router
 from app.web.router import router as web_router
+from app.web.sign_in import router as web_sign_in_router
 
 DESCRIPTION = """
 Section 106 developer contributions owed to the police, as an append-only ledger.
@@ -59,6 +61,8 @@ def create_app() -> FastAPI:
         forecast_router,
         standard_router,
         web_router,
+        web_sign_in_router,
+        web_accounts_router,
     ):
         app.include_router(document_auth_errors(router))
     return app

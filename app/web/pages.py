@@ -15,17 +15,20 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
-from app.auth.dependencies import Reader
+from app.auth.dependencies import PagePrincipal
 from app.auth.service import Principal
 from app.balances.queries import stage_of
 from app.dates import AsAtDay, Day
 from app.db import SessionDep
-from app.errors import NotFoundError, UnauthorizedError
+from app.errors import ForbiddenError, NotFoundError, UnauthorizedError
 from app.local_authorities.service import get_local_authority
 from app.web import formatting, tables
+from app.web.csrf import csrf_input
 from app.web.views import trigger_text
 
 APP_DIR = Path(__file__).resolve().parent.parent
+GOVUK_FRONTEND = APP_DIR.parent / "node_modules" / "govuk-frontend" / "dist" / "govuk"
+"""GOV.UK Frontend's built assets, installed by `make install` (npm ci) and served at /web/govuk."""
 templates = Jinja2Templates(directory=APP_DIR / "templates")
 templates.env.filters.update(
     money=formatting.money,
@@ -44,7 +47,7 @@ def path_for(context: Context, name: str, /, **params: Any) -> str:
     return str(request.app.url_path_for(name, **params))
 
 
-templates.env.globals.update(figure=tables.figure, path_for=path_for)
+templates.env.globals.update(figure=tables.figure, path_for=path_for, csrf_input=csrf_input)
 
 HOME = "/web"
 SIGN_IN = "/web/sign-in"
@@ -53,13 +56,14 @@ NAVIGATION: list[tuple[str, str]] = [
     ("web_home", "Balances"),
     ("web_projects", "Projects"),
     ("web_deadlines", "Deadlines"),
+    ("web_users", "Users"),
 ]
-"""The header's links, as (route name, text); each new page adds its own."""
+"""The header's links, as (route name, text); each new page adds its own ("Users" shows to the officer only)."""
 
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; form-action 'self'; "
         "frame-ancestors 'none'; base-uri 'none'"
     ),
     "Referrer-Policy": "same-origin",
@@ -100,7 +104,8 @@ def safe_next(next_path: str | None) -> str:
 
 
 class PageRoute(APIRoute):
-    """A route whose refusals are pages: no valid token signs in again, an unknown or unseen id is a 404 page."""
+    """A route whose refusals are pages: no live session signs in again, a refused role is a 403 page, an
+    unknown or unseen id a 404 page."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         """Wrap the handler so that domain refusals become pages rather than problem details."""
@@ -114,6 +119,8 @@ class PageRoute(APIRoute):
                 return RedirectResponse(sign_in_location(target), status_code=303)
             except NotFoundError:
                 return render(request, "not_found.html", {}, status_code=404)
+            except ForbiddenError as error:
+                return render(request, "forbidden.html", {"reason": error.detail.rstrip(".")}, status_code=403)
             except RequestValidationError as error:
                 if any(item.get("loc", ("",))[0] == "path" for item in error.errors()):
                     return render(request, "not_found.html", {}, status_code=404)
@@ -123,8 +130,8 @@ class PageRoute(APIRoute):
         return page_handler
 
 
-def current_viewer(request: Request, session: SessionDep, principal: Reader) -> Viewer:
-    """The signed-in viewer (from the cookie); kept on the request so a 404 page still shows who it is."""
+def current_viewer(request: Request, session: SessionDep, principal: PagePrincipal) -> Viewer:
+    """The signed-in account (from the session cookie); kept on the request so a 404 page still shows who it is."""
     authority_name = None
     if principal.scope is not None:
         authority_name = get_local_authority(session=session, local_authority_id=principal.scope, scope=None).name

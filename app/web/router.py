@@ -4,13 +4,12 @@ from datetime import date, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from app.agreements.service import get_agreement, list_agreements
-from app.auth.dependencies import TOKEN_COOKIE
-from app.auth.service import Principal, authenticate
+from app.auth.service import Principal
 from app.balances.queries import BalanceFilter, GroupBy, balances, balances_by_id
 from app.contributions.service import contributions_of_agreements, list_agreement_events
 from app.db import SessionDep
@@ -25,18 +24,17 @@ from app.reports.formats import to_csv, to_xlsx
 from app.reports.reconcile import Layout, PanelTable
 from app.reports.service import panel_table
 from app.web import tables
+from app.web.assets import govuk_css_without_fonts
 from app.web.charts import stacked_bars
 from app.web.pages import (
     APP_DIR,
+    GOVUK_FRONTEND,
     HOME,
-    SIGN_IN,
     AsAt,
     PageRoute,
     ViewerDep,
     as_at_context,
     render,
-    safe_next,
-    same_origin,
 )
 from app.web.views import (
     PANEL_KEY_FIGURES,
@@ -54,56 +52,23 @@ DEADLINE_WINDOWS = (90, 180, 365, 730, 1825)
 """The look-ahead windows, in days, the deadlines page offers."""
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+@router.get("/web/govuk/govuk-frontend.min.css", name="web_govuk_css")
+def govuk_stylesheet() -> Response:
+    """GOV.UK Frontend's stylesheet without its typeface, which is licensed to GOV.UK alone (Arial instead)."""
+    return Response(govuk_css_without_fonts(), media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
+
+
 router.mount("/web/static", StaticFiles(directory=APP_DIR / "static"), name="web_static")
+# check_dir=False: without `npm ci` the API still serves; the pages then have no GOV.UK styles.
+router.mount("/web/govuk", StaticFiles(directory=GOVUK_FRONTEND, check_dir=False), name="web_govuk")
 
 
 @router.get("/", responses={307: {}})
 def root() -> RedirectResponse:
     """People start at the web view; the API's documentation is at /docs."""
     return RedirectResponse(HOME)
-
-
-@router.get("/web/sign-in", name="web_sign_in")
-def sign_in_page(request: Request, next: str | None = None) -> Response:
-    """The sign-in form."""
-    return render(request, "sign_in.html", {"next": safe_next(next), "error": None})
-
-
-@router.post("/web/sign-in", responses={303: {}, 403: {}, 422: {}})
-def sign_in(
-    request: Request,
-    session: SessionDep,
-    token: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = HOME,
-) -> Response:
-    """Check the token and keep it in an HttpOnly, SameSite=Strict cookie."""
-    if not same_origin(request):
-        return render(request, "sign_in.html", {"next": HOME, "error": "Sign in from this site."}, status_code=403)
-    principal = authenticate(session=session, token=token.strip()) if token.strip() else None
-    if principal is None:
-        error = "Enter your access token" if not token.strip() else "The token is not recognised or has been revoked"
-        return render(request, "sign_in.html", {"next": safe_next(next), "error": error}, status_code=422)
-    response = RedirectResponse(safe_next(next), status_code=303)
-    response.set_cookie(
-        TOKEN_COOKIE,
-        token.strip(),
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
-    return response
-
-
-@router.post("/web/sign-out", responses={303: {}})
-def sign_out(request: Request) -> Response:
-    """Forget the token: the cookie is cleared."""
-    response = RedirectResponse(SIGN_IN, status_code=303)
-    if same_origin(request):
-        response.delete_cookie(
-            TOKEN_COOKIE, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/"
-        )
-    return response
 
 
 LayoutQuery = Annotated[Layout, Query(description="the Panel's 2021 layout (all agreements) or its 2024 one (open)")]
