@@ -633,3 +633,257 @@ class TestAuthorityComesBeforeValidation:
         assert api.post("/movements", role="finance", json={"kind": "no-such-kind"}).status_code == 403
         assert api.post("/agreements", role="planning", json={}).status_code == 403
         assert api.post("/agreements", role="planning", json={}).json()["title"] == "Not allowed"
+
+
+# The web view: every page route, asked by every kind of signed-in (or not) person.
+
+WebAccess = Literal["public", "signed-in", "any-role", "officer"]
+"""Who may use a web route:
+- public: anyone (the sign-in and set-password pages, the stylesheets).
+- signed-in: any account, on its own things (its account page and tokens); scoping does not apply.
+- any-role: any account; a planning officer sees only their authority (others' ids are a 404 page).
+- officer: the S106 officer alone; finance and planning get a 403 page.
+Without a live session a page redirects (303) to the sign-in page, whatever it is."""
+
+
+@dataclass(frozen=True)
+class WebRule:
+    """How one web route answers each caller, and a valid form or query to send it."""
+
+    access: WebAccess
+    ok: int = 200
+    data: dict[str, Any] | Callable[[Ids], dict[str, Any]] | None = None
+    params: dict[str, Any] | None = None
+    scoped: bool | None = None
+    """Whether the path names one authority's objects; by default, when it has path parameters."""
+    overrides: dict[str, int] = field(default_factory=dict)
+
+
+def _invited(api: Any, ids: Ids) -> Any:
+    """A planning officer's account at the authority, invited with a set-password link."""
+    from app.auth.accounts import create_account, issue_password_link
+
+    session = api.session
+    account = create_account(
+        session=session,
+        email=f"invited.{ids['local_authority_id']}@police.example",
+        name=f"Invited at {ids['local_authority_id']}",
+        role=Role.planning,
+        local_authority_id=ids["local_authority_id"],
+    )
+    issued = issue_password_link(session=session, account=account)
+    session.commit()
+    ids["_secret"] = issued.secret
+    return account.id
+
+
+def _officer_token(api: Any, ids: Ids) -> int:
+    """A token of the signed-in officer's own account."""
+    from app.auth.accounts import find_account
+
+    session = api.session
+    officer = find_account(session, "officer@police.example")
+    row, _secret = create_token(session=session, name="officer's script", role=Role.officer, account=officer)
+    session.commit()
+    return row.id
+
+
+WEB_ID_BUILDERS: dict[str, Callable[[Any, Ids], Any]] = {
+    "account_id": _invited,
+    "token_id": _officer_token,
+    "secret": lambda api, ids: (ids["account_id"], ids["_secret"])[1],
+}
+"""Builders for the web's own path parameters (the rest are ID_BUILDERS')."""
+
+NEW_PASSWORD = "a long new password for the test"
+
+WEB_RULES: dict[tuple[str, str], WebRule] = {
+    ("GET", "/"): WebRule(access="public", ok=307),
+    ("GET", "/web/sign-in"): WebRule(access="public"),
+    ("POST", "/web/sign-in"): WebRule(
+        access="public", ok=303, data={"email": "finance@police.example", "password": "correct horse battery staple"}
+    ),
+    ("POST", "/web/sign-out"): WebRule(access="public", ok=303),
+    ("GET", "/web/set-password/{secret}"): WebRule(access="public", scoped=False),
+    ("POST", "/web/set-password/{secret}"): WebRule(
+        access="public",
+        ok=404,
+        scoped=False,
+        data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        overrides={"none": 303},  # the first use sets the password; the link then works no more
+    ),
+    ("GET", "/web/govuk/govuk-frontend.min.css"): WebRule(access="public"),
+    ("GET", "/web"): WebRule(access="any-role"),
+    ("GET", "/web/panel.csv"): WebRule(access="any-role"),
+    ("GET", "/web/panel.xlsx"): WebRule(access="any-role"),
+    ("GET", "/web/local-authorities/{local_authority_id}"): WebRule(access="any-role"),
+    ("GET", "/web/agreements/{agreement_id}"): WebRule(access="any-role"),
+    ("GET", "/web/projects"): WebRule(access="any-role"),
+    ("GET", "/web/deadlines"): WebRule(access="any-role"),
+    ("GET", "/web/account"): WebRule(access="signed-in"),
+    ("POST", "/web/account/tokens"): WebRule(access="signed-in", ok=201, data={"name": "nightly balances"}),
+    ("POST", "/web/account/tokens/{token_id}/revoke"): WebRule(
+        access="signed-in", ok=303, scoped=False, overrides={"finance": 404, "planning-own": 404, "planning-other": 404}
+    ),
+    ("GET", "/web/users"): WebRule(access="officer"),
+    ("GET", "/web/users/invite"): WebRule(access="officer"),
+    ("POST", "/web/users/invite"): WebRule(
+        access="officer",
+        ok=201,
+        data={"email": "new.person@police.example", "name": "New Person", "role": "finance"},
+    ),
+    ("GET", "/web/users/{account_id}"): WebRule(access="officer", scoped=False),
+    ("POST", "/web/users/{account_id}/disable"): WebRule(access="officer", ok=303, scoped=False),
+    ("POST", "/web/users/{account_id}/enable"): WebRule(access="officer", ok=303, scoped=False),
+    ("POST", "/web/users/{account_id}/password-link"): WebRule(access="officer", ok=201, scoped=False),
+}
+
+WEB_CALLERS = ("none", "ended", "finance", "planning-own", "planning-other", "officer")
+"""In this order: the officer, whose writes succeed, goes last."""
+
+
+def web_routes() -> list[tuple[str, str]]:
+    """Every (method, path) of the web view: the app's routes left out of the API schema (not the static mounts)."""
+    from fastapi.routing import APIRoute
+
+    schema = set(schema_routes())
+    found = set()
+
+    def walk(routes: list[Any]) -> None:
+        for route in routes:
+            if isinstance(route, APIRoute):
+                found.update((method, route.path) for method in route.methods if method != "HEAD")
+            elif hasattr(route, "original_router"):  # FastAPI includes routers lazily
+                walk(route.original_router.routes)
+
+    walk(list(app.routes))
+    return sorted(route for route in found if route not in schema)
+
+
+def web_expected(rule: WebRule, caller: str, scoped: bool) -> int:
+    """The status a caller must get from a web route under its rule."""
+    if caller in rule.overrides:
+        return rule.overrides[caller]
+    if rule.access == "public" or caller == "officer":
+        return rule.ok
+    if caller in ("none", "ended"):
+        return 303
+    if rule.access == "officer":
+        return 403
+    if rule.access == "any-role" and caller == "planning-other" and scoped:
+        return 404
+    return rule.ok
+
+
+class WebCallers:
+    """The session cookie of each kind of caller, started through the session service."""
+
+    def __init__(self, session: Session) -> None:
+        from app.auth.sessions import end_session, start_session
+        from tests.accounts import make_accounts
+
+        make_accounts(session)
+        from app.models import Account
+
+        def session_of(role: str) -> str:
+            account = session.scalar(select(Account).where(Account.email == f"{role}@police.example"))
+            assert account is not None
+            return start_session(session=session, account=account)
+
+        ended = session_of("officer")
+        end_session(session=session, session_id=ended)
+        self.sessions = {
+            "none": None,
+            "ended": ended,
+            "finance": session_of("finance"),
+            "planning-own": session_of("planning"),
+            "planning-other": session_of("planning"),
+            "officer": session_of("officer"),
+        }
+        session.commit()
+
+    def headers(self, caller: str) -> dict[str, str]:
+        """The Cookie header of a caller (none for the signed-out visitor)."""
+        session_id = self.sessions[caller]
+        return {"Cookie": f"s106_session={session_id}"} if session_id else {}
+
+    def form(self, caller: str, data: dict[str, Any] | None) -> dict[str, Any]:
+        """A form's fields with the caller's CSRF token, as their browser would send it."""
+        from app.web.csrf import CSRF_FIELD, token_for
+
+        session_id = self.sessions[caller]
+        return {**(data or {}), **({CSRF_FIELD: token_for(session_id)} if session_id else {})}
+
+
+class TestEveryWebRouteHasARule:
+    """A page added without an access rule fails here."""
+
+    def test_every_web_route_has_a_rule(self) -> None:
+        routes = web_routes()
+        missing = [route for route in routes if route not in WEB_RULES]
+        assert not missing, (
+            f"{len(missing)} web route(s) have no rule; add them to WEB_RULES in tests/test_access.py: {missing}"
+        )
+        stale = sorted(set(WEB_RULES) - set(routes))
+        assert not stale, f"WEB_RULES has entries for routes that no longer exist; remove them: {stale}"
+
+
+class TestEveryWebRouteForEveryCaller:
+    """Each page answers each person as its rule says; a POST without the session's CSRF token writes nothing."""
+
+    @pytest.mark.parametrize(("method", "path"), web_routes(), ids=lambda value: str(value))
+    def test_web_route(self, api: Any, session: Session, method: str, path: str) -> None:
+        rule = WEB_RULES.get((method, path))
+        if rule is None:
+            pytest.fail(f"no rule in WEB_RULES for {method} {path}")
+        api.session = session
+        callers = WebCallers(session)
+        builders = {**ID_BUILDERS, **WEB_ID_BUILDERS}
+
+        class Built(dict[str, Any]):
+            def __missing__(self, name: str) -> Any:
+                self[name] = builders[name](api, self)
+                return self[name]
+
+        own, other = Built(local_authority_id=OWN), Built(local_authority_id=OTHER)
+        urls = {OWN: path.format_map(own), OTHER: path.format_map(other)}
+        scoped = rule.scoped if rule.scoped is not None else bool(path_parameters(path))
+        data = {key: rule.data(own) if callable(rule.data) else rule.data for key in (OWN,)}[OWN]
+        for caller in WEB_CALLERS:
+            url = urls[OTHER if caller == "planning-other" and scoped else OWN]
+            expected = web_expected(rule, caller, scoped)
+            before = audit_count(session)
+            if method == "POST" and rule.access != "public" and caller not in ("none", "ended"):
+                self.assert_refused_without_csrf(api, session, callers, caller, url, data)
+            if method == "POST":
+                response = api.client.post(
+                    url, data=callers.form(caller, data), headers=callers.headers(caller), follow_redirects=False
+                )
+            else:
+                response = api.client.get(
+                    url, params=rule.params, headers=callers.headers(caller), follow_redirects=False
+                )
+            api.client.cookies.clear()
+            assert response.status_code == expected, f"{caller}: {method} {url} -> {response.text[:500]}"
+            if expected == 303 and caller in ("none", "ended") and rule.access != "public":
+                assert response.headers["location"].startswith("/web/sign-in")
+            if expected >= 400 or expected == 303 and caller in ("none", "ended"):
+                if rule.access != "public":
+                    assert audit_count(session) == before, f"{caller}'s refused {method} {url} wrote an audit entry"
+            if response.headers.get("content-type", "").startswith("text/html"):
+                assert response.headers["content-security-policy"].startswith("default-src 'none'")
+            if caller == "planning-other" and expected == 404:
+                assert "Charnwood" not in response.text
+
+    @staticmethod
+    def assert_refused_without_csrf(
+        api: Any, session: Session, callers: WebCallers, caller: str, url: str, data: dict[str, Any] | None
+    ) -> None:
+        """Without a token, or with another session's, the form is refused (403) and nothing is written."""
+        before = audit_count(session)
+        others = [name for name in ("finance", "officer") if name != caller]
+        for form in (dict(data or {}), {**callers.form(others[0], data)}):
+            response = api.client.post(url, data=form, headers=callers.headers(caller), follow_redirects=False)
+            api.client.cookies.clear()
+            assert response.status_code == 403, f"{caller}: {url} without its CSRF token -> {response.status_code}"
+            assert audit_count(session) == before, f"{url} wrote without a CSRF token"

@@ -2,15 +2,20 @@
 
 import csv
 import io
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
+from app.auth.sessions import id_hash
+from app.models import AccountSession
 from app.web.charts import nice_step, stacked_bars
 from app.web.formatting import day, money, whole_pounds
 from app.web.tables import AUTHORITY_COLUMNS
+from tests.accounts import EMAILS, PASSWORD, make_accounts, post_form
+from tests.accounts import sign_in as account_sign_in
 from tests.builders import balances, movement
 from tests.pages import figures, key_figures, pounds
 from tests.scenario import Scenario, build
@@ -19,14 +24,15 @@ from tests.web_builders import programme
 ROLES = ("officer", "finance", "planning")
 
 
+@pytest.fixture(autouse=True)
+def accounts(api, session) -> dict[str, int]:
+    """One account per role beside the API's tokens; the planning officer's is at Blaby."""
+    return make_accounts(session)
+
+
 def sign_in(api, role: str, next_path: str = "/web"):
-    """Post the sign-in form with a role's token; the client keeps the cookie."""
-    return api.post(
-        "/web/sign-in",
-        role=None,
-        data={"token": getattr(api.tokens, role), "next": next_path},
-        follow_redirects=False,
-    )
+    """Post the sign-in form with a role's email address and password; the client keeps the session cookie."""
+    return account_sign_in(api.client, role, next_path=next_path)
 
 
 def page(api, path: str, **params):
@@ -41,42 +47,69 @@ def ledger(api) -> Scenario:
 
 
 class TestSignIn:
-    def test_sign_in_keeps_the_token_in_an_http_only_same_site_cookie(self, api) -> None:
+    def test_sign_in_keeps_a_random_session_id_in_an_http_only_lax_cookie(self, api, session) -> None:
         response = sign_in(api, "finance", "/web/local-authorities/blaby")
         assert response.status_code == 303
         assert response.headers["location"] == "/web/local-authorities/blaby"
         cookie = response.headers["set-cookie"]
-        assert cookie.startswith(f"s106_token={api.tokens.finance};")
+        value = cookie.split(";")[0].split("=", 1)[1]
+        assert cookie.startswith("s106_session=")
+        assert len(value) >= 40 and PASSWORD not in cookie and EMAILS["finance"] not in cookie
+        assert session.scalar(select(AccountSession.id).where(AccountSession.id_hash == id_hash(value)))
         assert "HttpOnly" in cookie
-        assert "SameSite=strict" in cookie
+        assert "SameSite=lax" in cookie
         assert "Path=/" in cookie
+        assert "Max-Age" not in cookie and "expires" not in cookie.lower()  # ends with the browser
         assert "Secure" not in cookie  # served over plain http here
         home = page(api, "/web")
         assert home.status_code == 200
-        assert "test finance" in home.text
+        assert "Fran Finance" in home.text
         assert "Finance" in home.text
+
+    def test_each_sign_in_gets_a_new_session(self, api) -> None:
+        first = sign_in(api, "officer").cookies["s106_session"]
+        second = sign_in(api, "officer").cookies["s106_session"]
+        assert first != second
+        api.client.cookies.set("s106_session", first)
+        assert page(api, "/web").status_code == 303  # the earlier session was ended by signing in again
 
     def test_over_https_the_cookie_is_secure(self, api) -> None:
         response = api.client.post(
-            "https://testserver/web/sign-in", data={"token": api.tokens.officer}, follow_redirects=False
+            "https://testserver/web/sign-in",
+            data={"email": EMAILS["officer"], "password": PASSWORD},
+            follow_redirects=False,
         )
         assert response.status_code == 303
         assert "Secure" in response.headers["set-cookie"]
 
-    def test_the_stylesheet_is_served_by_the_app(self, api) -> None:
+    def test_the_stylesheets_are_served_by_the_app(self, api) -> None:
         response = api.get("/web/static/s106.css", role=None)
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/css")
         assert "@media print" in response.text
+        govuk = api.get("/web/govuk/govuk-frontend.min.css", role=None)
+        assert govuk.status_code == 200
+        assert ".govuk-table" in govuk.text
+        assert "@font-face" not in govuk.text  # GOV.UK's typeface is not ours to use
+        script = api.get("/web/govuk/govuk-frontend.min.js", role=None)
+        assert script.status_code == 200 and "initAll" in script.text
 
-    def test_an_unknown_token_is_refused_with_a_message_and_no_cookie(self, api) -> None:
-        response = api.post("/web/sign-in", role=None, data={"token": "s106_nonsense"}, follow_redirects=False)
-        assert response.status_code == 422
-        assert "set-cookie" not in response.headers
-        assert "The token is not recognised or has been revoked" in response.text
-        empty = api.post("/web/sign-in", role=None, data={"token": "  "}, follow_redirects=False)
+    def test_a_wrong_password_is_refused_with_a_message_and_no_cookie(self, api) -> None:
+        wrong = account_sign_in(api.client, "officer", password="not the password")
+        assert wrong.status_code == 422
+        assert "set-cookie" not in wrong.headers
+        assert "Enter a correct email address and password" in wrong.text
+        assert f'value="{EMAILS["officer"]}"' in wrong.text  # what was typed is kept
+        unknown = account_sign_in(api.client, email="nobody@police.example")
+        assert unknown.status_code == 422
+        assert "Enter a correct email address and password" in unknown.text
+        empty = api.client.post("/web/sign-in", data={"email": " ", "password": ""}, follow_redirects=False)
         assert empty.status_code == 422
-        assert "Enter your access token" in empty.text
+        assert "Enter your email address" in empty.text and "Enter your password" in empty.text
+
+    def test_the_email_address_is_not_case_sensitive(self, api) -> None:
+        response = account_sign_in(api.client, email="  Officer@Police.EXAMPLE ")
+        assert response.status_code == 303
 
     @pytest.mark.parametrize("target", ["https://example.com/", "//example.com/web", "/docs", "/web\\..\\x"])
     def test_it_returns_only_to_a_page_of_the_web_view(self, api, target: str) -> None:
@@ -85,10 +118,9 @@ class TestSignIn:
         assert response.headers["location"] == "/web"
 
     def test_a_sign_in_posted_from_another_site_is_refused(self, api) -> None:
-        response = api.post(
+        response = api.client.post(
             "/web/sign-in",
-            role=None,
-            data={"token": api.tokens.officer},
+            data={"email": EMAILS["officer"], "password": PASSWORD},
             headers={"Origin": "https://elsewhere.example"},
             follow_redirects=False,
         )
@@ -103,40 +135,54 @@ class TestSignIn:
         assert form.status_code == 200
         assert 'value="/web/agreements/7?as_at=2021-01-01"' in form.text
 
+    def test_pages_do_not_take_bearer_tokens(self, api) -> None:
+        assert api.get("/web", role="officer", follow_redirects=False).status_code == 303
+
     def test_root_leads_to_the_web_view(self, api) -> None:
         response = api.get("/", role=None, follow_redirects=False)
         assert response.status_code == 307
         assert response.headers["location"] == "/web"
 
-    def test_sign_out_clears_the_cookie(self, api) -> None:
+    def test_sign_out_ends_the_session_for_real(self, api, session) -> None:
         sign_in(api, "officer")
+        value = api.client.cookies["s106_session"]
         assert page(api, "/web").status_code == 200
-        response = api.post("/web/sign-out", role=None, follow_redirects=False)
+        response = post_form(api.client, "/web/sign-out")
         assert response.status_code == 303
         assert response.headers["location"] == "/web/sign-in"
         cookie = response.headers["set-cookie"]
-        assert cookie.startswith('s106_token="";') or cookie.startswith("s106_token=;")
+        assert cookie.startswith('s106_session="";') or cookie.startswith("s106_session=;")
         assert "Max-Age=0" in cookie
         assert page(api, "/web").status_code == 303
+        assert session.scalar(select(AccountSession.id).where(AccountSession.id_hash == id_hash(value))) is None
+        api.client.cookies.set("s106_session", value)  # a copy of the cookie kept elsewhere names nothing now
+        assert page(api, "/web").status_code == 303
+        assert api.get("/agreements", role=None).status_code == 401
 
-    def test_a_revoked_token_signs_the_viewer_out(self, api, session) -> None:
-        from app.auth.service import authenticate, revoke_token
+    def test_sign_out_without_the_csrf_token_is_refused(self, api) -> None:
+        sign_in(api, "officer")
+        refused = api.client.post("/web/sign-out", data={}, follow_redirects=False)
+        assert refused.status_code == 403
+        assert page(api, "/web").status_code == 200
 
+    def test_a_session_idle_too_long_has_ended(self, api, session) -> None:
         sign_in(api, "planning")
-        principal = authenticate(session=session, token=api.tokens.planning)
-        assert principal is not None and principal.token_id is not None
-        revoke_token(session=session, token_id=principal.token_id)
+        value = api.client.cookies["s106_session"]
+        row = session.scalar(select(AccountSession).where(AccountSession.id_hash == id_hash(value)))
+        assert row is not None
+        row.last_seen_at = datetime.now(UTC) - timedelta(minutes=31)
+        session.commit()
         assert page(api, "/web").headers["location"] == "/web/sign-in?next=%2Fweb"
 
 
 class TestCookieOnlyReads:
-    def test_the_cookie_reads_the_api(self, api, ledger: Scenario) -> None:
+    def test_the_session_reads_the_api(self, api, ledger: Scenario) -> None:
         sign_in(api, "officer")
         response = api.get(f"/agreements/{ledger.blaby_agreement}", role=None)
         assert response.status_code == 200
         assert response.json()["reference"] == "19/0001/OUT"
 
-    def test_the_cookie_cannot_write_through_the_api(self, api) -> None:
+    def test_the_session_cannot_write_through_the_api(self, api) -> None:
         sign_in(api, "officer")
         body = {"local_authority_id": "blaby", "reference": "X/1", "site": "A field", "signed_on": "2020-01-01"}
         refused = api.post("/agreements", role=None, json=body)
@@ -198,7 +244,7 @@ class TestHome:
         text = page(api, "/web", as_at="2021-12-31", layout="2021").text
         shown = figures(text, "panel")
         assert "S106 Agreements - as at 31/12/2021" in text
-        assert '<th scope="colgroup" colspan="8" class="num">Amount held by local authorities</th>' in text
+        assert 'scope="colgroup" colspan="8">Amount held by local authorities</th>' in text
         assert shown["key:blaby"]["held_by_local_authority"] == "25,000.50"
         assert shown["key:blaby"]["may_not_be_released_trigger_point"] == "20,000.00"
         assert shown["key:total"]["number_of_agreements"] == "3"
@@ -402,7 +448,7 @@ class TestDeadlinesPage:
         assert overdue["receipt_movement_id"] == made.blaby_receipt
         assert f"Passed {-overdue['days_left']} days ago" in text
         assert f"contribution {made.blaby_contribution}" in text
-        assert '<div class="warning"><dt>Past its deadline</dt><dd>£40,000.00</dd></div>' in text
+        assert '<div class="app-warning"><dt>Past its deadline</dt><dd>£40,000.00</dd></div>' in text
 
     def test_a_planning_officer_sees_only_their_authoritys_receipts(self, api, ledger: Scenario) -> None:
         made = programme(api)
@@ -438,7 +484,7 @@ class TestAuthorityPage:
         assert len([key for key in shown if key.startswith("contribution:")]) == len(contributions) == 4
         for row in contributions:
             assert pounds(shown[f"contribution:{row['key']}"]["remaining"]) == Decimal(row["remaining"])
-        assert '<span class="tag stage-at_risk">At risk</span>' in text
+        assert '<span class="govuk-tag app-tag-stage-at_risk">At risk</span>' in text
 
     def test_the_key_figures_add_up_to_the_total_including_money_returned(self, api, ledger: Scenario) -> None:
         area = api.get("/contributions", params={"local_authority": "charnwood"}).json()["items"][0]
@@ -460,7 +506,7 @@ class TestAuthorityPage:
         response = page(api, "/web/local-authorities/charnwood")
         assert response.status_code == 404
         assert "Page not found" in response.text
-        assert "Signed in as <strong>test planning</strong>" in response.text
+        assert "Signed in as <strong>Pat Planner</strong>" in response.text
         assert "Charnwood" not in response.text
         assert page(api, "/web/local-authorities/charnwood").text == page(api, "/web/local-authorities/nowhere").text
 
@@ -515,9 +561,9 @@ class TestAgreementPage:
         assert history.count("data-movement=") == movements["total"] == 10
         assert "Development started" in history and "At risk: may not be released" in history
         reversed_row = history[history.index(f'data-movement="{ledger.reversed_movement}"') :]
-        assert '<span class="tag reversed">Reversed</span>' in reversed_row[: reversed_row.index("</tr>")]
+        assert '<span class="govuk-tag govuk-tag--grey">Reversed</span>' in reversed_row[: reversed_row.index("</tr>")]
         assert "Reversal of \u201cDrawn by the force\u201d (1 Apr 2021)" in history
-        assert '<td class="num negative">\u2212£1,000.00</td>' in history
+        assert '<td class="govuk-table__cell govuk-table__cell--numeric app-negative">\u2212£1,000.00</td>' in history
         assert "keyed twice" in history
 
     def test_a_planning_officer_gets_a_404_page_for_another_authoritys_agreement(self, api, ledger: Scenario) -> None:

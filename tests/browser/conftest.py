@@ -29,14 +29,18 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--lang=en-GB",
 ]
 SCREENSHOTS = ROOT / "tests" / "screenshots"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def why_no_browser() -> str | None:
     """Why the browser tests cannot run here, or None when they can."""
     if importlib.util.find_spec("playwright") is None:
         return "browser tests skipped: Playwright for Python is not installed (make install installs the dev extras)"
+    if not AXE.exists():
+        return "browser tests skipped: node_modules/axe-core is missing (make install runs npm ci)"
     if not CHROMIUM.exists():
         return "browser tests skipped: no Chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does this)"
     if os.environ.get("TEST_DATABASE_URL"):
@@ -140,9 +144,21 @@ def browser(live_server: LiveServer) -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     """A fresh browser context (no cookies) and page, as a desktop screen in Britain."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB", accept_downloads=True)
+    # bypass_csp lets the tests inject axe-core; the pages' own policy is checked over HTTP.
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 900}, locale="en-GB", accept_downloads=True, bypass_csp=True
+    )
     context.set_default_timeout(10_000)
     try:
         yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture(params=["officer", "finance", "planning"])
+def signed_in(request: pytest.FixtureRequest, page: Any, live_server: LiveServer) -> tuple[Any, str]:
+    """A page signed in through the sign-in form, once as each role; gives the page and the role."""
+    from tests.browser.helpers import sign_in
+
+    sign_in(page, live_server, request.param)
+    return page, request.param

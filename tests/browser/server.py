@@ -16,6 +16,7 @@ from app.auth.service import create_token
 from app.db import make_engine
 from app.models import Role
 from seed.loader import load_local_authorities
+from tests.accounts import make_accounts
 from tests.conftest import ROOT, Tokens, alembic_config
 
 
@@ -27,7 +28,7 @@ def free_port() -> int:
 
 
 def prepare_database(url: str) -> Tokens:
-    """Migrate a new database, add the nine LLR authorities from the seed, and create one token per role."""
+    """Migrate a new database, add the nine LLR authorities from the seed, and one token and one account per role."""
     engine = make_engine(url)
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), "head")
@@ -36,6 +37,7 @@ def prepare_database(url: str) -> Tokens:
         _, officer = create_token(session=session, name="Sam Officer", role=Role.officer)
         _, finance = create_token(session=session, name="Fran Finance", role=Role.finance)
         _, planning = create_token(session=session, name="Pat Planner", role=Role.planning, local_authority_id="blaby")
+        make_accounts(session)
     engine.dispose()
     return Tokens(officer=officer, finance=finance, planning=planning)
 

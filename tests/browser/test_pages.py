@@ -10,10 +10,10 @@ from openpyxl import load_workbook
 
 from app.web.tables import AUTHORITY_COLUMNS
 from tests.browser.conftest import SCREENSHOTS, LiveServer
+from tests.browser.helpers import check, sign_in
 from tests.pages import pounds
 
 ROLES = ("officer", "finance", "planning")
-NAMES = {"officer": "Sam Officer", "finance": "Fran Finance", "planning": "Pat Planner"}
 
 READ_ROWS = """rows => Object.fromEntries(rows.map(row => [
   Object.entries(row.dataset).map(([name, value]) => name + ':' + value)[0],
@@ -21,16 +21,6 @@ READ_ROWS = """rows => Object.fromEntries(rows.map(row => [
     [...row.querySelectorAll('td[data-field]')].map(cell => [cell.dataset.field, cell.textContent.trim()])
   )
 ]))"""
-
-
-def sign_in(page: Any, server: LiveServer, role: str) -> None:
-    """Sign in through the form, as a person would."""
-    page.goto(f"{server.url}/")
-    assert page.url.startswith(f"{server.url}/web/sign-in")
-    page.get_by_label("Access token").fill(getattr(server.tokens, role))
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{server.url}/web")
-    assert NAMES[role] in page.locator(".signed-in").inner_text()
 
 
 def table(page: Any, table_id: str) -> dict[str, dict[str, str]]:
@@ -42,8 +32,8 @@ def table(page: Any, table_id: str) -> dict[str, dict[str, str]]:
 
 
 def shoot(page: Any, name: str) -> None:
-    """A full-page screenshot for review."""
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    """Check the page with axe-core and save its screenshots at each width."""
+    check(page, name)
 
 
 MONEY_OF_PROJECTS = ("identified", "requested", "received", "spent")
@@ -67,25 +57,6 @@ def assert_same_money(shown: dict[str, str], expected: dict[str, Any], where: st
     """Every money column of a shown row equals the API's figure."""
     for column in AUTHORITY_COLUMNS[1:]:
         assert pounds(shown[column.field]) == Decimal(expected[column.field]), (where, column.field)
-
-
-class TestSignInAndOut:
-    def test_a_wrong_token_is_explained_and_sign_out_ends_the_session(self, page: Any, live_server: LiveServer) -> None:
-        page.goto(f"{live_server.url}/web")
-        shoot(page, "sign-in")
-        page.get_by_label("Access token").fill("s106_not_a_real_token")
-        page.get_by_role("button", name="Sign in").click()
-        assert page.get_by_role("alert").inner_text().startswith("There is a problem")
-        shoot(page, "sign-in-error")
-        sign_in(page, live_server, "finance")
-        cookie = next(item for item in page.context.cookies() if item["name"] == "s106_token")
-        assert cookie["httpOnly"] is True
-        assert cookie["sameSite"] == "Strict"
-        page.get_by_role("button", name="Sign out").click()
-        page.wait_for_url(f"{live_server.url}/web/sign-in")
-        assert not [item for item in page.context.cookies() if item["name"] == "s106_token"]
-        page.goto(f"{live_server.url}/web/local-authorities/blaby")
-        assert page.url.startswith(f"{live_server.url}/web/sign-in?next=")
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -179,7 +150,7 @@ class TestPagesPerRole:
             len(live_server.api.get(f"/contributions/{item['id']}/events", role=role).json()) for item in listed
         )
         assert history.count() == movements["total"] + events
-        reversal = page.locator("#history tr.reversal")
+        reversal = page.locator("#history tr.app-reversal")
         assert reversal.count() == 1
         assert "\u2212£1,000.00" in reversal.inner_text()
         shoot(page, f"agreement-{role}")
@@ -238,20 +209,20 @@ class TestPlanningScope:
 class TestPrint:
     def test_the_print_layout_drops_the_controls(self, page: Any, live_server: LiveServer) -> None:
         sign_in(page, live_server, "officer")
-        assert page.locator(".print-only").is_hidden()
+        assert page.locator(".app-print-only").is_hidden()
         page.emulate_media(media="print")
-        assert page.locator("form.as-at").is_hidden()
-        assert page.locator(".downloads").is_hidden()
-        assert page.locator("nav.navigation").is_hidden()
+        assert page.locator("form.app-as-at").is_hidden()
+        assert page.locator(".app-downloads").is_hidden()
+        assert page.locator(".govuk-service-navigation").is_hidden()
         assert page.locator("#panel").is_visible()
-        assert page.locator(".print-only").inner_text().startswith("Printed by Sam Officer on ")
-        shoot(page, "home-print")
+        assert page.locator(".app-print-only").inner_text().startswith("Printed by Sam Officer on ")
+        page.screenshot(path=str(SCREENSHOTS / "home-print.png"), full_page=True)
         page.goto(f"{live_server.url}/web/local-authorities/blaby")
         assert page.locator("#agreements").is_visible()
-        shoot(page, "authority-print")
+        page.screenshot(path=str(SCREENSHOTS / "authority-print.png"), full_page=True)
         page.goto(f"{live_server.url}/web?layout=2021")
         assert page.locator("#panel").is_visible()
-        shoot(page, "home-2021-print")
+        page.screenshot(path=str(SCREENSHOTS / "home-2021-print.png"), full_page=True)
         page.goto(f"{live_server.url}/web/deadlines")
-        assert page.locator("form.as-at").is_hidden()
-        shoot(page, "deadlines-print")
+        assert page.locator("form.app-as-at").is_hidden()
+        page.screenshot(path=str(SCREENSHOTS / "deadlines-print.png"), full_page=True)
