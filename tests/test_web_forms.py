@@ -239,8 +239,13 @@ class TestTheOfficersWeek:
         project = fill(
             api,
             "/web/projects/new",
-            {"name": "ANPR cameras", "funding": "pooled", "category": "equipment", "stage": "current",
-             "estimate_low": "£30,000"},
+            {
+                "name": "ANPR cameras",
+                "funding": "pooled",
+                "category": "equipment",
+                "stage": "current",
+                "estimate_low": "£30,000",
+            },
         )
         project_id = created_id(project, "/web/projects/")
         allocation = fill(
