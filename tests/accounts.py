@@ -22,6 +22,16 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 passwords.hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
 
 
+def test_session() -> Session:
+    """The test's own session, as the app's overridden session dependency hands it to requests."""
+    from app.db import get_session
+    from app.main import app
+
+    override = app.dependency_overrides[get_session]
+    requests_session: Session = next(override())
+    return requests_session
+
+
 def make_accounts(session: Session, planning_authority: str = "blaby") -> dict[str, int]:
     """One account per role (the planning officer's at `planning_authority`); returns their ids by role."""
     ids = {}

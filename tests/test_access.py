@@ -637,12 +637,14 @@ class TestAuthorityComesBeforeValidation:
 
 # The web view: every page route, asked by every kind of signed-in (or not) person.
 
-WebAccess = Literal["public", "signed-in", "any-role", "officer"]
+WebAccess = Literal["public", "signed-in", "any-role", "force", "officer", "officer+planning-receipts"]
 """Who may use a web route:
 - public: anyone (the sign-in and set-password pages, the stylesheets).
 - signed-in: any account, on its own things (its account page and tokens); scoping does not apply.
 - any-role: any account; a planning officer sees only their authority (others' ids are a 404 page).
+- force: the officer and finance (the audit trail); a planning officer gets a 403 page.
 - officer: the S106 officer alone; finance and planning get a 403 page.
+- officer+planning-receipts: the officer, and a planning officer for their own authority's receipts.
 Without a live session a page redirects (303) to the sign-in page, whatever it is."""
 
 
@@ -653,7 +655,9 @@ class WebRule:
     access: WebAccess
     ok: int = 200
     data: dict[str, Any] | Callable[[Ids], dict[str, Any]] | None = None
-    params: dict[str, Any] | None = None
+    params: dict[str, Any] | Callable[[Ids], dict[str, Any]] | None = None
+    path: dict[str, str] | None = None
+    """Path parameters that are not ids (a drawdown step's name)."""
     scoped: bool | None = None
     """Whether the path names one authority's objects; by default, when it has path parameters."""
     overrides: dict[str, int] = field(default_factory=dict)
@@ -738,6 +742,140 @@ WEB_RULES: dict[tuple[str, str], WebRule] = {
     ("POST", "/web/users/{account_id}/password-link"): WebRule(access="officer", ok=201, scoped=False),
 }
 
+
+def _drawdown_line(ids: Ids) -> dict[str, Any]:
+    """A drawdown request form for money the authority holds."""
+    assert ids["movement_id"]
+    return {
+        "project_id": ids["project_id"],
+        "local_authority_id": ids["local_authority_id"],
+        "lines.0.contribution_id": ids["contribution_id"],
+        "lines.0.amount": "200",
+    }
+
+
+FORM_PAGE = WebRule(access="officer", scoped=False)
+"""An officer's form page: finance and planning get 403 before any id is looked up."""
+
+WEB_RULES.update(
+    {
+        ("GET", "/web/agreements"): WebRule(access="any-role", scoped=False),
+        ("GET", "/web/drawdowns"): WebRule(access="any-role", scoped=False),
+        ("GET", "/web/spend"): WebRule(access="any-role", scoped=False),
+        ("GET", "/web/forecast"): WebRule(access="any-role", scoped=False),
+        ("GET", "/web/audit"): WebRule(access="force", scoped=False),
+        ("GET", "/web/contributions/{contribution_id}"): WebRule(access="any-role"),
+        ("GET", "/web/projects/{project_id}"): WebRule(access="any-role"),
+        ("GET", "/web/drawdowns/{drawdown_id}"): WebRule(access="any-role"),
+        ("GET", "/web/spend/{spend_id}"): WebRule(access="any-role"),
+        ("GET", "/web/agreements/new"): FORM_PAGE,
+        ("POST", "/web/agreements/new"): WebRule(
+            access="officer",
+            ok=303,
+            scoped=False,
+            data=lambda ids: {
+                "local_authority_id": ids["local_authority_id"],
+                "reference": "20/0002/FUL",
+                "site": "Land north of the station",
+                "signed_on": "01/06/2020",
+            },
+        ),
+        ("GET", "/web/agreements/{agreement_id}/edit"): FORM_PAGE,
+        ("POST", "/web/agreements/{agreement_id}/edit"): WebRule(
+            access="officer", ok=303, scoped=False, data={"notes": "deed of variation pending"}
+        ),
+        ("GET", "/web/agreements/{agreement_id}/close"): FORM_PAGE,
+        ("POST", "/web/agreements/{agreement_id}/close"): WebRule(
+            access="officer", ok=303, scoped=False, data={"closed_on": "2026-11-01"}
+        ),
+        ("GET", "/web/agreements/{agreement_id}/contributions/new"): FORM_PAGE,
+        ("POST", "/web/agreements/{agreement_id}/contributions/new"): WebRule(
+            access="officer",
+            ok=303,
+            scoped=False,
+            data={"purpose": "vehicles", "amount": "£2,500", "trigger.type": "on_signing"},
+        ),
+        ("GET", "/web/contributions/{contribution_id}/events/new"): FORM_PAGE,
+        ("POST", "/web/contributions/{contribution_id}/events/new"): WebRule(
+            access="officer", ok=303, scoped=False, data={"kind": "trigger_met", "on": "2020-03-01"}
+        ),
+        ("GET", "/web/movements/new"): WebRule(
+            access="officer+planning-receipts", params=lambda ids: {"contribution_id": ids["contribution_id"]}
+        ),
+        ("POST", "/web/movements/new"): WebRule(
+            access="officer+planning-receipts",
+            ok=303,
+            scoped=True,
+            data=lambda ids: {
+                "contribution_id": ids["contribution_id"],
+                "kind": "received",
+                "amount": "100",
+                "on": "2020-02-01",
+            },
+        ),
+        ("GET", "/web/movements/{movement_id}/reverse"): FORM_PAGE,
+        ("POST", "/web/movements/{movement_id}/reverse"): WebRule(
+            access="officer", ok=303, scoped=False, data={"note": "keyed twice", "on": "2020-05-01"}
+        ),
+        ("GET", "/web/projects/new"): FORM_PAGE,
+        ("POST", "/web/projects/new"): WebRule(
+            access="officer",
+            ok=303,
+            scoped=False,
+            data=lambda ids: {
+                "name": f"Custody suite ({ids['local_authority_id']})",
+                "funding": "pooled",
+                "category": "land_and_buildings",
+                "stage": "upcoming",
+                "estimate_low": "250,000",
+            },
+        ),
+        ("GET", "/web/projects/{project_id}/allocations/new"): FORM_PAGE,
+        ("POST", "/web/projects/{project_id}/allocations/new"): WebRule(
+            access="officer",
+            ok=303,
+            scoped=False,
+            data=lambda ids: {"contribution_id": ids["unallocated_contribution_id"], "amount": "1000"},
+        ),
+        ("GET", "/web/drawdowns/new"): WebRule(
+            access="officer", scoped=False, params=lambda ids: {"project_id": ids["project_id"]}
+        ),
+        ("POST", "/web/drawdowns/new"): WebRule(access="officer", ok=303, scoped=False, data=_drawdown_line),
+        ("GET", "/web/drawdowns/{drawdown_id}/{action}"): WebRule(
+            access="officer", scoped=False, path={"action": "submit"}
+        ),
+        ("POST", "/web/drawdowns/{drawdown_id}/{action}"): WebRule(
+            access="officer", ok=303, scoped=False, path={"action": "submit"}, data={"on": "2020-03-01"}
+        ),
+        ("GET", "/web/drawdowns/{drawdown_id}/payments/{payment_id}/reverse"): FORM_PAGE,
+        ("POST", "/web/drawdowns/{drawdown_id}/payments/{payment_id}/reverse"): WebRule(
+            access="officer", ok=303, scoped=False, data={"on": "2020-05-01", "note": "keyed twice"}
+        ),
+        ("GET", "/web/spend/new"): WebRule(
+            access="officer", scoped=False, params=lambda ids: {"project_id": ids["project_id"]}
+        ),
+        ("POST", "/web/spend/new"): WebRule(
+            access="officer",
+            ok=303,
+            scoped=False,
+            data=lambda ids: {
+                "project_id": ids["project_id"],
+                "on": "15/02/2020",
+                "supplier": "Example Security Ltd",
+                "invoice_reference": "INV-0042",
+                "amount": "250.00",
+                "charges.0.contribution_id": ids["contribution_id"],
+                "charges.0.amount": "250",
+            },
+        ),
+        ("GET", "/web/spend/{spend_id}/cancel"): FORM_PAGE,
+        ("POST", "/web/spend/{spend_id}/cancel"): WebRule(
+            access="officer", ok=303, scoped=False, data={"on": "2020-03-01", "reason": "keyed twice"}
+        ),
+    }
+)
+"""The officer's desk: every list, record page and form (rules as in the forms' own tests)."""
+
 WEB_CALLERS = ("none", "ended", "finance", "planning-own", "planning-other", "officer")
 """In this order: the officer, whose writes succeed, goes last."""
 
@@ -768,9 +906,11 @@ def web_expected(rule: WebRule, caller: str, scoped: bool) -> int:
         return rule.ok
     if caller in ("none", "ended"):
         return 303
-    if rule.access == "officer":
+    if rule.access == "force":
+        return rule.ok if caller == "finance" else 403
+    if rule.access == "officer" or rule.access == "officer+planning-receipts" and caller == "finance":
         return 403
-    if rule.access == "any-role" and caller == "planning-other" and scoped:
+    if rule.access in ("any-role", "officer+planning-receipts") and caller == "planning-other" and scoped:
         return 404
     return rule.ok
 
@@ -845,12 +985,16 @@ class TestEveryWebRouteForEveryCaller:
                 self[name] = builders[name](api, self)
                 return self[name]
 
-        own, other = Built(local_authority_id=OWN), Built(local_authority_id=OTHER)
-        urls = {OWN: path.format_map(own), OTHER: path.format_map(other)}
+        built = {OWN: Built(local_authority_id=OWN), OTHER: Built(local_authority_id=OTHER)}
+        for ids in built.values():
+            ids.update(rule.path or {})
+        urls = {name: path.format_map(ids) for name, ids in built.items()}
         scoped = rule.scoped if rule.scoped is not None else bool(path_parameters(path))
-        data = {key: rule.data(own) if callable(rule.data) else rule.data for key in (OWN,)}[OWN]
+        forms = {name: rule.data(ids) if callable(rule.data) else rule.data for name, ids in built.items()}
+        queries = {name: rule.params(ids) if callable(rule.params) else rule.params for name, ids in built.items()}
         for caller in WEB_CALLERS:
-            url = urls[OTHER if caller == "planning-other" and scoped else OWN]
+            authority = OTHER if caller == "planning-other" and scoped else OWN
+            url, data = urls[authority], forms[authority]
             expected = web_expected(rule, caller, scoped)
             before = audit_count(session)
             if method == "POST" and rule.access != "public" and caller not in ("none", "ended"):
@@ -861,7 +1005,7 @@ class TestEveryWebRouteForEveryCaller:
                 )
             else:
                 response = api.client.get(
-                    url, params=rule.params, headers=callers.headers(caller), follow_redirects=False
+                    url, params=queries[authority], headers=callers.headers(caller), follow_redirects=False
                 )
             api.client.cookies.clear()
             assert response.status_code == expected, f"{caller}: {method} {url} -> {response.text[:500]}"

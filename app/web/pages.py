@@ -56,6 +56,11 @@ NAVIGATION: list[tuple[str, str]] = [
     ("web_home", "Balances"),
     ("web_projects", "Projects"),
     ("web_deadlines", "Deadlines"),
+    ("web_agreements", "Agreements"),
+    ("web_drawdowns", "Drawdowns"),
+    ("web_spend_list", "Spend"),
+    ("web_forecast", "Forecast"),
+    ("web_audit", "Audit trail"),
     ("web_users", "Users"),
 ]
 """The header's links, as (route name, text); each new page adds its own ("Users" shows to the officer only)."""

@@ -23,7 +23,7 @@ from app.projects.service import list_projects
 from app.reports.formats import to_csv, to_xlsx
 from app.reports.reconcile import Layout, PanelTable
 from app.reports.service import panel_table
-from app.web import tables
+from app.web import officer_pages, tables
 from app.web.assets import govuk_css_without_fonts
 from app.web.charts import stacked_bars
 from app.web.pages import (
@@ -63,6 +63,8 @@ def govuk_stylesheet() -> Response:
 router.mount("/web/static", StaticFiles(directory=APP_DIR / "static"), name="web_static")
 # check_dir=False: without `npm ci` the API still serves; the pages then have no GOV.UK styles.
 router.mount("/web/govuk", StaticFiles(directory=GOVUK_FRONTEND, check_dir=False), name="web_govuk")
+for pages in officer_pages.ROUTERS:
+    router.include_router(pages)
 
 
 @router.get("/", responses={307: {}})
