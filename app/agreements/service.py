@@ -10,6 +10,7 @@ from app.agreements.schemas import AgreementCreate, AgreementStatus, AgreementUp
 from app.auth.service import Principal
 from app.balances.queries import GroupBy, balances_by_id
 from app.errors import ConflictError, NotFoundError, RuleError
+from app.ledger.locks import lock_agreement_to_close
 from app.local_authorities.service import get_local_authority
 from app.models import Agreement, Contribution
 from app.money import pounds
@@ -124,6 +125,9 @@ def update_agreement(*, session: Session, agreement_id: int, data: AgreementUpda
     """Change an agreement's description, or close or reopen it."""
     agreement = get_agreement(session=session, agreement_id=agreement_id, scope=None)
     changes = data.model_dump(exclude_unset=True)
+    if "status" in changes or "closed_on" in changes:
+        # Closing or reopening waits for every writer of the agreement's money, and they for it.
+        lock_agreement_to_close(session, agreement.id)
     status = changes.pop("status", None)
     if status == AgreementStatus.open:
         changes["closed_on"] = None
