@@ -66,7 +66,15 @@ class DatabaseFailures:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        received = await _read_body(receive)
+        # The body is recorded as the app reads it (so a size limit or a bad body is still the app's to
+        # answer), and replayed to each further attempt.
+        received: list[Message] = []
+
+        async def recording() -> Message:
+            message = await receive()
+            received.append(message)
+            return message
+
         for attempt in range(1, self.attempts + 1):
             started = False
 
@@ -77,7 +85,7 @@ class DatabaseFailures:
                 await send(message)
 
             try:
-                await self.app(scope, _replay(received, receive), send_once)
+                await self.app(scope, _replay(list(received), recording), send_once)
                 return
             except Exception as error:
                 if started:
@@ -105,18 +113,7 @@ class DatabaseFailures:
                 return
 
 
-async def _read_body(receive: Receive) -> list[Message]:
-    messages = []
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request" or not message.get("more_body", False):
-            return messages
-
-
-def _replay(messages: list[Message], receive: Receive) -> Any:
-    pending = list(messages)
-
+def _replay(pending: list[Message], receive: Receive) -> Any:
     async def replayed() -> Message:
         if pending:
             return pending.pop(0)

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import scoping
 from app.agreements.schemas import AgreementCreate, AgreementStatus, AgreementUpdate
 from app.auth.service import Principal
 from app.balances.queries import GroupBy, balances_by_id
@@ -18,11 +19,11 @@ from app.money import pounds
 
 def get_agreement(*, session: Session, agreement_id: int, scope: str | None, lock: bool = False) -> Agreement:
     """One agreement; another authority's is as absent as an unknown id."""
-    query = select(Agreement).where(Agreement.id == agreement_id)
+    query = scoping.readable_agreements(scope).where(Agreement.id == agreement_id)
     if lock:
         query = query.with_for_update()
     agreement = session.scalar(query)
-    if agreement is None or (scope is not None and agreement.local_authority_id != scope):
+    if agreement is None:
         raise NotFoundError(f"no agreement {agreement_id}", field="agreement_id")
     return agreement
 
@@ -40,9 +41,7 @@ def list_agreements(
     offset: int,
 ) -> tuple[list[Agreement], int]:
     """Agreements the caller may see, filtered, oldest first."""
-    query = select(Agreement)
-    if scope is not None:
-        query = query.where(Agreement.local_authority_id == scope)
+    query = scoping.readable_agreements(scope)
     if local_authority_id:
         query = query.where(Agreement.local_authority_id == local_authority_id)
     if status is AgreementStatus.open:

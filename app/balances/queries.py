@@ -36,11 +36,11 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    true,
     union_all,
 )
 from sqlalchemy.orm import Session
 
+from app import scoping
 from app.ledger.expressions import AsAt, Ids, held, movement_sums
 from app.ledger.figures import (
     ContributionTotals,
@@ -515,7 +515,7 @@ def project_money(session: Session, *, project_ids: list[int], scope: str | None
     def row(project_id: int, authority_id: str) -> ProjectMoney:
         return rows.setdefault((project_id, authority_id), ProjectMoney(project_id, authority_id))
 
-    in_scope = true() if scope is None else Agreement.local_authority_id == scope
+    in_scope = scoping.agreement(scope)
 
     identified = (
         select(ProjectAllocation.project_id, Agreement.local_authority_id, func.sum(ProjectAllocation.amount))

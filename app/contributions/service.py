@@ -5,6 +5,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import scoping
 from app.agreements.service import get_agreement
 from app.auth.service import Principal
 from app.contributions.schemas import ContributionCreate, ContributionUpdate, EventCreate
@@ -94,11 +95,9 @@ def list_contributions(
     offset: int,
 ) -> tuple[list[Contribution], int]:
     """Contributions the caller may see, filtered, in id order."""
-    query = select(Contribution)
-    if scope is not None or local_authority_id:
+    query = scoping.readable_contributions(scope)
+    if local_authority_id:
         query = query.join(Agreement)
-    if scope is not None:
-        query = query.where(Agreement.local_authority_id == scope)
     if agreement_id is not None:
         query = query.where(Contribution.agreement_id == agreement_id)
     if local_authority_id:

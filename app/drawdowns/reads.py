@@ -3,7 +3,7 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import scoping as readable
+from app import scoping
 from app.auth.service import Principal
 from app.drawdowns.schemas import DrawdownRead, InvoiceRead, LineRead, PaymentLineRead, PaymentRead
 from app.ledger.figures import paid_by_line, payment_parts
@@ -35,7 +35,7 @@ def read_models(session: Session, principal: Principal, drawdowns: list[Drawdown
     invoices = session.execute(
         select(DrawdownInvoice.drawdown_id, Spend)
         .join(Spend, Spend.id == DrawdownInvoice.spend_id)
-        .where(DrawdownInvoice.drawdown_id.in_(ids), readable.spend(principal))
+        .where(DrawdownInvoice.drawdown_id.in_(ids), scoping.spend(principal.scope))
         .order_by(DrawdownInvoice.id)
     ).all()
     bases = dict(

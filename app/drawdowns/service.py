@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import scoping
 from app.auth.service import Principal
 from app.balances.queries import (
     LIVE_DRAWDOWN,
@@ -50,9 +51,7 @@ from app.projects.service import get_project
 
 def get_drawdown(*, session: Session, drawdown_id: int, scope: str | None, lock: bool = False) -> DrawdownRequest:
     """One request; another authority's is as absent as an unknown id. Locks it for a write."""
-    query = select(DrawdownRequest).where(DrawdownRequest.id == drawdown_id)
-    if scope is not None:
-        query = query.where(DrawdownRequest.local_authority_id == scope)
+    query = scoping.readable_drawdowns(scope).where(DrawdownRequest.id == drawdown_id)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
     drawdown = session.scalar(query)
@@ -72,9 +71,7 @@ def list_drawdowns(
     offset: int,
 ) -> tuple[list[DrawdownRequest], int]:
     """Requests the caller may see, filtered, oldest first."""
-    query = select(DrawdownRequest)
-    if scope is not None:
-        query = query.where(DrawdownRequest.local_authority_id == scope)
+    query = scoping.readable_drawdowns(scope)
     if status is not None:
         query = query.where(DrawdownRequest.status == status)
     if project_id is not None:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Subquery, func, select
 from sqlalchemy.orm import Session
 
+from app import scoping
 from app.ledger.expressions import amount, standing, sum_of, total_value_sum
 from app.models import (
     Agreement,
@@ -134,11 +135,9 @@ def charges_of(session: Session, *, spend_ids: list[int], scope: str | None) -> 
         .join(Movement, Movement.id == SpendCharge.movement_id)
         .join(Contribution, Contribution.id == SpendCharge.contribution_id)
         .join(Agreement, Agreement.id == Contribution.agreement_id)
-        .where(SpendCharge.spend_id.in_(spend_ids))
+        .where(SpendCharge.spend_id.in_(spend_ids), scoping.spend_charge(scope))
         .order_by(SpendCharge.id)
     )
-    if scope is not None:
-        query = query.where(Agreement.local_authority_id == scope)
     return [Charge(row[0], row[1], row[2], to_money(row[3]), row[4]) for row in session.execute(query)]
 
 
@@ -189,11 +188,9 @@ def receipts(session: Session, *, scope: str | None, as_at: date) -> list[Receip
         select(Movement.id, Movement.contribution_id, Movement.on, amount(), Movement.reference)
         .join(Contribution, Contribution.id == Movement.contribution_id)
         .join(Agreement, Agreement.id == Contribution.agreement_id)
-        .where(Movement.kind == MovementKind.received, Movement.on <= as_at, standing(as_at))
+        .where(Movement.kind == MovementKind.received, Movement.on <= as_at, standing(as_at), scoping.agreement(scope))
         .order_by(Movement.contribution_id, Movement.on, Movement.id)
     )
-    if scope is not None:
-        query = query.where(Agreement.local_authority_id == scope)
     return [Receipt(row[0], row[1], row[2], to_money(row[3]), row[4]) for row in session.execute(query)]
 
 

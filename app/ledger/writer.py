@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import scoping
 from app.auth.service import Principal
 from app.errors import ConflictError, ForbiddenError, NotFoundError, RuleError
 from app.ledger import locks
@@ -51,10 +52,7 @@ def may_record(principal: Principal, kind: MovementKind) -> None:
 
 def get_contribution(*, session: Session, contribution_id: int, scope: str | None) -> Contribution:
     """One contribution; another authority's is as absent as an unknown id."""
-    query = select(Contribution).join(Agreement).where(Contribution.id == contribution_id)
-    if scope is not None:
-        query = query.where(Agreement.local_authority_id == scope)
-    contribution = session.scalar(query)
+    contribution = session.scalar(scoping.readable_contributions(scope).where(Contribution.id == contribution_id))
     if contribution is None:
         raise NotFoundError(f"no contribution {contribution_id}", field="contribution_id")
     return contribution
@@ -163,10 +161,7 @@ def post_owned(
 
 def get_movement(*, session: Session, movement_id: int, scope: str | None) -> Movement:
     """One movement; another authority's is as absent as an unknown id."""
-    query = select(Movement).join(Contribution).join(Agreement).where(Movement.id == movement_id)
-    if scope is not None:
-        query = query.where(Agreement.local_authority_id == scope)
-    movement = session.scalar(query)
+    movement = session.scalar(scoping.readable_movements(scope).where(Movement.id == movement_id))
     if movement is None:
         raise NotFoundError(f"no movement {movement_id}", field="movement_id")
     return movement

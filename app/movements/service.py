@@ -5,6 +5,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import scoping
 from app.ledger import locks
 from app.ledger.writer import get_contribution as _get_contribution
 from app.ledger.writer import get_movement, guard, record_movement, reverse_movement
@@ -35,12 +36,10 @@ def list_movements(
     offset: int,
 ) -> tuple[list[Movement], int]:
     """Movements the caller may see, filtered, in date order."""
-    query = select(Movement)
-    if scope is not None or agreement_id is not None or local_authority_id:
+    query = scoping.readable_movements(scope)
+    if agreement_id is not None or local_authority_id:
         # Join only to filter: an unfiltered page then walks ix_movements_on_id instead of joining the ledger.
         query = query.join(Contribution).join(Agreement)
-    if scope is not None:
-        query = query.where(Agreement.local_authority_id == scope)
     if contribution_id is not None:
         query = query.where(Movement.contribution_id == contribution_id)
     if agreement_id is not None:

@@ -64,15 +64,12 @@ def ensure_fits(*, contribution_id: int, purpose: Purpose, category: CapitalCate
 
 def visible_to(scope: str) -> ColumnElement[bool]:
     """Projects a planning officer may see: local to their authority, funded by it, or asked of it."""
-    return scoping.project_of_authority(scope)
+    return scoping.project(scope)
 
 
 def get_project(*, session: Session, project_id: int, scope: str | None, lock: bool = False) -> Project:
     """One project; one a planning officer may not see is as absent as an unknown id. Locks it for a write."""
-    query = select(Project).where(Project.id == project_id)
-    if scope is not None:
-        query = query.where(visible_to(scope))
-    project = session.scalar(query)
+    project = session.scalar(scoping.readable_projects(scope).where(Project.id == project_id))
     if project is not None and lock:
         project = locks.lock_projects(session, [project.id])[project.id]
     if project is None:
@@ -91,9 +88,7 @@ def list_projects(
     offset: int,
 ) -> tuple[list[Project], int]:
     """Projects the caller may see, filtered, by name."""
-    query = select(Project)
-    if scope is not None:
-        query = query.where(visible_to(scope))
+    query = scoping.readable_projects(scope)
     if stage is not None:
         query = query.where(Project.stage == stage)
     if funding is not None:
@@ -180,13 +175,7 @@ def list_allocations(*, session: Session, project_ids: list[int], scope: str | N
     """The allocations of these projects, only the caller's authority's for a planning officer."""
     if not project_ids:
         return []
-    query = select(ProjectAllocation).where(ProjectAllocation.project_id.in_(project_ids))
-    if scope is not None:
-        query = (
-            query.join(Contribution, Contribution.id == ProjectAllocation.contribution_id)
-            .join(Agreement, Agreement.id == Contribution.agreement_id)
-            .where(Agreement.local_authority_id == scope)
-        )
+    query = select(ProjectAllocation).where(ProjectAllocation.project_id.in_(project_ids), scoping.allocation(scope))
     return list(session.scalars(query.order_by(ProjectAllocation.id)))
 
 

@@ -17,9 +17,7 @@ from app.errors import ConflictError, NotFoundError, RuleError
 from app.ledger import locks
 from app.ledger.writer import post_owned, reverse_owned
 from app.models import (
-    Agreement,
     CapitalCategory,
-    Contribution,
     DrawdownInvoice,
     DrawdownRequest,
     MovementKind,
@@ -34,7 +32,7 @@ from app.spend.schemas import SpendCreate
 
 def get_spend(*, session: Session, spend_id: int, scope: str | None) -> Spend:
     """One spend; for a planning officer, only one charged to their authority."""
-    query = select(Spend).where(Spend.id == spend_id, scoping.spend_in_scope(scope))
+    query = scoping.readable_spend(scope).where(Spend.id == spend_id)
     spend = session.scalar(query)
     if spend is None:
         raise NotFoundError(f"no spend {spend_id}", field="spend_id")
@@ -53,20 +51,16 @@ def list_spend(
     offset: int,
 ) -> tuple[list[Spend], int]:
     """Spend the caller may see, filtered, in date order."""
-    query = select(Spend).where(scoping.spend_in_scope(scope))
+    query = scoping.readable_spend(scope)
     if project_id is not None:
         query = query.where(Spend.project_id == project_id)
     if contribution_id is not None:
+        # A planning officer is not shown another authority's charges, so cannot filter by them either.
         charged = select(SpendCharge.id).where(
-            SpendCharge.spend_id == Spend.id, SpendCharge.contribution_id == contribution_id
+            SpendCharge.spend_id == Spend.id,
+            SpendCharge.contribution_id == contribution_id,
+            scoping.spend_charge(scope),
         )
-        if scope is not None:
-            # A planning officer is not shown another authority's charges, so cannot filter by them either.
-            charged = (
-                charged.join(Contribution, Contribution.id == SpendCharge.contribution_id)
-                .join(Agreement, Agreement.id == Contribution.agreement_id)
-                .where(Agreement.local_authority_id == scope)
-            )
         query = query.where(exists(charged))
     if on_from:
         query = query.where(Spend.on >= on_from)

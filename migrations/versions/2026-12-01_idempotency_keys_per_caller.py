@@ -24,6 +24,7 @@ def upgrade() -> None:
     with op.batch_alter_table("idempotency_keys") as batch:
         batch.drop_constraint("uq_idempotency_keys_actor_name", type_="unique")
         batch.alter_column("actor_name", new_column_name="caller", existing_type=sa.String(200))
+    with op.batch_alter_table("idempotency_keys") as batch:
         batch.create_unique_constraint("uq_idempotency_keys_caller", ["caller", "key"])
 
 
@@ -32,4 +33,5 @@ def downgrade() -> None:
     with op.batch_alter_table("idempotency_keys") as batch:
         batch.drop_constraint("uq_idempotency_keys_caller", type_="unique")
         batch.alter_column("caller", new_column_name="actor_name", existing_type=sa.String(200))
+    with op.batch_alter_table("idempotency_keys") as batch:
         batch.create_unique_constraint("uq_idempotency_keys_actor_name", ["actor_name", "key"])
