@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import WRITING, get_engine
-from app.errors import PROBLEM_JSON, Problem
+from app.errors import PROBLEM_JSON
 from app.retries import RETRY_AFTER_SECONDS
 
 router = APIRouter(prefix="/health", tags=["health"])
@@ -22,7 +22,12 @@ def health() -> dict[str, str]:
 
 @router.get(
     "/ready",
-    responses={503: {"model": Problem, "description": "The database cannot be reached"}},
+    responses={
+        503: {
+            "description": "The database cannot be reached",
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+    },
 )
 def ready() -> Any:
     """Whether the service can answer: the database is reachable."""
