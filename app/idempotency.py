@@ -178,3 +178,41 @@ def idempotent(endpoint: Endpoint) -> Endpoint:
         parameters=[*signature.parameters.values(), parameter]
     )
     return wrapper  # type: ignore[return-value]
+
+
+# The web forms' one-time keys: the same table, under the caller's id, for writes that answer a redirect.
+
+
+def fingerprint(method: str, path: str, body: dict[str, Any]) -> str:
+    """A hash of what a form asked, to tell a resubmission from a different request under the same key."""
+    text = json.dumps({"method": method, "path": path, "body": body}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def replay(*, session: Session, actor: str, key: str, request_fingerprint: str) -> IdempotencyKey | None:
+    """The stored answer for a resubmitted key, or None for a new one; another body under the key is a 409."""
+    stored = _find(session, actor, key)
+    if stored is not None and stored.fingerprint != request_fingerprint:
+        raise ConflictError(
+            f"Idempotency-Key {key!r} was already used for a different request; use a new key",
+            field="Idempotency-Key",
+        )
+    return stored
+
+
+def remember(
+    *, session: Session, actor: str, key: str, request_fingerprint: str, status: int, body: dict[str, Any]
+) -> None:
+    """Store the answer under the key, in the same transaction as the write it answers."""
+    try:
+        with session.begin_nested():
+            session.add(
+                IdempotencyKey(
+                    caller=actor, key=key, fingerprint=request_fingerprint, response_status=status, response_body=body
+                )
+            )
+    except IntegrityError as error:
+        raise ConflictError(
+            f"a request with Idempotency-Key {key!r} was being processed at the same time; retry to get its answer",
+            field="Idempotency-Key",
+        ) from error

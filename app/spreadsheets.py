@@ -1,8 +1,9 @@
 """The one CSV writer and the one XLSX writer every export and report uses.
 
 Nothing a user typed or a council published reaches a spreadsheet as a formula (OWASP, CSV injection):
-in CSV a text cell beginning with =, +, -, @, tab or carriage return is prefixed with a single quote;
-in XLSX every text cell is stored as a string, never a formula. Numbers and dates stay numbers and dates.
+a text cell beginning with =, +, -, @, tab or carriage return is prefixed with a single quote, in CSV and
+XLSX alike, and in XLSX every text cell is stored as a string, never a formula. Numbers and dates stay
+numbers and dates.
 """
 
 import csv
@@ -17,8 +18,16 @@ from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-Cell = str | Decimal | int | date | None
-"""A spreadsheet cell: text, an amount or count, a date, or empty."""
+
+@dataclass(frozen=True)
+class Formula:
+    """A formula the service composes itself (a total row's SUM), never text a person or a council wrote."""
+
+    text: str
+
+
+Cell = str | Decimal | int | date | Formula | None
+"""A spreadsheet cell: text, an amount or count, a date, a formula of ours (XLSX only), or empty."""
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 """How a spreadsheet recognises a formula (or a DDE command) at the start of a cell."""
@@ -39,6 +48,8 @@ def _csv_cell(value: Cell) -> str:
         return neutralise(value).replace("\r\n", "\n").replace("\r", "\n")
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, Formula):
+        raise TypeError("a CSV holds values, not formulas: write the figure")
     return str(value)
 
 
@@ -60,7 +71,7 @@ class Sheet:
     header_row: int | None = None
     """The 1-based row of the column headings, shown bold and frozen below; None for no headings."""
     number_formats: dict[int, str] = field(default_factory=dict)
-    """Per 1-based column, the format of its numbers (e.g. pounds)."""
+    """Per 1-based column, the format of its numbers or dates (pounds, say); dates default to DATE_FORMAT."""
     widths: dict[int, float] = field(default_factory=dict)
     """Per 1-based column, its width in characters."""
     bold_rows: set[int] = field(default_factory=set)
@@ -86,13 +97,16 @@ def to_xlsx(sheets: Sequence[Sheet]) -> bytes:
                 if value is None:
                     continue
                 cell = sheet.cell(row_number, column_number)
-                cell.value = value
+                if isinstance(value, Formula):
+                    cell.value = value.text
+                else:
+                    cell.value = neutralise(value) if isinstance(value, str) else value
                 if isinstance(value, str):
                     cell.data_type = TYPE_STRING  # openpyxl would take "=..." for a formula
+                elif (spec.header_row or 0) < row_number and column_number in spec.number_formats:
+                    cell.number_format = spec.number_formats[column_number]
                 elif isinstance(value, date):
                     cell.number_format = DATE_FORMAT
-                elif column_number in spec.number_formats and (spec.header_row or 0) < row_number:
-                    cell.number_format = spec.number_formats[column_number]
         for row_number in spec.bold_rows:
             for cell in sheet[row_number]:
                 cell.font = Font(bold=True)

@@ -46,7 +46,7 @@ class TestTheWriters:
         content = spreadsheets.to_xlsx([sheet])
         assert formula_cells(content) == []
         cells = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))[0]
-        assert list(cells[: len(HOSTILE)]) == [text.replace("\r", "\n") if text == "\rx" else text for text in HOSTILE]
+        assert [str(cell).replace("\n", "\r") for cell in cells[: len(HOSTILE)]] == ["'" + text for text in HOSTILE]
         assert cells[-1] == -2.5
 
 
@@ -83,7 +83,7 @@ class TestExports:
             for row in load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)
             for cell in row
         ]
-        assert HOSTILE[0] in values
+        assert "'" + HOSTILE[0] in values
         assert any(isinstance(value, int | float) and value == 500 for value in values)
 
     @pytest.mark.parametrize("export_format", ["csv", "xlsx"])

@@ -44,6 +44,13 @@ def guard(*, session: Session, contribution_id: int, change: Change) -> None:
             raise ConflictError(problem, field="amount")
 
 
+def check_kind_allowed(principal: Principal, kind: MovementKind) -> None:
+    """What a caller may record by hand: a secured movement only by creating the contribution; planning, receipts."""
+    if kind is MovementKind.secured:
+        raise ForbiddenError("a secured movement is recorded by creating the contribution")
+    may_record(principal, kind)
+
+
 def may_record(principal: Principal, kind: MovementKind) -> None:
     """A planning officer records only receipts (the developer paid their authority)."""
     if principal.role is Role.planning and kind is not MovementKind.received:

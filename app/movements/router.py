@@ -9,9 +9,9 @@ from app.audit.dependencies import AuditDep
 from app.auth.dependencies import Officer, OfficerOrPlanning, Reader
 from app.dates import Day, check_range
 from app.db import SessionDep
-from app.errors import ForbiddenError
 from app.idempotency import idempotent
 from app.ids import RowId
+from app.ledger.writer import check_kind_allowed
 from app.models import Movement, MovementKind
 from app.movements import service
 from app.movements.schemas import MovementCreate, MovementRead, MovementReverse
@@ -29,11 +29,6 @@ def read_models(session: Session, movements: list[Movement]) -> list[MovementRea
     ]
 
 
-def _check_kind_allowed(kind: MovementKind) -> None:
-    if kind is MovementKind.secured:
-        raise ForbiddenError("a secured movement is recorded by creating the contribution")
-
-
 @router.post(
     "",
     response_model=MovementRead,
@@ -45,7 +40,7 @@ def create_movement(
     data: MovementCreate, session: SessionDep, principal: OfficerOrPlanning, audit: AuditDep
 ) -> MovementRead:
     """Record a movement of money; a planning officer may record receipts for their own authority."""
-    _check_kind_allowed(data.kind)
+    check_kind_allowed(principal, data.kind)
     movement = service.record_movement(
         session=session,
         principal=principal,
