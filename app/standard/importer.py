@@ -167,6 +167,7 @@ def record_published(
                     contribution_id=contribution_id,
                     kind=kind,
                     amount=plain_amount,
+                    published_history=True,
                     on=on,
                     reference=reference,
                     note=note,
@@ -187,6 +188,7 @@ def record_published(
             reference=reference,
             note=f"flagged import adjustment: {why}",
             adjustment=True,
+            published_history=True,
         )
         written.movements += 1
         written.adjustments.append(f"{flag_kind.value} {pounds(flag_amount)} on {on} flagged as an adjustment: {why}")
@@ -859,6 +861,7 @@ class _Import:
                         principal=self.principal,
                         contribution_id=contribution_id,
                         data=EventCreate(kind=EventKind.trigger_met, on=row.on, note="secured (published)"),
+                        published_history=True,
                     )
                     record_id = event.id
                     self.report.created.events += 1
@@ -876,6 +879,7 @@ class _Import:
                                 f"secured amount {pounds(row.amount)} published, above the "
                                 f"{pounds(total)} in the agreement"
                             ),
+                            published_history=True,
                         )
                         self.report.created.movements += 1
                     elif row.amount < total:

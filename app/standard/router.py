@@ -9,6 +9,7 @@ from app.audit.dependencies import AuditDep
 from app.auth.dependencies import Officer, Reader
 from app.dates import AsAtDay, Day
 from app.db import SessionDep
+from app.idempotency import idempotent
 from app.models import Purpose
 from app.standard import exporter
 from app.standard.importer import ImportOptions, SourceFile, import_files
@@ -24,6 +25,7 @@ _MEDIA = {
 
 
 @router.post("/imports", response_model=ImportReport, responses={401: {}, 403: {}, 404: {}, 422: {}})
+@idempotent
 def post_import(
     session: SessionDep,
     principal: Officer,
@@ -66,6 +68,7 @@ def post_import(
 
 
 @router.post("/imports/register", response_model=ImportReport, responses={401: {}, 403: {}, 422: {}})
+@idempotent
 def post_register_import(
     session: SessionDep,
     principal: Officer,
