@@ -5,7 +5,7 @@ accounts (email unique in lower case, argon2 hash, role, planning authority, dis
 links), api_tokens.account_id and audit_entries.actor_account_id.
 
 Revision ID: 0012a
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-01 09:33:08
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012a"
-down_revision: str | Sequence[str] | None = "0005"
+down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
