@@ -55,6 +55,7 @@ class TestCharnwoodFiles:
             "unchanged": 0,
             "not_imported": 0,
             "errors": 0,
+            "left_out": {},
         }
         contributions = files["developer-agreement-contribution"]
         assert (contributions["rows"], contributions["imported"], contributions["not_imported"]) == (93, 12, 77)
@@ -213,6 +214,7 @@ class TestBlabyFile:
             "unchanged": 0,
             "not_imported": 0,
             "errors": 0,
+            "left_out": {},
         }
         assert report["errors"] == [] and report["warnings"] == []
         assert report["rows_left_out"] == 0

@@ -146,11 +146,17 @@ class Table:
     headings: list[str]
     rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     extra_cells: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def normalise_heading(heading: object) -> str:
     """A heading as the standard writes it: lower case, hyphens between words."""
     return "-".join(text(heading).lower().replace("_", " ").replace("-", " ").split())
+
+
+def read_tables(name: str, content: bytes) -> list[Table]:
+    """Every table of a file: one for a CSV or the first sheet of an XLSX."""
+    return [read_table(name, content)]
 
 
 def read_table(name: str, content: bytes) -> Table:

@@ -27,9 +27,11 @@ from app.errors import DomainError, RuleError
 from app.models import Agreement, LocalAuthority, MovementKind, Purpose, TriggerType
 from app.money import pounds
 from app.movements.service import record_movement
-from app.standard.importer import Progress, SourceFile, imported_record, record_key, remember, savepoint
+from app.standard.matching import record_key
 from app.standard.parsing import blank, parse_amount, parse_date, read_table, read_trigger, text
+from app.standard.rows import Progress, SourceFile
 from app.standard.schemas import Created, FileSummary, ImportReport, Issue
+from app.standard.writer import imported_record, remember, savepoint
 
 
 @dataclass(frozen=True)
@@ -236,6 +238,7 @@ def import_register(
             unchanged=counts["unchanged"],
             not_imported=counts["not_imported"],
             errors=counts["error"],
+            left_out=dict(Counter(issue.message for issue in report.errors).most_common()),
         )
     )
     if options.dry_run or (options.strict and report.errors):

@@ -46,6 +46,9 @@ class FileSummary(BaseModel):
     unchanged: int = Field(description="rows already in the ledger from an earlier import")
     not_imported: int = Field(description="rows read but deliberately left out (another purpose, no status...)")
     errors: int = Field(description="rows that could not be understood (listed under errors)")
+    left_out: dict[str, int] = Field(
+        default={}, description="the rows not imported (errors and deliberate leave-outs), counted by reason"
+    )
 
 
 class Created(BaseModel):
