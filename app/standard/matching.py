@@ -1,6 +1,7 @@
 """Matching references: contributions to their agreements, transactions to their contributions."""
 
 import hashlib
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 
@@ -10,6 +11,11 @@ from app.standard.rows import AgreementRow, ContributionRow, RowLog, Transaction
 
 LedgerLookup = Callable[[str, int, str, str], AgreementRow | None]
 """Finds an agreement already in the ledger by reference, as (file, line, raw reference, base reference)."""
+
+
+def folded(reference: str) -> str:
+    """A reference with case, spaces and punctuation ignored, for matching what councils mistype."""
+    return re.sub(r"[^a-z0-9]", "", reference.lower())
 
 
 def record_key(*parts: object) -> str:
@@ -26,21 +32,38 @@ class Matcher:
         self.in_ledger = in_ledger
         self.agreements: dict[str, AgreementRow] = {}
         self.by_source: dict[str, AgreementRow] = {}
+        self.by_folded: dict[str, AgreementRow] = {}
+        planning: defaultdict[str, list[AgreementRow]] = defaultdict(list)
         for row in agreements:
             self.agreements.setdefault(row.reference, row)
             self.by_source.setdefault(row.source_reference, row)
+            self.by_folded.setdefault(folded(row.source_reference), row)
+            self.by_folded.setdefault(folded(row.reference), row)
+            if row.planning_application:
+                planning[folded(row.planning_application)].append(row)
+        self.by_planning = {key: rows[0] for key, rows in planning.items() if len(rows) == 1}
+        self.contributions_by_folded: defaultdict[str, list[ContributionRow]] = defaultdict(list)
+        self.contributions_of: defaultdict[int, list[ContributionRow]] = defaultdict(list)
         self.contributions_by_source: defaultdict[str, list[ContributionRow]] = defaultdict(list)
         self.contributions_by_base: defaultdict[str, list[ContributionRow]] = defaultdict(list)
 
-    def find_agreement(self, file: str, line: int, raw: str) -> AgreementRow | None:
-        """The agreement a contribution names: in the files, by near-miss suffix, or already in the ledger."""
+    def find_agreement(self, file: str, line: int, raw: str, own: str = "") -> AgreementRow | None:
+        """The agreement a reference names: in the files (exactly, by suffix, case or spacing, or by planning
+        application, or by the row's own reference), or already in the ledger."""
         if raw in self.by_source:
             return self.by_source[raw]
         base = base_reference(raw)
-        if base in self.agreements:
-            found = self.agreements[base]
-            self.log.warn(file, line, f"developer-agreement {raw!r} read as {found.source_reference!r}")
+        found = self.agreements.get(base) or self.by_folded.get(folded(raw)) or self.by_folded.get(folded(base))
+        how = "read as"
+        if found is None and raw and (found := self.by_planning.get(folded(raw))) is not None:
+            how = "is the planning application of"
+        if found is None and own and (found := self.by_folded.get(folded(own))) is not None:
+            how = "not found; the row's own reference names"
+        if found is not None:
+            self.log.warn(file, line, f"developer-agreement {raw!r} {how} {found.source_reference!r}")
             return found
+        if not raw:
+            return None
         target = self.in_ledger(file, line, raw, base)
         if target is not None:
             self.agreements[base] = target
@@ -52,6 +75,7 @@ class Matcher:
         for row in rows:
             self.contributions_by_source[row.source_reference].append(row)
             self.contributions_by_base[base_reference(row.source_reference)].append(row)
+            self.contributions_by_folded[folded(row.source_reference)].append(row)
         for row in rows:
             if not row.source_reference:
                 self.log.fail(
@@ -63,7 +87,7 @@ class Matcher:
                 row.ok = False
                 continue
             raw = row.agreement_reference
-            target = self.find_agreement(row.file, row.line, raw) if raw else None
+            target = self.find_agreement(row.file, row.line, raw, row.source_reference)
             if target is None:
                 missing = f"agreement {raw!r}" if raw else "no agreement (developer-agreement is blank)"
                 self.log.fail(
@@ -84,22 +108,63 @@ class Matcher:
                 row.ok = False
                 continue
             row.target = target
+            self.contributions_of[id(target)].append(row)
             identity = (target.reference, row.purpose_code, str(row.amount))
             occurrences[identity] += 1
             row.key = record_key("standard", "contribution", self.authority_id, *identity, occurrences[identity])
 
-    def find_contribution(self, row: TransactionRow) -> ContributionRow | None:
-        """The contribution a transaction names; repeated references are told apart by amount."""
+    def candidates_for(self, row: TransactionRow) -> tuple[list[ContributionRow], str | None]:
+        """The contributions a transaction may belong to, and how they were found when not exactly."""
         raw = row.contribution_reference
-        candidates = self.contributions_by_source.get(raw, [])
-        if not candidates:
-            candidates = self.contributions_by_base.get(base_reference(raw), [])
-            if candidates:
-                self.log.warn(
-                    row.file,
-                    row.line,
-                    f"developer-agreement-contribution {raw!r} read as {candidates[0].source_reference!r}",
-                )
+        if raw in self.contributions_by_source:
+            return self.contributions_by_source[raw], None
+        base = base_reference(raw)
+        if base in self.contributions_by_base:
+            return self.contributions_by_base[base], "read as"
+        if folded(raw) in self.contributions_by_folded:
+            return self.contributions_by_folded[folded(raw)], "read as"
+        agreement = self.agreements.get(base) or self.by_folded.get(folded(raw))
+        if agreement is not None and self.contributions_of.get(id(agreement)):
+            return self.contributions_of[id(agreement)], "names the agreement; read as its contribution"
+        own = folded(row.source_reference)
+        if own and own in self.contributions_by_folded:
+            return self.contributions_by_folded[own], "not found; the row's own reference names"
+        key = folded(raw)
+        if len(key) >= 4:
+            starting = [
+                candidate
+                for name, group in self.contributions_by_folded.items()
+                if name.startswith(key)
+                for candidate in group
+            ]
+            if starting:
+                return starting, "read as the contribution starting so,"
+        return [], None
+
+    def narrow(self, row: TransactionRow, candidates: list[ContributionRow]) -> list[ContributionRow]:
+        """Tell apart contributions sharing a reference: by a purpose the row names, by its own reference,
+        by amount, then by being live (not end-dated); each step only when it leaves some."""
+        steps = (
+            lambda candidate: folded(candidate.purpose_code) == folded(row.contribution_reference),
+            lambda candidate: (
+                bool(folded(candidate.source_reference))
+                and folded(candidate.source_reference) in folded(row.source_reference)
+            ),
+            lambda candidate: candidate.amount is not None and candidate.amount == row.amount,
+            lambda candidate: candidate.end_on is None,
+        )
+        for step in steps:
+            if len(candidates) == 1:
+                break
+            kept = [candidate for candidate in candidates if step(candidate)]
+            if kept:
+                candidates = kept
+        return candidates
+
+    def find_contribution(self, row: TransactionRow) -> ContributionRow | None:
+        """The contribution a transaction names; repeated references are told apart, else it is an error."""
+        raw = row.contribution_reference
+        candidates, how = self.candidates_for(row)
         if not candidates:
             self.log.fail(
                 row.file,
@@ -108,30 +173,34 @@ class Matcher:
                 reason="names a contribution that is in no contribution row",
             )
             return None
-        if len(candidates) == 1:
-            return candidates[0]
-        same_amount = [
-            candidate for candidate in candidates if candidate.amount is not None and candidate.amount == row.amount
-        ]
-        if not same_amount:
-            self.log.fail(
-                row.file,
-                row.line,
-                f"contribution reference {raw!r} is used by {len(candidates)} contributions and none is for "
-                f"{'an unstated amount' if row.amount is None else pounds(row.amount)}; cannot tell which this row "
-                "belongs to",
-                reason="names a contribution reference used by several contributions, none for its amount",
+        chosen = self.narrow(row, candidates)
+        if len(chosen) > 1:
+            unstated = "an unstated amount" if row.amount is None else pounds(row.amount)
+            open_ones = [
+                candidate
+                for candidate in chosen
+                if not any(other.status == row.status for other in candidate.transactions)
+            ]
+            if row.amount is None or not all(candidate.amount == row.amount for candidate in chosen):
+                self.log.fail(
+                    row.file,
+                    row.line,
+                    f"contribution reference {raw!r} is used by {len(chosen)} contributions and none is for "
+                    f"{unstated} alone; cannot tell which this row belongs to",
+                    reason="names a contribution reference used by several contributions, none for its amount",
+                )
+                return None
+            if not open_ones:
+                self.log.warn(
+                    row.file, row.line, f"another row for the contribution on line {chosen[0].line} of {chosen[0].file}"
+                )
+            chosen = open_ones or chosen
+        found = chosen[0]
+        if how is not None:
+            self.log.warn(
+                row.file, row.line, f"developer-agreement-contribution {raw!r} {how} {found.source_reference!r}"
             )
-            return None
-        for candidate in same_amount:
-            if not any(other.status == row.status for other in candidate.transactions):
-                return candidate
-        self.log.warn(
-            row.file,
-            row.line,
-            f"another row for the contribution on line {same_amount[0].line} of {same_amount[0].file}",
-        )
-        return same_amount[0]
+        return found
 
     def link_transactions(self, rows: list[TransactionRow]) -> list[TransactionRow]:
         """Give each transaction its contribution and its key; returns those whose contribution was read."""

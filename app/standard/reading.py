@@ -7,7 +7,18 @@ from typing import Any
 
 from app.models import Purpose
 from app.standard import codelists
-from app.standard.parsing import Parsed, Table, base_reference, blank, parse_amount, parse_date, read_tables, text
+from app.standard.limits import LimitError
+from app.standard.parsing import (
+    AmountTooLargeError,
+    Parsed,
+    Table,
+    base_reference,
+    blank_date,
+    parse_amount,
+    parse_date,
+    read_tables,
+    text,
+)
 from app.standard.rows import AgreementRow, ContributionRow, ImportOptions, RowLog, SourceFile, TransactionRow
 from app.standard.schemas import AGREEMENT_DATASET, CONTRIBUTION_DATASET, TRANSACTION_DATASET
 
@@ -64,7 +75,7 @@ def read_files(files: list[SourceFile]) -> list[tuple[str, Table]]:
 
 def _read_date(log: RowLog, file: str, line: int, value: object, label: str) -> Any:
     """A date cell, with generous reading noted; raises ValueError for one that is not a date."""
-    if blank(value):
+    if blank_date(value):
         return None
     parsed = parse_date(value)
     _note(log, file, line, parsed, label)
@@ -97,6 +108,9 @@ def _from_publisher(log: RowLog, publisher: Publisher, file: str, line: int, row
         _organisation_key(publisher.name),
     }
     if given in accepted:
+        return True
+    if ":" not in organisation and " " in organisation.strip():
+        log.warn(file, line, f"organisation {organisation!r} is a name, not a code; read as {expected}")
         return True
     log.fail(
         file,
@@ -204,6 +218,8 @@ def read_contributions(
             amount = parse_amount(row.get("amount"))
             start = _read_date(log, table.name, line, row.get("start-date"), "start-date")
             end = _read_date(log, table.name, line, row.get("end-date"), "end-date")
+        except AmountTooLargeError as error:
+            raise LimitError(file=table.name, line=line, limit=str(error)) from error
         except ValueError as error:
             log.fail(table.name, line, str(error), reason="an amount or date that cannot be read")
             continue
@@ -258,13 +274,15 @@ def read_transactions(table: Table, *, log: RowLog, publisher: Publisher) -> lis
         else:
             blank_status += 1
         try:
-            amount = parse_amount(row.get("amount"))
+            amount = parse_amount(row.get("amount"), negative_as_magnitude=True)
             on = _read_date(log, table.name, line, row.get("start-date"), "start-date")
             if on is None and status is not None:
                 on = _read_date(log, table.name, line, row.get("entry-date"), "entry-date")
                 if on is not None:
                     log.warn(table.name, line, "start-date is blank; the row is dated by its entry-date")
             end = _read_date(log, table.name, line, row.get("end-date"), "end-date")
+        except AmountTooLargeError as error:
+            raise LimitError(file=table.name, line=line, limit=str(error)) from error
         except ValueError as error:
             log.fail(table.name, line, str(error), reason="an amount or date that cannot be read")
             continue

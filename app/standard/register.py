@@ -193,7 +193,7 @@ def import_register(
 ) -> ImportReport:
     """Migrate a spreadsheet register into the ledger; a dry run (or a strict run with errors) writes nothing."""
     try:
-        table = read_table(file.name, file.content)
+        table = read_table(file.name, file.content, standard=False)
     except ValueError as error:
         raise RuleError(str(error), field="file") from error
     fields = _heading_fields()

@@ -429,7 +429,9 @@ class Writer:
         """Record one transaction row as an event or a movement; returns its flagged adjustments."""
         parent = row.contribution
         if parent is None or parent.contribution is None or not parent.ok:
-            self.log.leave_out(row.file, row.line, "its contribution is not in the money ledger")
+            non_money = parent is not None and not parent.amount
+            reason = "its contribution is a non-money obligation" if non_money else "its contribution was left out"
+            self.log.leave_out(row.file, row.line, reason)
             return []
         if row.status is None:
             self.log.leave_out(row.file, row.line, "no status: read as the contribution's trigger schedule")
@@ -442,7 +444,7 @@ class Writer:
             self.log.leave_out(row.file, row.line, "allocated moves no money")
             self.log.warn(row.file, row.line, "allocated (earmarked for a project) moves no money; not recorded")
             return []
-        if row.amount is None or row.amount == 0:
+        if (row.amount is None or row.amount == 0) and row.status != "secured":
             self.log.fail(
                 row.file,
                 row.line,
@@ -455,16 +457,17 @@ class Writer:
                 row.file, row.line, f"a {row.status} row needs a start-date", reason="a money status with no date"
             )
             return []
+        on = row.on
         signed = parent.contribution.agreement.signed_on
-        if row.on < signed:
-            self.log.fail(
-                row.file,
-                row.line,
-                f"{row.status} on {row.on} is before the agreement was signed on {signed}",
-                reason="dated before the agreement's signing",
+        early: str | None = None
+        if on < signed:
+            early = (
+                f"{row.status} {pounds(row.amount or ZERO)} published on {on}, before the agreement was signed on "
+                f"{signed}: recorded on the signing date"
             )
-            return []
-        if row.on > self.today:
+            self.log.warn(row.file, row.line, early)
+            on = signed
+        if on > self.today:
             self.log.fail(
                 row.file, row.line, f"{row.status} on {row.on} is in the future", reason="dated in the future"
             )
@@ -473,27 +476,28 @@ class Writer:
             self.log.outcome(row.file, row.line, UNCHANGED)
             return []
         contribution_id = parent.contribution.id
-        adjustments: list[str] = []
+        adjustments: list[str] = [early] if early else []
         try:
             with savepoint(self.session):
                 record_id: int | None
                 if row.status == "secured":
-                    record_id = self.record_secured(row, contribution_id)
+                    record_id = self.record_secured(row, contribution_id, on)
                 else:
+                    assert row.amount is not None
                     published = record_published(
                         session=self.session,
                         principal=self.principal,
                         contribution_id=contribution_id,
                         kind=STATUS_MOVEMENT[row.status],
                         amount=row.amount,
-                        on=row.on,
+                        on=on,
                         reference=row.source_reference[:200] or None,
                         note=f"{row.status} (published)",
                     )
                     record_id = None
-                    adjustments = published.adjustments
+                    adjustments.extend(published.adjustments)
                     self.report.created.movements += published.movements
-                    self.report.created.adjustments += len(adjustments)
+                    self.report.created.adjustments += len(published.adjustments)
                 self.remember(row.key, "transaction", record_id, row)
         except (DomainError, ValidationError) as error:
             self.log.fail(row.file, row.line, reason_of(error))
@@ -501,17 +505,18 @@ class Writer:
         self.log.outcome(row.file, row.line, IMPORTED)
         return adjustments
 
-    def record_secured(self, row: TransactionRow, contribution_id: int) -> int:
+    def record_secured(self, row: TransactionRow, contribution_id: int, on: date) -> int:
         """A secured row: the trigger is met, and a sum above the agreement's is indexation."""
-        assert row.on is not None and row.amount is not None
         event = record_event(
             session=self.session,
             principal=self.principal,
             contribution_id=contribution_id,
-            data=EventCreate(kind=EventKind.trigger_met, on=row.on, note="secured (published)"),
+            data=EventCreate(kind=EventKind.trigger_met, on=on, note="secured (published)"),
         )
         self.report.created.events += 1
-        total = state_on(session=self.session, contribution_id=contribution_id, on=row.on)["total_value"]
+        if row.amount is None or row.amount == 0:
+            return event.id
+        total = state_on(session=self.session, contribution_id=contribution_id, on=on)["total_value"]
         if row.amount > total:
             record_movement(
                 session=self.session,
@@ -519,7 +524,7 @@ class Writer:
                 contribution_id=contribution_id,
                 kind=MovementKind.indexation,
                 amount=row.amount - total,
-                on=row.on,
+                on=on,
                 reference=row.source_reference[:200] or None,
                 note=f"secured amount {pounds(row.amount)} published, above the {pounds(total)} in the agreement",
             )
