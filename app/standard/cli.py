@@ -22,12 +22,18 @@ from app.standard.register import RegisterOptions, import_register, write_templa
 from app.standard.schemas import Dataset, ExportFormat, ImportReport
 
 console = Console()
+errors = Console(stderr=True)
+"""Progress and refusals: standard error, so `--json` output is only JSON."""
 
 
 @contextmanager
-def _progress() -> Iterator[Callable[[str, int, int], None]]:
+def _progress() -> Iterator[Callable[[str, int, int], None] | None]:
+    """Progress bars on standard error, and only when it is a terminal."""
+    if not errors.is_terminal:
+        yield None
+        return
     columns = (TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=console, transient=False) as bar:
+    with Progress(*columns, console=errors, transient=False) as bar:
         tasks: dict[str, TaskID] = {}
 
         def update(step: str, done: int, total: int) -> None:
@@ -166,6 +172,9 @@ def import_command(
     local_purpose: Annotated[Purpose, typer.Option(help="police purpose given to them")] = Purpose.no_prescription,
     dry_run: Annotated[bool, typer.Option(help="report everything and write nothing")] = False,
     strict: Annotated[bool, typer.Option(help="write nothing if any row cannot be understood")] = False,
+    agreements_from_contributions: Annotated[
+        bool, typer.Option(help="make an agreement no agreement row publishes from the contributions naming it")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Import an authority's developer-contributions files in one transaction; exits 1 if any row is in error."""
@@ -176,6 +185,7 @@ def import_command(
         local_purpose=local_purpose,
         dry_run=dry_run,
         strict=strict,
+        agreements_from_contributions=agreements_from_contributions,
     )
     principal = command_line_principal()
     try:
@@ -194,7 +204,7 @@ def import_command(
                     body={"files": [source.name for source in sources], "created": report.created.model_dump()},
                 )
     except DomainError as error:
-        console.print(f"[red]{error.detail}[/red]")
+        errors.print(f"[red]{error.detail}[/red]")
         raise typer.Exit(2) from error
     _finish(report, as_json)
 
@@ -210,13 +220,13 @@ def export_command(
     try:
         when = date.fromisoformat(as_at) if as_at else date.today()
     except ValueError as error:
-        console.print(f"[red]--as-at {as_at!r} is not a date (YYYY-MM-DD)[/red]")
+        errors.print(f"[red]--as-at {as_at!r} is not a date (YYYY-MM-DD)[/red]")
         raise typer.Exit(2) from error
     try:
         with get_sessionmaker().begin() as session:
             tables = exporter.export_tables(session=session, scope=None, local_authority_id=local_authority, as_at=when)
     except DomainError as error:
-        console.print(f"[red]{error.detail}[/red]")
+        errors.print(f"[red]{error.detail}[/red]")
         raise typer.Exit(2) from error
     target = out or Path(f"developer-contributions-{local_authority or 'all'}-{when.isoformat()}")
     chosen = {dataset.value: tables[dataset.value]} if dataset else tables
@@ -244,7 +254,7 @@ def import_register_command(
     try:
         undated = date.fromisoformat(undated_on) if undated_on else None
     except ValueError as error:
-        console.print(f"[red]--undated-on {undated_on!r} is not a date (YYYY-MM-DD)[/red]")
+        errors.print(f"[red]--undated-on {undated_on!r} is not a date (YYYY-MM-DD)[/red]")
         raise typer.Exit(2) from error
     options = RegisterOptions(dry_run=dry_run, strict=strict, undated_on=undated)
     principal = command_line_principal()
@@ -268,7 +278,7 @@ def import_register_command(
                     body={"file": file.name, "created": report.created.model_dump()},
                 )
     except DomainError as error:
-        console.print(f"[red]{error.detail}[/red]")
+        errors.print(f"[red]{error.detail}[/red]")
         raise typer.Exit(2) from error
     _finish(report, as_json)
 

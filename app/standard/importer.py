@@ -9,6 +9,7 @@ The parts: `reading` (files to rows, pure), `matching` (references), `writer` (t
 `checks` and `comparison` (published figures as findings, pure).
 """
 
+import time
 from datetime import date
 
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from app.auth.service import Principal
 from app.balances.queries import Balance, GroupBy, balances_by_id
 from app.errors import RuleError
 from app.local_authorities.service import get_local_authority
-from app.standard import checks, codelists, comparison, reading
+from app.standard import checks, codelists, comparison, limits, reading
 from app.standard.matching import Matcher
 from app.standard.rows import ImportOptions, Progress, RowLog, SourceFile
 from app.standard.schemas import AGREEMENT_DATASET, CONTRIBUTION_DATASET, TRANSACTION_DATASET, ImportReport
@@ -26,8 +27,20 @@ from app.standard.writer import Writer
 __all__ = ["ImportOptions", "Progress", "SourceFile", "import_files"]
 
 
-def _no_progress(_step: str, _done: int, _total: int) -> None:
-    return None
+def _within_budget(progress: Progress | None, started: float) -> Progress:
+    """The progress callback, stopping the run (nothing written) once it is over its time budget."""
+
+    def update(step: str, done: int, total: int) -> None:
+        if time.monotonic() - started > limits.TIME_BUDGET_SECONDS:
+            raise limits.LimitError(
+                file=f"the {step} being written",
+                line=done,
+                limit=f"the import ran over its time budget of {limits.TIME_BUDGET_SECONDS:.0f} seconds",
+            )
+        if progress is not None:
+            progress(step, done, total)
+
+    return update
 
 
 def import_files(
@@ -39,6 +52,7 @@ def import_files(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import published developer-contributions files; a dry run (or a strict run with errors) writes nothing."""
+    started = time.monotonic()
     authority = get_local_authority(session=session, local_authority_id=options.local_authority_id, scope=None)
     for purpose in options.purposes:
         if not codelists.is_valid(codelists.PURPOSE, purpose):
@@ -78,12 +92,18 @@ def import_files(
         principal=principal,
         authority=authority,
         log=log,
-        progress=progress or _no_progress,
+        progress=_within_budget(progress, started),
         today=today,
     )
     transaction = session.begin_nested()
     try:
-        matcher = Matcher(log=log, authority_id=authority.id, agreements=agreements, in_ledger=writer.in_ledger)
+        matcher = Matcher(
+            log=log,
+            authority_id=authority.id,
+            agreements=agreements,
+            in_ledger=writer.in_ledger,
+            derive=options.agreements_from_contributions,
+        )
         matcher.link_contributions(contributions)
         linked = matcher.link_transactions(transactions)
         writer.write_agreements(list(matcher.agreements.values()))

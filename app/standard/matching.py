@@ -26,7 +26,16 @@ def record_key(*parts: object) -> str:
 class Matcher:
     """The references of one import run, and the rows they name."""
 
-    def __init__(self, *, log: RowLog, authority_id: str, agreements: list[AgreementRow], in_ledger: LedgerLookup):
+    def __init__(
+        self,
+        *,
+        log: RowLog,
+        authority_id: str,
+        agreements: list[AgreementRow],
+        in_ledger: LedgerLookup,
+        derive: bool = False,
+    ):
+        self.derive = derive
         self.log = log
         self.authority_id = authority_id
         self.in_ledger = in_ledger
@@ -69,6 +78,31 @@ class Matcher:
             self.agreements[base] = target
         return target
 
+    def derive_agreement(self, row: ContributionRow) -> AgreementRow:
+        """An agreement no agreement row publishes, made from the first contribution naming it (its start-date
+        as the signing date): councils republish older agreements' contributions without the agreements."""
+        assert row.start_on is not None
+        reference = base_reference(row.agreement_reference) or row.agreement_reference
+        target = AgreementRow(
+            file=row.file,
+            line=row.line,
+            source_reference=row.agreement_reference,
+            reference=reference[:100],
+            signed_on=row.start_on,
+            notes=f"not in the published agreement file; made from contribution {row.source_reference!r}",
+            derived=True,
+        )
+        self.agreements[reference] = target
+        self.by_source[row.agreement_reference] = target
+        self.by_folded.setdefault(folded(row.agreement_reference), target)
+        self.log.warn(
+            row.file,
+            row.line,
+            f"agreement {row.agreement_reference!r} is in no agreement row: made from this contribution, "
+            f"signed on its start-date {row.start_on}",
+        )
+        return target
+
     def link_contributions(self, rows: list[ContributionRow]) -> None:
         """Give each contribution its agreement and its key; one naming no known agreement is an error."""
         occurrences: Counter[tuple[str, str, str]] = Counter()
@@ -88,6 +122,8 @@ class Matcher:
                 continue
             raw = row.agreement_reference
             target = self.find_agreement(row.file, row.line, raw, row.source_reference)
+            if target is None and self.derive and raw and row.start_on is not None:
+                target = self.derive_agreement(row)
             if target is None:
                 missing = f"agreement {raw!r}" if raw else "no agreement (developer-agreement is blank)"
                 self.log.fail(

@@ -412,11 +412,11 @@ def _read_csv(name: str, content: bytes, standard: bool) -> Table:
             if len(lines) > MAX_ROWS + _HEADING_SCAN_ROWS:
                 raise LimitError(file=name, line=reader.line_num, limit=f"more than {MAX_ROWS:,} rows")
     except csv.Error as error:
-        raise LimitError(
-            file=name,
-            line=reader.line_num + 1,
-            limit=f"a field longer than {MAX_FIELD_CHARACTERS:,} characters, or a broken quote ({error})",
-        ) from error
+        if "field limit" in str(error):
+            limit = f"a field longer than {MAX_FIELD_CHARACTERS:,} characters"
+        else:
+            limit = f"the CSV cannot be read ({error})"
+        raise LimitError(file=name, line=reader.line_num, limit=limit) from error
     return _table(name, lines, standard)
 
 

@@ -262,7 +262,7 @@ def read_transactions(table: Table, *, log: RowLog, publisher: Publisher) -> lis
         source = text(row.get(TRANSACTION_DATASET) or row.get("reference"))
         raw_status = text(row.get("contribution-funding-status"))
         status: str | None = None
-        if raw_status:
+        if raw_status and not blank_date(raw_status):
             try:
                 matched = codelists.match(codelists.FUNDING_STATUS, raw_status)
             except codelists.CodeError as error:

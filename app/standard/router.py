@@ -36,6 +36,9 @@ def post_import(
         Purpose.no_prescription
     ),
     strict: Annotated[bool, Form(description="write nothing if any row cannot be understood")] = False,
+    agreements_from_contributions: Annotated[
+        bool, Form(description="make an agreement no agreement row publishes from the contributions naming it")
+    ] = False,
 ) -> ImportReport:
     """Import an authority's published developer-contributions files; returns the import report."""
     sources = [
@@ -48,6 +51,7 @@ def post_import(
         local_purpose=local_purpose,
         dry_run=dry_run,
         strict=strict,
+        agreements_from_contributions=agreements_from_contributions,
     )
     report = import_files(session=session, principal=principal, files=sources, options=options)
     if report.committed:

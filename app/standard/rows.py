@@ -35,6 +35,8 @@ class ImportOptions:
     local_purpose: Purpose = Purpose.no_prescription
     dry_run: bool = False
     strict: bool = False
+    agreements_from_contributions: bool = False
+    """Make an agreement no agreement row publishes from the first contribution naming it."""
 
 
 @dataclass
@@ -55,6 +57,8 @@ class AgreementRow:
     agreement: "Agreement | None" = None
     own: bool = False
     ok: bool = True
+    derived: bool = False
+    """Made from a contribution naming an agreement that no agreement row publishes."""
 
 
 @dataclass

@@ -267,7 +267,8 @@ class Writer:
             if existing is not None:
                 row.agreement = existing
                 row.own = self.seen(key) is not None
-                self.log.outcome(row.file, row.line, UNCHANGED)
+                if not row.derived:
+                    self.log.outcome(row.file, row.line, UNCHANGED)
                 if row.own and existing.signed_on != row.signed_on:
                     self.log.warn(
                         row.file,
@@ -296,13 +297,17 @@ class Writer:
                     self.session.flush()
                     self.remember(key, "agreement", agreement.id, row)
             except (DomainError, ValidationError) as error:
-                self.log.fail(row.file, row.line, reason_of(error))
+                if row.derived:
+                    self.log.warn(row.file, row.line, f"agreement {row.reference} was not made: {reason_of(error)}")
+                else:
+                    self.log.fail(row.file, row.line, reason_of(error))
                 row.ok = False
                 continue
             row.agreement = agreement
             row.own = True
             self.report.created.agreements += 1
-            self.log.outcome(row.file, row.line, IMPORTED)
+            if not row.derived:
+                self.log.outcome(row.file, row.line, IMPORTED)
             if row.closed_on is not None:
                 self.log.warn(row.file, row.line, "the agreement is end-dated: recorded as closed on its end-date")
 
