@@ -14,6 +14,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 5_000_000
     default_page_size: int = 50
     max_page_size: int = 500
+    secret_key: str | None = None
+    """Signs the web forms' CSRF tokens; set it when more than one process serves (no default: a secret)."""
 
 
 @lru_cache

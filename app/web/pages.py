@@ -23,6 +23,7 @@ from app.db import SessionDep
 from app.errors import NotFoundError, UnauthorizedError
 from app.local_authorities.service import get_local_authority
 from app.web import formatting, tables
+from app.web.csrf import csrf_input
 from app.web.views import trigger_text
 
 APP_DIR = Path(__file__).resolve().parent.parent
@@ -44,7 +45,7 @@ def path_for(context: Context, name: str, /, **params: Any) -> str:
     return str(request.app.url_path_for(name, **params))
 
 
-templates.env.globals.update(figure=tables.figure, path_for=path_for)
+templates.env.globals.update(figure=tables.figure, path_for=path_for, csrf_input=csrf_input)
 
 HOME = "/web"
 SIGN_IN = "/web/sign-in"
@@ -53,6 +54,11 @@ NAVIGATION: list[tuple[str, str]] = [
     ("web_home", "Balances"),
     ("web_projects", "Projects"),
     ("web_deadlines", "Deadlines"),
+    ("web_agreements", "Agreements"),
+    ("web_drawdowns", "Drawdowns"),
+    ("web_spend_list", "Spend"),
+    ("web_forecast", "Forecast"),
+    ("web_audit", "Audit trail"),
 ]
 """The header's links, as (route name, text); each new page adds its own."""
 

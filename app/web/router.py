@@ -24,7 +24,7 @@ from app.projects.service import list_projects
 from app.reports.formats import to_csv, to_xlsx
 from app.reports.reconcile import Layout, PanelTable
 from app.reports.service import panel_table
-from app.web import tables
+from app.web import officer_pages, tables
 from app.web.charts import stacked_bars
 from app.web.pages import (
     APP_DIR,
@@ -55,6 +55,8 @@ DEADLINE_WINDOWS = (90, 180, 365, 730, 1825)
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 router.mount("/web/static", StaticFiles(directory=APP_DIR / "static"), name="web_static")
+for pages in officer_pages.ROUTERS:
+    router.include_router(pages)
 
 
 @router.get("/", responses={307: {}})

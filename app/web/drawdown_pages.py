@@ -1,0 +1,329 @@
+"""Drawdown requests from a page: draft, submit, approve, pay, reject, withdraw and reverse a payment."""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from app.db import SessionDep
+from app.drawdowns import service
+from app.drawdowns.router import read_models
+from app.drawdowns.schemas import DrawdownCreate, PaymentCreate, PaymentReverse, Rejection, Transition
+from app.errors import NotFoundError
+from app.ids import RowId
+from app.models import DrawdownStatus, Role
+from app.projects import service as projects
+from app.spend import service as spending
+from app.web.agreement_forms import authority_choices
+from app.web.forms import Field, FormDataDep, FormSpec, FormState, WriterDep, require_role
+from app.web.pages import Viewer, ViewerDep, render
+from app.web.project_pages import LISTED, project_path, visible_names
+from app.web.submitting import FormRoute, audit_log, show_form, submit
+
+router = APIRouter(route_class=FormRoute, include_in_schema=False)
+
+SPARE_LINES = 3
+"""Rows a new request offers for lines; rows left blank are ignored."""
+
+
+def drawdown_path(drawdown_id: int) -> str:
+    """A request's page."""
+    return f"/web/drawdowns/{drawdown_id}"
+
+
+def allocated_choices(session: Session, project_id: int) -> list[tuple[str, str]]:
+    """The project's allocated contributions, as options for a line."""
+    allocations = projects.list_allocations(session=session, project_ids=[project_id], scope=None)
+    return [
+        (str(allocation.contribution_id), f"#{allocation.contribution_id} (allocated {allocation.amount:,})")
+        for allocation in allocations
+    ]
+
+
+def invoice_choices(session: Session, project_id: int) -> list[tuple[str, str]]:
+    """The project's invoices, which an arrears authority's request cites."""
+    found, _total = spending.list_spend(
+        session=session,
+        scope=None,
+        project_id=project_id,
+        contribution_id=None,
+        on_from=None,
+        on_to=None,
+        limit=LISTED,
+        offset=0,
+    )
+    return [(str(item.id), f"{item.invoice_reference}, {item.supplier}, £{item.amount:,}") for item in found]
+
+
+def drawdown_form(session: Session, viewer: Viewer, project_id: int) -> FormSpec:
+    """The new request form, with DrawdownCreate's fields and spare rows for lines."""
+    project = projects.get_project(session=session, project_id=project_id, scope=None)
+    lines = []
+    options = allocated_choices(session, project_id)
+    for index in range(SPARE_LINES):
+        number = index + 1
+        lines += [
+            Field(f"lines.{index}.contribution_id", f"Line {number}: contribution", "select", options=options),
+            Field(f"lines.{index}.amount", f"Line {number}: amount", "money", optional=index > 0),
+        ]
+    return FormSpec(
+        title="Request a drawdown",
+        caption=project.name,
+        button="Save the draft request",
+        intro="A request is a draft until it is submitted to the authority.",
+        fields=(
+            Field("project_id", "Project", "hidden"),
+            Field(
+                "local_authority_id",
+                "Local authority asked",
+                "select",
+                options=authority_choices(session, viewer.principal),
+            ),
+            *lines,
+            Field("reference", "Reference", optional=True, width=20),
+            Field("evidence", "Evidence", "textarea", optional=True, hint="One document's reference a line"),
+            Field(
+                "invoice_spend_ids",
+                "Invoices of completed work",
+                "checkboxes",
+                optional=True,
+                hint="An authority releasing in arrears (Blaby, Charnwood) needs them before submission",
+                options=invoice_choices(session, project_id),
+            ),
+            Field("note", "Note", "textarea", optional=True),
+        ),
+    )
+
+
+@router.get("/web/drawdowns/new", name="web_drawdown_new")
+def new_drawdown_page(
+    request: Request, session: SessionDep, viewer: ViewerDep, project_id: Annotated[RowId, Query()]
+) -> Response:
+    """The form to draft a request to one authority for a project's allocated money."""
+    require_role(viewer.principal, Role.officer)
+    state = FormState(values={"project_id": str(project_id)})
+    return show_form(request, drawdown_form(session, viewer, project_id), state, back=project_path(project_id))
+
+
+@router.post("/web/drawdowns/new", name="web_drawdown_create")
+def create_drawdown(request: Request, session: SessionDep, viewer: WriterDep, form: FormDataDep) -> Response:
+    """Draft a request, as POST /drawdowns does, and show it."""
+    principal = viewer.principal
+    require_role(principal, Role.officer)
+    posted = str(form.get("project_id") or "")
+    project_id = int(posted) if posted.isdigit() else 0
+    projects.get_project(session=session, project_id=project_id, scope=None)
+
+    def write(data: DrawdownCreate) -> str:
+        drawdown = service.create_drawdown(session=session, principal=principal, data=data)
+        audit_log(request, session, viewer).record("drawdowns", [drawdown.id], data)
+        return drawdown_path(drawdown.id)
+
+    return submit(
+        request,
+        session,
+        viewer,
+        form,
+        spec=drawdown_form(session, viewer, project_id),
+        schema=DrawdownCreate,
+        write=write,
+        back=project_path(project_id),
+        lists=("invoice_spend_ids",),
+    )
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step of a request's lifecycle: its form, its schema and the service call it makes."""
+
+    title: str
+    button: str
+    fields: tuple[Field, ...]
+    schema: type[BaseModel]
+    allowed: tuple[DrawdownStatus, ...]
+    resource: str = "drawdowns"
+    warning: bool = False
+
+    def spec(self) -> FormSpec:
+        """The step's form."""
+        return FormSpec(title=self.title, caption="Drawdown request", button=self.button, fields=self.fields)
+
+
+ON = Field("on", "Date", "date", hint="Today if left empty", optional=True)
+OPEN = (DrawdownStatus.draft, DrawdownStatus.submitted, DrawdownStatus.approved)
+
+STEPS: dict[str, Step] = {
+    "submit": Step("Submit the request", "Submit it", (ON,), Transition, (DrawdownStatus.draft,)),
+    "approve": Step(
+        "Record the authority's approval", "Record the approval", (ON,), Transition, (DrawdownStatus.submitted,)
+    ),
+    "reject": Step(
+        "Record the authority's refusal",
+        "Record the refusal",
+        (ON, Field("reason", "Reason", "textarea", hint="For example, proportionality not shown")),
+        Rejection,
+        (DrawdownStatus.submitted,),
+        warning=True,
+    ),
+    "withdraw": Step(
+        "Withdraw the request",
+        "Withdraw it",
+        (ON, Field("note", "Note", "textarea", optional=True)),
+        Transition,
+        OPEN,
+        warning=True,
+    ),
+    "payments": Step(
+        "Record a payment by the authority",
+        "Record the payment",
+        (
+            Field("on", "Date paid", "date", hint="For example, 01/12/2026"),
+            Field("reference", "Reference", optional=True, width=20),
+        ),
+        PaymentCreate,
+        (DrawdownStatus.approved,),
+        resource="drawdown_payments",
+    ),
+}
+"""The lifecycle's steps by their path (as the API names them); a payment without lines pays all outstanding."""
+
+
+def run_step(session: Session, viewer: Viewer, drawdown_id: int, action: str, data: Any) -> list[int]:
+    """Make the step's service call, as the API's route for it does; the ids the audit entry names."""
+    if action == "submit":
+        service.submit(session=session, drawdown_id=drawdown_id, on=data.on)
+    elif action == "approve":
+        service.approve(session=session, drawdown_id=drawdown_id, on=data.on)
+    elif action == "reject":
+        service.reject(session=session, drawdown_id=drawdown_id, on=data.on, reason=data.reason)
+    elif action == "withdraw":
+        service.withdraw(session=session, drawdown_id=drawdown_id, on=data.on, note=data.note)
+    else:
+        payment = service.pay(
+            session=session,
+            principal=viewer.principal,
+            drawdown_id=drawdown_id,
+            on=data.on,
+            reference=data.reference,
+            lines=data.lines,
+        )
+        return [payment.id, drawdown_id]
+    return [drawdown_id]
+
+
+def step_of(action: str) -> Step:
+    """A lifecycle step by name; another name is a page that does not exist."""
+    if action not in STEPS:
+        raise NotFoundError(f"no step {action!r}")
+    return STEPS[action]
+
+
+@router.get("/web/drawdowns/{drawdown_id}/{action}", name="web_drawdown_step_form")
+def step_page(request: Request, drawdown_id: RowId, action: str, session: SessionDep, viewer: ViewerDep) -> Response:
+    """A lifecycle step's form on its own (the request's page shows it inline too)."""
+    require_role(viewer.principal, Role.officer)
+    step = step_of(action)
+    service.get_drawdown(session=session, drawdown_id=drawdown_id, scope=None)
+    state = FormState(values={"on": date.today().isoformat()})
+    return show_form(request, step.spec(), state, back=drawdown_path(drawdown_id))
+
+
+@router.post("/web/drawdowns/{drawdown_id}/{action}", name="web_drawdown_step")
+def take_step(
+    request: Request, drawdown_id: RowId, action: str, session: SessionDep, viewer: WriterDep, form: FormDataDep
+) -> Response:
+    """Submit, approve, reject, withdraw or pay a request, as the API's route of the same name does."""
+    require_role(viewer.principal, Role.officer)
+    step = step_of(action)
+    service.get_drawdown(session=session, drawdown_id=drawdown_id, scope=None)
+
+    back = drawdown_path(drawdown_id)
+
+    def write(data: BaseModel) -> str:
+        ids = run_step(session, viewer, drawdown_id, action, data)
+        audit_log(request, session, viewer).record(step.resource, ids, data)
+        return back
+
+    return submit(
+        request,
+        session,
+        viewer,
+        form,
+        spec=step.spec(),
+        schema=step.schema,
+        write=write,
+        back=back,
+    )
+
+
+REVERSE_PAYMENT = FormSpec(
+    title="Reverse a payment recorded in error",
+    caption="Drawdown request",
+    button="Reverse the payment",
+    fields=(ON, Field("note", "Reason", "textarea")),
+)
+
+
+@router.get("/web/drawdowns/{drawdown_id}/payments/{payment_id}/reverse", name="web_payment_reverse_form")
+def reverse_payment_page(
+    request: Request, drawdown_id: RowId, payment_id: RowId, session: SessionDep, viewer: ViewerDep
+) -> Response:
+    """The form to reverse a payment."""
+    require_role(viewer.principal, Role.officer)
+    service.get_drawdown(session=session, drawdown_id=drawdown_id, scope=None)
+    state = FormState(values={"on": date.today().isoformat()})
+    return show_form(request, REVERSE_PAYMENT, state, back=drawdown_path(drawdown_id))
+
+
+@router.post("/web/drawdowns/{drawdown_id}/payments/{payment_id}/reverse", name="web_payment_reverse")
+def reverse_payment(
+    request: Request,
+    drawdown_id: RowId,
+    payment_id: RowId,
+    session: SessionDep,
+    viewer: WriterDep,
+    form: FormDataDep,
+) -> Response:
+    """Undo a payment, as POST /drawdowns/{id}/payments/{pid}/reverse does."""
+    require_role(viewer.principal, Role.officer)
+    service.get_drawdown(session=session, drawdown_id=drawdown_id, scope=None)
+
+    def write(data: PaymentReverse) -> str:
+        service.reverse_payment(
+            session=session,
+            principal=viewer.principal,
+            drawdown_id=drawdown_id,
+            payment_id=payment_id,
+            on=data.on,
+            note=data.note,
+        )
+        audit_log(request, session, viewer).record("drawdown_payments", [payment_id, drawdown_id], data)
+        return drawdown_path(drawdown_id)
+
+    back = drawdown_path(drawdown_id)
+    return submit(request, session, viewer, form, spec=REVERSE_PAYMENT, schema=PaymentReverse, write=write, back=back)
+
+
+@router.get("/web/drawdowns/{drawdown_id}", name="web_drawdown")
+def drawdown_page(request: Request, drawdown_id: RowId, session: SessionDep, viewer: ViewerDep) -> Response:
+    """A request: its lines, evidence, invoices, payments and dates, and the steps it may take next."""
+    principal = viewer.principal
+    drawdown = service.get_drawdown(session=session, drawdown_id=drawdown_id, scope=principal.scope)
+    shown = read_models(session, [drawdown])[0]
+    project = projects.get_project(session=session, project_id=drawdown.project_id, scope=principal.scope)
+    names = visible_names(session, principal.scope)
+    steps = {name: step for name, step in STEPS.items() if shown.status in step.allowed}
+    return render(
+        request,
+        "drawdown.html",
+        {
+            "drawdown": shown,
+            "project": project,
+            "authority_name": names.get(shown.local_authority_id, shown.local_authority_id),
+            "steps": steps if principal.role is Role.officer else {},
+            "step_state": FormState(values={"on": date.today().isoformat()}),
+        },
+    )

@@ -1,0 +1,15 @@
+"""Every page of the officer's desk (forms, finding things, downloads), included by the web router."""
+
+from fastapi import APIRouter
+
+from app.web import agreement_forms, drawdown_pages, finding, movement_forms, project_pages, spend_pages
+
+ROUTERS: tuple[APIRouter, ...] = (
+    agreement_forms.router,
+    movement_forms.router,
+    project_pages.router,
+    drawdown_pages.router,
+    spend_pages.router,
+    finding.router,
+)
+"""Included before the web view's own routes, so /web/agreements/new is not read as an agreement's id."""

@@ -1,0 +1,209 @@
+"""The officer's week from the sign-in page, a planning officer's receipt, and finance who cannot write."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from tests.browser.conftest import SCREENSHOTS, LiveServer
+from tests.browser.test_pages import sign_in
+from tests.builders import agreement, contribution, event
+from tests.pages import pounds
+from tests.scenario import ok
+
+WIDTHS = (1400, 375)
+MONEY_FIELDS = ("total_value", "held_by_developer", "at_risk", "held_by_local_authority", "drawn", "spent", "remaining")
+
+
+def shoot(page: Any, name: str) -> None:
+    """Full-page screenshots at a desktop and a phone width."""
+    size = page.viewport_size
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(SCREENSHOTS / f"desk-{name}-{width}.png"), full_page=True)
+    page.set_viewport_size(size)
+
+
+def id_in(url: str, prefix: str) -> int:
+    """The id of the record a page is about, from its address."""
+    return int(url.split(prefix, 1)[1].split("/")[0].split("?")[0])
+
+
+def key_figures(page: Any) -> dict[str, str]:
+    """The key figures of an agreement's or contribution's page, by field."""
+    figures: dict[str, str] = page.eval_on_selector_all(
+        ".key-figures dd[data-field]",
+        "cells => Object.fromEntries(cells.map(cell => [cell.dataset.field, cell.textContent.trim()]))",
+    )
+    return figures
+
+
+class TestTheOfficersWeek:
+    def test_from_a_new_agreement_to_its_invoice(self, page: Any, live_server: LiveServer) -> None:
+        base = live_server.url
+        sign_in(page, live_server, "officer")
+        page.goto(f"{base}/web/agreements")
+        page.get_by_role("link", name="Record a signed agreement").click()
+        shoot(page, "agreement-new")
+        page.get_by_role("button", name="Record the agreement").click()
+        assert page.locator(".govuk-error-summary").is_visible()
+        shoot(page, "agreement-new-errors")
+        page.get_by_label("Local authority").select_option("harborough")
+        page.get_by_label("Planning application reference").fill("24/00999/OUT")
+        page.get_by_label("Site", exact=True).fill("Land north of Leicester Road, Market Harborough")
+        page.get_by_label("Developer").fill("Example Homes Ltd")
+        page.get_by_label("Date signed").fill("2024-06-01")
+        page.get_by_label("Dwellings").fill("150")
+        page.get_by_role("button", name="Record the agreement").click()
+        page.wait_for_url(f"{base}/web/agreements/*")
+        agreement_id = id_in(page.url, "/web/agreements/")
+
+        page.get_by_role("link", name="Add a contribution").click()
+        page.get_by_label("Purpose").select_option("equipment")
+        page.get_by_label("Amount in the agreement").fill("£48,000")
+        page.get_by_label("Trigger", exact=True).select_option("on_occupation")
+        page.get_by_label("Threshold").fill("50")
+        page.get_by_label("Repayment period in years").fill("10")
+        shoot(page, "contribution-new")
+        page.get_by_role("button", name="Add the contribution").click()
+        page.wait_for_url(f"{base}/web/contributions/*")
+        contribution_id = id_in(page.url, "/web/contributions/")
+
+        page.get_by_role("link", name="Record a stage change").click()
+        page.get_by_label("Trigger met").check()
+        page.get_by_label("Date").fill("2024-09-01")
+        page.get_by_role("button", name="Record it").click()
+        page.wait_for_url(f"{base}/web/contributions/{contribution_id}")
+
+        page.get_by_role("link", name="Record money").click()
+        page.get_by_label("Received by the authority").check()
+        page.get_by_label("Amount").fill("48,000")
+        page.get_by_label("Date it took effect").fill("2025-01-15")
+        page.get_by_label("Reference").fill("REM-0001")
+        shoot(page, "movement-new")
+        page.get_by_role("button", name="Record it").click()
+        page.wait_for_url(f"{base}/web/contributions/{contribution_id}")
+        shoot(page, "contribution")
+
+        page.goto(f"{base}/web/projects/new")
+        page.get_by_label("Name").fill("Market Harborough ANPR cameras")
+        page.get_by_label("Pooled across authorities").check()
+        page.get_by_label("Capital category").select_option("equipment")
+        page.get_by_label("Stage").select_option("current")
+        page.get_by_label("Estimate", exact=True).fill("60,000")
+        page.get_by_role("button", name="Add the project").click()
+        page.wait_for_url(f"{base}/web/projects/*")
+        project_id = id_in(page.url, "/web/projects/")
+
+        page.get_by_role("link", name="Identify money").click()
+        page.get_by_label("Contribution").select_option(str(contribution_id))
+        page.get_by_label("Amount").fill("40000")
+        page.get_by_role("button", name="Allocate it").click()
+        page.wait_for_url(f"{base}/web/projects/{project_id}")
+
+        page.get_by_role("link", name="Request a drawdown").click()
+        page.get_by_label("Local authority asked").select_option("harborough")
+        page.get_by_label("Line 1: contribution").select_option(str(contribution_id))
+        page.get_by_label("Line 1: amount").fill("30,000")
+        page.get_by_label("Evidence").fill("Proposal of 1 March\nQuote from the supplier")
+        shoot(page, "drawdown-new")
+        page.get_by_role("button", name="Save the draft request").click()
+        page.wait_for_url(f"{base}/web/drawdowns/*")
+        drawdown_id = id_in(page.url, "/web/drawdowns/")
+        shoot(page, "drawdown-draft")
+        for button in ("Submit it", "Record the approval", "Record the payment"):
+            page.get_by_role("button", name=button).click()
+            page.wait_for_url(f"{base}/web/drawdowns/{drawdown_id}")
+        assert page.locator('[data-field="status"]').inner_text().strip() == "Paid"
+        shoot(page, "drawdown-paid")
+
+        page.goto(f"{base}/web/projects/{project_id}")
+        page.get_by_role("link", name="Record an invoice").click()
+        page.get_by_label("Date paid").fill("2026-11-20")
+        page.get_by_label("Supplier").fill("Example Cameras Ltd")
+        page.get_by_label("Invoice reference").fill("INV-2026-0042")
+        page.get_by_label("Invoice amount").fill("£25,000.00")
+        page.get_by_label("Charge 1: contribution").select_option(str(contribution_id))
+        page.get_by_label("Charge 1: amount").fill("25000")
+        shoot(page, "spend-new")
+        page.get_by_role("button", name="Record the invoice").click()
+        page.wait_for_url(f"{base}/web/spend/*")
+        shoot(page, "spend")
+        page.goto(f"{base}/web/projects/{project_id}")
+        shoot(page, "project")
+
+        page.goto(f"{base}/web/agreements/{agreement_id}")
+        shown = key_figures(page)
+        shoot(page, "agreement")
+        expected = live_server.api.get(
+            "/balances", params={"group_by": "agreement", "agreement_id": agreement_id}
+        ).json()["rows"][0]
+        for field in MONEY_FIELDS:
+            assert pounds(shown[field]) == Decimal(expected[field]), field
+        assert Decimal(expected["drawn"]) == Decimal("30000.00")
+        assert Decimal(expected["spent"]) == Decimal("25000.00")
+
+        for path, name in (
+            ("/web/agreements?q=harborough", "agreements"),
+            ("/web/drawdowns", "drawdowns"),
+            ("/web/spend", "spend-list"),
+            ("/web/forecast", "forecast"),
+            ("/web/audit", "audit"),
+        ):
+            page.goto(f"{base}{path}")
+            shoot(page, name)
+
+
+class TestAPlanningOfficer:
+    def test_records_a_receipt_for_their_authority_and_nothing_elsewhere(
+        self, page: Any, live_server: LiveServer
+    ) -> None:
+        api, base = live_server.api, live_server.url
+        own = agreement(api, local_authority_id="blaby", reference="24/0777/FUL", site="Land at Kirby Muxloe")
+        owed = contribution(api, own["id"], purpose="vehicles", amount="9000.00")
+        ok(event(api, owed["id"], "trigger_met", date(2024, 2, 1)))
+        other = agreement(api, local_authority_id="charnwood", reference="P/24/0777/2", site="Land off Forest Road")
+        elsewhere = contribution(api, other["id"], purpose="vehicles", amount="9000.00")
+        ok(event(api, elsewhere["id"], "trigger_met", date(2024, 2, 1)))
+        sign_in(page, live_server, "planning")
+        page.goto(f"{base}/web/contributions/{owed['id']}")
+        assert page.get_by_role("link", name="Record a stage change").count() == 0
+        page.get_by_role("link", name="Record a receipt").click()
+        page.get_by_label("Amount").fill("£4,500")
+        page.get_by_label("Date it took effect").fill("2024-03-01")
+        shoot(page, "planning-receipt")
+        page.get_by_role("button", name="Record it").click()
+        page.wait_for_url(f"{base}/web/contributions/{owed['id']}")
+        assert live_server.api.get(f"/contributions/{owed['id']}").json()["balances"]["held_by_local_authority"] == (
+            "4500.00"
+        )
+        for path in (f"/web/contributions/{elsewhere['id']}", f"/web/movements/new?contribution_id={elsewhere['id']}"):
+            response = page.goto(f"{base}{path}")
+            assert response is not None and response.status == 404
+            assert "Charnwood" not in page.content()
+        page.goto(f"{base}/web/movements/new?contribution_id={owed['id']}")
+        page.eval_on_selector("#contribution_id", f"input => input.value = '{elsewhere['id']}'")
+        page.get_by_label("Amount").fill("100")
+        page.get_by_role("button", name="Record it").click()
+        assert "Charnwood" not in page.content()
+        assert page.locator(".govuk-error-summary").is_visible()
+        before = live_server.api.get(f"/contributions/{elsewhere['id']}").json()["balances"]
+        assert before["held_by_local_authority"] == "0.00"
+        response = page.goto(f"{base}/web/agreements/new")
+        assert response is not None and response.status == 403
+        page.goto(f"{base}/web/agreements")
+        assert "Charnwood" not in page.content() and "P/24/0777/2" not in page.content()
+        shoot(page, "planning-agreements")
+
+
+class TestFinance:
+    def test_sees_no_write_buttons_and_cannot_open_a_form(self, page: Any, live_server: LiveServer) -> None:
+        base = live_server.url
+        sign_in(page, live_server, "finance")
+        page.goto(f"{base}/web/agreements/{live_server.scenario.blaby_agreement}")
+        assert page.get_by_role("link", name="Add a contribution").count() == 0
+        page.goto(f"{base}/web/agreements")
+        assert page.get_by_role("link", name="Record a signed agreement").count() == 0
+        for path in ("/web/agreements/new", "/web/projects/new"):
+            response = page.goto(f"{base}{path}")
+            assert response is not None and response.status == 403
+        shoot(page, "finance-refused")

@@ -1,0 +1,102 @@
+"""Finding things on pages, and every table as CSV and XLSX: people's headings, numbers, totals as formulas."""
+
+import csv
+import io
+from datetime import date
+
+from openpyxl import load_workbook
+
+from tests.builders import agreement, contribution, event, movement
+from tests.forms import sign_in
+
+
+def ledger(api) -> dict[str, int]:
+    """Three agreements at two authorities, one with a receipt."""
+    first = agreement(api, reference="19/0001/OUT", site="Land east of Lutterworth Road", developer="=HYPERLINK(1)")
+    second = agreement(api, reference="20/0500/FUL", site="Glenfield Park", developer="Bloor Homes")
+    third = agreement(api, local_authority_id="charnwood", reference="P/21/0001", site="Nanpantan Road")
+    owed = contribution(api, first["id"], purpose="vehicles", amount="10000.00")
+    contribution(api, second["id"], purpose="premises", amount="2500.50")
+    contribution(api, third["id"], purpose="premises", amount="7000.00")
+    event(api, owed["id"], "trigger_met", date(2020, 1, 1))
+    movement(api, owed["id"], "received", "4000.00", date(2021, 1, 1))
+    return {"first": first["id"], "second": second["id"], "third": third["id"]}
+
+
+class TestAgreementsList:
+    def test_search_filters_sorting_and_links(self, api) -> None:
+        ids = ledger(api)
+        sign_in(api, "officer")
+        found = api.get("/web/agreements", role=None, params={"q": "glenfield"}).text
+        assert f'href="/web/agreements/{ids["second"]}"' in found
+        assert f'href="/web/agreements/{ids["first"]}"' not in found
+        by_developer = api.get("/web/agreements", role=None, params={"q": "bloor"}).text
+        assert "20/0500/FUL" in by_developer and "19/0001/OUT" not in by_developer
+        premises = api.get("/web/agreements", role=None, params={"purpose": "premises", "sort": "newest"}).text
+        assert premises.index("P/21/0001") < premises.index("20/0500/FUL")
+        assert "19/0001/OUT" not in premises
+        held = api.get("/web/agreements", role=None, params={"stage": "held_by_developer"}).text
+        assert "19/0001/OUT" in held and "20/0500/FUL" not in held
+        charnwood = api.get("/web/agreements", role=None, params={"local_authority": "charnwood"}).text
+        assert "P/21/0001" in charnwood and "19/0001/OUT" not in charnwood
+
+    def test_a_planning_officer_finds_only_their_authority(self, api) -> None:
+        ledger(api)
+        sign_in(api, "planning")
+        page = api.get("/web/agreements", role=None).text
+        assert "19/0001/OUT" in page
+        assert "P/21/0001" not in page and "Charnwood" not in page
+        assert "Record a signed agreement" not in page
+        assert "P/21/0001" not in api.get("/web/agreements", role=None, params={"local_authority": "charnwood"}).text
+
+
+class TestDownloads:
+    def test_agreements_as_csv_with_headings_and_no_formulas(self, api) -> None:
+        ledger(api)
+        sign_in(api, "finance")
+        response = api.get("/web/agreements", role=None, params={"local_authority": "blaby", "format": "csv"})
+        assert response.status_code == 200
+        assert response.headers["content-disposition"].startswith('attachment; filename="agreements-')
+        rows = list(csv.reader(io.StringIO(response.text)))
+        assert rows[0][:3] == ["Reference", "Local authority", "Site"]
+        first = next(row for row in rows if row[0] == "19/0001/OUT")
+        assert first[3] == "'=HYPERLINK(1)"
+        assert rows[-1][0] == "Total"
+        assert rows[-1][rows[0].index("Total value")] == "12500.50"
+
+    def test_agreements_as_xlsx_numbers_as_numbers_and_the_total_as_a_formula(self, api) -> None:
+        ledger(api)
+        sign_in(api, "officer")
+        response = api.get("/web/agreements", role=None, params={"local_authority": "blaby", "format": "xlsx"})
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        headings = [cell.value for cell in sheet[1]]
+        total_column = headings.index("Total value") + 1
+        values = [sheet.cell(row, total_column).value for row in (2, 3)]
+        assert sorted(str(value) for value in values) == ["10000", "2500.5"]
+        assert all(isinstance(value, (int, float)) for value in values)
+        developer = headings.index("Developer") + 1
+        assert "'=HYPERLINK(1)" in [sheet.cell(row, developer).value for row in (2, 3)]
+        last = sheet.max_row
+        assert sheet.cell(last, 1).value == "Total"
+        formula = sheet.cell(last, total_column).value
+        assert isinstance(formula, str) and formula.startswith("=SUM(")
+
+    def test_each_table_page_downloads(self, api) -> None:
+        ledger(api)
+        sign_in(api, "officer")
+        for path in ("/web/drawdowns", "/web/spend", "/web/forecast", "/web/audit"):
+            page = api.get(path, role=None)
+            assert page.status_code == 200, path
+            assert "format=xlsx" in page.text, path
+            for file_format in ("csv", "xlsx"):
+                response = api.get(path, role=None, params={"format": file_format})
+                assert response.status_code == 200, (path, file_format)
+                assert response.headers["content-disposition"].startswith("attachment"), path
+
+    def test_the_audit_trail_is_filtered_and_closed_to_planning(self, api) -> None:
+        ledger(api)
+        sign_in(api, "finance")
+        page = api.get("/web/audit", role=None, params={"resource": "movements"}).text
+        assert "POST /movements" in page and "POST /agreements" not in page
+        sign_in(api, "planning")
+        assert api.get("/web/audit", role=None).status_code == 403
