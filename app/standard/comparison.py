@@ -5,8 +5,9 @@ from decimal import Decimal
 
 from app.balances.queries import Balance
 from app.money import ZERO, pounds
+from app.standard.checks import published_sums, secured_of
 from app.standard.rows import AgreementRow, ContributionRow
-from app.standard.schemas import Comparison
+from app.standard.schemas import AuthorityComparison, Comparison, ContributionComparison
 
 
 def published_for(target: AgreementRow, rows: list[ContributionRow]) -> dict[str, Decimal]:
@@ -50,4 +51,68 @@ def compare_agreement(
             for name, theirs, ours_name, ours in pairs
             if theirs != ours
         ],
+    )
+
+
+def compare_contribution(
+    *, row: ContributionRow, contribution_id: int | None, ledger: Balance | None
+) -> ContributionComparison:
+    """A published contribution's received, transferred and spent beside the ledger's, differences named."""
+    sums = published_sums(row)
+    secured = secured_of(row, sums) if row.end_on is None else ZERO
+    figures = ledger or Balance(key="", label="")
+    pairs = (
+        ("secured", secured, "total value", figures.total_value),
+        ("received", sums["received"], "received", figures.received_by_local_authority),
+        ("transferred", sums["transferred"], "drawn", figures.drawn),
+        ("spent", sums["spent"], "spent", figures.spent),
+    )
+    differences = (
+        ["not in the force's ledger"]
+        if ledger is None
+        else [
+            f"published {name} {pounds(theirs)}, ledger {ours_name} {pounds(ours)} (difference {pounds(theirs - ours)})"
+            for name, theirs, ours_name, ours in pairs
+            if theirs != ours
+        ]
+    )
+    return ContributionComparison(
+        file=row.file,
+        line=row.line,
+        agreement_reference=row.target.reference if row.target else row.agreement_reference,
+        contribution_reference=row.source_reference,
+        contribution_id=contribution_id,
+        published_secured=secured,
+        published_received=sums["received"],
+        published_transferred=sums["transferred"],
+        published_spent=sums["spent"],
+        ledger_total_value=figures.total_value,
+        ledger_received=figures.received_by_local_authority,
+        ledger_drawn=figures.drawn,
+        ledger_spent=figures.spent,
+        differences=differences,
+    )
+
+
+def compare_authority(
+    *, local_authority_id: str, as_at: str, purposes: list[str], compared: list[ContributionComparison]
+) -> AuthorityComparison:
+    """An authority's contributions compared, with the totals of both sides."""
+
+    def total(name: str) -> Decimal:
+        return sum((getattr(item, name) for item in compared), ZERO)
+
+    return AuthorityComparison(
+        local_authority_id=local_authority_id,
+        as_at=as_at,
+        purposes=purposes,
+        contributions=compared,
+        published_received=total("published_received"),
+        published_transferred=total("published_transferred"),
+        published_spent=total("published_spent"),
+        ledger_received=total("ledger_received"),
+        ledger_drawn=total("ledger_drawn"),
+        ledger_spent=total("ledger_spent"),
+        agreeing=sum(1 for item in compared if not item.differences),
+        differing=sum(1 for item in compared if item.differences),
     )

@@ -21,7 +21,7 @@ from app.local_authorities.service import get_local_authority
 from app.standard import checks, codelists, comparison, limits, reading
 from app.standard.matching import Matcher
 from app.standard.rows import ImportOptions, Progress, RowLog, SourceFile
-from app.standard.schemas import AGREEMENT_DATASET, CONTRIBUTION_DATASET, TRANSACTION_DATASET, ImportReport
+from app.standard.schemas import ImportReport
 from app.standard.writer import Writer
 
 __all__ = ["ImportOptions", "Progress", "SourceFile", "import_files"]
@@ -69,24 +69,8 @@ def import_files(
     today = date.today()
     log = RowLog(report)
     publisher = reading.Publisher(name=authority.name, organisation=authority.organisation)
-    agreements = [
-        row
-        for dataset, table in tables
-        if dataset == AGREEMENT_DATASET
-        for row in reading.read_agreements(table, log=log, publisher=publisher, today=today)
-    ]
-    contributions = [
-        row
-        for dataset, table in tables
-        if dataset == CONTRIBUTION_DATASET
-        for row in reading.read_contributions(table, log=log, publisher=publisher, options=options)
-    ]
-    transactions = [
-        row
-        for dataset, table in tables
-        if dataset == TRANSACTION_DATASET
-        for row in reading.read_transactions(table, log=log, publisher=publisher)
-    ]
+    rows = reading.read_rows(tables, log=log, publisher=publisher, options=options, today=today)
+    agreements, contributions, transactions = rows.agreements, rows.contributions, rows.transactions
     writer = Writer(
         session=session,
         principal=principal,

@@ -318,3 +318,38 @@ def read_transactions(table: Table, *, log: RowLog, publisher: Publisher) -> lis
 def strip_notes(notes: str | None) -> str | None:
     """A contribution's notes without the police purpose and trigger the export writes into them."""
     return _LOCAL_PURPOSE_NOTE.sub("", _TRIGGER_NOTE.sub("", notes or "")).strip(" ;") or None
+
+
+@dataclass
+class Rows:
+    """Every row the files publish, by dataset, not yet matched."""
+
+    agreements: list[AgreementRow]
+    contributions: list[ContributionRow]
+    transactions: list[TransactionRow]
+
+
+def read_rows(
+    tables: list[tuple[str, Table]], *, log: RowLog, publisher: Publisher, options: ImportOptions, today: date
+) -> Rows:
+    """The rows of every table, each read by its dataset."""
+    return Rows(
+        agreements=[
+            row
+            for dataset, table in tables
+            if dataset == AGREEMENT_DATASET
+            for row in read_agreements(table, log=log, publisher=publisher, today=today)
+        ],
+        contributions=[
+            row
+            for dataset, table in tables
+            if dataset == CONTRIBUTION_DATASET
+            for row in read_contributions(table, log=log, publisher=publisher, options=options)
+        ],
+        transactions=[
+            row
+            for dataset, table in tables
+            if dataset == TRANSACTION_DATASET
+            for row in read_transactions(table, log=log, publisher=publisher)
+        ],
+    )
