@@ -6,6 +6,7 @@ Each check sets what the published rows say beside what the money rules allow, a
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from app.money import ZERO, pounds
@@ -26,18 +27,29 @@ class Finding:
     message: str
 
 
-def published_sums(row: ContributionRow) -> dict[str, Decimal]:
-    """A contribution's live published transactions summed by status (superseded rows left out)."""
+def published_sums(row: ContributionRow, up_to: date | None = None) -> dict[str, Decimal]:
+    """A contribution's live published transactions summed by status (superseded rows left out; with up_to,
+    only those dated by then)."""
     sums: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for transaction in row.transactions:
-        if transaction.ok and transaction.status and transaction.end_on is None and transaction.amount:
+        if up_to is not None and (transaction.on is None or transaction.on > up_to):
+            continue
+        if not (transaction.ok and transaction.status and transaction.end_on is None and transaction.amount):
+            continue
+        ledger = transaction.notes.removeprefix("ledger: ") if transaction.notes.startswith("ledger: ") else None
+        if ledger in ("indexation", "variation"):
+            sums["raised"] += transaction.amount
+        elif ledger == "written off":
+            sums["written off"] += transaction.amount
+        elif ledger is None:
             sums[transaction.status] += transaction.amount
     return sums
 
 
 def secured_of(row: ContributionRow, sums: dict[str, Decimal]) -> Decimal:
-    """What a contribution's published rows say was secured: its amount, or a larger secured row."""
-    return max(row.amount or ZERO, sums["secured"])
+    """What a contribution's published rows say was secured: its amount with the service's own export's changes
+    of total value, or a larger secured row."""
+    return max((row.amount or ZERO) + sums["raised"] - sums["written off"], sums["secured"])
 
 
 def check_published(secured: Decimal, sums: dict[str, Decimal]) -> list[Finding]:

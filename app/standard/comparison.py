@@ -1,6 +1,7 @@
 """What a council says it holds beside the force's ledger: pure comparisons, no database."""
 
 from collections import defaultdict
+from datetime import date
 from decimal import Decimal
 
 from app.balances.queries import Balance
@@ -55,10 +56,10 @@ def compare_agreement(
 
 
 def compare_contribution(
-    *, row: ContributionRow, contribution_id: int | None, ledger: Balance | None
+    *, row: ContributionRow, contribution_id: int | None, ledger: Balance | None, as_at: date
 ) -> ContributionComparison:
-    """A published contribution's received, transferred and spent beside the ledger's, differences named."""
-    sums = published_sums(row)
+    """A published contribution's received, transferred and spent by a date beside the ledger's, differences named."""
+    sums = published_sums(row, as_at)
     secured = secured_of(row, sums) if row.end_on is None else ZERO
     figures = ledger or Balance(key="", label="")
     pairs = (

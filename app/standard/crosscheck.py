@@ -71,6 +71,7 @@ def compare_files(
             row=row,
             contribution_id=found[id(row)],
             ledger=ledger.get(found[id(row)] or 0) if found[id(row)] is not None else None,
+            as_at=as_at,
         )
         for row in chosen
     ]
@@ -78,7 +79,8 @@ def compare_files(
         local_authority_id=authority.id, as_at=as_at.isoformat(), purposes=list(purposes), compared=compared
     )
     comparison.warnings = report.warnings
-    comparison.errors = report.errors
+    order = {table.name: index for index, (_dataset, table) in enumerate(tables)}
+    comparison.errors = sorted(report.errors, key=lambda issue: (order.get(issue.file, 0), issue.line or 0))
     return comparison
 
 

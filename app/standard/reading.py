@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from app.models import Purpose
+from app.models import EventKind, Purpose, TriggerType
 from app.standard import codelists
 from app.standard.limits import LimitError
 from app.standard.parsing import (
@@ -28,7 +28,10 @@ BLANK_STATUS_MEANING = (
     "is recorded for them (see docs/data-standard.md)"
 )
 _LOCAL_PURPOSE_NOTE = re.compile(r"police purpose:\s*([a-z_]+)", re.IGNORECASE)
-_TRIGGER_NOTE = re.compile(r"trigger:\s*([^;]+)", re.IGNORECASE)
+_TRIGGER_NOTE = re.compile(r"(?<!\w)trigger:\s*([^;]+)", re.IGNORECASE)
+_TRIGGER_TYPE_NOTE = re.compile(r"trigger type:\s*([a-z_]+)(?:\s+(\d+))?\s*", re.IGNORECASE)
+_EVENTS_NOTE = re.compile(r"events:\s*([^;]*)", re.IGNORECASE)
+_EVENT = re.compile(r"([a-z_]+)\s+(\d{4}-\d{2}-\d{2})")
 
 
 class UnplacedFileError(ValueError):
@@ -248,8 +251,23 @@ def read_contributions(
         )
         if notes and (trigger := _TRIGGER_NOTE.search(notes)):
             parsed.trigger_text = trigger[1].strip()
+        if notes:
+            _read_own_export(notes, parsed)
         rows.append(parsed)
     return rows
+
+
+def _read_own_export(notes: str, row: ContributionRow) -> None:
+    """The trigger's kind and the stage events that the service's own export writes into a contribution's notes."""
+    if (kind := _TRIGGER_TYPE_NOTE.search(notes)) and kind[1].lower() in TriggerType.__members__:
+        row.trigger_type = TriggerType(kind[1].lower())
+        row.trigger_threshold = int(kind[2]) if kind[2] else None
+    if listed := _EVENTS_NOTE.search(notes):
+        row.events = [
+            (EventKind(event[1]), date.fromisoformat(event[2]))
+            for event in _EVENT.finditer(listed[1])
+            if event[1] in EventKind.__members__
+        ]
 
 
 def read_transactions(table: Table, *, log: RowLog, publisher: Publisher) -> list[TransactionRow]:
@@ -308,6 +326,7 @@ def read_transactions(table: Table, *, log: RowLog, publisher: Publisher) -> lis
                 trigger=text(row.get("trigger")),
                 on=on,
                 end_on=end,
+                notes=text(row.get("notes")),
             )
         )
     if blank_status:
@@ -317,7 +336,10 @@ def read_transactions(table: Table, *, log: RowLog, publisher: Publisher) -> lis
 
 def strip_notes(notes: str | None) -> str | None:
     """A contribution's notes without the police purpose and trigger the export writes into them."""
-    return _LOCAL_PURPOSE_NOTE.sub("", _TRIGGER_NOTE.sub("", notes or "")).strip(" ;") or None
+    kept = notes or ""
+    for pattern in (_TRIGGER_TYPE_NOTE, _EVENTS_NOTE, _TRIGGER_NOTE, _LOCAL_PURPOSE_NOTE):
+        kept = pattern.sub("", kept)
+    return "; ".join(part.strip() for part in kept.split(";") if part.strip()) or None
 
 
 @dataclass

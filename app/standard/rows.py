@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from app.models import Purpose
+from app.models import EventKind, Purpose, TriggerType
 from app.standard.schemas import FileSummary, ImportReport, Issue
 
 if TYPE_CHECKING:
@@ -81,7 +81,12 @@ class ContributionRow:
     selected: bool = False
     ok: bool = True
     contribution: "Contribution | None" = None
+    unchanged: bool = False
     trigger_text: str | None = None
+    trigger_type: TriggerType | None = None
+    trigger_threshold: int | None = None
+    events: list[tuple[EventKind, date]] | None = None
+    """The stage events the service's own export lists in its notes (None for anyone else's file)."""
     transactions: list["TransactionRow"] = field(default_factory=list)
 
 
@@ -98,6 +103,7 @@ class TransactionRow:
     trigger: str
     on: date | None
     end_on: date | None
+    notes: str = ""
     contribution: ContributionRow | None = None
     key: str = ""
     ok: bool = True

@@ -38,6 +38,13 @@ from app.standard.rows import (
     TransactionRow,
 )
 
+LEDGER_ROWS = {
+    "indexation": MovementKind.indexation,
+    "variation": MovementKind.variation,
+    "written off": MovementKind.written_off,
+}
+"""The `secured` rows the service's own export notes as a change of total value."""
+
 STATUS_MOVEMENT = {
     "received": MovementKind.received,
     "transferred": MovementKind.drawn,
@@ -350,6 +357,7 @@ class Writer:
             earlier = self.seen(row.key)
             if earlier is not None and earlier.record_id is not None:
                 row.contribution = self.session.get(Contribution, earlier.record_id)
+                row.unchanged = True
                 self.log.outcome(row.file, row.line, UNCHANGED)
                 continue
             self.create_contribution(row, target.agreement)
@@ -362,6 +370,8 @@ class Writer:
             if reading
             else Trigger(type="other", description=None)
         )
+        if row.trigger_type is not None:
+            trigger = Trigger(type=row.trigger_type, threshold=row.trigger_threshold, description=trigger.description)
         if row.end_on is not None and row.end_on < agreement.signed_on:
             self.log.fail(
                 row.file,
@@ -383,7 +393,15 @@ class Writer:
                     ),
                     published_history=True,
                 )
-                if row.end_on is not None:
+                for kind, on in row.events or []:
+                    record_event(
+                        session=self.session,
+                        principal=self.principal,
+                        contribution_id=contribution.id,
+                        data=EventCreate(kind=kind, on=on, note="imported (published)"),
+                    )
+                    self.report.created.events += 1
+                if row.end_on is not None and row.events is None:
                     written_off = record_published(
                         session=self.session,
                         principal=self.principal,
@@ -477,10 +495,13 @@ class Writer:
                 row.file, row.line, f"{row.status} on {row.on} is in the future", reason="dated in the future"
             )
             return []
-        if self.seen(row.key) is not None:
+        if self.seen(row.key) is not None or (parent.events is not None and parent.unchanged):
+            # The service's own export of a contribution already in the ledger holds nothing new.
             self.log.outcome(row.file, row.line, UNCHANGED)
             return []
         contribution_id = parent.contribution.id
+        if row.notes.startswith("ledger: ") and parent.events is not None:
+            return self.write_ledger_row(row, contribution_id, on)
         adjustments: list[str] = [early] if early else []
         try:
             with savepoint(self.session):
@@ -504,6 +525,34 @@ class Writer:
                     self.report.created.movements += published.movements
                     self.report.created.adjustments += len(published.adjustments)
                 self.remember(row.key, "transaction", record_id, row)
+        except (DomainError, ValidationError) as error:
+            self.log.fail(row.file, row.line, reason_of(error))
+            return []
+        self.log.outcome(row.file, row.line, IMPORTED)
+        return adjustments
+
+    def write_ledger_row(self, row: TransactionRow, contribution_id: int, on: date) -> list[str]:
+        """A row of the service's own export: a change of total value, or the trigger met (its event came with
+        the contribution's notes)."""
+        kind = LEDGER_ROWS.get(row.notes.removeprefix("ledger: ").strip())
+        adjustments: list[str] = []
+        try:
+            with savepoint(self.session):
+                if kind is not None and row.amount:
+                    published = record_published(
+                        session=self.session,
+                        principal=self.principal,
+                        contribution_id=contribution_id,
+                        kind=kind,
+                        amount=row.amount,
+                        on=on,
+                        reference=row.source_reference[:200] or None,
+                        note=f"{kind.value} (published)",
+                    )
+                    adjustments = published.adjustments
+                    self.report.created.movements += published.movements
+                    self.report.created.adjustments += len(adjustments)
+                self.remember(row.key, "transaction", None, row)
         except (DomainError, ValidationError) as error:
             self.log.fail(row.file, row.line, reason_of(error))
             return []
