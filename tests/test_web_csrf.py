@@ -122,3 +122,22 @@ def test_a_form_posted_while_signed_out_asks_to_sign_in_and_writes_nothing(api, 
     assert response.status_code == 200  # the sign-in page, after the redirect
     assert response.url.path == "/web/sign-in"
     assert audit_count(session) == before
+
+
+def test_an_upload_without_this_sessions_token_writes_nothing(api, session) -> None:
+    import base64
+
+    from tests.test_access import INDEX_CSV, REGISTER
+
+    sign_in(api, "officer")
+    keys = hidden_keys(api.get("/web/index-series", role=None).text)
+    before = audit_count(session)
+    for sent in ({"form_key": keys["form_key"]}, {**keys, "csrf_token": "0" * 64}):
+        series = api.post(
+            "/web/index-series", role=None, data={**sent, "series": "TPI"}, files={"file": ("t.csv", INDEX_CSV)}
+        )
+        assert series.status_code == 403
+        register = {"kind": "register", "file_name": "r.csv", "file_content": base64.b64encode(REGISTER).decode()}
+        assert api.post("/web/imports/confirm", role=None, data={**sent, **register}).status_code == 403
+    assert audit_count(session) == before
+    assert api.get("/index-series").json() == []

@@ -1,5 +1,6 @@
 """The officer's forms over HTTP: the API's field names and messages, pasted amounts, one write per form, roles."""
 
+import re
 from datetime import date
 from typing import Any
 
@@ -310,3 +311,71 @@ class TestTheOfficersWeek:
             "drawdown_payments",
             "spend",
         ]
+
+
+class TestUploads:
+    def test_an_import_is_checked_on_screen_then_written_once_on_confirmation(self, api, session) -> None:
+        from tests.forms import hidden_keys
+        from tests.test_access import STANDARD_AGREEMENT
+
+        sign_in(api, "officer")
+        keys = open_form(api, "/web/imports")
+        files = {"files": ("agreements.csv", STANDARD_AGREEMENT, "text/csv")}
+        data = {**keys, "local_authority": "blaby", "local_purpose": "equipment"}
+        checked = api.post("/web/imports", role=None, data=data, files=files, follow_redirects=False)
+        assert checked.status_code == 200, checked.text
+        assert "Check the import" in checked.text
+        assert 'data-field="agreements">1<' in checked.text  # what it would write
+        assert count(session, Agreement) == 0
+        confirm = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', checked.text))
+        confirm.update(hidden_keys(checked.text))
+        body = {**confirm, "file_name": "agreements.csv", "file_content": confirm["file_content"]}
+        first = api.post("/web/imports/confirm", role=None, data=body, follow_redirects=False)
+        assert first.status_code == 303
+        assert first.headers["location"] == "/web/audit?resource=imports"
+        assert count(session, Agreement) == 1
+        again = api.post("/web/imports/confirm", role=None, data=body, follow_redirects=False)
+        assert again.status_code == 303
+        assert count(session, Agreement) == 1
+        assert len(session.scalars(select(AuditEntry).where(AuditEntry.resource == "imports")).all()) == 1
+
+    def test_a_published_table_is_reconciled_on_screen(self, api) -> None:
+        from tests.test_access import PUBLISHED_2024
+
+        sign_in(api, "finance")
+        keys = open_form(api, "/web/reconciliations")
+        files = {"file": ("table.csv", PUBLISHED_2024, "text/csv")}
+        shown = api.post("/web/reconciliations", role=None, data={**keys, "as_at": "31/01/2024"}, files=files)
+        assert shown.status_code == 200, shown.text
+        assert "Cells that differ" in shown.text and 'id="differing"' in shown.text
+        missing = api.post("/web/reconciliations", role=None, data={**keys, "as_at": "31/01/2024"})
+        assert missing.status_code == 422 and "Choose a file to upload" in missing.text
+
+    def test_an_index_series_is_uploaded(self, api, session) -> None:
+        from tests.test_access import INDEX_CSV
+
+        sign_in(api, "officer")
+        keys = open_form(api, "/web/index-series")
+        files = {"file": ("tpi.csv", INDEX_CSV, "text/csv")}
+        loaded = api.post(
+            "/web/index-series", role=None, data={**keys, "series": "BCIS-TPI"}, files=files, follow_redirects=False
+        )
+        assert loaded.status_code == 303, loaded.text
+        assert [row["series"] for row in api.get("/index-series").json()] == ["BCIS-TPI"]
+        assert "BCIS-TPI" in api.get("/web/index-series", role=None).text
+        bad = api.post(
+            "/web/index-series", role=None, data={**open_form(api, "/web/index-series"), "series": "no spaces"}
+        )
+        assert bad.status_code == 422
+        assert "String should match pattern" in bad.text
+
+    def test_a_repurposing_with_consent(self, api) -> None:
+        owed = contribution(api, agreement(api)["id"], purpose="equipment")
+        sign_in(api, "officer")
+        done = fill(
+            api,
+            f"/web/contributions/{owed['id']}/repurposings/new",
+            {"purpose": "vehicles", "consented_on": "01/03/2024", "consent_reference": "letter of 1 March 2024"},
+        )
+        assert done.status_code == 303, done.text
+        assert api.get(f"/contributions/{owed['id']}").json()["purpose"] == "vehicles"

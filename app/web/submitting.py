@@ -43,11 +43,12 @@ def show_form(
     back: str,
     context: Mapping[str, Any] | None = None,
     status_code: int = 200,
+    template: str = FORM_TEMPLATE,
 ) -> Response:
     """A form page, empty or with what was typed and its refusals."""
     return render(
         request,
-        FORM_TEMPLATE,
+        template,
         {"form": spec, "state": state or FormState(), "back": back, **(context or {})},
         status_code=status_code,
     )
@@ -71,6 +72,7 @@ def submit(
     lists: Sequence[str] = (),
     extra: Mapping[str, Any] | None = None,
     context: Mapping[str, Any] | None = None,
+    template: str = FORM_TEMPLATE,
 ) -> Response:
     """Read the form with the API's schema, write once under its one-time key, and redirect to `write`'s page."""
     key = form.get(FORM_KEY)
@@ -80,7 +82,7 @@ def submit(
 
     def refused(errors: dict[str, str], status_code: int) -> Response:
         state.errors = errors
-        return show_form(request, spec, state, back=back, context=context, status_code=status_code)
+        return show_form(request, spec, state, back=back, context=context, status_code=status_code, template=template)
 
     try:
         data = read_form(schema, form, lists=lists, extra=extra or {})
