@@ -1,17 +1,36 @@
 """Dates as the API accepts them: within the years a ledger can hold, so date arithmetic never overflows."""
 
-from datetime import date
+import re
+from datetime import date, datetime
 from typing import Annotated
 
 from annotated_types import Interval
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 
 from app.errors import RuleError
 
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2999, 12, 31)
 
-Day = Annotated[date, Interval(ge=EARLIEST, le=LATEST)]
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def _date_as_written(value: object) -> object:
+    """A date is written YYYY-MM-DD: a datetime, a timestamp or 20200601 is not a date."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("a date is written YYYY-MM-DD, such as 2024-03-31, without a time")
+    return value
+
+
+Day = Annotated[
+    date,
+    BeforeValidator(_date_as_written),
+    Interval(ge=EARLIEST, le=LATEST),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN}, mode="validation"),
+]
 """A date in a path, query or body: one outside 1900-2999 is refused as 422, never a 500."""
 
 

@@ -96,6 +96,7 @@ _STATUS_TITLES = {
     400: "The body is not valid JSON",
     401: "No valid bearer token",
     403: "The token's role may not do this",
+    409: "Conflict with the current state, or an Idempotency-Key already used for another request",
     413: "Request body too large",
     422: "The request is not valid, or breaks a rule",
 }
@@ -121,6 +122,8 @@ def _document_problems(schema: dict[str, Any]) -> dict[str, Any]:
                 extra += [400, 413, 422]
             if operation.get("parameters"):
                 extra.append(422)
+            if any(parameter.get("name") == "Idempotency-Key" for parameter in operation.get("parameters", [])):
+                extra.append(409)
             for status in extra:
                 responses.setdefault(str(status), {"description": _STATUS_TITLES[status]})
             for status, response in responses.items():

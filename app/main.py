@@ -11,6 +11,7 @@ from app.deadlines.router import router as deadlines_router
 from app.drawdowns.router import router as drawdowns_router
 from app.errors import install_error_handlers
 from app.forecast.router import router as forecast_router
+from app.health import router as health_router
 from app.indexation.router import router as indexation_router
 from app.limits import BodySizeLimit
 from app.local_authorities.router import router as local_authorities_router
@@ -18,6 +19,7 @@ from app.movements.router import router as movements_router
 from app.projects.router import router as projects_router
 from app.reports.router import router as reports_router
 from app.repurposing.router import router as repurposing_router
+from app.retries import DatabaseFailures
 from app.spend.router import router as spend_router
 from app.standard.router import router as standard_router
 from app.web.router import router as web_router
@@ -35,12 +37,9 @@ def create_app() -> FastAPI:
     """Build the application with its routers and error handlers."""
     app = FastAPI(title="S106 contributions tracker", version="0.1.0", description=DESCRIPTION)
     install_error_handlers(app)
+    app.add_middleware(DatabaseFailures)  # inside the size limit, so it buffers only bodies that pass it
     app.add_middleware(BodySizeLimit)
-
-    @app.get("/health", tags=["health"])
-    def health() -> dict[str, str]:
-        """Whether the service is up."""
-        return {"status": "ok"}
+    app.include_router(health_router)
 
     for router in (
         local_authorities_router,

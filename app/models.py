@@ -304,13 +304,14 @@ class AuditEntry(Base):
 
 
 class IdempotencyKey(Base):
-    """A movement POST's Idempotency-Key, with the first answer given to it."""
+    """A money POST's Idempotency-Key, per caller, with the first answer given to it."""
 
     __tablename__ = "idempotency_keys"
-    __table_args__ = (UniqueConstraint("actor_name", "key"),)
+    __table_args__ = (UniqueConstraint("caller", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    actor_name: Mapped[str] = mapped_column(String(200))
+    caller: Mapped[str] = mapped_column(String(200))
+    """The token or account the key belongs to, by id ("token 12", "account 3"), never by name."""
     key: Mapped[str] = mapped_column(String(200))
     fingerprint: Mapped[str] = mapped_column(String(64))
     response_status: Mapped[int]

@@ -50,7 +50,8 @@ def parse_money(text: str) -> Decimal:
 
 _serialize = PlainSerializer(format_money, return_type=str, when_used="json")
 
-_AMOUNT = re.compile(r"\d{1,12}(\.\d{1,2})?")
+# ASCII digits only: Python's \d and Decimal() also read Arabic-Indic and full-width digits.
+_AMOUNT = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?")
 
 
 def _amount_as_written(value: object) -> object:
@@ -68,7 +69,7 @@ def _amount_as_written(value: object) -> object:
 
 _written = BeforeValidator(_amount_as_written)
 _written_schema = WithJsonSchema(
-    {"type": "string", "pattern": r"^\d{1,12}(\.\d{1,2})?$", "examples": ["1234.50"]}, mode="validation"
+    {"type": "string", "pattern": r"^[0-9]{1,12}(\.[0-9]{1,2})?$", "examples": ["1234.50"]}, mode="validation"
 )
 
 Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2), _serialize]

@@ -73,7 +73,6 @@ def load_agreements(session: Session, rows: list[dict[str, str]]) -> dict[str, i
             developer=row["developer"] or None,
             signed_on=date.fromisoformat(row["signed_on"]),
             dwellings=_optional_int(row["dwellings"]),
-            closed_on=date.fromisoformat(row["closed_on"]) if row["closed_on"] else None,
             notes=row["notes"] or None,
             created_by=RECORDED_BY,
         )
@@ -82,6 +81,16 @@ def load_agreements(session: Session, rows: list[dict[str, str]]) -> dict[str, i
     session.add_all(agreements.values())
     session.flush()
     return {key: agreement.id for key, agreement in agreements.items()}
+
+
+def close_agreements(session: Session, rows: list[dict[str, str]], agreement_ids: dict[str, int]) -> None:
+    """Close the completed agreements, last: a closed agreement takes no more money, spend or drawdowns."""
+    for row in rows:
+        if row["closed_on"]:
+            agreement = session.get(Agreement, agreement_ids[row["key"]])
+            assert agreement is not None
+            agreement.closed_on = date.fromisoformat(row["closed_on"])
+    session.flush()
 
 
 def load_contributions(session: Session, rows: list[dict[str, str]], agreement_ids: dict[str, int]) -> dict[str, int]:
@@ -285,6 +294,7 @@ def load_seed(*, session: Session, console: Console) -> bool:
         done("spend")
         load_drawdowns(session, data["drawdowns"], project_ids, contribution_ids, spend_ids)
         done("drawdowns")
+        close_agreements(session, data["agreements"], agreement_ids)
     session.flush()
     console.print(", ".join(f"{len(data[name])} {name.replace('_', ' ')}" for name in files) + " loaded")
     return True

@@ -79,11 +79,33 @@ def rolled_back_session(engine: Engine) -> Iterator[Session]:
         connection.close()
 
 
+@pytest.fixture(scope="session")
+def seeded_engine(engine: Engine) -> Iterator[Engine]:
+    """A second database beside the test database, migrated and seeded once for the whole run."""
+    from rich.console import Console
+
+    from seed.loader import load_seed
+    from tests.servers import scratch_database
+
+    with scratch_database("seeded") as (_url, seeded):
+        with Session(seeded) as session:
+            assert load_seed(session=session, console=Console(quiet=True)) is True
+            session.commit()
+        yield seeded
+
+
 @pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    """A session inside a transaction that is rolled back after the test."""
-    with rolled_back_session(engine) as session:
+def session(request: pytest.FixtureRequest, engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test; on the seeded database if it asks."""
+    target = request.getfixturevalue("seeded_engine") if "seeded" in request.fixturenames else engine
+    with rolled_back_session(target) as session:
         yield session
+
+
+@pytest.fixture
+def seeded(session: Session) -> Session:
+    """The LLR seed, loaded once per run; each test's writes are rolled back (the `session` it runs in)."""
+    return session
 
 
 @dataclass

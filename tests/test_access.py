@@ -91,6 +91,7 @@ class Rule:
 
 RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/health"): Rule(access="public"),
+    ("GET", "/health/ready"): Rule(access="public"),
     ("GET", "/local-authorities"): Rule(access="any-role"),
     ("POST", "/local-authorities"): Rule(
         access="officer", ok=201, body={"id": "test-borough", "name": "Test Borough Council"}
@@ -609,7 +610,7 @@ class TestEveryRouteForEveryCaller:
 class TestPublicPages:
     """Health and the API docs answer without a token; nothing else does."""
 
-    @pytest.mark.parametrize("path", ["/health", "/docs", "/redoc", "/openapi.json"])
+    @pytest.mark.parametrize("path", ["/health", "/health/ready", "/docs", "/redoc", "/openapi.json"])
     def test_without_a_token(self, api: Any, path: str) -> None:
         assert api.get(path, role=None).status_code == 200
 
@@ -619,7 +620,9 @@ class TestPublicPages:
             (method.upper(), path)
             for path, methods in operations.items()
             for method, operation in methods.items()
-            if method in HTTP_METHODS and path != "/health" and {"HTTPBearer": []} not in operation.get("security", [])
+            if method in HTTP_METHODS
+            and path not in ("/health", "/health/ready")
+            and {"HTTPBearer": []} not in operation.get("security", [])
         ]
         assert unsecured == []
 

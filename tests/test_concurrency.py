@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.auth.service import create_token
-from app.models import Role
+from app.models import ReleaseBasis, Role
 from tests.builders import ensure_authority
 from tests.servers import running_server, scratch_database
 
@@ -43,6 +43,7 @@ def server() -> Iterator[Server]:
     with scratch_database("concurrency") as (url, engine):
         with Session(engine) as session:
             ensure_authority(session, "blaby", "Blaby District Council")
+            ensure_authority(session, "charnwood", "Charnwood Borough Council", ReleaseBasis.in_arrears)
             _row, token = create_token(session=session, name="concurrency officer", role=Role.officer)
             session.commit()
         with running_server(url, workers=4) as base:
@@ -288,3 +289,193 @@ class TestConcurrentDuplicates:
         with server.client() as client:
             found = client.get("/agreements", params={"reference": "CONC/SAME"}).json()
         assert found["total"] == 1
+
+
+# Races between checks that live outside the ledger's own row locks: each takes the global lock order.
+
+
+def arrears_project(server: Server, name: str, contributions: int) -> tuple[int, list[int]]:
+    """A pooled project and contributions of Charnwood (in arrears), each received and allocated to it."""
+    with server.client() as client:
+        created = client.post(
+            "/projects",
+            json={"name": name, "funding": "pooled", "category": "land_and_buildings", "estimate_low": "900000.00"},
+        )
+        assert created.status_code == 201, created.text
+        project_id = int(created.json()["id"])
+        ids = []
+        for index in range(contributions):
+            deed = client.post(
+                "/agreements",
+                json={
+                    "local_authority_id": "charnwood",
+                    "reference": f"{name}/{index}",
+                    "site": "Site",
+                    "signed_on": SIGNED_ON,
+                },
+            )
+            assert deed.status_code == 201, deed.text
+            made = client.post(
+                f"/agreements/{deed.json()['id']}/contributions",
+                json={"purpose": "premises", "amount": "5000.00", "trigger": {"type": "on_signing"}},
+            )
+            assert made.status_code == 201, made.text
+            contribution_id = int(made.json()["id"])
+            assert post_movement(client, contribution_id, "received", "5000.00").status_code == 201
+            allocated = client.post(
+                f"/projects/{project_id}/allocations", json={"contribution_id": contribution_id, "amount": "5000.00"}
+            )
+            assert allocated.status_code == 201, allocated.text
+            ids.append(contribution_id)
+        return project_id, ids
+
+
+def invoice(client: httpx.Client, project_id: int, reference: str, charges: list[tuple[int, str]]) -> int:
+    """A spend of £5,000 on the project (an invoice a request may cite); its id."""
+    body = {
+        "project_id": project_id,
+        "on": "2020-07-01",
+        "supplier": "Example Construction Ltd",
+        "invoice_reference": reference,
+        "amount": "5000.00",
+        "charges": [{"contribution_id": cid, "amount": amount} for cid, amount in charges],
+    }
+    response = client.post("/spend", json=body)
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+def draft(client: httpx.Client, project_id: int, contribution_id: int, spend_id: int) -> int:
+    """A draft request to Charnwood for £5,000 of one contribution, citing one invoice; its id."""
+    response = client.post(
+        "/drawdowns",
+        json={
+            "local_authority_id": "charnwood",
+            "project_id": project_id,
+            "lines": [{"contribution_id": contribution_id, "amount": "5000.00"}],
+            "invoice_spend_ids": [spend_id],
+        },
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+class TestInvoiceClaimedOnce:
+    """Six requests on six contributions cite one £5,000 invoice and are submitted at once: one succeeds."""
+
+    def test_submitted_together(self, server: Server) -> None:
+        project_id, contributions = arrears_project(server, "Race: one invoice", 6)
+        with server.client() as client:
+            spend_id = invoice(client, project_id, "RACE-INV-1", [])
+            drafts = [draft(client, project_id, cid, spend_id) for cid in contributions]
+        responses = fire(server, 6, lambda client, i: client.post(f"/drawdowns/{drafts[i]}/submit", json={}))
+        assert statuses(responses) == {200: 1, 409: 5}, [response.text for response in responses]
+        for response in responses:
+            if response.status_code == 409:
+                assert "claimed once" in response.json()["detail"]
+
+
+class TestCancelAgainstSubmit:
+    """Cancelling an invoice while a request citing it is submitted: never both."""
+
+    def test_never_both(self, server: Server) -> None:
+        project_id, contributions = arrears_project(server, "Race: cancel or submit", 8)
+        with server.client() as client:
+            pairs = []
+            for index in range(4):
+                charged, requested = contributions[2 * index], contributions[2 * index + 1]
+                spend_id = invoice(client, project_id, f"RACE-CANCEL-{index}", [(charged, "1000.00")])
+                pairs.append((spend_id, draft(client, project_id, requested, spend_id)))
+
+        def send(client: httpx.Client, i: int) -> httpx.Response:
+            spend_id, drawdown_id = pairs[i // 2]
+            if i % 2:
+                return client.post(f"/spend/{spend_id}/cancel", json={"reason": "recorded twice"})
+            return client.post(f"/drawdowns/{drawdown_id}/submit", json={})
+
+        responses = fire(server, 8, send)
+        for index in range(4):
+            submitted, cancelled = responses[2 * index], responses[2 * index + 1]
+            outcome = (submitted.status_code, cancelled.status_code)
+            assert outcome in ((200, 409), (422, 200)), (submitted.text, cancelled.text)
+
+
+class TestOppositeRepurposings:
+    """Moves between two projects in both directions, and allocation changes, at once: none answers 500."""
+
+    def test_no_deadlock_answers_500(self, server: Server) -> None:
+        with server.client() as client:
+            ids = []
+            for name in ("Race: north", "Race: south"):
+                created = client.post(
+                    "/projects",
+                    json={"name": name, "funding": "pooled", "category": "land_and_buildings", "estimate_low": "9.00"},
+                )
+                assert created.status_code == 201, created.text
+                ids.append(int(created.json()["id"]))
+            north, south = ids
+            moves = []
+            for index in range(16):
+                contribution_id = new_contribution(server, "100.00", f"CONC/REPURPOSE/{index}")
+                source, target = (north, south) if index % 2 else (south, north)
+                for project_id in (source, target):
+                    allocated = client.post(
+                        f"/projects/{project_id}/allocations",
+                        json={"contribution_id": contribution_id, "amount": "10.00"},
+                    )
+                    assert allocated.status_code == 201, allocated.text
+                moves.append((contribution_id, source, target, allocated.json()))
+
+        def send(client: httpx.Client, i: int) -> httpx.Response:
+            contribution_id, source, target, project = moves[i // 2]
+            if i % 2:
+                allocation = next(row for row in project["allocations"] if row["contribution_id"] == contribution_id)
+                return client.patch(f"/projects/{target}/allocations/{allocation['id']}", json={"amount": "20.00"})
+            return client.post(
+                f"/contributions/{contribution_id}/repurposings",
+                json={
+                    "from_project_id": source,
+                    "to_project_id": target,
+                    "consented_on": "2020-06-01",
+                    "consent_reference": f"letter {i}",
+                },
+            )
+
+        responses = fire(server, 32, send)
+        assert 500 not in statuses(responses), [response.text for response in responses if response.status_code >= 500]
+        for response in responses:
+            assert response.status_code in (200, 201, 409), response.text
+
+
+class TestCloseAgainstNewContribution:
+    """Closing an agreement while a contribution is added to it: never both."""
+
+    def test_never_both(self, server: Server) -> None:
+        with server.client() as client:
+            agreements = []
+            for index in range(6):
+                deed = client.post(
+                    "/agreements",
+                    json={
+                        "local_authority_id": "blaby",
+                        "reference": f"CONC/CLOSE/{index}",
+                        "site": "Site",
+                        "signed_on": SIGNED_ON,
+                    },
+                )
+                assert deed.status_code == 201, deed.text
+                agreements.append(int(deed.json()["id"]))
+
+        def send(client: httpx.Client, i: int) -> httpx.Response:
+            agreement_id = agreements[i // 2]
+            if i % 2:
+                return client.patch(f"/agreements/{agreement_id}", json={"status": "closed", "closed_on": "2021-01-01"})
+            return client.post(
+                f"/agreements/{agreement_id}/contributions",
+                json={"purpose": "premises", "amount": "100.00", "trigger": {"type": "on_signing"}},
+            )
+
+        responses = fire(server, 12, send)
+        for index in range(6):
+            added, closed = responses[2 * index], responses[2 * index + 1]
+            assert (added.status_code, closed.status_code) in ((201, 409), (409, 200)), (added.text, closed.text)

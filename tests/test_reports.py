@@ -10,27 +10,17 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from rich.console import Console
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app.cli import main
 from app.reports import cli as reports_cli
 from app.reports.reconcile import Check, Layout, PanelRow, PanelTable, Verdict, parse_table, reconcile, table_faults
-from seed.loader import load_seed
 from tests.builders import agreement, contribution, event, movement
 
 PUBLISHED = Path(__file__).resolve().parent.parent / "seed" / "published"
 APPENDIX_A = (PUBLISHED / "appendix-a-2021-01-26.csv").read_text(encoding="utf-8")
 TABLE_2024 = (PUBLISHED / "table-2024-02-01.csv").read_text(encoding="utf-8")
-
-
-@pytest.fixture
-def seeded(session: Session) -> Session:
-    """The seed loaded into the test's transaction."""
-    load_seed(session=session, console=Console(quiet=True))
-    session.commit()
-    return session
 
 
 def post_csv(api: Any, text: str, as_at: str, role: str = "finance") -> Any:

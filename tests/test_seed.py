@@ -6,7 +6,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-import pytest
 from rich.console import Console
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -49,14 +48,6 @@ def month_ends(first: date, last: date) -> list[date]:
         ends.append(following - timedelta(days=1))
         year, month = following.year, following.month
     return ends
-
-
-@pytest.fixture
-def seeded(session: Session) -> Session:
-    """The seed loaded into the test's transaction."""
-    assert load_seed(session=session, console=Console(quiet=True)) is True
-    session.commit()
-    return session
 
 
 def panel(api: Any, layout: str, as_at: str, role: str = "finance") -> dict[str, Any]:

@@ -5,26 +5,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pytest
-from rich.console import Console
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Agreement, Contribution, Purpose, Repurposing
 from app.projects.service import fits
-from seed.loader import load_seed
 from tests.project_builders import allocate, drawdown, funded_contribution, step
 
 SEED = Path(__file__).resolve().parent.parent / "seed"
 POOLED_AUTHORITIES = {"Firearms Building": 7, "Contact Management Department refurbishment": 5}
-
-
-@pytest.fixture
-def seeded(session: Session) -> Session:
-    """The seed loaded into the test's transaction."""
-    assert load_seed(session=session, console=Console(quiet=True)) is True
-    session.commit()
-    return session
 
 
 def published_projects() -> list[dict[str, str]]:

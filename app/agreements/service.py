@@ -6,10 +6,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import scoping
 from app.agreements.schemas import AgreementCreate, AgreementStatus, AgreementUpdate
 from app.auth.service import Principal
 from app.balances.queries import GroupBy, balances_by_id
 from app.errors import ConflictError, NotFoundError, RuleError
+from app.ledger.locks import lock_agreement_to_close
 from app.local_authorities.service import get_local_authority
 from app.models import Agreement, Contribution
 from app.money import pounds
@@ -17,11 +19,11 @@ from app.money import pounds
 
 def get_agreement(*, session: Session, agreement_id: int, scope: str | None, lock: bool = False) -> Agreement:
     """One agreement; another authority's is as absent as an unknown id."""
-    query = select(Agreement).where(Agreement.id == agreement_id)
+    query = scoping.readable_agreements(scope).where(Agreement.id == agreement_id)
     if lock:
         query = query.with_for_update()
     agreement = session.scalar(query)
-    if agreement is None or (scope is not None and agreement.local_authority_id != scope):
+    if agreement is None:
         raise NotFoundError(f"no agreement {agreement_id}", field="agreement_id")
     return agreement
 
@@ -39,9 +41,7 @@ def list_agreements(
     offset: int,
 ) -> tuple[list[Agreement], int]:
     """Agreements the caller may see, filtered, oldest first."""
-    query = select(Agreement)
-    if scope is not None:
-        query = query.where(Agreement.local_authority_id == scope)
+    query = scoping.readable_agreements(scope)
     if local_authority_id:
         query = query.where(Agreement.local_authority_id == local_authority_id)
     if status is AgreementStatus.open:
@@ -124,6 +124,9 @@ def update_agreement(*, session: Session, agreement_id: int, data: AgreementUpda
     """Change an agreement's description, or close or reopen it."""
     agreement = get_agreement(session=session, agreement_id=agreement_id, scope=None)
     changes = data.model_dump(exclude_unset=True)
+    if "status" in changes or "closed_on" in changes:
+        # Closing or reopening waits for every writer of the agreement's money, and they for it.
+        lock_agreement_to_close(session, agreement.id)
     status = changes.pop("status", None)
     if status == AgreementStatus.open:
         changes["closed_on"] = None

@@ -8,7 +8,7 @@ Stages of a contribution's money as at a date:
     trigger met, or payable on signing) or not_started
   held_by_local_authority = received - drawn - returned
   unspent_drawn = drawn - spent;  remaining = total_value - spent
-A reversal carries its original's kind and amount and subtracts it.
+The sums over movements and their sign come from the ledger core (app/ledger/); this module groups them.
 """
 
 import enum
@@ -36,30 +36,56 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    true,
     union_all,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
+from app import scoping
+from app.ledger.expressions import AsAt, Ids, held, movement_sums
+from app.ledger.figures import (
+    ContributionTotals,
+    DatedSum,
+    LedgerPoint,
+    Receipt,
+    consumed_by_contribution,
+    contribution_totals,
+    dated_sums,
+    paid_by_line,
+    paid_per_line,
+    receipts,
+    running_totals,
+    secured_amounts,
+    spent_for_projects,
+)
 from app.models import (
     Agreement,
     Contribution,
     ContributionEvent,
     DrawdownLine,
-    DrawdownPaymentLine,
     DrawdownRequest,
     DrawdownStatus,
     EventKind,
     LocalAuthority,
-    Movement,
-    MovementKind,
     ProjectAllocation,
     Purpose,
-    Spend,
-    SpendCharge,
     TriggerType,
 )
 from app.money import ZERO, to_money
+
+__all__ = [
+    "ContributionTotals",
+    "DatedSum",
+    "LedgerPoint",
+    "Receipt",
+    "consumed_by_contribution",
+    "contribution_totals",
+    "dated_sums",
+    "paid_by_line",
+    "receipts",
+    "running_totals",
+    "secured_amounts",
+    "spent_for_projects",
+]
 
 MONEY_COLUMNS = (
     "total_value",
@@ -116,42 +142,6 @@ class Balance:
     agreements: int = 0
     open_agreements: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def _signed() -> ColumnElement[Decimal]:
-    return case((Movement.reverses_id.is_(None), Movement.amount), else_=-Movement.amount)
-
-
-def _sum_of(*kinds: MovementKind) -> ColumnElement[Decimal]:
-    return func.coalesce(func.sum(case((Movement.kind.in_(kinds), _signed()), else_=literal(0))), 0)
-
-
-Ids = tuple[int, ...] | BindParameter[Any] | Select[Any]
-"""Which rows: literal ids, an expanding bound parameter (a cached statement), or a subquery of ids."""
-AsAt = date | ColumnElement[date]
-"""The date balances are as at: a value, or a bound parameter of a cached statement."""
-
-
-def movement_sums(as_at: AsAt, contribution_ids: Ids | None = None) -> Subquery:
-    """Per contribution: total value and each money stage's running sum as at the date."""
-    total_value = _sum_of(MovementKind.secured, MovementKind.indexation, MovementKind.variation) - _sum_of(
-        MovementKind.written_off
-    )
-    query = (
-        select(
-            Movement.contribution_id.label("contribution_id"),
-            total_value.label("total_value"),
-            _sum_of(MovementKind.received).label("received"),
-            _sum_of(MovementKind.drawn).label("drawn"),
-            _sum_of(MovementKind.spent).label("spent"),
-            _sum_of(MovementKind.returned).label("returned"),
-        )
-        .where(Movement.on <= as_at)
-        .group_by(Movement.contribution_id)
-    )
-    if contribution_ids is not None:
-        query = query.where(Movement.contribution_id.in_(contribution_ids))
-    return query.subquery("movement_sums")
 
 
 def event_dates(as_at: AsAt, contribution_ids: Ids | None = None) -> Subquery:
@@ -251,7 +241,7 @@ def _aggregates(stages: Subquery | CTE) -> list[ColumnElement[Any]]:
         total(c.not_started).label("not_started"),
         total(c.held_by_developer).label("held_by_developer"),
         total(c.at_risk).label("at_risk"),
-        (total(c.received) - total(c.drawn) - total(c.returned)).label("held_by_local_authority"),
+        held(total(c.received), total(c.drawn), total(c.returned)).label("held_by_local_authority"),
         total(c.received).label("received_by_local_authority"),
         total(c.drawn).label("drawn"),
         total(c.spent).label("spent"),
@@ -401,18 +391,6 @@ def _by_id_statement(group_by: GroupBy) -> Select[Any]:
     return grouped.order_by(*order)
 
 
-def secured_amounts(session: Session, *, contribution_ids: list[int]) -> dict[int, Decimal]:
-    """The sum each contribution's agreement secured: its secured movements, net of reversals, in one query."""
-    if not contribution_ids:
-        return {}
-    rows = session.execute(
-        select(Movement.contribution_id, _sum_of(MovementKind.secured))
-        .where(Movement.contribution_id.in_(contribution_ids))
-        .group_by(Movement.contribution_id)
-    )
-    return {contribution_id: to_money(amount) for contribution_id, amount in rows}
-
-
 def stage_of(balance: Balance) -> str:
     """A contribution's current stage: the earliest stage that still holds some of its money."""
     if balance.at_risk > 0:
@@ -432,58 +410,18 @@ def stage_of(balance: Balance) -> str:
     return "nil"
 
 
-@dataclass(frozen=True)
-class LedgerPoint:
-    """A contribution's cumulative sums at the end of one date."""
-
-    on: date
-    total_value: Decimal
-    received: Decimal
-    drawn: Decimal
-    spent: Decimal
-    returned: Decimal
-
-
-def running_totals(session: Session, *, contribution_id: int) -> list[LedgerPoint]:
-    """A contribution's cumulative sums at each date it has movements, oldest first."""
-    daily = (
-        select(
-            Movement.on.label("on"),
-            (
-                _sum_of(MovementKind.secured, MovementKind.indexation, MovementKind.variation)
-                - _sum_of(MovementKind.written_off)
-            ).label("total_value"),
-            _sum_of(MovementKind.received).label("received"),
-            _sum_of(MovementKind.drawn).label("drawn"),
-            _sum_of(MovementKind.spent).label("spent"),
-            _sum_of(MovementKind.returned).label("returned"),
-        )
-        .where(Movement.contribution_id == contribution_id)
-        .group_by(Movement.on)
-        .subquery("daily")
-    )
-    query = select(
-        daily.c.on,
-        *(
-            func.sum(daily.c[name]).over(order_by=daily.c.on)
-            for name in ("total_value", "received", "drawn", "spent", "returned")
-        ),
-    ).order_by(daily.c.on)
-    return [LedgerPoint(row[0], *(to_money(value) for value in row[1:])) for row in session.execute(query)]
-
-
 def held_by_purpose(
     session: Session, *, as_at: date, where: BalanceFilter = BalanceFilter()
 ) -> dict[tuple[str, str], Decimal]:
     """Money held by local authorities as at a date, by (authority id, purpose), in one query."""
     stages = contribution_stages(as_at, where)
     c = stages.c
-    held = (
-        func.coalesce(func.sum(c.received), 0)
-        - func.coalesce(func.sum(c.drawn), 0)
-        - func.coalesce(func.sum(c.returned), 0)
+    held_sum = held(
+        func.coalesce(func.sum(c.received), 0),
+        func.coalesce(func.sum(c.drawn), 0),
+        func.coalesce(func.sum(c.returned), 0),
     )
-    rows = session.execute(select(c.local_authority_id, c.purpose, held).group_by(c.local_authority_id, c.purpose))
+    rows = session.execute(select(c.local_authority_id, c.purpose, held_sum).group_by(c.local_authority_id, c.purpose))
     return {
         (str(authority), str(purpose.value if isinstance(purpose, enum.Enum) else purpose)): to_money(amount)
         for authority, purpose, amount in rows
@@ -499,37 +437,13 @@ OPEN_DRAWDOWN = (DrawdownStatus.submitted, DrawdownStatus.approved)
 """Statuses in which the unpaid part of a request is still awaited from the authority."""
 
 
-def _unreversed() -> ColumnElement[bool]:
-    reversal = aliased(Movement)
-    return ~select(reversal.id).where(reversal.reverses_id == Movement.id).exists()
-
-
-def _paid_per_line() -> Subquery:
-    return (
-        select(DrawdownPaymentLine.line_id.label("line_id"), func.sum(Movement.amount).label("paid"))
-        .join(Movement, Movement.id == DrawdownPaymentLine.movement_id)
-        .where(_unreversed())
-        .group_by(DrawdownPaymentLine.line_id)
-        .subquery("paid_per_line")
-    )
-
-
-def paid_by_line(session: Session, *, line_ids: list[int]) -> dict[int, Decimal]:
-    """What the authority has paid against each drawdown line, net of reversed payments."""
-    if not line_ids:
-        return {}
-    paid = _paid_per_line()
-    rows = session.execute(select(paid.c.line_id, paid.c.paid).where(paid.c.line_id.in_(line_ids)))
-    return {line_id: to_money(amount) for line_id, amount in rows}
-
-
 def awaited_by_contribution(
     session: Session, *, contribution_ids: list[int], excluding_drawdown_id: int | None = None
 ) -> dict[int, Decimal]:
     """Per contribution: what submitted or approved requests ask for and have not yet been paid."""
     if not contribution_ids:
         return {}
-    paid = _paid_per_line()
+    paid = paid_per_line()
     query = (
         select(
             DrawdownLine.contribution_id,
@@ -549,7 +463,7 @@ def requested_for_projects(
     session: Session, *, project_ids: list[int] | None = None, contribution_ids: list[int] | None = None
 ) -> dict[tuple[int, int], Decimal]:
     """Per (project, contribution): what live requests ask, plus what was paid on withdrawn ones."""
-    paid = _paid_per_line()
+    paid = paid_per_line()
     is_live = DrawdownRequest.status.in_(LIVE_DRAWDOWN)
     query = (
         select(
@@ -565,24 +479,6 @@ def requested_for_projects(
         query = query.where(DrawdownRequest.project_id.in_(project_ids))
     if contribution_ids is not None:
         query = query.where(DrawdownLine.contribution_id.in_(contribution_ids))
-    return {(project, contribution): to_money(amount) for project, contribution, amount in session.execute(query)}
-
-
-def spent_for_projects(
-    session: Session, *, project_ids: list[int] | None = None, contribution_ids: list[int] | None = None
-) -> dict[tuple[int, int], Decimal]:
-    """Per (project, contribution): spend charged, net of cancelled spend."""
-    query = (
-        select(Spend.project_id, SpendCharge.contribution_id, func.sum(Movement.amount))
-        .join(SpendCharge, SpendCharge.spend_id == Spend.id)
-        .join(Movement, Movement.id == SpendCharge.movement_id)
-        .where(_unreversed())
-        .group_by(Spend.project_id, SpendCharge.contribution_id)
-    )
-    if project_ids is not None:
-        query = query.where(Spend.project_id.in_(project_ids))
-    if contribution_ids is not None:
-        query = query.where(SpendCharge.contribution_id.in_(contribution_ids))
     return {(project, contribution): to_money(amount) for project, contribution, amount in session.execute(query)}
 
 
@@ -619,7 +515,7 @@ def project_money(session: Session, *, project_ids: list[int], scope: str | None
     def row(project_id: int, authority_id: str) -> ProjectMoney:
         return rows.setdefault((project_id, authority_id), ProjectMoney(project_id, authority_id))
 
-    in_scope = true() if scope is None else Agreement.local_authority_id == scope
+    in_scope = scoping.agreement(scope)
 
     identified = (
         select(ProjectAllocation.project_id, Agreement.local_authority_id, func.sum(ProjectAllocation.amount))
@@ -632,7 +528,7 @@ def project_money(session: Session, *, project_ids: list[int], scope: str | None
         row(project_id, authority_id).identified = to_money(amount)
     requested = requested_for_projects(session, project_ids=project_ids)
     spent = spent_for_projects(session, project_ids=project_ids)
-    paid = _paid_per_line()
+    paid = paid_per_line()
     received = (
         select(DrawdownRequest.project_id, Agreement.local_authority_id, func.sum(paid.c.paid))
         .join(DrawdownLine, DrawdownLine.drawdown_id == DrawdownRequest.id)
@@ -661,48 +557,6 @@ def project_money(session: Session, *, project_ids: list[int], scope: str | None
             money = row(project_id, authorities[contribution_id])
             money.spent += amount
     return sorted(rows.values(), key=lambda money: (money.project_id, money.local_authority_id))
-
-
-@dataclass(frozen=True)
-class Receipt:
-    """One receipt by the authority (a received movement not reversed), with its contribution's terms."""
-
-    movement_id: int
-    contribution_id: int
-    on: date
-    amount: Decimal
-    reference: str | None
-
-
-def receipts(session: Session, *, scope: str | None, as_at: date) -> list[Receipt]:
-    """Every standing receipt as at the date, oldest first within each contribution."""
-    query = (
-        select(Movement.id, Movement.contribution_id, Movement.on, Movement.amount, Movement.reference)
-        .join(Contribution, Contribution.id == Movement.contribution_id)
-        .join(Agreement, Agreement.id == Contribution.agreement_id)
-        .where(
-            Movement.kind == MovementKind.received,
-            Movement.reverses_id.is_(None),
-            Movement.on <= as_at,
-            _unreversed(),
-        )
-        .order_by(Movement.contribution_id, Movement.on, Movement.id)
-    )
-    if scope is not None:
-        query = query.where(Agreement.local_authority_id == scope)
-    return [Receipt(row[0], row[1], row[2], to_money(row[3]), row[4]) for row in session.execute(query)]
-
-
-def consumed_by_contribution(session: Session, *, contribution_ids: list[int], as_at: date) -> dict[int, Decimal]:
-    """Per contribution: money spent or returned to the developer as at the date, net of reversals."""
-    if not contribution_ids:
-        return {}
-    rows = session.execute(
-        select(Movement.contribution_id, _sum_of(MovementKind.spent, MovementKind.returned))
-        .where(Movement.contribution_id.in_(contribution_ids), Movement.on <= as_at)
-        .group_by(Movement.contribution_id)
-    )
-    return {contribution_id: to_money(amount) for contribution_id, amount in rows}
 
 
 @dataclass(frozen=True)
@@ -751,7 +605,7 @@ def forecast_inputs(session: Session, *, as_at: date, scope: str | None) -> list
             stages.c.not_started,
             stages.c.held_by_developer,
             stages.c.at_risk,
-            (stages.c.received - stages.c.drawn - stages.c.returned).label("held"),
+            held(stages.c.received, stages.c.drawn, stages.c.returned).label("held"),
             stages.c.drawn,
             stages.c.spent,
         )
@@ -777,66 +631,6 @@ def forecast_inputs(session: Session, *, as_at: date, scope: str | None) -> list
         )
         for row in session.execute(query)
     ]
-
-
-@dataclass(frozen=True)
-class DatedSum:
-    """Movements of one kind on one date for a contribution, net of those reversed as at a date."""
-
-    contribution_id: int
-    kind: MovementKind
-    on: date
-    amount: Decimal
-
-
-def dated_sums(session: Session, *, as_at: date, contribution_ids: list[int]) -> list[DatedSum]:
-    """Per contribution, kind and date: the movements still standing as at the date, summed (one query)."""
-    if not contribution_ids:
-        return []
-    reversal = aliased(Movement)
-    query = (
-        select(Movement.contribution_id, Movement.kind, Movement.on, func.sum(Movement.amount))
-        .outerjoin(reversal, and_(reversal.reverses_id == Movement.id, reversal.on <= as_at))
-        .where(
-            Movement.reverses_id.is_(None),
-            Movement.on <= as_at,
-            reversal.id.is_(None),
-            Movement.contribution_id.in_(contribution_ids),
-        )
-        .group_by(Movement.contribution_id, Movement.kind, Movement.on)
-        .order_by(Movement.contribution_id, Movement.on, Movement.kind)
-    )
-    return [DatedSum(row[0], row[1], row[2], to_money(row[3])) for row in session.execute(query)]
-
-
-@dataclass(frozen=True)
-class ContributionTotals:
-    """A contribution's sum in its agreement, its total value, and what was written off, as at a date."""
-
-    secured: Decimal
-    total_value: Decimal
-    written_off: Decimal
-
-
-def contribution_totals(session: Session, *, as_at: date, contribution_ids: list[int]) -> dict[int, ContributionTotals]:
-    """Secured, total value and written off per contribution as at a date (one query)."""
-    if not contribution_ids:
-        return {}
-    query = (
-        select(
-            Movement.contribution_id,
-            _sum_of(MovementKind.secured),
-            _sum_of(MovementKind.secured, MovementKind.indexation, MovementKind.variation)
-            - _sum_of(MovementKind.written_off),
-            _sum_of(MovementKind.written_off),
-        )
-        .where(Movement.on <= as_at, Movement.contribution_id.in_(contribution_ids))
-        .group_by(Movement.contribution_id)
-    )
-    return {
-        row[0]: ContributionTotals(to_money(row[1]), to_money(row[2]), to_money(row[3]))
-        for row in session.execute(query)
-    }
 
 
 def first_trigger_dates(session: Session, *, as_at: date, contribution_ids: list[int]) -> dict[int, date]:

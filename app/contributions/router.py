@@ -22,6 +22,7 @@ from app.contributions.schemas import (
     Trigger,
 )
 from app.db import SessionDep
+from app.idempotency import idempotent
 from app.ids import RowId
 from app.models import Agreement, Contribution, Purpose
 from app.money import ZERO
@@ -71,6 +72,7 @@ def read_models(session: Session, contributions: list[Contribution]) -> list[Con
     status_code=status.HTTP_201_CREATED,
     responses={404: {}, 409: {}, 422: {}},
 )
+@idempotent
 def create_contribution(
     agreement_id: RowId,
     data: ContributionCreate,
@@ -161,6 +163,7 @@ def update_contribution(
     status_code=status.HTTP_201_CREATED,
     responses={404: {}, 409: {}, 422: {}},
 )
+@idempotent
 def create_event(
     contribution_id: RowId,
     data: EventCreate,

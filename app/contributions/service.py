@@ -5,10 +5,12 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import scoping
 from app.agreements.service import get_agreement
 from app.auth.service import Principal
 from app.contributions.schemas import ContributionCreate, ContributionUpdate, EventCreate
 from app.errors import ConflictError, RuleError
+from app.ledger import locks
 from app.models import (
     Agreement,
     Contribution,
@@ -33,11 +35,9 @@ def create_contribution(
     Only an import of published history may add one to an agreement that has since closed.
     """
     agreement = get_agreement(session=session, agreement_id=agreement_id, scope=principal.scope)
-    if agreement.closed_on is not None and not published_history:
-        raise ConflictError(
-            f"agreement {agreement.id} was closed on {agreement.closed_on}; reopen it before adding a contribution",
-            field="agreement_id",
-        )
+    locks.lock_agreements(session, [agreement.id])
+    if not published_history:
+        locks.refuse_if_closed(agreement)
     if data.spend_by is not None and data.spend_by < agreement.signed_on:
         raise RuleError(
             f"spend_by {data.spend_by} is before the agreement was signed on {agreement.signed_on}",
@@ -64,6 +64,7 @@ def create_contribution(
         amount=data.amount,
         on=agreement.signed_on,
         note="secured on signing",
+        published_history=published_history,
     )
     return contribution
 
@@ -94,11 +95,9 @@ def list_contributions(
     offset: int,
 ) -> tuple[list[Contribution], int]:
     """Contributions the caller may see, filtered, in id order."""
-    query = select(Contribution)
-    if scope is not None or local_authority_id:
+    query = scoping.readable_contributions(scope)
+    if local_authority_id:
         query = query.join(Agreement)
-    if scope is not None:
-        query = query.where(Agreement.local_authority_id == scope)
     if agreement_id is not None:
         query = query.where(Contribution.agreement_id == agreement_id)
     if local_authority_id:
@@ -111,10 +110,16 @@ def list_contributions(
 
 
 def record_event(
-    *, session: Session, principal: Principal, contribution_id: int, data: EventCreate
+    *,
+    session: Session,
+    principal: Principal,
+    contribution_id: int,
+    data: EventCreate,
+    published_history: bool = False,
 ) -> ContributionEvent:
-    """Record a stage change, refusing one that makes no sense at its date."""
-    contribution = get_contribution(session=session, contribution_id=contribution_id, scope=principal.scope, lock=True)
+    """Record a stage change, refusing one that makes no sense at its date, or on a closed agreement."""
+    contribution = get_contribution(session=session, contribution_id=contribution_id, scope=principal.scope)
+    locks.lock_for_money(session, [contribution.id], published_history=published_history)
     agreement = get_agreement(session=session, agreement_id=contribution.agreement_id, scope=None)
     if data.on < agreement.signed_on:
         raise RuleError(f"on {data.on} is before the agreement was signed on {agreement.signed_on}", field="on")

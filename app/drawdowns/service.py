@@ -13,17 +13,20 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import scoping
 from app.auth.service import Principal
 from app.balances.queries import (
     LIVE_DRAWDOWN,
     GroupBy,
     awaited_by_contribution,
     balances_by_id,
-    paid_by_line,
     requested_for_projects,
 )
 from app.drawdowns.schemas import DrawdownCreate, DrawdownUpdate, LineCreate, PaymentLineCreate
 from app.errors import ConflictError, NotFoundError, RuleError
+from app.ledger import locks
+from app.ledger.figures import movement_amounts, paid_by_line
+from app.ledger.writer import post_owned, reverse_owned
 from app.local_authorities.service import get_local_authority
 from app.models import (
     Agreement,
@@ -43,15 +46,12 @@ from app.models import (
     Spend,
 )
 from app.money import ZERO, pounds
-from app.movements.service import get_contribution, record_movement, reverse_movement
 from app.projects.service import get_project
 
 
 def get_drawdown(*, session: Session, drawdown_id: int, scope: str | None, lock: bool = False) -> DrawdownRequest:
     """One request; another authority's is as absent as an unknown id. Locks it for a write."""
-    query = select(DrawdownRequest).where(DrawdownRequest.id == drawdown_id)
-    if scope is not None:
-        query = query.where(DrawdownRequest.local_authority_id == scope)
+    query = scoping.readable_drawdowns(scope).where(DrawdownRequest.id == drawdown_id)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
     drawdown = session.scalar(query)
@@ -71,9 +71,7 @@ def list_drawdowns(
     offset: int,
 ) -> tuple[list[DrawdownRequest], int]:
     """Requests the caller may see, filtered, oldest first."""
-    query = select(DrawdownRequest)
-    if scope is not None:
-        query = query.where(DrawdownRequest.local_authority_id == scope)
+    query = scoping.readable_drawdowns(scope)
     if status is not None:
         query = query.where(DrawdownRequest.status == status)
     if project_id is not None:
@@ -86,9 +84,8 @@ def list_drawdowns(
 
 
 def _lock_contributions(session: Session, contribution_ids: Iterable[int]) -> None:
-    # Always in id order, so two requests touching the same contributions cannot deadlock.
-    for contribution_id in sorted(set(contribution_ids)):
-        get_contribution(session=session, contribution_id=contribution_id, scope=None, lock=True)
+    # In the global order (app/ledger/locks.py), so two requests touching the same contributions cannot deadlock.
+    locks.lock_contributions(session, contribution_ids)
 
 
 def _check_available(session: Session, drawdown_id: int | None, lines: list[LineCreate]) -> None:
@@ -180,6 +177,7 @@ def _check_invoices(session: Session, project_id: int, spend_ids: list[int]) -> 
 
 
 def _set_invoices(session: Session, drawdown: DrawdownRequest, spend_ids: list[int]) -> None:
+    locks.lock_spend(session, spend_ids)
     _check_invoices(session, drawdown.project_id, spend_ids)
     for invoice in session.scalars(select(DrawdownInvoice).where(DrawdownInvoice.drawdown_id == drawdown.id)):
         session.delete(invoice)
@@ -196,6 +194,7 @@ def create_drawdown(*, session: Session, principal: Principal, data: DrawdownCre
             f"{project.name} is local to {project.local_authority_id}, not {authority.id}", field="local_authority_id"
         )
     _check_lines(session, authority.id, project, data.lines)
+    _lock_contributions(session, (line.contribution_id for line in data.lines))
     _check_available(session, None, data.lines)
     drawdown = DrawdownRequest(
         local_authority_id=authority.id,
@@ -232,6 +231,7 @@ def update_drawdown(*, session: Session, drawdown_id: int, data: DrawdownUpdate)
             )
         project = get_project(session=session, project_id=drawdown.project_id, scope=None)
         _check_lines(session, drawdown.local_authority_id, project, data.lines)
+        _lock_contributions(session, (line.contribution_id for line in data.lines))
         _check_available(session, drawdown.id, data.lines)
         for line in list(drawdown.lines):
             session.delete(line)
@@ -318,6 +318,10 @@ def submit(*, session: Session, drawdown_id: int, on: date | None) -> DrawdownRe
     when = on or date.today()
     _check_on(when, None, "")
     _lock_contributions(session, (line.contribution_id for line in drawdown.lines))
+    # The invoices it cites are locked last: a concurrent claim of one, or its cancellation, waits for this.
+    locks.lock_spend(
+        session, session.scalars(select(DrawdownInvoice.spend_id).where(DrawdownInvoice.drawdown_id == drawdown.id))
+    )
     lines = [LineCreate(contribution_id=line.contribution_id, amount=line.amount) for line in drawdown.lines]
     _check_available(session, drawdown.id, lines)
     _check_allocation_cover(session, drawdown)
@@ -415,11 +419,12 @@ def pay(
                 f"{line.contribution_id}, less than the {pounds(line.amount)} paid",
                 field=f"lines.{index}.amount",
             )
+    locks.lock_for_money(session, (line.contribution_id for line in lines))
     payment = DrawdownPayment(drawdown_id=drawdown.id, on=on, reference=reference, recorded_by=principal.label)
     session.add(payment)
     session.flush()
     for line in sorted(lines, key=lambda line: line.contribution_id):
-        movement = record_movement(
+        movement = post_owned(
             session=session,
             principal=principal,
             contribution_id=line.contribution_id,
@@ -454,15 +459,16 @@ def reverse_payment(
     if payment.reversed_on is not None:
         raise ConflictError(f"payment {payment.id} was already reversed on {payment.reversed_on}", field="payment_id")
     when = on or date.today()
-    payment.reversed_on = when  # first, so the ledger lets its movements be reversed
-    session.flush()
-    movement_ids = session.scalars(
-        select(DrawdownPaymentLine.movement_id)
+    parts = session.execute(
+        select(DrawdownPaymentLine.movement_id, DrawdownLine.contribution_id)
+        .join(DrawdownLine, DrawdownLine.id == DrawdownPaymentLine.line_id)
         .where(DrawdownPaymentLine.payment_id == payment.id)
         .order_by(DrawdownPaymentLine.movement_id)
-    )
-    for movement_id in list(movement_ids):
-        reverse_movement(
+    ).all()
+    locks.lock_for_money(session, (contribution_id for _, contribution_id in parts))
+    payment.reversed_on = when
+    for movement_id, _ in parts:
+        reverse_owned(
             session=session,
             principal=principal,
             movement_id=movement_id,
@@ -494,6 +500,7 @@ def adopt_payment(
         )
     )
     reversed_ = set(session.scalars(select(Movement.reverses_id).where(Movement.reverses_id.in_(movement_ids))))
+    amounts = movement_amounts(session, movement_ids=movement_ids)
     if len(movements) != len(movement_ids):
         raise NotFoundError("some of movement_ids do not exist", field="movement_ids")
     for movement in movements:
@@ -505,14 +512,14 @@ def adopt_payment(
             raise RuleError(
                 f"request {drawdown.id} asks nothing of contribution {movement.contribution_id}", field="movement_ids"
             )
-        if movement.amount > outstanding[movement.contribution_id]:
+        if amounts[movement.id] > outstanding[movement.contribution_id]:
             raise ConflictError(
-                f"movement {movement.id} ({pounds(movement.amount)}) is more than the "
+                f"movement {movement.id} ({pounds(amounts[movement.id])}) is more than the "
                 f"{pounds(outstanding[movement.contribution_id])} outstanding on contribution "
                 f"{movement.contribution_id}",
                 field="movement_ids",
             )
-        outstanding[movement.contribution_id] -= movement.amount
+        outstanding[movement.contribution_id] -= amounts[movement.id]
     payment = DrawdownPayment(
         drawdown_id=drawdown.id,
         on=max(movement.on for movement in movements),

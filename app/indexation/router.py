@@ -12,6 +12,7 @@ from app.audit.dependencies import AuditDep
 from app.auth.dependencies import Officer, Reader
 from app.dates import Day
 from app.db import SessionDep
+from app.idempotency import idempotent
 from app.ids import RowId
 from app.indexation import service
 from app.indexation.schemas import (
@@ -34,6 +35,7 @@ def _read(figures: service.Indexation) -> IndexationRead:
 
 
 @router.post("/index-series/{series}", response_model=SeriesLoad, responses={422: {}})
+@idempotent
 def load_series(
     series: SeriesName,
     session: SessionDep,
@@ -88,6 +90,7 @@ def compute_indexation(
     status_code=status.HTTP_201_CREATED,
     responses={404: {}, 409: {}, 422: {}},
 )
+@idempotent
 def accept_indexation(
     contribution_id: RowId, data: Acceptance, session: SessionDep, principal: Officer, audit: AuditDep
 ) -> IndexationRead:

@@ -3,6 +3,7 @@
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import scoping
 from app.errors import ConflictError, NotFoundError
 from app.local_authorities.schemas import LocalAuthorityCreate, LocalAuthorityUpdate
 from app.models import LocalAuthority
@@ -20,9 +21,7 @@ def list_local_authorities(
     *, session: Session, scope: str | None, limit: int, offset: int
 ) -> tuple[list[LocalAuthority], int]:
     """Authorities the caller may see, by name."""
-    query = select(LocalAuthority)
-    if scope is not None:
-        query = query.where(LocalAuthority.id == scope)
+    query = select(LocalAuthority).where(scoping.local_authority(scope))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(LocalAuthority.name).limit(limit).offset(offset))
     return list(rows), total

@@ -2,32 +2,22 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Query, status
 from sqlalchemy.orm import Session
 
 from app.audit.dependencies import AuditDep
 from app.auth.dependencies import Officer, OfficerOrPlanning, Reader
-from app.auth.service import Principal
 from app.dates import Day, check_range
 from app.db import SessionDep
-from app.errors import ForbiddenError
+from app.idempotency import idempotent
 from app.ids import RowId
-from app.models import Movement, MovementKind, Role
-from app.movements import idempotency, service
+from app.ledger.writer import check_kind_allowed
+from app.models import Movement, MovementKind
+from app.movements import service
 from app.movements.schemas import MovementCreate, MovementRead, MovementReverse
 from app.pagination import Page, PageDep
 
 router = APIRouter(prefix="/movements", tags=["movements"])
-
-IdempotencyKeyHeader = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=200,
-        description="a retry with the same key and body writes nothing",
-    ),
-]
 
 
 def read_models(session: Session, movements: list[Movement]) -> list[MovementRead]:
@@ -39,42 +29,18 @@ def read_models(session: Session, movements: list[Movement]) -> list[MovementRea
     ]
 
 
-def _check_kind_allowed(principal: Principal, kind: MovementKind) -> None:
-    if kind is MovementKind.secured:
-        raise ForbiddenError("a secured movement is recorded by creating the contribution")
-    if principal.role is Role.planning and kind is not MovementKind.received:
-        raise ForbiddenError("a planning officer may record only received movements (developer paid the authority)")
-
-
 @router.post(
     "",
     response_model=MovementRead,
     status_code=status.HTTP_201_CREATED,
     responses={403: {}, 404: {}, 409: {}, 422: {}},
 )
+@idempotent
 def create_movement(
-    data: MovementCreate,
-    request: Request,
-    session: SessionDep,
-    principal: OfficerOrPlanning,
-    audit: AuditDep,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> MovementRead | JSONResponse:
+    data: MovementCreate, session: SessionDep, principal: OfficerOrPlanning, audit: AuditDep
+) -> MovementRead:
     """Record a movement of money; a planning officer may record receipts for their own authority."""
-    _check_kind_allowed(principal, data.kind)
-    # Before any replay: keys are per token name, and names may repeat across authorities.
-    service.get_contribution(session=session, contribution_id=data.contribution_id, scope=principal.scope)
-    body = data.model_dump(mode="json")
-    request_fingerprint = idempotency.fingerprint(request.method, request.url.path, body)
-    if idempotency_key:
-        stored = idempotency.replay(
-            session=session,
-            actor=principal.name,
-            key=idempotency_key,
-            request_fingerprint=request_fingerprint,
-        )
-        if stored is not None:
-            return JSONResponse(stored.response_body, status_code=stored.response_status)
+    check_kind_allowed(principal, data.kind)
     movement = service.record_movement(
         session=session,
         principal=principal,
@@ -85,18 +51,8 @@ def create_movement(
         reference=data.reference,
         note=data.note,
     )
-    result = read_models(session, [movement])[0]
-    if idempotency_key:
-        idempotency.remember(
-            session=session,
-            actor=principal.name,
-            key=idempotency_key,
-            request_fingerprint=request_fingerprint,
-            status=status.HTTP_201_CREATED,
-            body=result.model_dump(mode="json"),
-        )
-    audit.record("movements", [movement.id], body)
-    return result
+    audit.record("movements", [movement.id], data.model_dump(mode="json"))
+    return read_models(session, [movement])[0]
 
 
 @router.get("", response_model=Page[MovementRead])
@@ -141,6 +97,7 @@ def get_movement(movement_id: RowId, session: SessionDep, principal: Reader) -> 
     status_code=status.HTTP_201_CREATED,
     responses={404: {}, 409: {}, 422: {}},
 )
+@idempotent
 def reverse_movement(
     movement_id: RowId,
     data: MovementReverse,

@@ -3,9 +3,10 @@
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, false, func, select
 from sqlalchemy.orm import Session
 
+from app import scoping
 from app.auth.service import Principal
 from app.balances.queries import (
     GroupBy,
@@ -15,12 +16,12 @@ from app.balances.queries import (
     spent_for_projects,
 )
 from app.errors import ConflictError, NotFoundError, RuleError
+from app.ledger import locks
 from app.local_authorities.service import get_local_authority
 from app.models import (
     Agreement,
     CapitalCategory,
     Contribution,
-    DrawdownRequest,
     Project,
     ProjectAllocation,
     ProjectFunding,
@@ -63,28 +64,14 @@ def ensure_fits(*, contribution_id: int, purpose: Purpose, category: CapitalCate
 
 def visible_to(scope: str) -> ColumnElement[bool]:
     """Projects a planning officer may see: local to their authority, funded by it, or asked of it."""
-    funded = exists(
-        select(ProjectAllocation.id)
-        .join(Contribution, Contribution.id == ProjectAllocation.contribution_id)
-        .join(Agreement, Agreement.id == Contribution.agreement_id)
-        .where(ProjectAllocation.project_id == Project.id, Agreement.local_authority_id == scope)
-    )
-    asked = exists(
-        select(DrawdownRequest.id).where(
-            DrawdownRequest.project_id == Project.id, DrawdownRequest.local_authority_id == scope
-        )
-    )
-    return or_(Project.local_authority_id == scope, funded, asked)
+    return scoping.project(scope)
 
 
 def get_project(*, session: Session, project_id: int, scope: str | None, lock: bool = False) -> Project:
-    """One project; one a planning officer may not see is as absent as an unknown id."""
-    query = select(Project).where(Project.id == project_id)
-    if scope is not None:
-        query = query.where(visible_to(scope))
-    if lock:
-        query = query.with_for_update()
-    project = session.scalar(query)
+    """One project; one a planning officer may not see is as absent as an unknown id. Locks it for a write."""
+    project = session.scalar(scoping.readable_projects(scope).where(Project.id == project_id))
+    if project is not None and lock:
+        project = locks.lock_projects(session, [project.id])[project.id]
     if project is None:
         raise NotFoundError(f"no project {project_id}", field="project_id")
     return project
@@ -101,9 +88,7 @@ def list_projects(
     offset: int,
 ) -> tuple[list[Project], int]:
     """Projects the caller may see, filtered, by name."""
-    query = select(Project)
-    if scope is not None:
-        query = query.where(visible_to(scope))
+    query = scoping.readable_projects(scope)
     if stage is not None:
         query = query.where(Project.stage == stage)
     if funding is not None:
@@ -190,13 +175,7 @@ def list_allocations(*, session: Session, project_ids: list[int], scope: str | N
     """The allocations of these projects, only the caller's authority's for a planning officer."""
     if not project_ids:
         return []
-    query = select(ProjectAllocation).where(ProjectAllocation.project_id.in_(project_ids))
-    if scope is not None:
-        query = (
-            query.join(Contribution, Contribution.id == ProjectAllocation.contribution_id)
-            .join(Agreement, Agreement.id == Contribution.agreement_id)
-            .where(Agreement.local_authority_id == scope)
-        )
+    query = select(ProjectAllocation).where(ProjectAllocation.project_id.in_(project_ids), scoping.allocation(scope))
     return list(session.scalars(query.order_by(ProjectAllocation.id)))
 
 
@@ -230,8 +209,9 @@ def _check_allocation(
 
 def allocate(*, session: Session, principal: Principal, project_id: int, data: AllocationCreate) -> ProjectAllocation:
     """Identify money of a contribution for a project."""
-    project = get_project(session=session, project_id=project_id, scope=None, lock=True)
+    # Contribution before project: the global lock order (app/ledger/locks.py).
     contribution = get_contribution(session=session, contribution_id=data.contribution_id, scope=None, lock=True)
+    project = get_project(session=session, project_id=project_id, scope=None, lock=True)
     authority_id = session.scalar(select(Agreement.local_authority_id).where(Agreement.id == contribution.agreement_id))
     if project.funding is ProjectFunding.local and authority_id != project.local_authority_id:
         raise RuleError(
@@ -274,9 +254,10 @@ def _get_allocation(session: Session, project_id: int, allocation_id: int) -> Pr
 
 def change_allocation(*, session: Session, project_id: int, allocation_id: int, amount: Decimal) -> ProjectAllocation:
     """Change the money identified; it cannot drop below what is requested or spent for the project."""
-    project = get_project(session=session, project_id=project_id, scope=None, lock=True)
     allocation = _get_allocation(session, project_id, allocation_id)
     contribution = get_contribution(session=session, contribution_id=allocation.contribution_id, scope=None, lock=True)
+    project = get_project(session=session, project_id=project_id, scope=None, lock=True)
+    session.refresh(allocation)
     _check_allocation(session, project=project, contribution=contribution, amount=amount, own=allocation)
     allocation.amount = amount
     session.flush()
@@ -285,9 +266,9 @@ def change_allocation(*, session: Session, project_id: int, allocation_id: int, 
 
 def remove_allocation(*, session: Session, project_id: int, allocation_id: int) -> None:
     """Remove an allocation that nothing has been requested or spent against."""
-    project = get_project(session=session, project_id=project_id, scope=None, lock=True)
     allocation = _get_allocation(session, project_id, allocation_id)
     contribution = get_contribution(session=session, contribution_id=allocation.contribution_id, scope=None, lock=True)
+    project = get_project(session=session, project_id=project_id, scope=None, lock=True)
     key = (project.id, contribution.id)
     requested = requested_for_projects(session, project_ids=[project.id], contribution_ids=[contribution.id])
     spent = spent_for_projects(session, project_ids=[project.id], contribution_ids=[contribution.id])

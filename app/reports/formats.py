@@ -1,15 +1,12 @@
 """A Panel table or a reconciliation as CSV, XLSX or a rich table: formatting only, no figures computed."""
 
-import csv
-import io
 from decimal import ROUND_HALF_UP, Decimal
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 from rich.table import Table
 
+from app import spreadsheets
 from app.reports.reconcile import Check, Finding, PanelRow, PanelTable, Verdict
+from app.spreadsheets import Cell
 
 MONEY_FORMAT = '"£"#,##0.00'
 COUNT_FORMAT = "#,##0"
@@ -19,50 +16,39 @@ def _rows(table: PanelTable) -> list[PanelRow]:
     return table.rows + ([table.total] if table.total is not None else [])
 
 
-def _plain(value: Decimal, money: bool) -> str:
-    return f"{value:.2f}" if money else str(int(value))
+def _figure(value: Decimal, money: bool) -> Decimal | int:
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if money else int(value)
 
 
 def to_csv(table: PanelTable) -> str:
     """The table with the published CSV's header (so it can be reconciled back), money to the penny."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["local_authority", *(column.key for column in table.columns)])
+    rows: list[list[Cell]] = [["local_authority", *(column.key for column in table.columns)]]
     for row in _rows(table):
-        writer.writerow([row.label, *(_plain(row.values[column.key], column.money) for column in table.columns)])
-    return out.getvalue()
+        rows.append([row.label, *(_figure(row.values[column.key], column.money) for column in table.columns)])
+    return spreadsheets.to_csv(rows)
 
 
 def to_xlsx(table: PanelTable) -> bytes:
     """A spreadsheet: a title saying as at when, the printed headings, money formatted as pounds."""
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = f"Panel {table.layout.value}"
-    sheet.append([table.title])
-    sheet["A1"].font = Font(bold=True, size=14)
     scope = "open agreements only" if table.open_only else "all agreements signed by then"
-    sheet.append([f"From the S106 ledger; {scope}."])
-    sheet.append([])
-    sheet.append(["Local authority", *(column.heading for column in table.columns)])
-    header_row = sheet.max_row
-    for cell in sheet[header_row]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    rows: list[list[Cell]] = [[table.title], [f"From the S106 ledger; {scope}."], []]
+    rows.append(["Local authority", *(column.heading for column in table.columns)])
+    header_row = len(rows)
     for row in _rows(table):
-        sheet.append([row.label, *(row.values[column.key] for column in table.columns)])
-        for index, column in enumerate(table.columns, start=2):
-            sheet.cell(sheet.max_row, index).number_format = MONEY_FORMAT if column.money else COUNT_FORMAT
-    if table.total is not None:
-        for cell in sheet[sheet.max_row]:
-            cell.font = Font(bold=True)
-    sheet.column_dimensions["A"].width = 28
-    for index in range(2, len(table.columns) + 2):
-        sheet.column_dimensions[get_column_letter(index)].width = 18
-    sheet.freeze_panes = sheet.cell(header_row + 1, 2)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+        rows.append([row.label, *(row.values[column.key] for column in table.columns)])
+    sheet = spreadsheets.Sheet(
+        title=f"Panel {table.layout.value}",
+        rows=rows,
+        header_row=header_row,
+        title_row=1,
+        number_formats={
+            index: MONEY_FORMAT if column.money else COUNT_FORMAT for index, column in enumerate(table.columns, start=2)
+        },
+        widths={1: 28, **dict.fromkeys(range(2, len(table.columns) + 2), 18)},
+        bold_rows={len(rows)} if table.total is not None else set(),
+        freeze_first_column=True,
+    )
+    return spreadsheets.to_xlsx([sheet])
 
 
 def pounds(value: Decimal) -> str:

@@ -5,6 +5,7 @@ from fastapi import APIRouter, status
 from app.audit.dependencies import AuditDep
 from app.auth.dependencies import Officer, Reader
 from app.db import SessionDep
+from app.idempotency import idempotent
 from app.ids import RowId
 from app.repurposing import service
 from app.repurposing.schemas import RepurposingCreate, RepurposingRead
@@ -15,6 +16,7 @@ router = APIRouter(prefix="/contributions/{contribution_id}/repurposings", tags=
 @router.post(
     "", response_model=RepurposingRead, status_code=status.HTTP_201_CREATED, responses={404: {}, 409: {}, 422: {}}
 )
+@idempotent
 def create_repurposing(
     contribution_id: RowId, data: RepurposingCreate, session: SessionDep, principal: Officer, audit: AuditDep
 ) -> RepurposingRead:

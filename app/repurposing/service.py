@@ -14,6 +14,7 @@ from app.agreements.service import get_agreement
 from app.auth.service import Principal
 from app.balances.queries import requested_for_projects, spent_for_projects
 from app.errors import ConflictError, RuleError
+from app.ledger import locks
 from app.models import ProjectAllocation, ProjectFunding, Repurposing
 from app.money import ZERO, pounds
 from app.movements.service import get_contribution
@@ -42,8 +43,10 @@ def repurpose(*, session: Session, principal: Principal, contribution_id: int, d
     if data.from_project_id is not None and data.to_project_id is not None:
         if data.from_project_id == data.to_project_id:
             raise RuleError("from_project_id and to_project_id are the same project", field="to_project_id")
-        source = get_project(session=session, project_id=data.from_project_id, scope=None, lock=True)
-        target = get_project(session=session, project_id=data.to_project_id, scope=None, lock=True)
+        source = get_project(session=session, project_id=data.from_project_id, scope=None)
+        target = get_project(session=session, project_id=data.to_project_id, scope=None)
+        # Both projects in id order, after the contribution: the global lock order (app/ledger/locks.py).
+        locks.lock_projects(session, [source.id, target.id])
         if target.funding is ProjectFunding.local and target.local_authority_id != agreement.local_authority_id:
             raise RuleError(
                 f"{target.name} is local to {target.local_authority_id}; contribution {contribution.id} is held by "

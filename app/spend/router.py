@@ -5,74 +5,23 @@ spend charged to their authority's contributions, and sees only those charges.
 """
 
 from fastapi import APIRouter, status
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.audit.dependencies import AuditDep
 from app.auth.dependencies import Officer, Reader
-from app.auth.service import Principal
 from app.dates import Day, check_range
 from app.db import SessionDep
+from app.idempotency import idempotent
 from app.ids import RowId
-from app.models import Agreement, Contribution, Movement, Spend, SpendCharge
-from app.money import ZERO
 from app.pagination import Page, PageDep
 from app.spend import service
-from app.spend.schemas import ChargeRead, SpendCancel, SpendCreate, SpendRead
+from app.spend.reads import read_models
+from app.spend.schemas import SpendCancel, SpendCreate, SpendRead
 
 router = APIRouter(prefix="/spend", tags=["spend"])
 
 
-def read_models(session: Session, principal: Principal, spends: list[Spend]) -> list[SpendRead]:
-    """Spend with its charges (the caller's authority's only, for a planning officer), in one query more."""
-    query = (
-        select(
-            SpendCharge.spend_id,
-            SpendCharge.contribution_id,
-            Agreement.local_authority_id,
-            Movement.amount,
-            Movement.id,
-        )
-        .join(Movement, Movement.id == SpendCharge.movement_id)
-        .join(Contribution, Contribution.id == SpendCharge.contribution_id)
-        .join(Agreement, Agreement.id == Contribution.agreement_id)
-        .where(SpendCharge.spend_id.in_([spend.id for spend in spends]))
-        .order_by(SpendCharge.id)
-    )
-    if principal.scope is not None:
-        query = query.where(Agreement.local_authority_id == principal.scope)
-    charges = session.execute(query).all()
-    result = []
-    for spend in spends:
-        own = [
-            ChargeRead(
-                contribution_id=contribution_id, local_authority_id=authority, amount=amount, movement_id=movement
-            )
-            for spend_id, contribution_id, authority, amount, movement in charges
-            if spend_id == spend.id
-        ]
-        result.append(
-            SpendRead(
-                id=spend.id,
-                project_id=spend.project_id,
-                on=spend.on,
-                supplier=spend.supplier,
-                invoice_reference=spend.invoice_reference,
-                amount=spend.amount,
-                category=spend.category,
-                charged=ZERO if spend.cancelled_on else sum((charge.amount for charge in own), ZERO),
-                charges=own,
-                note=spend.note,
-                cancelled_on=spend.cancelled_on,
-                cancellation_reason=spend.cancellation_reason,
-                recorded_at=spend.recorded_at,
-                recorded_by=spend.recorded_by,
-            )
-        )
-    return result
-
-
 @router.post("", response_model=SpendRead, status_code=status.HTTP_201_CREATED, responses={404: {}, 409: {}, 422: {}})
+@idempotent
 def create_spend(data: SpendCreate, session: SessionDep, principal: Officer, audit: AuditDep) -> SpendRead:
     """Record a capital invoice for a project and charge it to contributions (posting spent movements)."""
     spend = service.record_spend(session=session, principal=principal, data=data)
@@ -113,6 +62,7 @@ def get_spend(spend_id: RowId, session: SessionDep, principal: Reader) -> SpendR
 
 
 @router.post("/{spend_id}/cancel", response_model=SpendRead, responses={404: {}, 409: {}, 422: {}})
+@idempotent
 def cancel_spend(
     spend_id: RowId, data: SpendCancel, session: SessionDep, principal: Officer, audit: AuditDep
 ) -> SpendRead:

@@ -7,16 +7,17 @@ reversing its spent movements; one cited by a live drawdown request cannot be ca
 
 from datetime import date
 
-from sqlalchemy import Exists, exists, func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
+from app import scoping
 from app.auth.service import Principal
 from app.balances.queries import LIVE_DRAWDOWN
 from app.errors import ConflictError, NotFoundError, RuleError
+from app.ledger import locks
+from app.ledger.writer import post_owned, reverse_owned
 from app.models import (
-    Agreement,
     CapitalCategory,
-    Contribution,
     DrawdownInvoice,
     DrawdownRequest,
     MovementKind,
@@ -25,27 +26,13 @@ from app.models import (
     SpendCharge,
 )
 from app.money import ZERO, pounds
-from app.movements.service import get_contribution, record_movement, reverse_movement
 from app.projects.service import ensure_fits, get_project
 from app.spend.schemas import SpendCreate
 
 
-def _charged_to(scope: str) -> Exists:
-    return exists(
-        select(SpendCharge.id)
-        .join(Contribution, Contribution.id == SpendCharge.contribution_id)
-        .join(Agreement, Agreement.id == Contribution.agreement_id)
-        .where(SpendCharge.spend_id == Spend.id, Agreement.local_authority_id == scope)
-    )
-
-
-def get_spend(*, session: Session, spend_id: int, scope: str | None, lock: bool = False) -> Spend:
+def get_spend(*, session: Session, spend_id: int, scope: str | None) -> Spend:
     """One spend; for a planning officer, only one charged to their authority."""
-    query = select(Spend).where(Spend.id == spend_id)
-    if scope is not None:
-        query = query.where(_charged_to(scope))
-    if lock:
-        query = query.with_for_update()
+    query = scoping.readable_spend(scope).where(Spend.id == spend_id)
     spend = session.scalar(query)
     if spend is None:
         raise NotFoundError(f"no spend {spend_id}", field="spend_id")
@@ -64,22 +51,16 @@ def list_spend(
     offset: int,
 ) -> tuple[list[Spend], int]:
     """Spend the caller may see, filtered, in date order."""
-    query = select(Spend)
-    if scope is not None:
-        query = query.where(_charged_to(scope))
+    query = scoping.readable_spend(scope)
     if project_id is not None:
         query = query.where(Spend.project_id == project_id)
     if contribution_id is not None:
+        # A planning officer is not shown another authority's charges, so cannot filter by them either.
         charged = select(SpendCharge.id).where(
-            SpendCharge.spend_id == Spend.id, SpendCharge.contribution_id == contribution_id
+            SpendCharge.spend_id == Spend.id,
+            SpendCharge.contribution_id == contribution_id,
+            scoping.spend_charge(scope),
         )
-        if scope is not None:
-            # A planning officer is not shown another authority's charges, so cannot filter by them either.
-            charged = (
-                charged.join(Contribution, Contribution.id == SpendCharge.contribution_id)
-                .join(Agreement, Agreement.id == Contribution.agreement_id)
-                .where(Agreement.local_authority_id == scope)
-            )
         query = query.where(exists(charged))
     if on_from:
         query = query.where(Spend.on >= on_from)
@@ -117,9 +98,7 @@ def record_spend(*, session: Session, principal: Principal, data: SpendCreate) -
             )
         )
     )
-    for contribution_id in sorted(ids):
-        get_contribution(session=session, contribution_id=contribution_id, scope=None, lock=True)
-    contributions = {row.id: row for row in session.scalars(select(Contribution).where(Contribution.id.in_(ids)))}
+    contributions = locks.lock_for_money(session, ids)
     for index, charge in enumerate(data.charges):
         field = f"charges.{index}.contribution_id"
         contribution = contributions[charge.contribution_id]
@@ -139,7 +118,7 @@ def record_spend(*, session: Session, principal: Principal, data: SpendCreate) -
     session.add(spend)
     session.flush()
     for charge in data.charges:
-        movement = record_movement(
+        movement = post_owned(
             session=session,
             principal=principal,
             contribution_id=charge.contribution_id,
@@ -157,7 +136,9 @@ def record_spend(*, session: Session, principal: Principal, data: SpendCreate) -
 
 def cancel_spend(*, session: Session, principal: Principal, spend_id: int, on: date | None, reason: str) -> Spend:
     """Cancel a spend recorded in error by reversing its spent movements."""
-    spend = get_spend(session=session, spend_id=spend_id, scope=None, lock=True)
+    spend = get_spend(session=session, spend_id=spend_id, scope=None)
+    locks.lock_for_money(session, (charge.contribution_id for charge in spend.charges))
+    spend = locks.lock_spend(session, [spend.id])[spend.id]
     if spend.cancelled_on is not None:
         raise ConflictError(f"spend {spend.id} was already cancelled on {spend.cancelled_on}", field="spend_id")
     cited = session.scalar(
@@ -171,11 +152,10 @@ def cancel_spend(*, session: Session, principal: Principal, spend_id: int, on: d
             field="spend_id",
         )
     when = on or date.today()
-    spend.cancelled_on = when  # first, so the ledger lets its movements be reversed
+    spend.cancelled_on = when
     spend.cancellation_reason = reason
-    session.flush()
     for charge in sorted(spend.charges, key=lambda charge: charge.contribution_id):
-        reverse_movement(
+        reverse_owned(
             session=session,
             principal=principal,
             movement_id=charge.movement_id,

@@ -1,6 +1,5 @@
 """Exporting the force's contributions in the national developer-contributions format, as at a date."""
 
-import csv
 import io
 import zipfile
 from datetime import date
@@ -9,10 +8,12 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import spreadsheets
 from app.balances.queries import DatedSum, contribution_totals, dated_sums, first_trigger_dates
 from app.local_authorities.service import get_local_authority
 from app.models import Agreement, Contribution, ContributionEvent, LocalAuthority, MovementKind, TriggerType
 from app.money import format_money
+from app.spreadsheets import Cell
 from app.standard import codelists
 from app.standard.schemas import AGREEMENT_DATASET, CONTRIBUTION_DATASET, TRANSACTION_DATASET, ExportFormat
 
@@ -229,47 +230,37 @@ def validate_tables(tables: Tables) -> None:
         codelists.validate(codelists.FUNDING_STATUS, row["contribution-funding-status"])
 
 
+def _cells(dataset: str, row: dict[str, str]) -> list[Cell]:
+    """A row's cells: amounts as numbers and dates as dates, the rest as (neutralised) text."""
+    cells: list[Cell] = []
+    for name in FIELDS[dataset]:
+        value = row[name]
+        if name == "amount" and value:
+            cells.append(Decimal(value))
+        elif name.endswith("-date") and value:
+            cells.append(date.fromisoformat(value))
+        else:
+            cells.append(value)
+    return cells
+
+
 def to_csv(dataset: str, rows: list[dict[str, str]]) -> bytes:
     """One dataset as CSV, in the standard's column order."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=FIELDS[dataset], lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+    table: list[list[Cell]] = [list(FIELDS[dataset]), *(_cells(dataset, row) for row in rows)]
+    return spreadsheets.to_csv(table).encode("utf-8")
 
 
 def to_xlsx(dataset: str, rows: list[dict[str, str]]) -> bytes:
     """One dataset as an XLSX workbook; amounts are numbers with two decimals, dates are dates."""
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = dataset[:31]
-    sheet.append(FIELDS[dataset])
-    for row in rows:
-        cells: list[object] = []
-        for name in FIELDS[dataset]:
-            value = row[name]
-            if name == "amount" and value:
-                cells.append(Decimal(value))
-            elif name.endswith("-date") and value:
-                cells.append(date.fromisoformat(value))
-            else:
-                cells.append(value)
-        sheet.append(cells)
-    for column in ("A", "B"):
-        sheet.column_dimensions[column].width = 28
-    for cell_row in sheet.iter_rows(min_row=2):
-        for cell in cell_row:
-            header = FIELDS[dataset][cell.column - 1]
-            if header == "amount":
-                cell.number_format = "#,##0.00"
-            elif header.endswith("-date"):
-                cell.number_format = "yyyy-mm-dd"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    amount_column = {index: "#,##0.00" for index, name in enumerate(FIELDS[dataset], start=1) if name == "amount"}
+    sheet = spreadsheets.Sheet(
+        title=dataset,
+        rows=[list(FIELDS[dataset]), *(_cells(dataset, row) for row in rows)],
+        header_row=1,
+        number_formats=amount_column,
+        widths={1: 28, 2: 28},
+    )
+    return spreadsheets.to_xlsx([sheet])
 
 
 def render(dataset: str, rows: list[dict[str, str]], export_format: ExportFormat) -> bytes:

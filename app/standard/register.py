@@ -4,9 +4,7 @@ The register is the force's own record, so its rows keep every rule of the ledge
 one is reported and left out whole (agreement, contribution and movements), never forced in.
 """
 
-import csv
 import difflib
-import io
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import spreadsheets
 from app.agreements.schemas import AgreementCreate
 from app.agreements.service import create_agreement
 from app.auth.service import Principal
@@ -27,6 +26,7 @@ from app.errors import DomainError, RuleError
 from app.models import Agreement, LocalAuthority, MovementKind, Purpose, TriggerType
 from app.money import pounds
 from app.movements.service import record_movement
+from app.spreadsheets import Cell
 from app.standard.matching import record_key
 from app.standard.parsing import blank, parse_amount, parse_date, read_table, read_trigger, text
 from app.standard.rows import Progress, SourceFile
@@ -147,31 +147,17 @@ def _authority_names(session: Session) -> dict[str, str]:
 
 def write_template(path_name: str) -> bytes:
     """An empty register with the expected headings and one example row, as XLSX (or CSV for a .csv name)."""
-    headings = [column.heading for column in COLUMNS]
+    headings: list[Cell] = [column.heading for column in COLUMNS]
+    example: list[Cell] = [cell if isinstance(cell, str | Decimal | int | date) else None for cell in EXAMPLE_ROW]
     if path_name.lower().endswith(".csv"):
-        lines = io.StringIO()
-        writer = csv.writer(lines, lineterminator="\n")
-        writer.writerow(headings)
-        writer.writerow(["" if cell is None else str(cell) for cell in EXAMPLE_ROW])
-        return lines.getvalue().encode("utf-8")
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "register"
-    sheet.append(headings)
-    sheet.append(list(EXAMPLE_ROW))
-    for cell in sheet[2]:
-        if isinstance(cell.value, date):
-            cell.number_format = "yyyy-mm-dd"
-        elif isinstance(cell.value, Decimal):
-            cell.number_format = "#,##0.00"
-    for index in range(1, len(headings) + 1):
-        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = 20
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        return spreadsheets.to_csv([headings, example]).encode("utf-8")
+    sheet = spreadsheets.Sheet(
+        title="register",
+        rows=[headings, example],
+        number_formats={index: "#,##0.00" for index, cell in enumerate(example, start=1) if isinstance(cell, Decimal)},
+        widths=dict.fromkeys(range(1, len(headings) + 1), 20),
+    )
+    return spreadsheets.to_xlsx([sheet])
 
 
 @dataclass

@@ -9,6 +9,7 @@ from app.audit.dependencies import AuditDep
 from app.auth.dependencies import Officer, OfficerOrFinance, Reader
 from app.dates import AsAtDay, Day
 from app.db import SessionDep
+from app.idempotency import idempotent
 from app.models import Purpose
 from app.standard import exporter
 from app.standard.crosscheck import compare_files
@@ -25,6 +26,7 @@ _MEDIA = {
 
 
 @router.post("/imports", response_model=ImportReport, responses={401: {}, 403: {}, 404: {}, 422: {}})
+@idempotent
 def post_import(
     session: SessionDep,
     principal: Officer,
@@ -95,6 +97,7 @@ def post_comparison(
 
 
 @router.post("/imports/register", response_model=ImportReport, responses={401: {}, 403: {}, 422: {}})
+@idempotent
 def post_register_import(
     session: SessionDep,
     principal: Officer,

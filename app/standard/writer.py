@@ -144,6 +144,7 @@ def record_published(
                     on=on,
                     reference=reference,
                     note=note,
+                    published_history=True,
                 )
         except ConflictError:
             return False
@@ -161,6 +162,7 @@ def record_published(
             reference=reference,
             note=f"flagged import adjustment: {why}",
             adjustment=True,
+            published_history=True,
         )
         written.movements += 1
         written.adjustments.append(f"{flag_kind.value} {pounds(flag_amount)} on {on} flagged as an adjustment: {why}")
@@ -399,6 +401,7 @@ class Writer:
                         principal=self.principal,
                         contribution_id=contribution.id,
                         data=EventCreate(kind=kind, on=on, note="imported (published)"),
+                        published_history=True,
                     )
                     self.report.created.events += 1
                 if row.end_on is not None and row.events is None:
@@ -566,6 +569,7 @@ class Writer:
             principal=self.principal,
             contribution_id=contribution_id,
             data=EventCreate(kind=EventKind.trigger_met, on=on, note="secured (published)"),
+            published_history=True,
         )
         self.report.created.events += 1
         if row.amount is None or row.amount == 0:
@@ -581,6 +585,7 @@ class Writer:
                 on=on,
                 reference=row.source_reference[:200] or None,
                 note=f"secured amount {pounds(row.amount)} published, above the {pounds(total)} in the agreement",
+                published_history=True,
             )
             self.report.created.movements += 1
         elif row.amount < total:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.db import SessionDep
 from app.drawdowns import service
-from app.drawdowns.router import read_models
+from app.drawdowns.reads import read_models
 from app.drawdowns.schemas import DrawdownCreate, PaymentCreate, PaymentReverse, Rejection, Transition
 from app.errors import NotFoundError
 from app.ids import RowId
@@ -312,7 +312,7 @@ def drawdown_page(request: Request, drawdown_id: RowId, session: SessionDep, vie
     """A request: its lines, evidence, invoices, payments and dates, and the steps it may take next."""
     principal = viewer.principal
     drawdown = service.get_drawdown(session=session, drawdown_id=drawdown_id, scope=principal.scope)
-    shown = read_models(session, [drawdown])[0]
+    shown = read_models(session, principal, [drawdown])[0]
     project = projects.get_project(session=session, project_id=drawdown.project_id, scope=principal.scope)
     names = visible_names(session, principal.scope)
     steps = {name: step for name, step in STEPS.items() if shown.status in step.allowed}

@@ -17,12 +17,12 @@ from app.auth.service import Principal
 from app.balances.queries import GroupBy, balances_by_id, stage_of
 from app.db import SessionDep
 from app.drawdowns import service as drawdowns
-from app.drawdowns.router import read_models as drawdown_models
+from app.drawdowns.reads import read_models as drawdown_models
 from app.errors import ForbiddenError
 from app.forecast.router import get_forecast
 from app.models import Agreement, AuditEntry, Contribution, DrawdownStatus, Purpose, Role
 from app.spend import service as spending
-from app.spend.router import read_models as spend_models
+from app.spend.reads import read_models as spend_models
 from app.web.agreement_forms import choices
 from app.web.formatting import STAGE_LABELS
 from app.web.listing import Column, Listing, download
@@ -256,7 +256,7 @@ def drawdowns_page(
 
     project_names = dict(session.execute(select(Project.id, Project.name)).all())
     rows, links = [], []
-    for item in drawdown_models(session, found):
+    for item in drawdown_models(session, principal, found):
         rows.append(
             {
                 "id": f"#{item.id}",

@@ -1,26 +1,23 @@
 """A table as a page shows it and as it downloads: people's headings, numbers as numbers, totals as formulas.
 
-No text a person typed or a council published reaches a spreadsheet as a formula: a text cell that
-starts with =, +, -, @, a tab or a carriage return is written with a leading apostrophe.
+Written by the one CSV and XLSX writer (app/spreadsheets.py), so no text a person typed or a council
+published reaches a spreadsheet as a formula; only the total row's SUMs are formulas.
 """
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
 from fastapi import Response
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from app import spreadsheets
 from app.reports.formats import COUNT_FORMAT, MONEY_FORMAT
+from app.spreadsheets import Cell
 
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_MEDIA_TYPE = spreadsheets.XLSX_MEDIA_TYPE
 DATE_FORMAT = "d mmm yyyy"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 CellKind = Literal["text", "money", "count", "date"]
 
@@ -56,80 +53,62 @@ class Listing:
 
 def safe_text(value: str) -> str:
     """Text that a spreadsheet shows as typed, never runs as a formula."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+    return spreadsheets.neutralise(value)
 
 
-def _csv_cell(column: Column, value: Any) -> str:
+def _cell(column: Column, value: Any) -> Cell:
     if value is None:
-        return ""
+        return None
     if column.kind == "money":
-        return f"{Decimal(value):.2f}"
-    if column.kind == "date" and isinstance(value, date):
-        return value.isoformat()
+        return Decimal(value).quantize(Decimal("0.01"))
     if column.kind == "count":
-        return str(int(value))
-    return safe_text(str(value))
+        return int(value)
+    if column.kind == "date" and isinstance(value, date):
+        return value
+    return str(value)
 
 
 def to_csv(listing: Listing) -> bytes:
     """The table as CSV: its headings, money to the penny, dates as ISO, and the total row if it has one."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([column.heading for column in listing.columns])
-    for row in listing.rows:
-        writer.writerow([_csv_cell(column, row.get(column.key)) for column in listing.columns])
+    rows: list[list[Cell]] = [[column.heading for column in listing.columns]]
+    rows += [[_cell(column, row.get(column.key)) for column in listing.columns] for row in listing.rows]
     if listing.totals:
-        writer.writerow(
+        rows.append(
             [
-                "Total" if index == 0 else _csv_cell(column, listing.total_of(column))
+                "Total" if index == 0 else _cell(column, listing.total_of(column))
                 for index, column in enumerate(listing.columns)
             ]
         )
-    return out.getvalue().encode("utf-8")
-
-
-def _xlsx_value(column: Column, value: Any) -> Any:
-    if value is None:
-        return None
-    if column.kind == "money":
-        return Decimal(value)
-    if column.kind == "count":
-        return int(value)
-    if column.kind == "date":
-        return value
-    return safe_text(str(value))
+    return spreadsheets.to_csv(rows).encode("utf-8")
 
 
 def to_xlsx(listing: Listing) -> bytes:
     """The table as a workbook: headings in bold, money and counts as numbers, the total row as SUM formulas."""
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = safe_text(listing.title)[:31].replace("/", " ")
-    sheet.append([column.heading for column in listing.columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in listing.rows:
-        sheet.append([_xlsx_value(column, row.get(column.key)) for column in listing.columns])
-    last = sheet.max_row
+    rows: list[list[Cell]] = [[column.heading for column in listing.columns]]
+    rows += [[_cell(column, row.get(column.key)) for column in listing.columns] for row in listing.rows]
+    last = len(rows)
+    bold = set()
     if listing.totals and last >= 2:
-        total_row = last + 1
-        sheet.cell(total_row, 1, "Total").font = Font(bold=True)
-        for index, column in enumerate(listing.columns, start=1):
-            if column.total:
-                letter = get_column_letter(index)
-                cell = sheet.cell(total_row, index, f"=SUM({letter}2:{letter}{last})")
-                cell.font = Font(bold=True)
-    for index, column in enumerate(listing.columns, start=1):
-        number_format = {"money": MONEY_FORMAT, "count": COUNT_FORMAT, "date": DATE_FORMAT}.get(column.kind)
-        if number_format:
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                cell.number_format = number_format
-        sheet.column_dimensions[get_column_letter(index)].width = 16 if column.kind != "text" else 28
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+        total: list[Cell] = ["Total"]
+        for index, column in enumerate(listing.columns[1:], start=2):
+            letter = get_column_letter(index)
+            total.append(spreadsheets.Formula(f"=SUM({letter}2:{letter}{last})") if column.total else None)
+        rows.append(total)
+        bold.add(len(rows))
+    formats = {"money": MONEY_FORMAT, "count": COUNT_FORMAT, "date": DATE_FORMAT}
+    sheet = spreadsheets.Sheet(
+        title=listing.title[:31].replace("/", " "),
+        rows=rows,
+        header_row=1,
+        number_formats={
+            index: formats[column.kind]
+            for index, column in enumerate(listing.columns, start=1)
+            if column.kind in formats
+        },
+        widths={index: 16 if column.kind != "text" else 28 for index, column in enumerate(listing.columns, start=1)},
+        bold_rows=bold,
+    )
+    return spreadsheets.to_xlsx([sheet])
 
 
 def download(listing: Listing, filename: str, file_format: str) -> Response:

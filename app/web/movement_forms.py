@@ -9,9 +9,9 @@ from app.auth.service import Principal
 from app.db import SessionDep
 from app.errors import ForbiddenError
 from app.ids import RowId
+from app.ledger.writer import check_kind_allowed
 from app.models import MovementKind, Role
 from app.movements import service
-from app.movements.router import _check_kind_allowed
 from app.movements.schemas import MovementCreate, MovementReverse
 from app.web.agreement_forms import choices, contribution_path
 from app.web.forms import Field, FormDataDep, FormInvalid, FormSpec, FormState, WriterDep, require_role, typed_values
@@ -73,7 +73,7 @@ def create_movement(request: Request, session: SessionDep, viewer: WriterDep, fo
 
     def write(data: MovementCreate) -> str:
         try:
-            _check_kind_allowed(principal, data.kind)
+            check_kind_allowed(principal, data.kind)
         except ForbiddenError as error:
             raise FormInvalid({"kind": error.detail}) from error
         service.get_contribution(session=session, contribution_id=data.contribution_id, scope=principal.scope)

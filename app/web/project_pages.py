@@ -7,14 +7,14 @@ from sqlalchemy.orm import Session
 from app.auth.service import Principal
 from app.db import SessionDep
 from app.drawdowns import service as drawdowns
-from app.drawdowns.router import read_models as drawdown_models
+from app.drawdowns.reads import read_models as drawdown_models
 from app.ids import RowId
 from app.models import Agreement, CapitalCategory, Contribution, LocalAuthority, ProjectFunding, ProjectStage, Role
 from app.projects import service
-from app.projects.router import read_models
+from app.projects.reads import read_models
 from app.projects.schemas import AllocationCreate, ProjectCreate
 from app.spend import service as spending
-from app.spend.router import read_models as spend_models
+from app.spend.reads import read_models as spend_models
 from app.web.agreement_forms import authority_choices, choices
 from app.web.forms import Field, FormDataDep, FormSpec, WriterDep, require_role
 from app.web.pages import ViewerDep, render
@@ -189,7 +189,7 @@ def project_page(request: Request, project_id: RowId, session: SessionDep, viewe
         "project.html",
         {
             "project": shown,
-            "requests": drawdown_models(session, requests),
+            "requests": drawdown_models(session, principal, requests),
             "spend": spend_models(session, principal, spend),
             "authority_names": names,
         },

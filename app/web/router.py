@@ -19,7 +19,7 @@ from app.ids import RowId
 from app.local_authorities.service import get_local_authority, list_local_authorities
 from app.models import ProjectStage
 from app.movements.service import list_movements, reversed_by
-from app.projects.router import read_models
+from app.projects.reads import read_models
 from app.projects.service import list_projects
 from app.reports.formats import to_csv, to_xlsx
 from app.reports.reconcile import Layout, PanelTable

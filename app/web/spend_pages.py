@@ -11,7 +11,7 @@ from app.ids import RowId
 from app.models import Role
 from app.projects import service as projects
 from app.spend import service
-from app.spend.router import read_models
+from app.spend.reads import read_models
 from app.spend.schemas import SpendCancel, SpendCreate
 from app.web.agreement_forms import choices
 from app.web.drawdown_pages import ON, allocated_choices

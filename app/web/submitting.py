@@ -8,9 +8,9 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from app import idempotency
 from app.audit.dependencies import AuditLog
 from app.errors import ConflictError, DomainError, ForbiddenError, UnauthorizedError
-from app.movements import idempotency
 from app.web.forms import FORM_KEY, FormInvalid, FormSpec, FormState, Model, read_form, refusal, typed_values
 from app.web.pages import PageRoute, Viewer, render
 
@@ -90,7 +90,7 @@ def submit(
         return refused(invalid.errors, 422)
     fingerprint = idempotency.fingerprint("POST", request.url.path, data.model_dump(mode="json"))
     one_time = f"{KEY_PREFIX}{key}" if isinstance(key, str) and key else None
-    actor = viewer.principal.name
+    actor = idempotency.caller_of(viewer.principal)
     try:
         if one_time:
             stored = idempotency.replay(session=session, actor=actor, key=one_time, request_fingerprint=fingerprint)

@@ -12,6 +12,7 @@ from pydantic import Field as Schema
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
+from app import idempotency
 from app.dates import AsAtDay
 from app.db import SessionDep
 from app.errors import DomainError
@@ -19,7 +20,6 @@ from app.ids import RowId
 from app.indexation import service as indexation
 from app.indexation.schemas import SeriesName
 from app.models import Purpose, Role
-from app.movements import idempotency
 from app.movements.service import get_contribution
 from app.projects.service import list_projects
 from app.reports.reconcile import Verdict
@@ -380,7 +380,7 @@ def confirm_import(request: Request, session: SessionDep, viewer: WriterDep, for
     key = str(form.get(FORM_KEY) or "")
     location = "/web/audit?resource=imports"
     fingerprint = idempotency.fingerprint("POST", request.url.path, {"files": contents, **options, "kind": kind})
-    actor = viewer.principal.name
+    actor = idempotency.caller_of(viewer.principal)
     if key and idempotency.replay(session=session, actor=actor, key=KEY_PREFIX + key, request_fingerprint=fingerprint):
         return RedirectResponse(location, status_code=303)
     report = run_import(session, viewer, kind, sources, options, dry_run=False)

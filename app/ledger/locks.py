@@ -1,0 +1,91 @@
+"""The one lock order every check-then-write takes, so no two writers can wait on each other.
+
+    drawdown request  ->  agreements  ->  contributions  ->  projects  ->  spend
+                          (each kind of row in id order)
+
+A write locks the rows whose state its checks read, before reading them, in this order; it may skip a
+kind but never go back to an earlier one. The drawdown request comes first because a write changes at
+most one, and only the request's own paths lock it. Agreements are share-locked by writers of money
+(so any number may write at once) and locked for update when closed, so closing waits for them and
+they for it. On SQLite every lock here is a no-op: BEGIN IMMEDIATE already queues writers (app/db.py).
+"""
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import ConflictError
+from app.models import Agreement, Contribution, Project, Spend
+
+
+class AgreementClosedError(ConflictError):
+    """A write of money or stage to an agreement that has been closed."""
+
+    title = "The agreement is closed"
+
+
+def refuse_if_closed(agreement: Agreement) -> None:
+    """A closed agreement takes no new movement, reversal, event or contribution until it is reopened."""
+    if agreement.closed_on is not None:
+        raise AgreementClosedError(
+            f"agreement {agreement.id} was closed on {agreement.closed_on}; it takes no new money, events or "
+            "contributions. Reopen it first (PATCH /agreements/{id} with status open), which the audit trail records",
+            field="agreement_id",
+        )
+
+
+def lock_agreements(session: Session, agreement_ids: Iterable[int], *, for_close: bool = False) -> list[Agreement]:
+    """Lock agreements in id order: shared for a write of their money, exclusive to close or reopen them."""
+    ids = sorted(set(agreement_ids))
+    if not ids:
+        return []
+    query = select(Agreement).where(Agreement.id.in_(ids)).order_by(Agreement.id)
+    query = query.with_for_update(read=not for_close, of=Agreement)
+    return list(session.scalars(query.execution_options(populate_existing=True)))
+
+
+def lock_contributions(session: Session, contribution_ids: Iterable[int]) -> dict[int, Contribution]:
+    """Lock contributions in id order (after their agreements, if those are locked at all)."""
+    ids = sorted(set(contribution_ids))
+    if not ids:
+        return {}
+    query = select(Contribution).where(Contribution.id.in_(ids)).order_by(Contribution.id).with_for_update()
+    return {row.id: row for row in session.scalars(query.execution_options(populate_existing=True))}
+
+
+def lock_for_money(
+    session: Session, contribution_ids: Iterable[int], *, published_history: bool = False
+) -> dict[int, Contribution]:
+    """Lock for a write of money: the contributions' agreements (refused if closed), then the contributions."""
+    ids = sorted(set(contribution_ids))
+    agreement_ids = session.scalars(select(Contribution.agreement_id).where(Contribution.id.in_(ids)))
+    for agreement in lock_agreements(session, list(agreement_ids)):
+        if not published_history:
+            refuse_if_closed(agreement)
+    return lock_contributions(session, ids)
+
+
+def lock_agreement_to_close(session: Session, agreement_id: int) -> list[Contribution]:
+    """Lock an agreement for closing or reopening, then all its contributions, so none changes meanwhile."""
+    lock_agreements(session, [agreement_id], for_close=True)
+    ids = session.scalars(select(Contribution.id).where(Contribution.agreement_id == agreement_id))
+    return list(lock_contributions(session, list(ids)).values())
+
+
+def lock_projects(session: Session, project_ids: Iterable[int]) -> dict[int, Project]:
+    """Lock projects in id order (after any contributions)."""
+    ids = sorted(set(project_ids))
+    if not ids:
+        return {}
+    query = select(Project).where(Project.id.in_(ids)).order_by(Project.id).with_for_update()
+    return {row.id: row for row in session.scalars(query.execution_options(populate_existing=True))}
+
+
+def lock_spend(session: Session, spend_ids: Iterable[int]) -> dict[int, Spend]:
+    """Lock spend rows in id order (last of all): an invoice claimed or cancelled is claimed or cancelled once."""
+    ids = sorted(set(spend_ids))
+    if not ids:
+        return {}
+    query = select(Spend).where(Spend.id.in_(ids)).order_by(Spend.id).with_for_update()
+    return {row.id: row for row in session.scalars(query.execution_options(populate_existing=True))}

@@ -1,0 +1,277 @@
+"""The one writer of the ledger: appends a movement, or the reversal of one, after the money rules pass.
+
+`record_movement` and `reverse_movement` are the paths every caller takes; a drawdown payment's and a
+spend's movements are posted and reversed only through those features (`post_owned`, `reverse_owned`),
+so a payment or a spend and its movements stay consistent.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import scoping
+from app.auth.service import Principal
+from app.errors import ConflictError, ForbiddenError, NotFoundError, RuleError
+from app.ledger import locks
+from app.ledger.figures import running_totals
+from app.ledger.rules import Check, first_broken
+from app.ledger.state import Change, state_at
+from app.models import (
+    Agreement,
+    Contribution,
+    DrawdownPayment,
+    DrawdownPaymentLine,
+    Movement,
+    MovementKind,
+    Role,
+    Spend,
+    SpendCharge,
+)
+
+
+def guard(*, session: Session, contribution_id: int, change: Change) -> None:
+    """Refuse a change that breaks a money rule at its own date or at any later date of the ledger."""
+    points = running_totals(session, contribution_id=contribution_id)
+    for when in [change.on] + [point.on for point in points if point.on > change.on]:
+        before = state_at(points, when)
+        check = Check(
+            contribution_id=contribution_id, on=when, change=change, before=before, after=before.applied(change)
+        )
+        problem = first_broken(check)
+        if problem:
+            raise ConflictError(problem, field="amount")
+
+
+def check_kind_allowed(principal: Principal, kind: MovementKind) -> None:
+    """What a caller may record by hand: a secured movement only by creating the contribution; planning, receipts."""
+    if kind is MovementKind.secured:
+        raise ForbiddenError("a secured movement is recorded by creating the contribution")
+    may_record(principal, kind)
+
+
+def may_record(principal: Principal, kind: MovementKind) -> None:
+    """A planning officer records only receipts (the developer paid their authority)."""
+    if principal.role is Role.planning and kind is not MovementKind.received:
+        raise ForbiddenError("a planning officer may record only received movements (developer paid the authority)")
+
+
+def get_contribution(*, session: Session, contribution_id: int, scope: str | None) -> Contribution:
+    """One contribution; another authority's is as absent as an unknown id."""
+    contribution = session.scalar(scoping.readable_contributions(scope).where(Contribution.id == contribution_id))
+    if contribution is None:
+        raise NotFoundError(f"no contribution {contribution_id}", field="contribution_id")
+    return contribution
+
+
+def _check_date(on: date, signed_on: date) -> None:
+    if on > date.today():
+        raise RuleError(f"on {on} is in the future; record a movement when it has happened", field="on")
+    if on < signed_on:
+        raise RuleError(f"on {on} is before the agreement was signed on {signed_on}", field="on")
+
+
+def _append(
+    *,
+    session: Session,
+    principal: Principal,
+    contribution_id: int,
+    kind: MovementKind,
+    amount: Decimal,
+    on: date,
+    reference: str | None,
+    note: str | None,
+    adjustment: bool = False,
+    published_history: bool = False,
+) -> Movement:
+    if amount <= 0:
+        raise RuleError("amount must be greater than zero; correct a mistake by reversing it", field="amount")
+    may_record(principal, kind)
+    contribution = get_contribution(session=session, contribution_id=contribution_id, scope=principal.scope)
+    locks.lock_for_money(session, [contribution.id], published_history=published_history)
+    signed_on = session.scalar(select(Agreement.signed_on).where(Agreement.id == contribution.agreement_id))
+    assert signed_on is not None
+    _check_date(on, signed_on)
+    if not adjustment:
+        guard(session=session, contribution_id=contribution.id, change=Change.of(kind, amount, on))
+    movement = Movement(
+        contribution_id=contribution.id,
+        kind=kind,
+        amount=amount,
+        on=on,
+        reference=reference,
+        note=note,
+        adjustment=adjustment,
+        recorded_by=principal.label,
+    )
+    session.add(movement)
+    session.flush()
+    return movement
+
+
+def record_movement(
+    *,
+    session: Session,
+    principal: Principal,
+    contribution_id: int,
+    kind: MovementKind,
+    amount: Decimal,
+    on: date,
+    reference: str | None = None,
+    note: str | None = None,
+    adjustment: bool = False,
+    published_history: bool = False,
+) -> Movement:
+    """Append one movement after checking it against every rule of the ledger.
+
+    An import of published history may write to a closed agreement, and keep figures that break the
+    rules as a flagged adjustment; nothing else may.
+    """
+    return _append(
+        session=session,
+        principal=principal,
+        contribution_id=contribution_id,
+        kind=kind,
+        amount=amount,
+        on=on,
+        reference=reference,
+        note=note,
+        adjustment=adjustment,
+        published_history=published_history,
+    )
+
+
+def post_owned(
+    *,
+    session: Session,
+    principal: Principal,
+    contribution_id: int,
+    kind: MovementKind,
+    amount: Decimal,
+    on: date,
+    reference: str | None,
+    note: str | None,
+) -> Movement:
+    """Append a drawdown payment's drawn movement or a spend's spent movement (those features only)."""
+    return _append(
+        session=session,
+        principal=principal,
+        contribution_id=contribution_id,
+        kind=kind,
+        amount=amount,
+        on=on,
+        reference=reference,
+        note=note,
+    )
+
+
+def get_movement(*, session: Session, movement_id: int, scope: str | None) -> Movement:
+    """One movement; another authority's is as absent as an unknown id."""
+    movement = session.scalar(scoping.readable_movements(scope).where(Movement.id == movement_id))
+    if movement is None:
+        raise NotFoundError(f"no movement {movement_id}", field="movement_id")
+    return movement
+
+
+def _refuse_if_owned(session: Session, movement_id: int) -> None:
+    """A drawdown payment's or a spend's movement is reversed only through it, so the two stay consistent."""
+    payment = session.execute(
+        select(DrawdownPayment.drawdown_id, DrawdownPayment.id)
+        .join(DrawdownPaymentLine, DrawdownPaymentLine.payment_id == DrawdownPayment.id)
+        .where(DrawdownPaymentLine.movement_id == movement_id)
+    ).first()
+    if payment is not None:
+        raise ConflictError(
+            f"movement {movement_id} belongs to payment {payment[1]} of drawdown request {payment[0]}; "
+            f"reverse the payment: POST /drawdowns/{payment[0]}/payments/{payment[1]}/reverse",
+            field="movement_id",
+        )
+    spend_id = session.scalar(
+        select(Spend.id)
+        .join(SpendCharge, SpendCharge.spend_id == Spend.id)
+        .where(SpendCharge.movement_id == movement_id)
+    )
+    if spend_id is not None:
+        raise ConflictError(
+            f"movement {movement_id} is a charge of spend {spend_id}; cancel the spend: POST /spend/{spend_id}/cancel",
+            field="movement_id",
+        )
+
+
+def _reverse(
+    *,
+    session: Session,
+    principal: Principal,
+    movement_id: int,
+    on: date | None,
+    reference: str | None,
+    note: str | None,
+    owned: bool,
+) -> Movement:
+    original = get_movement(session=session, movement_id=movement_id, scope=principal.scope)
+    may_record(principal, original.kind)
+    locks.lock_for_money(session, [original.contribution_id])
+    if not owned:
+        _refuse_if_owned(session, original.id)
+    if original.reverses_id is not None:
+        raise ConflictError(
+            f"movement {movement_id} is itself a reversal (of {original.reverses_id}); "
+            "record the movement again instead",
+            field="movement_id",
+        )
+    already = session.scalar(select(Movement.id).where(Movement.reverses_id == original.id))
+    if already is not None:
+        raise ConflictError(f"movement {movement_id} was already reversed by movement {already}", field="movement_id")
+    when = on or date.today()
+    if when < original.on:
+        raise RuleError(
+            f"a reversal cannot be dated {when}, before the movement it reverses ({original.on})", field="on"
+        )
+    if when > date.today():
+        raise RuleError(f"on {when} is in the future", field="on")
+    change = Change.of(original.kind, original.amount, when, reversal=True)
+    guard(session=session, contribution_id=original.contribution_id, change=change)
+    reversal = Movement(
+        contribution_id=original.contribution_id,
+        kind=original.kind,
+        amount=original.amount,
+        on=when,
+        reference=reference,
+        note=note,
+        reverses_id=original.id,
+        recorded_by=principal.label,
+    )
+    session.add(reversal)
+    session.flush()
+    return reversal
+
+
+def reverse_movement(
+    *,
+    session: Session,
+    principal: Principal,
+    movement_id: int,
+    on: date | None,
+    reference: str | None,
+    note: str | None,
+) -> Movement:
+    """Append a reversal of a movement: same kind and amount, subtracted, pointing at the original."""
+    return _reverse(
+        session=session,
+        principal=principal,
+        movement_id=movement_id,
+        on=on,
+        reference=reference,
+        note=note,
+        owned=False,
+    )
+
+
+def reverse_owned(
+    *, session: Session, principal: Principal, movement_id: int, on: date, reference: str | None, note: str | None
+) -> Movement:
+    """Reverse a drawdown payment's or a spend's movement (those features only, when undoing it)."""
+    return _reverse(
+        session=session, principal=principal, movement_id=movement_id, on=on, reference=reference, note=note, owned=True
+    )
