@@ -153,6 +153,14 @@ RULES: dict[tuple[str, str], Rule] = {
         },
     ),
     ("POST", "/imports/register"): Rule(access="officer", files={"file": ("register.csv", REGISTER, "text/csv")}),
+    ("POST", "/comparisons"): Rule(
+        access="force",
+        audited=False,
+        files={
+            "files": ("agreements.csv", STANDARD_AGREEMENT, "text/csv"),
+            "local_authority": (None, OWN),
+        },
+    ),
     ("POST", "/reconciliations"): Rule(
         access="force",
         audited=False,

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from app.cli import main
 from app.config import get_settings
 from app.db import get_engine, get_sessionmaker
 from app.models import Agreement, LocalAuthority
+from tests.servers import BIN
 from tests.standard_helpers import CHARNWOOD_CSV
 
 runner = CliRunner()
@@ -49,6 +51,20 @@ def run(*arguments: str, exit_code: int = 0) -> str:
 class TestCommands:
     """import, export, import-register and register-template from the command line."""
 
+    def test_import_json_is_only_json_on_standard_output(self, fresh_database: Path) -> None:
+        command = [str(BIN / "s106"), "import", *(str(path) for path in CHARNWOOD_CSV), "--local-authority"]
+        piped = subprocess.run(
+            [*command, "charnwood", "--json"], capture_output=True, text=True, check=False, timeout=120
+        )
+        assert piped.returncode == 1, piped.stderr
+        assert json.loads(piped.stdout)["rows_left_out"] == 8
+        assert piped.stderr == ""  # standard error is no terminal here: no progress bars
+        unknown = subprocess.run(
+            [*command, "nowhere", "--json"], capture_output=True, text=True, check=False, timeout=120
+        )
+        assert (unknown.returncode, unknown.stdout) == (2, "")
+        assert "nowhere" in unknown.stderr
+
     def test_import_charnwood_then_export_and_open_it(self, fresh_database: Path) -> None:
         files = [str(path) for path in CHARNWOOD_CSV]
         dry = run("import", *files, "--local-authority", "charnwood", "--dry-run", exit_code=1)
@@ -59,8 +75,9 @@ class TestCommands:
         assert "--strict, which writes nothing when any row is in error" in real
         assert "imported: all of the above" not in real
         assert "green-infastructure" in real
-        output = run("import", *files, "--local-authority", "charnwood", "--json", exit_code=1)
-        again = json.loads(output[output.index("\n{") :])  # the progress bars come first
+        result = runner.invoke(main, ["import", *files, "--local-authority", "charnwood", "--json"])
+        assert result.exit_code == 1, result.output
+        again = json.loads(result.stdout)
         assert again["created"]["agreements"] == 0
         assert again["committed"] is True and again["rows_left_out"] == 8
 

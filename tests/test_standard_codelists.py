@@ -67,14 +67,34 @@ class TestPurposeCodes:
         assert matched.code == code
         assert matched.warning is not None
 
-    def test_retired_code_is_read_with_a_warning_but_not_exported(self) -> None:
+    def test_retired_code_is_read_as_its_successor_with_a_warning(self) -> None:
         matched = codelists.match(codelists.PURPOSE, "open-space")
-        assert matched.code == "open-space"
-        assert (
-            matched.warning
-            == "contribution-purpose 'open-space' was retired from the codelist on 2019-03-27; kept as is"
+        assert matched.code == "open-space-and-leisure"
+        assert matched.warning == (
+            "contribution-purpose 'open-space' was retired from the codelist on 2019-03-27; "
+            "read as 'open-space-and-leisure'"
         )
         assert not codelists.is_valid(codelists.PURPOSE, "open-space")
+
+    @pytest.mark.parametrize(
+        ("family", "raw", "code"),
+        [
+            (codelists.PURPOSE, "other-HRA", "other"),
+            (codelists.PURPOSE, "education-primary", "education"),
+            (codelists.PURPOSE, "Affordable Housing - Units On Site", "affordable-housing"),
+            (codelists.PURPOSE, "Off Site Play Contribution", "open-space-and-leisure"),
+            (codelists.PURPOSE, "transport", "transport-and-travel"),
+            (codelists.AGREEMENT_TYPE, "S106", "section-106"),
+            (codelists.AGREEMENT_TYPE, "Section 106", "section-106"),
+            (codelists.AGREEMENT_TYPE, "S.106", "section-106"),
+            (codelists.AGREEMENT_TYPE, "Section 106 agreement", "section-106"),
+            (codelists.AGREEMENT_TYPE, "Unilateral Undertaking", "section-106"),
+            (codelists.FUNDING_STATUS, "SECURED: the trigger clauses have been met", "secured"),
+        ],
+    )
+    def test_suffixes_old_names_and_words_are_read_with_a_warning(self, family: str, raw: str, code: str) -> None:
+        matched = codelists.match(family, raw)
+        assert (matched.code, matched.warning is not None) == (code, True)
 
     @pytest.mark.parametrize("raw", ["bicycles", "", "   "])
     def test_nothing_close(self, raw: str) -> None:
@@ -159,8 +179,10 @@ class TestAmounts:
 
     def test_fractions_of_a_penny_are_rounded_with_a_warning(self) -> None:
         parsed = parse_amount("10.005")
-        assert parsed is not None and parsed.value == Decimal("10.00")
-        assert parsed.warning == "amount 10.005 has fractions of a penny; rounded to 10.00"
+        assert parsed is not None and parsed.value == Decimal("10.01")
+        assert parsed.warning == "amount 10.005 has fractions of a penny; rounded to 10.01"
+        half_down = parse_amount("10.004999")
+        assert half_down is not None and half_down.value == Decimal("10.00")
 
     def test_blank_is_none_and_nonsense_is_refused(self) -> None:
         assert parse_amount("  ") is None

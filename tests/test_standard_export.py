@@ -78,7 +78,7 @@ class TestExportFiles:
             assert list(rows[0]) == FIELDS[dataset]
         assert len(tables[AGREEMENTS]) == 2
         assert len(tables[CONTRIBUTIONS]) == 4
-        assert len(tables[TRANSACTIONS]) == 8
+        assert len(tables[TRANSACTIONS]) == 10
 
     def test_every_value_passes_the_codelists(self, api_with_codes) -> None:
         imported(api_with_codes, MESSY, "blaby")
@@ -105,7 +105,7 @@ class TestExportFiles:
         tables = export_zip(api_with_codes, local_authority="blaby")
         row = next(item for item in tables[CONTRIBUTIONS] if item["reference"].endswith(f"-dac-{premises['id']}"))
         assert row["contribution-purpose"] == "other"
-        assert row["notes"] == "police purpose: premises"
+        assert row["notes"] == "police purpose: premises; trigger type: on_commencement; events: none"
         assert row["developer-agreement"] == "21/0500/OUT-da"
         assert tables[TRANSACTIONS] == []
 
@@ -156,7 +156,7 @@ class TestExportFiles:
         )
         assert single.status_code == 200 and single.headers["content-type"].startswith("text/csv")
         rows = list(csv.DictReader(io.StringIO(single.text)))
-        assert len(rows) == 8
+        assert len(rows) == 10
         workbook_response = api_with_codes.get(
             "/exports/developer-contributions",
             params={"local_authority": "blaby", "dataset": TRANSACTIONS, "format": "xlsx"},
@@ -232,7 +232,10 @@ class TestRoundTrip:
         )
         ended = [row for row in tables[CONTRIBUTIONS] if row["end-date"]]
         assert [(row["amount"], row["end-date"]) for row in ended] == [("6000.00", "2019-08-28")]
-        assert tables[TRANSACTIONS] == []  # no status was published: every row's status is blank
+        # No status was published (every row's is blank): only the superseded contribution's write-off.
+        assert [(row["contribution-funding-status"], row["amount"], row["notes"]) for row in tables[TRANSACTIONS]] == [
+            ("secured", "6000.00", "ledger: written off")
+        ]
 
     def test_every_status_survives_a_trip_through_a_clean_ledger(self, api_with_codes) -> None:
         imported(api_with_codes, MESSY, "blaby")
@@ -243,7 +246,9 @@ class TestRoundTrip:
                 ("19/0001/out-da", "25000.00", "received", "2020-06-15"): 2500000,
                 ("19/0001/out-da", "25000.00", "transferred", "2021-02-01"): 1000000,
                 ("19/0001/out-da", "25000.00", "spent", "2021-03-01"): 1200000,
+                ("19/0001/out-da", "10000.00", "secured", "2020-07-01"): 250000,
                 ("19/0001/out-da", "10000.00", "received", "2020-07-01"): 1250000,
+                ("19/0002/ful-da", "5000.00", "received", "2019-07-01"): 100000,
                 ("19/0002/ful-da", "8000.00", "received", "2020-03-01"): 300000,
                 ("19/0002/ful-da", "8000.00", "transferred", "2020-04-01"): 400000,
                 ("19/0002/ful-da", "8000.00", "spent", "2020-05-01"): 600000,
@@ -256,7 +261,8 @@ class TestRoundTrip:
         ]
         report = imported(api_with_codes, files, "charnwood")
         assert report["errors"] == []
-        assert len(report["discrepancies"]) == 2
+        # The over-receipt's variation now travels as a row of its own; only the over-transfer is still listed.
+        assert [item["agreement_reference"] for item in report["discrepancies"]] == ["19/0002/ful"]
         second = export_zip(api_with_codes, local_authority="charnwood")
         assert without_references(second) == without_references(first)
 

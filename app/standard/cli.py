@@ -17,17 +17,24 @@ from app.db import get_sessionmaker
 from app.errors import DomainError
 from app.models import Purpose
 from app.standard import exporter
+from app.standard.crosscheck import compare_files
 from app.standard.importer import ImportOptions, SourceFile, import_files
 from app.standard.register import RegisterOptions, import_register, write_template
-from app.standard.schemas import Dataset, ExportFormat, ImportReport
+from app.standard.schemas import AuthorityComparison, Dataset, ExportFormat, ImportReport
 
 console = Console()
+errors = Console(stderr=True)
+"""Progress and refusals: standard error, so `--json` output is only JSON."""
 
 
 @contextmanager
-def _progress() -> Iterator[Callable[[str, int, int], None]]:
+def _progress() -> Iterator[Callable[[str, int, int], None] | None]:
+    """Progress bars on standard error, and only when it is a terminal."""
+    if not errors.is_terminal:
+        yield None
+        return
     columns = (TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=console, transient=False) as bar:
+    with Progress(*columns, console=errors, transient=False) as bar:
         tasks: dict[str, TaskID] = {}
 
         def update(step: str, done: int, total: int) -> None:
@@ -166,6 +173,9 @@ def import_command(
     local_purpose: Annotated[Purpose, typer.Option(help="police purpose given to them")] = Purpose.no_prescription,
     dry_run: Annotated[bool, typer.Option(help="report everything and write nothing")] = False,
     strict: Annotated[bool, typer.Option(help="write nothing if any row cannot be understood")] = False,
+    agreements_from_contributions: Annotated[
+        bool, typer.Option(help="make an agreement no agreement row publishes from the contributions naming it")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Import an authority's developer-contributions files in one transaction; exits 1 if any row is in error."""
@@ -176,6 +186,7 @@ def import_command(
         local_purpose=local_purpose,
         dry_run=dry_run,
         strict=strict,
+        agreements_from_contributions=agreements_from_contributions,
     )
     principal = command_line_principal()
     try:
@@ -194,7 +205,7 @@ def import_command(
                     body={"files": [source.name for source in sources], "created": report.created.model_dump()},
                 )
     except DomainError as error:
-        console.print(f"[red]{error.detail}[/red]")
+        errors.print(f"[red]{error.detail}[/red]")
         raise typer.Exit(2) from error
     _finish(report, as_json)
 
@@ -210,13 +221,13 @@ def export_command(
     try:
         when = date.fromisoformat(as_at) if as_at else date.today()
     except ValueError as error:
-        console.print(f"[red]--as-at {as_at!r} is not a date (YYYY-MM-DD)[/red]")
+        errors.print(f"[red]--as-at {as_at!r} is not a date (YYYY-MM-DD)[/red]")
         raise typer.Exit(2) from error
     try:
         with get_sessionmaker().begin() as session:
             tables = exporter.export_tables(session=session, scope=None, local_authority_id=local_authority, as_at=when)
     except DomainError as error:
-        console.print(f"[red]{error.detail}[/red]")
+        errors.print(f"[red]{error.detail}[/red]")
         raise typer.Exit(2) from error
     target = out or Path(f"developer-contributions-{local_authority or 'all'}-{when.isoformat()}")
     chosen = {dataset.value: tables[dataset.value]} if dataset else tables
@@ -244,7 +255,7 @@ def import_register_command(
     try:
         undated = date.fromisoformat(undated_on) if undated_on else None
     except ValueError as error:
-        console.print(f"[red]--undated-on {undated_on!r} is not a date (YYYY-MM-DD)[/red]")
+        errors.print(f"[red]--undated-on {undated_on!r} is not a date (YYYY-MM-DD)[/red]")
         raise typer.Exit(2) from error
     options = RegisterOptions(dry_run=dry_run, strict=strict, undated_on=undated)
     principal = command_line_principal()
@@ -268,7 +279,7 @@ def import_register_command(
                     body={"file": file.name, "created": report.created.model_dump()},
                 )
     except DomainError as error:
-        console.print(f"[red]{error.detail}[/red]")
+        errors.print(f"[red]{error.detail}[/red]")
         raise typer.Exit(2) from error
     _finish(report, as_json)
 
@@ -281,9 +292,77 @@ def register_template_command(
     console.print(f"wrote {path}: fill one row per contribution, delete the example row, then `s106 import-register`")
 
 
+def print_comparison(comparison: AuthorityComparison) -> None:
+    """The comparison as a table a person can read, contribution by contribution."""
+    table = Table(
+        "agreement",
+        "contribution (line)",
+        "published received / transferred / spent",
+        "ledger received / drawn / spent",
+        "differences",
+        title=f"{comparison.local_authority_id}: published beside the ledger as at {comparison.as_at}",
+    )
+    for item in comparison.contributions:
+        table.add_row(
+            item.agreement_reference,
+            f"{item.contribution_reference} ({item.line})",
+            f"{item.published_received} / {item.published_transferred} / {item.published_spent}",
+            f"{item.ledger_received} / {item.ledger_drawn} / {item.ledger_spent}",
+            "; ".join(item.differences) or "they agree",
+        )
+    table.add_row(
+        "all",
+        "",
+        f"{comparison.published_received} / {comparison.published_transferred} / {comparison.published_spent}",
+        f"{comparison.ledger_received} / {comparison.ledger_drawn} / {comparison.ledger_spent}",
+        f"{comparison.agreeing} agree, {comparison.differing} differ",
+    )
+    console.print(table)
+    for issue in comparison.errors:
+        console.print(f"[red]{issue.file} line {issue.line}: {issue.message}[/red]", soft_wrap=True)
+
+
+def compare_command(
+    files: Annotated[list[Path], typer.Argument(help="the authority's published files: CSV, XLSX or zip", exists=True)],
+    local_authority: Annotated[str, typer.Option(help="the authority that published them, e.g. charnwood")],
+    purpose: Annotated[
+        list[str] | None, typer.Option(help="national purpose(s) that are the force's contributions")
+    ] = None,
+    as_at: Annotated[str | None, typer.Option(help="the ledger as at YYYY-MM-DD; today if omitted")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the comparison as JSON")] = False,
+) -> None:
+    """Set an authority's published figures beside the ledger; writes nothing; exits 1 when any differ."""
+    try:
+        when = date.fromisoformat(as_at) if as_at else date.today()
+    except ValueError as error:
+        errors.print(f"[red]--as-at {as_at!r} is not a date (YYYY-MM-DD)[/red]")
+        raise typer.Exit(2) from error
+    sources = [SourceFile(name=path.name, content=path.read_bytes()) for path in files]
+    try:
+        with get_sessionmaker().begin() as session:
+            comparison = compare_files(
+                session=session,
+                files=sources,
+                local_authority_id=local_authority,
+                purposes=tuple(purpose or ("other",)),
+                as_at=when,
+                scope=None,
+            )
+    except DomainError as error:
+        errors.print(f"[red]{error.detail}[/red]")
+        raise typer.Exit(2) from error
+    if as_json:
+        print(comparison.model_dump_json(indent=2))  # noqa: T201 - machine-readable output for scripts
+    else:
+        print_comparison(comparison)
+    if comparison.differing:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     """Add these commands to the `s106` command."""
     app.command("import")(import_command)
     app.command("export")(export_command)
+    app.command("compare")(compare_command)
     app.command("import-register")(import_register_command)
     app.command("register-template")(register_template_command)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app import spreadsheets
 from app.balances.queries import DatedSum, contribution_totals, dated_sums, first_trigger_dates
 from app.local_authorities.service import get_local_authority
-from app.models import Agreement, Contribution, LocalAuthority, MovementKind, TriggerType
+from app.models import Agreement, Contribution, ContributionEvent, LocalAuthority, MovementKind, TriggerType
 from app.money import format_money
 from app.spreadsheets import Cell
 from app.standard import codelists
@@ -74,10 +74,36 @@ def agreement_reference(agreement: Agreement) -> str:
     return f"{agreement.reference}-da"
 
 
-def _contribution_notes(contribution: Contribution) -> str:
+LEDGER_KINDS = {
+    MovementKind.indexation: "indexation",
+    MovementKind.variation: "variation",
+    MovementKind.written_off: "written off",
+}
+"""Changes to a total value the standard has no status for: written as `secured` rows noted `ledger: <kind>`."""
+
+
+_ORDER_ON_A_DAY = (
+    "ledger: trigger met",
+    "ledger: indexation",
+    "ledger: variation",
+    "received",
+    "transferred",
+    "returned",
+    "spent",
+    "ledger: written off",
+)
+"""Rows of one date in the order the ledger's rules need them: a total raised before money beyond the old one."""
+
+
+def _contribution_notes(contribution: Contribution, events: list[ContributionEvent]) -> str:
+    """The police purpose, the trigger and the stage events, so the service's own import gets them back."""
     parts = [f"police purpose: {contribution.purpose.value}"]
+    threshold = f" {contribution.trigger_threshold}" if contribution.trigger_threshold is not None else ""
+    parts.append(f"trigger type: {contribution.trigger_type.value}{threshold}")
     if contribution.trigger_description:
         parts.append("trigger: " + " ".join(contribution.trigger_description.replace(";", ",").split()))
+    listed = ", ".join(f"{event.kind.value} {event.on.isoformat()}" for event in events)
+    parts.append(f"events: {listed or 'none'}")
     if contribution.notes:
         parts.append(contribution.notes)
     return "; ".join(parts)
@@ -126,6 +152,13 @@ def export_tables(*, session: Session, scope: str | None, local_authority_id: st
     ids = [contribution.id for contribution in contributions]
     totals = contribution_totals(session, as_at=as_at, contribution_ids=ids)
     triggers = first_trigger_dates(session, as_at=as_at, contribution_ids=ids)
+    events_of: dict[int, list[ContributionEvent]] = {}
+    for event in session.scalars(
+        select(ContributionEvent)
+        .where(ContributionEvent.contribution_id.in_(ids), ContributionEvent.on <= as_at)
+        .order_by(ContributionEvent.on, ContributionEvent.id)
+    ):
+        events_of.setdefault(event.contribution_id, []).append(event)
     sums_of: dict[int, list[DatedSum]] = {}
     for standing in dated_sums(session, as_at=as_at, contribution_ids=ids):
         sums_of.setdefault(standing.contribution_id, []).append(standing)
@@ -147,25 +180,28 @@ def export_tables(*, session: Session, scope: str | None, local_authority_id: st
                 "contribution-purpose": POLICE_PURPOSE,
                 "amount": format_money(figures.secured),
                 "units": "",
-                "notes": _contribution_notes(contribution),
+                "notes": _contribution_notes(contribution, events_of.get(contribution.id, [])),
                 "organisation": organisation,
                 "entry-date": entry,
                 "start-date": secured_on.isoformat(),
                 "end-date": ended.isoformat() if ended else "",
             }
         )
-        statuses: list[tuple[str, date, str]] = []
+        statuses: list[tuple[str, date, str, str]] = []
         trigger_on = triggers.get(contribution.id)
         if trigger_on is None and contribution.trigger_type is TriggerType.on_signing:
             trigger_on = agreement.signed_on
         if trigger_on is not None and figures.total_value > 0:
-            statuses.append(("secured", trigger_on, format_money(figures.total_value)))
-        statuses.extend(
-            (_STATUS_OF[row.kind], row.on, format_money(row.amount))
-            for row in dated
-            if row.kind in _STATUS_OF and row.amount > 0
-        )
-        for number, (status, on, amount) in enumerate(statuses, start=1):
+            statuses.append(("secured", trigger_on, format_money(figures.total_value), "ledger: trigger met"))
+        for row in dated:
+            if row.amount <= 0:
+                continue
+            if row.kind in _STATUS_OF:
+                statuses.append((_STATUS_OF[row.kind], row.on, format_money(row.amount), ""))
+            elif row.kind in LEDGER_KINDS:
+                statuses.append(("secured", row.on, format_money(row.amount), f"ledger: {LEDGER_KINDS[row.kind]}"))
+        statuses.sort(key=lambda status: (status[1], _ORDER_ON_A_DAY.index(status[3] or status[0])))
+        for number, (status, on, amount, notes) in enumerate(statuses, start=1):
             tables[TRANSACTION_DATASET].append(
                 {
                     "reference": f"{agreement.reference}-dat-{contribution.id}-{number}",
@@ -173,7 +209,7 @@ def export_tables(*, session: Session, scope: str | None, local_authority_id: st
                     "contribution-funding-status": status,
                     "amount": amount,
                     "units": "",
-                    "notes": "",
+                    "notes": notes,
                     "organisation": organisation,
                     "entry-date": entry,
                     "start-date": on.isoformat(),

@@ -27,9 +27,11 @@ from app.models import Agreement, LocalAuthority, MovementKind, Purpose, Trigger
 from app.money import pounds
 from app.movements.service import record_movement
 from app.spreadsheets import Cell
-from app.standard.importer import Progress, SourceFile, imported_record, record_key, remember, savepoint
+from app.standard.matching import record_key
 from app.standard.parsing import blank, parse_amount, parse_date, read_table, read_trigger, text
+from app.standard.rows import Progress, SourceFile
 from app.standard.schemas import Created, FileSummary, ImportReport, Issue
+from app.standard.writer import imported_record, remember, savepoint
 
 
 @dataclass(frozen=True)
@@ -177,7 +179,7 @@ def import_register(
 ) -> ImportReport:
     """Migrate a spreadsheet register into the ledger; a dry run (or a strict run with errors) writes nothing."""
     try:
-        table = read_table(file.name, file.content)
+        table = read_table(file.name, file.content, standard=False)
     except ValueError as error:
         raise RuleError(str(error), field="file") from error
     fields = _heading_fields()
@@ -222,6 +224,7 @@ def import_register(
             unchanged=counts["unchanged"],
             not_imported=counts["not_imported"],
             errors=counts["error"],
+            left_out=dict(Counter(issue.message for issue in report.errors).most_common()),
         )
     )
     if options.dry_run or (options.strict and report.errors):

@@ -6,15 +6,16 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 
 from app.audit.dependencies import AuditDep
-from app.auth.dependencies import Officer, Reader
+from app.auth.dependencies import Officer, OfficerOrFinance, Reader
 from app.dates import AsAtDay, Day
 from app.db import SessionDep
 from app.idempotency import idempotent
 from app.models import Purpose
 from app.standard import exporter
+from app.standard.crosscheck import compare_files
 from app.standard.importer import ImportOptions, SourceFile, import_files
 from app.standard.register import RegisterOptions, import_register
-from app.standard.schemas import Dataset, ExportFormat, ImportReport
+from app.standard.schemas import AuthorityComparison, Dataset, ExportFormat, ImportReport
 
 router = APIRouter(tags=["data standard"])
 
@@ -38,6 +39,9 @@ def post_import(
         Purpose.no_prescription
     ),
     strict: Annotated[bool, Form(description="write nothing if any row cannot be understood")] = False,
+    agreements_from_contributions: Annotated[
+        bool, Form(description="make an agreement no agreement row publishes from the contributions naming it")
+    ] = False,
 ) -> ImportReport:
     """Import an authority's published developer-contributions files; returns the import report."""
     sources = [
@@ -50,6 +54,7 @@ def post_import(
         local_purpose=local_purpose,
         dry_run=dry_run,
         strict=strict,
+        agreements_from_contributions=agreements_from_contributions,
     )
     report = import_files(session=session, principal=principal, files=sources, options=options)
     if report.committed:
@@ -65,6 +70,30 @@ def post_import(
             },
         )
     return report
+
+
+@router.post("/comparisons", response_model=AuthorityComparison, responses={401: {}, 403: {}, 404: {}, 422: {}})
+def post_comparison(
+    session: SessionDep,
+    principal: OfficerOrFinance,
+    files: Annotated[list[UploadFile], File(description="the authority's published files (CSV, XLSX or zip)")],
+    local_authority: Annotated[str, Form(description="the authority that published them, e.g. charnwood")],
+    purpose: Annotated[list[str] | None, Form(description="national purposes that are the force's")] = None,
+    as_at: Annotated[AsAtDay | None, Form(description="the ledger as at this date; today if omitted")] = None,
+) -> AuthorityComparison:
+    """An authority's published received, transferred and spent beside the ledger, contribution by contribution."""
+    sources = [
+        SourceFile(name=upload.filename or f"file {number}", content=upload.file.read())
+        for number, upload in enumerate(files, start=1)
+    ]
+    return compare_files(
+        session=session,
+        files=sources,
+        local_authority_id=local_authority,
+        purposes=tuple(purpose or ("other",)),
+        as_at=as_at or date.today(),
+        scope=principal.scope,
+    )
 
 
 @router.post("/imports/register", response_model=ImportReport, responses={401: {}, 403: {}, 422: {}})

@@ -46,6 +46,9 @@ class FileSummary(BaseModel):
     unchanged: int = Field(description="rows already in the ledger from an earlier import")
     not_imported: int = Field(description="rows read but deliberately left out (another purpose, no status...)")
     errors: int = Field(description="rows that could not be understood (listed under errors)")
+    left_out: dict[str, int] = Field(
+        default={}, description="the rows not imported (errors and deliberate leave-outs), counted by reason"
+    )
 
 
 class Created(BaseModel):
@@ -115,3 +118,41 @@ class ImportReport(BaseModel):
     def rows_left_out(self) -> int:
         """How many rows could not be understood, so were not written."""
         return sum(summary.errors for summary in self.files)
+
+
+class ContributionComparison(BaseModel):
+    """One police contribution as the authority publishes it, beside the force's ledger."""
+
+    file: str
+    line: int
+    agreement_reference: str
+    contribution_reference: str
+    contribution_id: RowId | None = Field(description="the ledger's contribution (null when it has none)")
+    published_secured: Money
+    published_received: Money
+    published_transferred: Money
+    published_spent: Money
+    ledger_total_value: Money
+    ledger_received: Money = Field(description="received by the local authority, in the ledger as at the date")
+    ledger_drawn: Money = Field(description="drawn by the force (what the authority published as transferred)")
+    ledger_spent: Money
+    differences: list[str] = Field(description="each figure that differs, published against the ledger")
+
+
+class AuthorityComparison(BaseModel):
+    """What an authority's files say it holds for the force, contribution by contribution, beside the ledger."""
+
+    local_authority_id: str
+    as_at: str
+    purposes: list[str]
+    contributions: list[ContributionComparison]
+    published_received: Money
+    published_transferred: Money
+    published_spent: Money
+    ledger_received: Money
+    ledger_drawn: Money
+    ledger_spent: Money
+    agreeing: int = Field(description="contributions whose published figures match the ledger's")
+    differing: int = Field(description="contributions with a difference, each named")
+    warnings: list[Issue] = []
+    errors: list[Issue] = Field(default=[], description="rows of the files that could not be read or matched")

@@ -1,0 +1,195 @@
+"""The rows of an import as read from the files, and the log of what became of each (no database)."""
+
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from app.models import EventKind, Purpose, TriggerType
+from app.standard.schemas import FileSummary, ImportReport, Issue
+
+if TYPE_CHECKING:
+    from app.models import Agreement, Contribution
+    from app.standard.parsing import Table
+
+Progress = Callable[[str, int, int], None]
+"""Called as (step, done, total) while an import runs."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """An uploaded or named file: its name (for the report) and its bytes."""
+
+    name: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What to import and how."""
+
+    local_authority_id: str
+    purposes: tuple[str, ...] = ("other",)
+    local_purpose: Purpose = Purpose.no_prescription
+    dry_run: bool = False
+    strict: bool = False
+    agreements_from_contributions: bool = False
+    """Make an agreement no agreement row publishes from the first contribution naming it."""
+
+
+@dataclass
+class AgreementRow:
+    """An agreement read from a file (or found in the ledger when only its contributions were imported)."""
+
+    file: str
+    line: int
+    source_reference: str
+    reference: str
+    signed_on: date
+    name: str | None = None
+    agreement_type: str = "section-106"
+    planning_application: str | None = None
+    document_url: str | None = None
+    notes: str | None = None
+    closed_on: date | None = None
+    agreement: "Agreement | None" = None
+    own: bool = False
+    ok: bool = True
+    derived: bool = False
+    """Made from a contribution naming an agreement that no agreement row publishes."""
+
+
+@dataclass
+class ContributionRow:
+    """A contribution read from the contribution file."""
+
+    file: str
+    line: int
+    source_reference: str
+    agreement_reference: str
+    purpose_code: str
+    amount: Decimal | None
+    units: str
+    notes: str | None
+    local_purpose: Purpose
+    start_on: date | None
+    end_on: date | None
+    target: AgreementRow | None = None
+    key: str = ""
+    selected: bool = False
+    ok: bool = True
+    contribution: "Contribution | None" = None
+    unchanged: bool = False
+    trigger_text: str | None = None
+    trigger_type: TriggerType | None = None
+    trigger_threshold: int | None = None
+    events: list[tuple[EventKind, date]] | None = None
+    """The stage events the service's own export lists in its notes (None for anyone else's file)."""
+    transactions: list["TransactionRow"] = field(default_factory=list)
+
+
+@dataclass
+class TransactionRow:
+    """A status row read from the transaction file."""
+
+    file: str
+    line: int
+    source_reference: str
+    contribution_reference: str
+    status: str | None
+    amount: Decimal | None
+    trigger: str
+    on: date | None
+    end_on: date | None
+    notes: str = ""
+    contribution: ContributionRow | None = None
+    key: str = ""
+    ok: bool = True
+
+
+IMPORTED = "imported"
+UNCHANGED = "unchanged"
+ERROR = "error"
+
+
+class RowLog:
+    """What became of every row, with the warnings and errors of the report being built."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+        self.outcomes: dict[tuple[str, int], str] = {}
+        self.reasons: dict[tuple[str, int], str] = {}
+        self.serial_dates: Counter[str] = Counter()
+
+    def warn(self, file: str, line: int | None, message: str) -> None:
+        """Add a warning."""
+        self.report.warnings.append(Issue(file=file, line=line, message=message))
+
+    def fail(self, file: str, line: int, message: str, reason: str | None = None) -> None:
+        """Add an error for a row, which is then left out; reason groups it in the file's counts."""
+        self.report.errors.append(Issue(file=file, line=line, lines=[line], message=message))
+        self.outcomes[(file, line)] = ERROR
+        self.reasons[(file, line)] = reason or message
+
+    def outcome(self, file: str, line: int, what: str) -> None:
+        """Note that a row was imported or found unchanged (an error sticks)."""
+        if self.outcomes.get((file, line)) != ERROR:
+            self.outcomes[(file, line)] = what
+            self.reasons.pop((file, line), None)
+
+    def leave_out(self, file: str, line: int, reason: str) -> None:
+        """Note that a row was read and deliberately left out, and why (an error sticks)."""
+        if self.outcomes.get((file, line)) != ERROR:
+            self.outcomes[(file, line)] = "not_imported"
+            self.reasons[(file, line)] = reason
+
+    def summarise(self, tables: list[tuple[str, "Table"]]) -> None:
+        """Count each file's rows by what became of them, and group repeated warnings."""
+        for dataset, table in tables:
+            counts: Counter[str] = Counter()
+            left_out: Counter[str] = Counter()
+            for line, _row in table.rows:
+                outcome = self.outcomes.get((table.name, line), "not_imported")
+                counts[outcome] += 1
+                if outcome not in (IMPORTED, UNCHANGED):
+                    left_out[self.reasons.get((table.name, line), "not a row of the force's contributions")] += 1
+            self.report.files.append(
+                FileSummary(
+                    file=table.name,
+                    dataset=dataset,
+                    rows=len(table.rows),
+                    imported=counts[IMPORTED],
+                    unchanged=counts[UNCHANGED],
+                    not_imported=counts["not_imported"],
+                    errors=counts[ERROR],
+                    left_out=dict(left_out.most_common()),
+                )
+            )
+            if table.extra_cells:
+                self.warn(
+                    table.name,
+                    None,
+                    f"{len(table.extra_cells)} row(s) have values under no heading (lines "
+                    f"{', '.join(map(str, table.extra_cells[:10]))}); those values are ignored",
+                )
+            for note in table.notes:
+                self.warn(table.name, None, note)
+        grouped: dict[tuple[str, str], list[Issue]] = defaultdict(list)
+        for issue in self.report.warnings:
+            grouped[(issue.file, issue.message)].append(issue)
+        self.report.warnings = [
+            Issue(
+                file=issues[0].file,
+                line=issues[0].line,
+                lines=[issue.line for issue in issues if issue.line is not None],
+                message=issues[0].message,
+            )
+            for issues in grouped.values()
+        ]
+        for file, count in self.serial_dates.items():
+            self.warn(file, None, f"{count} date(s) were Excel serial day numbers; read as dates (1900 date system)")
+        order = {table.name: index for index, (_dataset, table) in enumerate(tables)}
+        self.report.warnings.sort(key=lambda issue: (order.get(issue.file, 0), issue.line or 0))
+        self.report.errors.sort(key=lambda issue: (order.get(issue.file, 0), issue.line or 0))

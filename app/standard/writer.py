@@ -1,0 +1,598 @@
+"""Writing imported rows to the ledger, remembering each so a second import changes nothing.
+
+Used by the import of published files and by the register migration. Figures others published that
+break a money rule are kept as published with the excess recorded as a flagged adjustment
+(DESIGN.md); the rules themselves are never loosened for what users record.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.agreements.schemas import AgreementCreate
+from app.agreements.service import create_agreement
+from app.auth.service import Principal
+from app.balances.queries import running_totals
+from app.contributions.schemas import ContributionCreate, EventCreate, Trigger
+from app.contributions.service import create_contribution, record_event
+from app.errors import ConflictError, DomainError
+from app.models import Agreement, Contribution, EventKind, ImportedRecord, LocalAuthority, MovementKind
+from app.money import ZERO, pounds
+from app.movements.service import record_movement
+from app.standard.matching import record_key
+from app.standard.parsing import read_trigger
+from app.standard.reading import strip_notes
+from app.standard.rows import (
+    IMPORTED,
+    UNCHANGED,
+    AgreementRow,
+    ContributionRow,
+    Progress,
+    RowLog,
+    TransactionRow,
+)
+
+LEDGER_ROWS = {
+    "indexation": MovementKind.indexation,
+    "variation": MovementKind.variation,
+    "written off": MovementKind.written_off,
+}
+"""The `secured` rows the service's own export notes as a change of total value."""
+
+STATUS_MOVEMENT = {
+    "received": MovementKind.received,
+    "transferred": MovementKind.drawn,
+    "spent": MovementKind.spent,
+    "returned": MovementKind.returned,
+}
+
+
+def imported_record(*, session: Session, local_authority_id: str, key: str) -> ImportedRecord | None:
+    """The earlier import of a row with this key, if any."""
+    return session.scalar(
+        select(ImportedRecord).where(ImportedRecord.local_authority_id == local_authority_id, ImportedRecord.key == key)
+    )
+
+
+def remember(
+    *,
+    session: Session,
+    principal: Principal,
+    local_authority_id: str,
+    key: str,
+    kind: str,
+    record_id: int | None,
+    source: str,
+) -> None:
+    """Note that a row has been imported, so a later import of it changes nothing."""
+    session.add(
+        ImportedRecord(
+            local_authority_id=local_authority_id,
+            key=key,
+            kind=kind,
+            record_id=record_id,
+            source=source[:500],
+            imported_by=principal.label,
+        )
+    )
+    session.flush()
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """A savepoint that rolls back only this block's writes when it raises."""
+    with session.begin_nested():
+        yield
+
+
+def reason_of(error: Exception) -> str:
+    """A refusal as one sentence for the report."""
+    if isinstance(error, DomainError):
+        return error.detail
+    if isinstance(error, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, item['loc']))}: {item['msg']}" for item in error.errors())
+    return str(error)
+
+
+def state_on(*, session: Session, contribution_id: int, on: date) -> dict[str, Decimal]:
+    """A contribution's running sums at the end of a date."""
+    state = {"total_value": ZERO, "received": ZERO, "drawn": ZERO, "spent": ZERO, "returned": ZERO}
+    for point in running_totals(session, contribution_id=contribution_id):
+        if point.on > on:
+            break
+        state = {name: getattr(point, name) for name in state}
+    return state
+
+
+@dataclass
+class Published:
+    """What recording one published movement wrote: how many movements, and the flagged adjustments."""
+
+    movements: int = 0
+    adjustments: list[str] = field(default_factory=list)
+
+
+def record_published(
+    *,
+    session: Session,
+    principal: Principal,
+    contribution_id: int,
+    kind: MovementKind,
+    amount: Decimal,
+    on: date,
+    reference: str | None,
+    note: str | None,
+) -> Published:
+    """Record a published movement; where it breaks a rule, keep it as published with the excess flagged."""
+    written = Published()
+
+    def plain(plain_amount: Decimal) -> bool:
+        try:
+            with savepoint(session):
+                record_movement(
+                    session=session,
+                    principal=principal,
+                    contribution_id=contribution_id,
+                    kind=kind,
+                    amount=plain_amount,
+                    on=on,
+                    reference=reference,
+                    note=note,
+                    published_history=True,
+                )
+        except ConflictError:
+            return False
+        written.movements += 1
+        return True
+
+    def flagged(flag_kind: MovementKind, flag_amount: Decimal, why: str) -> None:
+        record_movement(
+            session=session,
+            principal=principal,
+            contribution_id=contribution_id,
+            kind=flag_kind,
+            amount=flag_amount,
+            on=on,
+            reference=reference,
+            note=f"flagged import adjustment: {why}",
+            adjustment=True,
+            published_history=True,
+        )
+        written.movements += 1
+        written.adjustments.append(f"{flag_kind.value} {pounds(flag_amount)} on {on} flagged as an adjustment: {why}")
+
+    if plain(amount):
+        return written
+    state = state_on(session=session, contribution_id=contribution_id, on=on)
+    if kind in (MovementKind.received, MovementKind.spent):
+        so_far = state["received" if kind is MovementKind.received else "spent"]
+        excess = so_far + amount - state["total_value"]
+        if excess > 0:
+            flagged(
+                MovementKind.variation,
+                excess,
+                f"published {kind.value} of {pounds(so_far + amount)} exceeds the "
+                f"{pounds(state['total_value'])} secured",
+            )
+        if not plain(amount):
+            flagged(kind, amount, "the published figures break the ledger's rules here")
+        return written
+    if kind in (MovementKind.drawn, MovementKind.returned):
+        held = max(state["received"] - state["drawn"] - state["returned"], ZERO)
+        within = min(amount, held)
+        if within > 0 and not plain(within):
+            within = ZERO
+        flagged(
+            kind,
+            amount - within,
+            f"the authority held only {pounds(held)} when {pounds(amount)} was published as {kind.value}",
+        )
+        return written
+    flagged(kind, amount, "the published figures break the ledger's rules here")
+    return written
+
+
+class Writer:
+    """Writes one import run's matched rows in its transaction and notes what became of each."""
+
+    def __init__(
+        self,
+        *,
+        session: Session,
+        principal: Principal,
+        authority: LocalAuthority,
+        log: RowLog,
+        progress: Progress,
+        today: date,
+    ) -> None:
+        self.session = session
+        self.principal = principal
+        self.authority = authority
+        self.log = log
+        self.report = log.report
+        self.progress = progress
+        self.today = today
+        self.foreign: dict[str, AgreementRow] = {}
+        self.adjustments: dict[int, list[str]] = {}
+
+    def seen(self, key: str) -> ImportedRecord | None:
+        """The earlier import of a row with this key, if any."""
+        return imported_record(session=self.session, local_authority_id=self.authority.id, key=key)
+
+    def remember(
+        self, key: str, kind: str, record_id: int | None, row: AgreementRow | ContributionRow | TransactionRow
+    ) -> None:
+        """Note that a row has been imported."""
+        remember(
+            session=self.session,
+            principal=self.principal,
+            local_authority_id=self.authority.id,
+            key=key,
+            kind=kind,
+            record_id=record_id,
+            source=f"{row.file}:{row.line}",
+        )
+
+    def agreement_key(self, reference: str) -> str:
+        """The key of an agreement imported from published files."""
+        return record_key("standard", "agreement", self.authority.id, reference)
+
+    def in_ledger(self, file: str, line: int, raw: str, base: str) -> AgreementRow | None:
+        """An agreement already in the ledger that a contribution names though no agreement row does."""
+        existing = self.session.scalar(
+            select(Agreement).where(Agreement.local_authority_id == self.authority.id, Agreement.reference == base)
+        )
+        if existing is None:
+            return None
+        return AgreementRow(
+            file=file,
+            line=line,
+            source_reference=raw,
+            reference=existing.reference,
+            signed_on=existing.signed_on,
+            agreement=existing,
+            own=self.seen(self.agreement_key(existing.reference)) is not None,
+        )
+
+    # -- agreements -----------------------------------------------------------------------------
+
+    def write_agreements(self, rows: list[AgreementRow]) -> None:
+        """Create the agreements that are new; recognise those imported before."""
+        new = [row for row in rows if row.agreement is None]
+        for done, row in enumerate(new, start=1):
+            self.progress("agreements", done, len(new))
+            existing = self.session.scalar(
+                select(Agreement).where(
+                    Agreement.local_authority_id == self.authority.id, Agreement.reference == row.reference
+                )
+            )
+            key = self.agreement_key(row.reference)
+            if existing is not None:
+                row.agreement = existing
+                row.own = self.seen(key) is not None
+                if not row.derived:
+                    self.log.outcome(row.file, row.line, UNCHANGED)
+                if row.own and existing.signed_on != row.signed_on:
+                    self.log.warn(
+                        row.file,
+                        row.line,
+                        f"the ledger has agreement {row.reference} signed on {existing.signed_on}, "
+                        f"not {row.signed_on}; the ledger is left unchanged",
+                    )
+                continue
+            try:
+                with savepoint(self.session):
+                    agreement = create_agreement(
+                        session=self.session,
+                        principal=self.principal,
+                        data=AgreementCreate(
+                            local_authority_id=self.authority.id,
+                            reference=row.reference,
+                            site=(row.name or row.reference)[:300],
+                            signed_on=row.signed_on,
+                            notes=row.notes,
+                        ),
+                    )
+                    agreement.planning_application = (row.planning_application or "")[:100] or None
+                    agreement.agreement_type = row.agreement_type
+                    agreement.document_url = (row.document_url or "")[:1000] or None
+                    agreement.closed_on = row.closed_on
+                    self.session.flush()
+                    self.remember(key, "agreement", agreement.id, row)
+            except (DomainError, ValidationError) as error:
+                if row.derived:
+                    self.log.warn(row.file, row.line, f"agreement {row.reference} was not made: {reason_of(error)}")
+                else:
+                    self.log.fail(row.file, row.line, reason_of(error))
+                row.ok = False
+                continue
+            row.agreement = agreement
+            row.own = True
+            self.report.created.agreements += 1
+            if not row.derived:
+                self.log.outcome(row.file, row.line, IMPORTED)
+            if row.closed_on is not None:
+                self.log.warn(row.file, row.line, "the agreement is end-dated: recorded as closed on its end-date")
+
+    # -- contributions --------------------------------------------------------------------------
+
+    def write_contributions(self, rows: list[ContributionRow]) -> None:
+        """Create the force's contributions that are new."""
+        chosen = [row for row in rows if row.ok and row.selected]
+        for row in rows:
+            if row.ok and not row.selected:
+                self.log.leave_out(row.file, row.line, f"purpose {row.purpose_code} was not asked for")
+        for done, row in enumerate(chosen, start=1):
+            self.progress("contributions", done, len(chosen))
+            target = row.target
+            if target is None or target.agreement is None or not target.ok:
+                self.log.fail(
+                    row.file, row.line, "its agreement could not be imported", reason="its agreement row was left out"
+                )
+                row.ok = False
+                continue
+            if not target.own:
+                row.ok = False
+                self.log.leave_out(row.file, row.line, "its agreement is kept by hand in the ledger (compared instead)")
+                if target.reference not in self.foreign:
+                    self.foreign[target.reference] = target
+                    self.log.warn(
+                        row.file,
+                        row.line,
+                        f"agreement {target.reference} is already in the ledger, kept by hand (not from published "
+                        "files); its published contributions are left out so nothing is counted twice, and "
+                        "compared with the ledger under comparisons",
+                    )
+                continue
+            if row.amount is None or row.amount == 0:
+                row.ok = False
+                what = f"units {row.units!r}" if row.units else "no amount"
+                self.log.leave_out(row.file, row.line, "a non-money obligation (units, no amount)")
+                self.log.warn(row.file, row.line, f"a non-money obligation ({what}) is not kept in the money ledger")
+                continue
+            earlier = self.seen(row.key)
+            if earlier is not None and earlier.record_id is not None:
+                row.contribution = self.session.get(Contribution, earlier.record_id)
+                row.unchanged = True
+                self.log.outcome(row.file, row.line, UNCHANGED)
+                continue
+            self.create_contribution(row, target.agreement)
+
+    def create_contribution(self, row: ContributionRow, agreement: Agreement) -> None:
+        """Create one contribution, secured on the agreement's date, and written off if end-dated."""
+        reading = read_trigger(row.trigger_text) if row.trigger_text else None
+        trigger = (
+            Trigger(type=reading.type, threshold=reading.threshold, description=reading.description[:2000])
+            if reading
+            else Trigger(type="other", description=None)
+        )
+        if row.trigger_type is not None:
+            trigger = Trigger(type=row.trigger_type, threshold=row.trigger_threshold, description=trigger.description)
+        if row.end_on is not None and row.end_on < agreement.signed_on:
+            self.log.fail(
+                row.file,
+                row.line,
+                f"end-date {row.end_on} is before the agreement was signed on {agreement.signed_on}",
+                reason="end-date before the agreement's signing",
+            )
+            row.ok = False
+            return
+        assert row.amount is not None
+        try:
+            with savepoint(self.session):
+                contribution = create_contribution(
+                    session=self.session,
+                    principal=self.principal,
+                    agreement_id=agreement.id,
+                    data=ContributionCreate(
+                        purpose=row.local_purpose, amount=row.amount, trigger=trigger, notes=strip_notes(row.notes)
+                    ),
+                    published_history=True,
+                )
+                for kind, on in row.events or []:
+                    record_event(
+                        session=self.session,
+                        principal=self.principal,
+                        contribution_id=contribution.id,
+                        data=EventCreate(kind=kind, on=on, note="imported (published)"),
+                        published_history=True,
+                    )
+                    self.report.created.events += 1
+                if row.end_on is not None and row.events is None:
+                    written_off = record_published(
+                        session=self.session,
+                        principal=self.principal,
+                        contribution_id=contribution.id,
+                        kind=MovementKind.written_off,
+                        amount=row.amount,
+                        on=row.end_on,
+                        reference=row.source_reference[:200] or None,
+                        note="superseded: end-dated in the published contribution file",
+                    )
+                    self.report.created.movements += written_off.movements
+                    self.report.created.adjustments += len(written_off.adjustments)
+                self.remember(row.key, "contribution", contribution.id, row)
+        except (DomainError, ValidationError) as error:
+            self.log.fail(row.file, row.line, reason_of(error))
+            row.ok = False
+            return
+        row.contribution = contribution
+        self.report.created.contributions += 1
+        self.report.created.movements += 1
+        self.log.outcome(row.file, row.line, IMPORTED)
+        if row.start_on is not None and row.start_on != agreement.signed_on:
+            self.log.warn(
+                row.file,
+                row.line,
+                f"start-date {row.start_on} differs from the agreement's {agreement.signed_on}; the sum is secured "
+                "on the agreement's date",
+            )
+        if row.end_on is not None:
+            self.log.warn(row.file, row.line, "the contribution is end-dated (superseded): written off on its end-date")
+
+    # -- transactions ---------------------------------------------------------------------------
+
+    def write_transactions(self, rows: list[TransactionRow]) -> None:
+        """Record each status reached, oldest first, noting the flagged adjustments by contribution."""
+        chosen = [row for row in rows if row.contribution is not None and row.contribution.selected]
+        for row in rows:
+            if row.contribution is not None and not row.contribution.selected:
+                self.log.leave_out(row.file, row.line, f"purpose {row.contribution.purpose_code} was not asked for")
+        chosen.sort(key=lambda row: (row.on or date.min, row.line))
+        for done, row in enumerate(chosen, start=1):
+            self.progress("transactions", done, len(chosen))
+            adjustments = self.write_transaction(row)
+            if adjustments and row.contribution is not None:
+                self.adjustments.setdefault(id(row.contribution), []).extend(adjustments)
+
+    def write_transaction(self, row: TransactionRow) -> list[str]:
+        """Record one transaction row as an event or a movement; returns its flagged adjustments."""
+        parent = row.contribution
+        if parent is None or parent.contribution is None or not parent.ok:
+            non_money = parent is not None and not parent.amount
+            reason = "its contribution is a non-money obligation" if non_money else "its contribution was left out"
+            self.log.leave_out(row.file, row.line, reason)
+            return []
+        if row.status is None:
+            self.log.leave_out(row.file, row.line, "no status: read as the contribution's trigger schedule")
+            return []
+        if row.end_on is not None:
+            self.log.leave_out(row.file, row.line, "end-dated (superseded)")
+            self.log.warn(row.file, row.line, f"the row is end-dated {row.end_on} (superseded); not recorded")
+            return []
+        if row.status == "allocated":
+            self.log.leave_out(row.file, row.line, "allocated moves no money")
+            self.log.warn(row.file, row.line, "allocated (earmarked for a project) moves no money; not recorded")
+            return []
+        if (row.amount is None or row.amount == 0) and row.status != "secured":
+            self.log.fail(
+                row.file,
+                row.line,
+                f"a {row.status} row needs an amount greater than zero",
+                reason="a money status with no amount",
+            )
+            return []
+        if row.on is None:
+            self.log.fail(
+                row.file, row.line, f"a {row.status} row needs a start-date", reason="a money status with no date"
+            )
+            return []
+        on = row.on
+        signed = parent.contribution.agreement.signed_on
+        early: str | None = None
+        if on < signed:
+            early = (
+                f"{row.status} {pounds(row.amount or ZERO)} published on {on}, before the agreement was signed on "
+                f"{signed}: recorded on the signing date"
+            )
+            self.log.warn(row.file, row.line, early)
+            on = signed
+        if on > self.today:
+            self.log.fail(
+                row.file, row.line, f"{row.status} on {row.on} is in the future", reason="dated in the future"
+            )
+            return []
+        if self.seen(row.key) is not None or (parent.events is not None and parent.unchanged):
+            # The service's own export of a contribution already in the ledger holds nothing new.
+            self.log.outcome(row.file, row.line, UNCHANGED)
+            return []
+        contribution_id = parent.contribution.id
+        if row.notes.startswith("ledger: ") and parent.events is not None:
+            return self.write_ledger_row(row, contribution_id, on)
+        adjustments: list[str] = [early] if early else []
+        try:
+            with savepoint(self.session):
+                record_id: int | None
+                if row.status == "secured":
+                    record_id = self.record_secured(row, contribution_id, on)
+                else:
+                    assert row.amount is not None
+                    published = record_published(
+                        session=self.session,
+                        principal=self.principal,
+                        contribution_id=contribution_id,
+                        kind=STATUS_MOVEMENT[row.status],
+                        amount=row.amount,
+                        on=on,
+                        reference=row.source_reference[:200] or None,
+                        note=f"{row.status} (published)",
+                    )
+                    record_id = None
+                    adjustments.extend(published.adjustments)
+                    self.report.created.movements += published.movements
+                    self.report.created.adjustments += len(published.adjustments)
+                self.remember(row.key, "transaction", record_id, row)
+        except (DomainError, ValidationError) as error:
+            self.log.fail(row.file, row.line, reason_of(error))
+            return []
+        self.log.outcome(row.file, row.line, IMPORTED)
+        return adjustments
+
+    def write_ledger_row(self, row: TransactionRow, contribution_id: int, on: date) -> list[str]:
+        """A row of the service's own export: a change of total value, or the trigger met (its event came with
+        the contribution's notes)."""
+        kind = LEDGER_ROWS.get(row.notes.removeprefix("ledger: ").strip())
+        adjustments: list[str] = []
+        try:
+            with savepoint(self.session):
+                if kind is not None and row.amount:
+                    published = record_published(
+                        session=self.session,
+                        principal=self.principal,
+                        contribution_id=contribution_id,
+                        kind=kind,
+                        amount=row.amount,
+                        on=on,
+                        reference=row.source_reference[:200] or None,
+                        note=f"{kind.value} (published)",
+                    )
+                    adjustments = published.adjustments
+                    self.report.created.movements += published.movements
+                    self.report.created.adjustments += len(adjustments)
+                self.remember(row.key, "transaction", None, row)
+        except (DomainError, ValidationError) as error:
+            self.log.fail(row.file, row.line, reason_of(error))
+            return []
+        self.log.outcome(row.file, row.line, IMPORTED)
+        return adjustments
+
+    def record_secured(self, row: TransactionRow, contribution_id: int, on: date) -> int:
+        """A secured row: the trigger is met, and a sum above the agreement's is indexation."""
+        event = record_event(
+            session=self.session,
+            principal=self.principal,
+            contribution_id=contribution_id,
+            data=EventCreate(kind=EventKind.trigger_met, on=on, note="secured (published)"),
+            published_history=True,
+        )
+        self.report.created.events += 1
+        if row.amount is None or row.amount == 0:
+            return event.id
+        total = state_on(session=self.session, contribution_id=contribution_id, on=on)["total_value"]
+        if row.amount > total:
+            record_movement(
+                session=self.session,
+                principal=self.principal,
+                contribution_id=contribution_id,
+                kind=MovementKind.indexation,
+                amount=row.amount - total,
+                on=on,
+                reference=row.source_reference[:200] or None,
+                note=f"secured amount {pounds(row.amount)} published, above the {pounds(total)} in the agreement",
+                published_history=True,
+            )
+            self.report.created.movements += 1
+        elif row.amount < total:
+            self.log.warn(
+                row.file,
+                row.line,
+                f"secured {pounds(row.amount)} is part of the contribution's {pounds(total)}; "
+                "the trigger is recorded as met for the whole contribution",
+            )
+        return event.id
