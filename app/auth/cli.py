@@ -126,6 +126,6 @@ def demo_accounts(
                 accounts.enable_account(session=session, account=account)
             lines.append(f"  {role.value:<9}{email:<24}{password}" + (f"  (sees {scope} only)" if scope else ""))
     # Plain lines, never a table: a narrow terminal must not cut a password short.
-    console.print("Demo accounts (sign in at http://127.0.0.1:8000/web with email and password):", highlight=False)
+    console.print("Demo accounts (sign in at /web on the address below, with email and password):", highlight=False)
     for line in lines:
         console.print(line, soft_wrap=True, highlight=False)
