@@ -125,7 +125,7 @@ class TestLimits:
         assert detail.startswith("published.zip/developer-agreement.csv: it is larger than 2,000 bytes")
 
     def test_the_time_budget(self, api_with_codes, session: Session, monkeypatch) -> None:
-        monkeypatch.setattr(limits, "TIME_BUDGET_SECONDS", -1.0)
+        monkeypatch.setattr(limits, "TIME_BUDGET_SECONDS", -1)
         detail = refused(api_with_codes, list(_messy()))
         assert "line 1: the import ran over its time budget of -1 seconds; nothing was imported" in detail
         assert agreements(session) == 0

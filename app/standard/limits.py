@@ -12,7 +12,7 @@ MAX_COLUMNS = 500
 """Cells per row, counted from the data."""
 MAX_INTEGER_DIGITS = 12
 """Pounds the ledger's Numeric(14, 2) holds: twelve digits before the point."""
-TIME_BUDGET_SECONDS = 900.0
+TIME_BUDGET_SECONDS = 900
 """How long one import may run before it stops, writing nothing."""
 
 
