@@ -142,7 +142,10 @@ class TestPanelReportFormats:
         assert "£" in sheet["B5"].number_format
         assert sheet["C5"].value == 21 and "£" not in sheet["C5"].number_format
         assert sheet["A13"].value == "Total"
-        assert sheet["C13"].value == 102
+        # The Total row is a formula over the authorities' rows, whose figures add up to the Panel's total.
+        assert sheet["C13"].value == "=SUM(C5:C12)" and sheet["B13"].value == "=SUM(B5:B12)"
+        assert sum(sheet.cell(row, 3).value for row in range(5, 13)) == 102
+        assert sheet["A13"].font.bold and "£" in sheet["B13"].number_format
 
     def test_planning_officer_sees_their_row_and_a_total_equal_to_it(self, seeded: Session, api: Any) -> None:
         report = api.get("/reports/panel", role="planning", params={"layout": "2024", "as_at": "2024-01-31"}).json()

@@ -229,7 +229,7 @@ class TestHome:
         sign_in(api, "officer")
         text = page(api, "/web", as_at="2021-12-31").text
         shown = figures(text, "panel")
-        assert "S106 open agreements by local authority - as at 31/12/2021" in text
+        assert "S106 open agreements by local authority as at 31 Dec 2021" in text
         assert shown["key:blaby"]["total_value_of_agreements"] == "£87,346.17"
         assert shown["key:blaby"]["money_held_by_developers"] == "£32,345.67"
         assert shown["key:blaby"]["money_held_by_local_authority"] == "£25,000.50"
@@ -243,7 +243,7 @@ class TestHome:
         sign_in(api, "officer")
         text = page(api, "/web", as_at="2021-12-31", layout="2021").text
         shown = figures(text, "panel")
-        assert "S106 Agreements - as at 31/12/2021" in text
+        assert "S106 Agreements as at 31 Dec 2021" in text
         assert 'scope="colgroup" colspan="8">Amount held by local authorities</th>' in text
         assert shown["key:blaby"]["held_by_local_authority"] == "25,000.50"
         assert shown["key:blaby"]["may_not_be_released_trigger_point"] == "20,000.00"

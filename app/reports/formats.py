@@ -2,6 +2,7 @@
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from openpyxl.utils import get_column_letter
 from rich.table import Table
 
 from app import spreadsheets
@@ -34,8 +35,20 @@ def to_xlsx(table: PanelTable) -> bytes:
     rows: list[list[Cell]] = [[table.title], [f"From the S106 ledger; {scope}."], []]
     rows.append(["Local authority", *(column.heading for column in table.columns)])
     header_row = len(rows)
-    for row in _rows(table):
+    for row in table.rows:
         rows.append([row.label, *(row.values[column.key] for column in table.columns)])
+    if table.total is not None:
+        # The Total row sums the rows above it, so a finance officer who edits a figure sees the total follow.
+        first, last = header_row + 1, len(rows)
+        rows.append(
+            [
+                table.total.label,
+                *(
+                    spreadsheets.Formula(f"=SUM({get_column_letter(index)}{first}:{get_column_letter(index)}{last})")
+                    for index in range(2, len(table.columns) + 2)
+                ),
+            ]
+        )
     sheet = spreadsheets.Sheet(
         title=f"Panel {table.layout.value}",
         rows=rows,

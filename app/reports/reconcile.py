@@ -74,10 +74,11 @@ HELD_BY_PURPOSE = {
     "held_policing_in_area": "policing_in_area",
     "held_no_prescription": "no_prescription",
 }
-TITLES = {
-    Layout.panel_2021: "S106 Agreements - as at {as_at:%d/%m/%Y}",
-    Layout.panel_2024: "S106 open agreements by local authority - as at {as_at:%d/%m/%Y}",
+HEADINGS = {
+    Layout.panel_2021: "S106 Agreements",
+    Layout.panel_2024: "S106 open agreements by local authority",
 }
+"""Each layout's printed heading; the printed title adds " - as at 26/01/2021"."""
 TOTAL_LABEL = "Total"
 COUNT_COLUMNS = frozenset(column.key for columns in COLUMNS.values() for column in columns if not column.money)
 
@@ -107,9 +108,14 @@ class PanelTable:
             self.columns = COLUMNS[self.layout]
 
     @property
+    def heading(self) -> str:
+        """The layout's printed heading, without its date."""
+        return HEADINGS[self.layout]
+
+    @property
     def title(self) -> str:
-        """The table's title, saying as at when."""
-        return TITLES[self.layout].format(as_at=self.as_at)
+        """The table's title as the Panel prints it, saying as at when."""
+        return f"{self.heading} - as at {self.as_at:%d/%m/%Y}"
 
 
 class Check(enum.StrEnum):
