@@ -13,6 +13,7 @@ EARLIEST = date(1900, 1, 1)
 LATEST = date(2999, 12, 31)
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_TYPED_DATE = re.compile(r"(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{4})")
 DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
@@ -23,6 +24,19 @@ def _date_as_written(value: object) -> object:
     if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
         raise ValueError("a date is written YYYY-MM-DD, such as 2024-03-31, without a time")
     return value
+
+
+def date_as_typed(text: str) -> str:
+    """A date a person typed as 01/12/2026 (or 1/12/2026, or ISO) written as the API takes it (2026-12-01)."""
+    cleaned = text.strip()
+    found = _TYPED_DATE.fullmatch(cleaned)
+    if found:
+        day, month, year = (int(part) for part in found.groups())
+        try:
+            return date(year, month, day).isoformat()
+        except ValueError:
+            return cleaned
+    return cleaned
 
 
 Day = Annotated[

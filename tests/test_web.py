@@ -302,13 +302,20 @@ class TestHome:
         # The scale runs to £100k over 1200 units, so Charnwood's £55,000 held is 660 units wide.
         assert 'width="660.0" height="24"><title>Charnwood Borough Council: held by the authority' in text
 
-    @pytest.mark.parametrize("query", [{"as_at": "31/12/2021"}, {"layout": "2022"}])
+    @pytest.mark.parametrize("query", [{"as_at": "31/02/2021"}, {"as_at": "end of 2021"}, {"layout": "2022"}])
     def test_a_bad_date_or_layout_is_a_page_saying_so(self, api, query: dict[str, str]) -> None:
         sign_in(api, "officer")
         response = page(api, "/web", **query)
         assert response.status_code == 400
         assert "There is a problem with the address" in response.text
         assert next(iter(query)) in response.text
+
+    def test_a_date_typed_day_first_is_the_same_date(self, api, ledger: Scenario) -> None:
+        sign_in(api, "officer")
+        typed = page(api, "/web", as_at="31/12/2021")
+        assert typed.status_code == 200
+        assert 'value="31/12/2021"' in typed.text
+        assert figures(typed.text, "panel") == figures(page(api, "/web", as_at="2021-12-31").text, "panel")
 
 
 class TestDownloads:

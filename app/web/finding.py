@@ -26,7 +26,7 @@ from app.spend.reads import read_models as spend_models
 from app.web.agreement_forms import choices
 from app.web.formatting import STAGE_LABELS
 from app.web.listing import Column, Listing, download
-from app.web.pages import ViewerDep, render
+from app.web.pages import TypedDay, ViewerDep, render
 from app.web.project_pages import visible_names
 from app.web.submitting import FormRoute
 
@@ -405,8 +405,8 @@ def audit_page(
     viewer: ViewerDep,
     resource: Text = None,
     actor: Text = None,
-    on_from: Annotated[date | None, Query()] = None,
-    on_to: Annotated[date | None, Query()] = None,
+    on_from: Annotated[TypedDay | None, Query()] = None,
+    on_to: Annotated[TypedDay | None, Query()] = None,
     page: PageNumber = 1,
     file_format: FormatQuery = "html",
 ) -> Response:

@@ -21,6 +21,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from app.auth.dependencies import session_principal
 from app.auth.service import Principal
+from app.dates import date_as_typed
 from app.db import SessionDep
 from app.errors import DomainError, ForbiddenError, UnauthorizedError
 from app.models import Role
@@ -94,7 +95,7 @@ class FormInvalid(Exception):
 
 
 _AMOUNT = re.compile(r"\d{1,12}(\.\d{1,2})?")
-_UK_DATE = re.compile(r"(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{4})")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def money_as_typed(text: str) -> str:
@@ -105,17 +106,14 @@ def money_as_typed(text: str) -> str:
     return cleaned  # left for the schema to refuse, with the API's own message
 
 
-def date_as_typed(text: str) -> str:
-    """A date typed as 01/12/2026 (or 1/12/2026, or ISO) written as the API takes it (2026-12-01)."""
-    cleaned = text.strip()
-    found = _UK_DATE.fullmatch(cleaned)
-    if found:
-        day, month, year = (int(part) for part in found.groups())
+def typed_date(value: str) -> str:
+    """A date as a form shows it to be typed (01/12/2026), whether it came as the API writes it or as typed."""
+    if _ISO_DATE.fullmatch(value):
         try:
-            return date(year, month, day).isoformat()
+            return date.fromisoformat(value).strftime("%d/%m/%Y")
         except ValueError:
-            return cleaned
-    return cleaned
+            return value
+    return value
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -283,3 +281,4 @@ def new_form_key() -> str:
 
 
 templates.env.globals.update(new_form_key=new_form_key)
+templates.env.filters.update(typed_date=typed_date)

@@ -14,11 +14,12 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from pydantic import BeforeValidator
 
 from app.auth.dependencies import PagePrincipal
 from app.auth.service import Principal
 from app.balances.queries import stage_of
-from app.dates import AsAtDay, Day
+from app.dates import AsAtDay, Day, date_as_typed
 from app.db import SessionDep
 from app.errors import ForbiddenError, NotFoundError, UnauthorizedError
 from app.local_authorities.service import get_local_authority
@@ -146,7 +147,18 @@ def current_viewer(request: Request, session: SessionDep, principal: PagePrincip
 
 
 ViewerDep = Annotated[Viewer, Depends(current_viewer)]
-AsAt = Annotated[AsAtDay | None, Query(description="the date the figures are as at; today if omitted")]
+
+
+def _typed_day(value: object) -> object:
+    return date_as_typed(value) if isinstance(value, str) else value
+
+
+TypedDay = Annotated[Day, BeforeValidator(_typed_day)]
+"""A date in a page's query as a person types it (01/12/2026) or as the API writes it (2026-12-01)."""
+AsAt = Annotated[
+    Annotated[AsAtDay, BeforeValidator(_typed_day)] | None,
+    Query(description="the date the figures are as at; today if omitted"),
+]
 
 
 def as_at_context(as_at: Day | None) -> dict[str, Any]:

@@ -10,6 +10,9 @@ from tests.browser.conftest import AXE, SCREENSHOTS, LiveServer
 WIDTHS = (1400, 375)
 """Each page is photographed as a desktop and as a phone sees it."""
 
+NARROWEST = 320
+"""The width every page must fit (WCAG 2.2, reflow)."""
+
 BLOCKING_IMPACTS = ("serious", "critical")
 
 
@@ -57,5 +60,9 @@ def check(page: Any, name: str) -> None:
             overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"{name} at {width}px is {overflow}px wider than the screen"
             page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+        # WCAG 2.2's reflow: usable at 320 CSS pixels without scrolling sideways.
+        page.set_viewport_size({"width": NARROWEST, "height": 900})
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{name} at {NARROWEST}px is {overflow}px wider than the screen"
     finally:
         page.set_viewport_size(size)

@@ -4,23 +4,21 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from tests.browser.conftest import SCREENSHOTS, LiveServer
-from tests.browser.helpers import sign_in
+from tests.browser.conftest import LiveServer
+from tests.browser.helpers import check, sign_in
 from tests.builders import agreement, contribution, event
+from tests.conftest import ROOT
 from tests.pages import pounds
 from tests.scenario import ok
 
-WIDTHS = (1400, 375)
+PUBLISHED = ROOT / "seed" / "published"
+CHARNWOOD = ROOT.parent / "shared" / "data-standard" / "data"
 MONEY_FIELDS = ("total_value", "held_by_developer", "at_risk", "held_by_local_authority", "drawn", "spent", "remaining")
 
 
 def shoot(page: Any, name: str) -> None:
-    """Full-page screenshots at a desktop and a phone width."""
-    size = page.viewport_size
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(SCREENSHOTS / f"desk-{name}-{width}.png"), full_page=True)
-    page.set_viewport_size(size)
+    """axe-core and the 320 px check on the page, and its screenshots at a desktop and a phone width."""
+    check(page, f"desk-{name}")
 
 
 def id_in(url: str, prefix: str) -> int:
@@ -51,7 +49,7 @@ class TestTheOfficersWeek:
         page.get_by_label("Planning application reference").fill("24/00999/OUT")
         page.get_by_label("Site", exact=True).fill("Land north of Leicester Road, Market Harborough")
         page.get_by_label("Developer").fill("Example Homes Ltd")
-        page.get_by_label("Date signed").fill("2024-06-01")
+        page.get_by_label("Date signed").fill("01/06/2024")
         page.get_by_label("Dwellings").fill("150")
         page.get_by_role("button", name="Record the agreement").click()
         page.wait_for_url(f"{base}/web/agreements/*")
@@ -70,14 +68,14 @@ class TestTheOfficersWeek:
 
         page.get_by_role("link", name="Record a stage change").click()
         page.get_by_label("Trigger met").check()
-        page.get_by_label("Date").fill("2024-09-01")
+        page.get_by_label("Date").fill("01/09/2024")
         page.get_by_role("button", name="Record it").click()
         page.wait_for_url(f"{base}/web/contributions/{contribution_id}")
 
         page.get_by_role("link", name="Record money").click()
         page.get_by_label("Received by the authority").check()
         page.get_by_label("Amount").fill("48,000")
-        page.get_by_label("Date it took effect").fill("2025-01-15")
+        page.get_by_label("Date it took effect").fill("15/01/2025")
         page.get_by_label("Reference").fill("REM-0001")
         shoot(page, "movement-new")
         page.get_by_role("button", name="Record it").click()
@@ -118,7 +116,7 @@ class TestTheOfficersWeek:
 
         page.goto(f"{base}/web/projects/{project_id}")
         page.get_by_role("link", name="Record an invoice").click()
-        page.get_by_label("Date paid").fill("2026-11-20")
+        page.get_by_label("Date paid").fill("20/11/2026")
         page.get_by_label("Supplier").fill("Example Cameras Ltd")
         page.get_by_label("Invoice reference").fill("INV-2026-0042")
         page.get_by_label("Invoice amount").fill("£25,000.00")
@@ -169,7 +167,7 @@ class TestAPlanningOfficer:
         assert page.get_by_role("link", name="Record a stage change").count() == 0
         page.get_by_role("link", name="Record a receipt").click()
         page.get_by_label("Amount").fill("£4,500")
-        page.get_by_label("Date it took effect").fill("2024-03-01")
+        page.get_by_label("Date it took effect").fill("01/03/2024")
         shoot(page, "planning-receipt")
         page.get_by_role("button", name="Record it").click()
         page.wait_for_url(f"{base}/web/contributions/{owed['id']}")
@@ -207,3 +205,46 @@ class TestFinance:
             response = page.goto(f"{base}{path}")
             assert response is not None and response.status == 403
         shoot(page, "finance-refused")
+
+
+class TestEveryFormPage:
+    def test_each_form_and_its_result_passes_axe_at_every_width(self, page: Any, live_server: LiveServer) -> None:
+        base, api, scenario, made = live_server.url, live_server.api, live_server.scenario, live_server.programme
+        drawdown = api.get("/drawdowns").json()["items"][0]
+        spend = api.get("/spend").json()["items"][0]
+        sign_in(page, live_server, "officer")
+        forms = {
+            "agreement-edit": f"/web/agreements/{scenario.blaby_agreement}/edit",
+            "agreement-close": f"/web/agreements/{scenario.blaby_second_agreement}/close",
+            "event-new": f"/web/contributions/{scenario.premises}/events/new",
+            "movement-reverse": f"/web/movements/{made.charnwood_receipt}/reverse",
+            "repurposing-new": f"/web/contributions/{made.charnwood_contribution}/repurposings/new",
+            "project-new": "/web/projects/new",
+            "allocation-new": f"/web/projects/{made.cameras}/allocations/new",
+            "drawdown-reject": f"/web/drawdowns/{drawdown['id']}/reject",
+            "spend-cancel": f"/web/spend/{spend['id']}/cancel",
+            "index-series": "/web/index-series",
+            "reconciliation": "/web/reconciliations",
+            "import": "/web/imports",
+            "import-register": "/web/imports/register",
+        }
+        for name, path in forms.items():
+            response = page.goto(f"{base}{path}")
+            assert response is not None and response.status == 200, (name, response and response.status)
+            assert page.locator("form button[type=submit], form .govuk-button").count() >= 1, name
+            shoot(page, name)
+
+        page.goto(f"{base}/web/reconciliations")
+        page.get_by_label("The published table (CSV)").set_input_files(str(PUBLISHED / "table-2024-02-01.csv"))
+        page.get_by_label("The date it is as at").fill("31/01/2024")
+        page.get_by_role("button", name="Compare it with the ledger").click()
+        assert page.locator("table").count() >= 1
+        shoot(page, "reconciliation-result")
+
+        page.goto(f"{base}/web/imports")
+        page.get_by_label("Local authority").select_option("charnwood")
+        page.get_by_label("Files").set_input_files([str(path) for path in sorted(CHARNWOOD.glob("charnwood_*.csv"))])
+        page.get_by_label("Police purpose for imported contributions").select_option("equipment")
+        page.get_by_role("button", name="Check the files").click()
+        assert page.locator("#files").count() == 1
+        shoot(page, "import-report")
