@@ -19,7 +19,7 @@ from app.db import SessionDep
 from app.drawdowns import service as drawdowns
 from app.drawdowns.reads import read_models as drawdown_models
 from app.errors import ForbiddenError
-from app.forecast.router import get_forecast
+from app.forecast.reads import read_forecast
 from app.models import Agreement, AuditEntry, Contribution, DrawdownStatus, Purpose, Role
 from app.spend import service as spending
 from app.spend.reads import read_models as spend_models
@@ -371,9 +371,9 @@ def forecast_page(
     file_format: FormatQuery = "html",
 ) -> Response:
     """Money for the capital programme by financial year, as GET /forecast gives it."""
-    forecast = get_forecast(
-        session=session,
-        principal=viewer.principal,
+    forecast = read_forecast(
+        session,
+        viewer.principal,
         as_at=None,
         dwellings_per_year=dwellings_per_year,
         start_lag_years=1,
