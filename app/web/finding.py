@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from app import scoping
 from app.audit import service as audit
 from app.auth.service import Principal
 from app.balances.queries import GroupBy, balances_by_id, stage_of
@@ -96,9 +97,7 @@ def agreement_query(
     purpose: Purpose | None,
 ) -> Select[Agreement]:
     """The agreements the viewer may see that match the search and filters."""
-    query = select(Agreement)
-    if principal.scope is not None:
-        query = query.where(Agreement.local_authority_id == principal.scope)
+    query = scoping.readable_agreements(principal.scope)
     if local_authority:
         query = query.where(Agreement.local_authority_id == local_authority)
     if status == "open":
