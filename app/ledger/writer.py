@@ -147,31 +147,6 @@ def record_movement(
     )
 
 
-def record_by_hand(
-    *,
-    session: Session,
-    principal: Principal,
-    contribution_id: int,
-    kind: MovementKind,
-    amount: Decimal,
-    on: date,
-    reference: str | None,
-    note: str | None,
-) -> Movement:
-    """Append a movement a person entered: any kind but secured; a planning officer's only a receipt (`_append`)."""
-    refuse_secured(kind)
-    return _append(
-        session=session,
-        principal=principal,
-        contribution_id=contribution_id,
-        kind=kind,
-        amount=amount,
-        on=on,
-        reference=reference,
-        note=note,
-    )
-
-
 def post_owned(
     *,
     session: Session,

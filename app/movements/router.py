@@ -10,6 +10,7 @@ from app.dates import Day, check_range
 from app.db import SessionDep
 from app.idempotency import idempotent
 from app.ids import RowId
+from app.ledger.writer import refuse_secured
 from app.models import MovementKind
 from app.movements import service
 from app.movements.reads import read_models, read_one
@@ -30,7 +31,9 @@ def create_movement(
     data: MovementCreate, session: SessionDep, principal: OfficerOrPlanning, audit: AuditDep
 ) -> MovementRead:
     """Record a movement of money; a planning officer may record receipts for their own authority."""
-    movement = service.record_by_hand(
+    # Only the secured kind is refused here; a planning officer's other kinds the ledger's writer refuses.
+    refuse_secured(data.kind)
+    movement = service.record_movement(
         session=session,
         principal=principal,
         contribution_id=data.contribution_id,

@@ -8,18 +8,10 @@ from sqlalchemy.orm import Session
 from app import scoping
 from app.ledger import locks
 from app.ledger.writer import get_contribution as _get_contribution
-from app.ledger.writer import get_movement, guard, record_by_hand, record_movement, reverse_movement
+from app.ledger.writer import get_movement, guard, record_movement, reverse_movement
 from app.models import Agreement, Contribution, Movement, MovementKind
 
-__all__ = [
-    "get_contribution",
-    "get_movement",
-    "guard",
-    "list_movements",
-    "record_by_hand",
-    "record_movement",
-    "reverse_movement",
-]
+__all__ = ["get_contribution", "get_movement", "guard", "list_movements", "record_movement", "reverse_movement"]
 
 
 def get_contribution(*, session: Session, contribution_id: int, scope: str | None, lock: bool = False) -> Contribution:
