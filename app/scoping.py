@@ -96,6 +96,11 @@ def project(scope: Scope) -> ColumnElement[bool]:
     return or_(Project.local_authority_id == scope, funded, asked)
 
 
+def readable_local_authorities(scope: Scope) -> Select[LocalAuthority]:
+    """The statement every read of authorities starts from."""
+    return select(LocalAuthority).where(local_authority(scope))
+
+
 def readable_agreements(scope: Scope) -> Select[Agreement]:
     """The statement every read of agreements starts from."""
     return select(Agreement).where(agreement(scope))

@@ -2,6 +2,7 @@
 outages and conflicts answered as problems, and a planning officer's drawdown showing only what they may see."""
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,12 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app import health
-from app.auth.service import create_token
+from app.auth.service import Principal, create_token
 from app.db import get_session, make_engine
+from app.errors import ForbiddenError
+from app.ledger.writer import record_movement
 from app.main import app
-from app.models import ReleaseBasis, Role
+from app.models import MovementKind, ReleaseBasis, Role
 from app.retries import ATTEMPTS, DatabaseFailures
 from tests.builders import agreement, contribution, ensure_authority, event, movement
 from tests.project_builders import allocate, drawdown, funded_contribution, pay, project, spend, step
@@ -310,3 +313,31 @@ class TestLeastPrivilege:
         assert "SECRET" not in seen.text
         listed = api.get("/drawdowns", role="planning").json()["items"]
         assert all(item["invoices"] == [] for item in listed)
+
+
+class TestPlanningRecordsOnlyReceipts:
+    """The ledger's writer, not a router, refuses a planning officer anything but a receipt."""
+
+    def test_through_http_a_receipt_is_taken_and_a_draw_refused(self, api: Any) -> None:
+        made = contribution(api, agreement(api, local_authority_id="blaby")["id"], amount="300.00")
+        assert movement(api, made["id"], "received", "100.00", "2020-06-01", role="planning").status_code == 201
+        drawn = movement(api, made["id"], "drawn", "50.00", "2020-07-01", role="planning")
+        assert drawn.status_code == 403, drawn.text
+        assert drawn.headers["content-type"].startswith("application/problem+json")
+        assert "only received" in drawn.json()["detail"]
+        kinds = [item["kind"] for item in api.get("/movements", params={"contribution_id": made["id"]}).json()["items"]]
+        assert kinds == ["secured", "received"]
+
+    def test_the_writer_refuses_it_whoever_calls(self, api: Any, session: Session) -> None:
+        made = contribution(api, agreement(api, local_authority_id="blaby")["id"], amount="300.00")
+        planning = Principal(name="test planning", role=Role.planning, local_authority_id="blaby")
+        with pytest.raises(ForbiddenError, match="only received"):
+            record_movement(
+                session=session,
+                principal=planning,
+                contribution_id=made["id"],
+                kind=MovementKind.returned,
+                amount=Decimal("10.00"),
+                on=date(2020, 7, 1),
+            )
+        assert api.get("/movements", params={"contribution_id": made["id"]}).json()["total"] == 1

@@ -1,48 +1,20 @@
 """HTTP routes for agreements."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from sqlalchemy.orm import Session
 
 from app.agreements import service
+from app.agreements.reads import read_models, read_one
 from app.agreements.schemas import AgreementCreate, AgreementRead, AgreementStatus, AgreementUpdate
 from app.audit.dependencies import AuditDep
 from app.auth.dependencies import Officer, Reader
-from app.balances.queries import Balance, GroupBy, balances_by_id
-from app.balances.schemas import BalanceFigures
 from app.dates import Day, check_range
 from app.db import SessionDep
 from app.ids import RowId
-from app.models import Agreement
 from app.pagination import Page, PageDep
 
 router = APIRouter(prefix="/agreements", tags=["agreements"])
-
-
-def read_models(session: Session, agreements: list[Agreement]) -> list[AgreementRead]:
-    """Agreements with their contribution counts and today's balances, in two queries."""
-    ids = [agreement.id for agreement in agreements]
-    figures = balances_by_id(session, group_by=GroupBy.agreement, as_at=date.today(), ids=ids)
-    counts = service.contribution_counts(session=session, agreement_ids=ids)
-    return [
-        AgreementRead(
-            id=agreement.id,
-            local_authority_id=agreement.local_authority_id,
-            reference=agreement.reference,
-            site=agreement.site,
-            developer=agreement.developer,
-            signed_on=agreement.signed_on,
-            dwellings=agreement.dwellings,
-            status=AgreementStatus.closed if agreement.closed_on else AgreementStatus.open,
-            closed_on=agreement.closed_on,
-            notes=agreement.notes,
-            contributions=counts.get(agreement.id, 0),
-            balances=BalanceFigures.of(figures.get(agreement.id) or Balance(key=str(agreement.id), label="")),
-        )
-        for agreement in agreements
-    ]
 
 
 @router.get("", response_model=Page[AgreementRead])
@@ -82,14 +54,13 @@ def create_agreement(data: AgreementCreate, session: SessionDep, principal: Offi
     """Record a signed agreement."""
     agreement = service.create_agreement(session=session, principal=principal, data=data)
     audit.record("agreements", [agreement.id], data)
-    return read_models(session, [agreement])[0]
+    return read_one(session, agreement)
 
 
 @router.get("/{agreement_id}", response_model=AgreementRead, responses={404: {}})
 def get_agreement(agreement_id: RowId, session: SessionDep, principal: Reader) -> AgreementRead:
     """One agreement with its balances as at today."""
-    agreement = service.get_agreement(session=session, agreement_id=agreement_id, scope=principal.scope)
-    return read_models(session, [agreement])[0]
+    return read_one(session, service.get_agreement(session=session, agreement_id=agreement_id, scope=principal.scope))
 
 
 @router.patch("/{agreement_id}", response_model=AgreementRead, responses={404: {}, 409: {}, 422: {}})
@@ -103,4 +74,4 @@ def update_agreement(
     """Change an agreement's description, or close or reopen it."""
     agreement = service.update_agreement(session=session, agreement_id=agreement_id, data=data)
     audit.record("agreements", [agreement.id], data)
-    return read_models(session, [agreement])[0]
+    return read_one(session, agreement)

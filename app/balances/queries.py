@@ -180,7 +180,7 @@ def _narrowed_contributions(where: BalanceFilter) -> Ids | None:
         return (
             select(Contribution.id)
             .join(Agreement, Agreement.id == Contribution.agreement_id)
-            .where(Agreement.local_authority_id == where.local_authority_id)
+            .where(scoping.agreement(where.local_authority_id))
         )
     return None
 
@@ -219,7 +219,7 @@ def _stages_select(as_at: AsAt, where: BalanceFilter) -> Select[Any]:
         .where(Agreement.signed_on <= as_at)
     )
     if where.local_authority_id is not None:
-        query = query.where(Agreement.local_authority_id == where.local_authority_id)
+        query = query.where(scoping.agreement(where.local_authority_id))
     if where.agreement_ids is not None:
         query = query.where(Contribution.agreement_id.in_(where.agreement_ids))
     if where.contribution_ids is not None:
@@ -270,7 +270,7 @@ def _grouped_query(group_by: GroupBy, stages: Subquery | CTE, where: BalanceFilt
             .group_by(LocalAuthority.id, LocalAuthority.name)
         )
         if where.local_authority_id is not None:
-            query = query.where(LocalAuthority.id == where.local_authority_id)
+            query = query.where(scoping.local_authority(where.local_authority_id))
         return query, [LocalAuthority.name, LocalAuthority.id]
     if group_by is GroupBy.purpose:
         query = select(c.purpose.label("key"), c.purpose.label("label"), c.purpose.label("purpose"), *aggregates)

@@ -1,69 +1,23 @@
 """HTTP routes for contributions and their stage events."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.agreements.service import get_agreement
 from app.audit.dependencies import AuditDep
 from app.auth.dependencies import Officer, Reader
-from app.balances.queries import Balance, GroupBy, balances_by_id, secured_amounts, stage_of
-from app.balances.schemas import BalanceFigures
 from app.contributions import service
-from app.contributions.schemas import (
-    ContributionCreate,
-    ContributionRead,
-    ContributionUpdate,
-    EventCreate,
-    EventRead,
-    Trigger,
-)
+from app.contributions.reads import event_models, read_models, read_one
+from app.contributions.schemas import ContributionCreate, ContributionRead, ContributionUpdate, EventCreate, EventRead
 from app.db import SessionDep
 from app.idempotency import idempotent
 from app.ids import RowId
-from app.models import Agreement, Contribution, Purpose
-from app.money import ZERO
+from app.models import Purpose
 from app.movements.service import get_contribution as find_contribution
 from app.pagination import Page, PageDep
 
 router = APIRouter(tags=["contributions"])
-
-
-def read_models(session: Session, contributions: list[Contribution]) -> list[ContributionRead]:
-    """Contributions with their secured amount, stage and today's balances, in a fixed number of queries."""
-    ids = [contribution.id for contribution in contributions]
-    figures = balances_by_id(session, group_by=GroupBy.contribution, as_at=date.today(), ids=ids)
-    secured = secured_amounts(session, contribution_ids=ids)
-    agreement_ids = {contribution.agreement_id for contribution in contributions}
-    authorities: dict[int, str] = dict(
-        session.execute(select(Agreement.id, Agreement.local_authority_id).where(Agreement.id.in_(agreement_ids))).all()
-    )
-    result = []
-    for contribution in contributions:
-        balance = figures.get(contribution.id) or Balance(key=str(contribution.id), label="")
-        result.append(
-            ContributionRead(
-                id=contribution.id,
-                agreement_id=contribution.agreement_id,
-                local_authority_id=authorities[contribution.agreement_id],
-                purpose=contribution.purpose,
-                amount=secured.get(contribution.id, ZERO),
-                trigger=Trigger(
-                    type=contribution.trigger_type,
-                    threshold=contribution.trigger_threshold,
-                    description=contribution.trigger_description,
-                ),
-                spend_by=contribution.spend_by,
-                repayment_period_years=contribution.repayment_period_years,
-                notes=contribution.notes,
-                stage=stage_of(balance),
-                balances=BalanceFigures.of(balance),
-            )
-        )
-    return result
 
 
 @router.post(
@@ -85,7 +39,7 @@ def create_contribution(
         session=session, principal=principal, agreement_id=agreement_id, data=data
     )
     audit.record("contributions", [contribution.id], data)
-    return read_models(session, [contribution])[0]
+    return read_one(session, contribution)
 
 
 @router.get(
@@ -136,7 +90,7 @@ def list_contributions(
 def get_contribution(contribution_id: RowId, session: SessionDep, principal: Reader) -> ContributionRead:
     """One contribution with its stage and balances as at today."""
     contribution = find_contribution(session=session, contribution_id=contribution_id, scope=principal.scope)
-    return read_models(session, [contribution])[0]
+    return read_one(session, contribution)
 
 
 @router.patch(
@@ -154,7 +108,7 @@ def update_contribution(
     """Change a contribution's trigger, deadlines or notes; money changes only by movements."""
     contribution = service.update_contribution(session=session, contribution_id=contribution_id, data=data)
     audit.record("contributions", [contribution.id], data)
-    return read_models(session, [contribution])[0]
+    return read_one(session, contribution)
 
 
 @router.post(
@@ -174,11 +128,11 @@ def create_event(
     """Record a stage change: development started, trigger met, at risk, or at risk cleared."""
     event = service.record_event(session=session, principal=principal, contribution_id=contribution_id, data=data)
     audit.record("contribution_events", [event.id], data)
-    return EventRead.model_validate(event)
+    return event_models([event])[0]
 
 
 @router.get("/contributions/{contribution_id}/events", response_model=list[EventRead], responses={404: {}})
 def list_events(contribution_id: RowId, session: SessionDep, principal: Reader) -> list[EventRead]:
     """A contribution's stage changes in date order."""
     events = service.list_events(session=session, principal=principal, contribution_id=contribution_id)
-    return [EventRead.model_validate(event) for event in events]
+    return event_models(events)

@@ -13,10 +13,11 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import scoping
 from app.balances.queries import Receipt, consumed_by_contribution, receipts
 from app.models import Agreement, Contribution, Project, ProjectAllocation, ProjectFunding, ProjectStage, Purpose
 from app.money import ZERO
-from app.projects.service import fits, visible_to
+from app.projects.service import fits
 
 
 @dataclass(frozen=True)
@@ -97,12 +98,10 @@ def deadlines(*, session: Session, scope: str | None, within_days: int, as_at: d
         )
     ):
         allocated.setdefault(contribution_id, set()).add(project_id)
+    # A planning officer is offered only projects they may read (local to, funded by or asked of them).
     open_query = select(Project.id, Project.name, Project.funding, Project.local_authority_id, Project.category).where(
-        Project.stage != ProjectStage.completed
+        Project.stage != ProjectStage.completed, scoping.project(scope)
     )
-    if scope is not None:
-        # A planning officer is offered only projects they may read (local to, funded by or asked of them).
-        open_query = open_query.where(visible_to(scope))
     open_projects = list(session.execute(open_query.order_by(Project.name)))
     result = []
     for receipt in standing:

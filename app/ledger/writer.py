@@ -44,10 +44,15 @@ def guard(*, session: Session, contribution_id: int, change: Change) -> None:
             raise ConflictError(problem, field="amount")
 
 
-def check_kind_allowed(principal: Principal, kind: MovementKind) -> None:
-    """What a caller may record by hand: a secured movement only by creating the contribution; planning, receipts."""
+def refuse_secured(kind: MovementKind) -> None:
+    """A secured movement is recorded by creating the contribution, never by hand."""
     if kind is MovementKind.secured:
         raise ForbiddenError("a secured movement is recorded by creating the contribution")
+
+
+def check_kind_allowed(principal: Principal, kind: MovementKind) -> None:
+    """What a caller may record by hand, checked before a form is written so the refusal names its field."""
+    refuse_secured(kind)
     may_record(principal, kind)
 
 
@@ -85,9 +90,9 @@ def _append(
     adjustment: bool = False,
     published_history: bool = False,
 ) -> Movement:
+    may_record(principal, kind)
     if amount <= 0:
         raise RuleError("amount must be greater than zero; correct a mistake by reversing it", field="amount")
-    may_record(principal, kind)
     contribution = get_contribution(session=session, contribution_id=contribution_id, scope=principal.scope)
     locks.lock_for_money(session, [contribution.id], published_history=published_history)
     signed_on = session.scalar(select(Agreement.signed_on).where(Agreement.id == contribution.agreement_id))

@@ -11,8 +11,8 @@ from app.models import LocalAuthority
 
 def get_local_authority(*, session: Session, local_authority_id: str, scope: str | None) -> LocalAuthority:
     """One authority; another authority than the caller's scope is as absent as an unknown id."""
-    authority = session.get(LocalAuthority, local_authority_id)
-    if authority is None or (scope is not None and authority.id != scope):
+    authority = session.scalar(scoping.readable_local_authorities(scope).where(LocalAuthority.id == local_authority_id))
+    if authority is None:
         raise NotFoundError(f"no local authority {local_authority_id!r}", field="local_authority_id")
     return authority
 
@@ -21,7 +21,7 @@ def list_local_authorities(
     *, session: Session, scope: str | None, limit: int, offset: int
 ) -> tuple[list[LocalAuthority], int]:
     """Authorities the caller may see, by name."""
-    query = select(LocalAuthority).where(scoping.local_authority(scope))
+    query = scoping.readable_local_authorities(scope)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(LocalAuthority.name).limit(limit).offset(offset))
     return list(rows), total

@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from sqlalchemy.orm import Session
 
 from app.audit.dependencies import AuditDep
 from app.auth.dependencies import Officer, OfficerOrPlanning, Reader
@@ -11,22 +10,14 @@ from app.dates import Day, check_range
 from app.db import SessionDep
 from app.idempotency import idempotent
 from app.ids import RowId
-from app.ledger.writer import check_kind_allowed
-from app.models import Movement, MovementKind
+from app.ledger.writer import refuse_secured
+from app.models import MovementKind
 from app.movements import service
+from app.movements.reads import read_models, read_one
 from app.movements.schemas import MovementCreate, MovementRead, MovementReverse
 from app.pagination import Page, PageDep
 
 router = APIRouter(prefix="/movements", tags=["movements"])
-
-
-def read_models(session: Session, movements: list[Movement]) -> list[MovementRead]:
-    """Movements with the reversal of each, if any, in one query."""
-    reversals = service.reversed_by(session=session, movement_ids=[movement.id for movement in movements])
-    return [
-        MovementRead.model_validate(movement).model_copy(update={"reversed_by_id": reversals.get(movement.id)})
-        for movement in movements
-    ]
 
 
 @router.post(
@@ -40,7 +31,8 @@ def create_movement(
     data: MovementCreate, session: SessionDep, principal: OfficerOrPlanning, audit: AuditDep
 ) -> MovementRead:
     """Record a movement of money; a planning officer may record receipts for their own authority."""
-    check_kind_allowed(principal, data.kind)
+    # Only the secured kind is refused here; a planning officer's other kinds the ledger's writer refuses.
+    refuse_secured(data.kind)
     movement = service.record_movement(
         session=session,
         principal=principal,
@@ -52,7 +44,7 @@ def create_movement(
         note=data.note,
     )
     audit.record("movements", [movement.id], data.model_dump(mode="json"))
-    return read_models(session, [movement])[0]
+    return read_one(session, movement)
 
 
 @router.get("", response_model=Page[MovementRead])
@@ -88,7 +80,7 @@ def list_movements(
 def get_movement(movement_id: RowId, session: SessionDep, principal: Reader) -> MovementRead:
     """One movement."""
     movement = service.get_movement(session=session, movement_id=movement_id, scope=principal.scope)
-    return read_models(session, [movement])[0]
+    return read_one(session, movement)
 
 
 @router.post(
@@ -115,4 +107,4 @@ def reverse_movement(
         note=data.note,
     )
     audit.record("movements", [reversal.id, movement_id], data)
-    return read_models(session, [reversal])[0]
+    return read_one(session, reversal)

@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, false, func, select
+from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
 from app import scoping
@@ -62,11 +62,6 @@ def ensure_fits(*, contribution_id: int, purpose: Purpose, category: CapitalCate
         )
 
 
-def visible_to(scope: str) -> ColumnElement[bool]:
-    """Projects a planning officer may see: local to their authority, funded by it, or asked of it."""
-    return scoping.project(scope)
-
-
 def get_project(*, session: Session, project_id: int, scope: str | None, lock: bool = False) -> Project:
     """One project; one a planning officer may not see is as absent as an unknown id. Locks it for a write."""
     project = session.scalar(scoping.readable_projects(scope).where(Project.id == project_id))
@@ -95,7 +90,7 @@ def list_projects(
         query = query.where(Project.funding == funding)
     if local_authority_id:
         # A planning officer sees only their own part of a project, so another authority's part cannot filter it.
-        query = query.where(visible_to(local_authority_id) if scope in (None, local_authority_id) else false())
+        query = query.where(scoping.project(local_authority_id) if scope in (None, local_authority_id) else false())
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Project.name).limit(limit).offset(offset))
     return list(rows), total

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from app import scoping
 from app.audit import service as audit
 from app.auth.service import Principal
 from app.balances.queries import GroupBy, balances_by_id, stage_of
@@ -19,7 +20,7 @@ from app.db import SessionDep
 from app.drawdowns import service as drawdowns
 from app.drawdowns.reads import read_models as drawdown_models
 from app.errors import ForbiddenError
-from app.forecast.router import get_forecast
+from app.forecast.reads import read_forecast
 from app.models import Agreement, AuditEntry, Contribution, DrawdownStatus, Purpose, Role
 from app.spend import service as spending
 from app.spend.reads import read_models as spend_models
@@ -96,9 +97,7 @@ def agreement_query(
     purpose: Purpose | None,
 ) -> Select[Agreement]:
     """The agreements the viewer may see that match the search and filters."""
-    query = select(Agreement)
-    if principal.scope is not None:
-        query = query.where(Agreement.local_authority_id == principal.scope)
+    query = scoping.readable_agreements(principal.scope)
     if local_authority:
         query = query.where(Agreement.local_authority_id == local_authority)
     if status == "open":
@@ -371,9 +370,9 @@ def forecast_page(
     file_format: FormatQuery = "html",
 ) -> Response:
     """Money for the capital programme by financial year, as GET /forecast gives it."""
-    forecast = get_forecast(
-        session=session,
-        principal=viewer.principal,
+    forecast = read_forecast(
+        session,
+        viewer.principal,
         as_at=None,
         dwellings_per_year=dwellings_per_year,
         start_lag_years=1,

@@ -140,7 +140,9 @@ def current_viewer(request: Request, session: SessionDep, principal: PagePrincip
     """The signed-in account (from the session cookie); kept on the request so a 404 page still shows who it is."""
     authority_name = None
     if principal.scope is not None:
-        authority_name = get_local_authority(session=session, local_authority_id=principal.scope, scope=None).name
+        authority_name = get_local_authority(
+            session=session, local_authority_id=principal.scope, scope=principal.scope
+        ).name
     viewer = Viewer(principal=principal, authority_name=authority_name)
     request.state.viewer = viewer
     return viewer
