@@ -218,8 +218,6 @@ class TestTokensFailClosed:
 
 HAND_WRITTEN_SCOPE = re.compile(r"(==|!=)\s*(?:[\w.]*\.)?scope\b")
 APP = Path(__file__).resolve().parent.parent / "app"
-AWAITING_ITS_OWNER = {"web/project_pages.py"}
-"""visible_names there still compares with the scope by hand; it moves to scoping.readable_local_authorities."""
 
 
 class TestScopeWrittenOnce:
@@ -231,7 +229,7 @@ class TestScopeWrittenOnce:
             for path in APP.rglob("*.py")
             if path.name != "scoping.py" and HAND_WRITTEN_SCOPE.search(path.read_text())
         }
-        assert offenders - AWAITING_ITS_OWNER == set()
+        assert offenders == set()
 
     def test_another_authority_is_absent_from_the_api_and_the_pages(self, api: Any) -> None:
         made = two_authorities(api)

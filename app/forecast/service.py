@@ -12,6 +12,7 @@ money drawn but unspent (per contribution, where positive) are available in the 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 from sqlalchemy.orm import Session
 
@@ -20,7 +21,8 @@ from app.deadlines.service import add_years
 from app.models import TriggerType
 from app.money import ZERO
 
-DAYS_PER_YEAR = 365.25
+DAYS_PER_YEAR = Fraction(1461, 4)
+"""A year of days, leap years included (365.25), as an exact fraction."""
 
 
 def financial_year_start(day: date) -> date:
@@ -49,11 +51,11 @@ def estimated_due(
         due, basis = start, f"on commencement; {started}"
     elif item.trigger_type is TriggerType.on_occupation:
         threshold = item.trigger_threshold or 1
-        due = start + timedelta(days=round(threshold / dwellings_per_year * DAYS_PER_YEAR))
+        due = start + timedelta(days=round(Fraction(threshold, dwellings_per_year) * DAYS_PER_YEAR))
         basis = f"occupation {threshold} at {dwellings_per_year} a year; {started}"
     elif item.trigger_type is TriggerType.on_completion and (item.dwellings or item.trigger_threshold):
         homes = item.dwellings or item.trigger_threshold or 0
-        due = start + timedelta(days=round(homes / dwellings_per_year * DAYS_PER_YEAR))
+        due = start + timedelta(days=round(Fraction(homes, dwellings_per_year) * DAYS_PER_YEAR))
         basis = f"completion of {homes} dwellings at {dwellings_per_year} a year; {started}"
     else:
         return None, f"{item.trigger_type.value} trigger gives no date"

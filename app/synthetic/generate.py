@@ -114,13 +114,19 @@ def _money(value: Decimal) -> str:
     return str(value.quantize(CENT))
 
 
+def _share(rng: random.Random, low: str, high: str) -> Decimal:
+    """A random fraction between two bounds, in steps of a hundredth of a percent (exact, never a float)."""
+    steps = rng.randint(int(Decimal(low) * 10_000), int(Decimal(high) * 10_000))
+    return Decimal(steps) / 10_000
+
+
 def _split(total: Decimal, parts: int, rng: random.Random) -> list[Decimal]:
     """Split an amount into positive parts that add up to it exactly."""
     if parts <= 1 or total < parts * CENT * 2:
         return [total] if parts >= 1 else []
-    weights = [rng.uniform(0.5, 1.5) for _ in range(parts)]
+    weights = [_share(rng, "0.5", "1.5") for _ in range(parts)]
     scale = sum(weights)
-    shares = [(total * Decimal(weight / scale)).quantize(CENT) for weight in weights[:-1]]
+    shares = [(total * weight / scale).quantize(CENT) for weight in weights[:-1]]
     shares = [max(share, CENT) for share in shares]
     return [*shares, total - sum(shares)]
 
@@ -130,14 +136,14 @@ def _movements_of(
 ) -> Iterator[tuple[MovementKind, Decimal, date]]:
     """A contribution's movements in date order, obeying the rules at every date."""
     secured = Decimal(rng.randrange(1_000_00, 500_000_00)) / 100
-    indexation = (secured * Decimal(rng.uniform(0.02, 0.15))).quantize(CENT)
+    indexation = (secured * _share(rng, "0.02", "0.15")).quantize(CENT)
     total = secured + (indexation if MovementKind.indexation in kinds else 0)
-    receipts = _split((total * Decimal(rng.uniform(0.5, 1.0))).quantize(CENT), kinds.count(MovementKind.received), rng)
+    receipts = _split((total * _share(rng, "0.5", "1.0")).quantize(CENT), kinds.count(MovementKind.received), rng)
     received_total = sum(receipts, Decimal(0))
-    drawn_total = (received_total * Decimal(rng.uniform(0.3, 0.9))).quantize(CENT)
-    returned_total = ((received_total - drawn_total) * Decimal(rng.uniform(0.05, 0.3))).quantize(CENT)
+    drawn_total = (received_total * _share(rng, "0.3", "0.9")).quantize(CENT)
+    returned_total = ((received_total - drawn_total) * _share(rng, "0.05", "0.3")).quantize(CENT)
     draws = _split(drawn_total, kinds.count(MovementKind.drawn), rng)
-    spends = _split((drawn_total * Decimal(rng.uniform(0.5, 1.0))).quantize(CENT), kinds.count(MovementKind.spent), rng)
+    spends = _split((drawn_total * _share(rng, "0.5", "1.0")).quantize(CENT), kinds.count(MovementKind.spent), rng)
     # Money taken out must already be held: all receipts first, then draws and returns, then spend.
     ordered = [(MovementKind.secured, secured)]
     if MovementKind.indexation in kinds:
@@ -197,7 +203,7 @@ def chunks(scale: Scale, *, first_ids: dict[str, int], today: date, seed: int) -
                 rows.contributions.append(
                     (contribution_id, agreement_id, rng.choice(purposes), rng.choice(triggers), None, 10, GENERATED_BY)
                 )
-                if rng.random() < 0.7:
+                if rng.randrange(10) < 7:
                     started = signed_on + timedelta(days=rng.randrange(max((today - signed_on).days, 1)))
                     rows.events.append(
                         (

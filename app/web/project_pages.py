@@ -4,6 +4,7 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import scoping
 from app.auth.service import Principal
 from app.db import SessionDep
 from app.drawdowns import service as drawdowns
@@ -28,10 +29,8 @@ LISTED = 500
 
 def visible_names(session: Session, scope: str | None) -> dict[str, str]:
     """Authorities' names by id: a planning officer's own only, so no other authority's name reaches their page."""
-    query = select(LocalAuthority.id, LocalAuthority.name)
-    if scope is not None:
-        query = query.where(LocalAuthority.id == scope)
-    return {row.id: row.name for row in session.execute(query)}
+    authorities = session.scalars(scoping.readable_local_authorities(scope))
+    return {authority.id: authority.name for authority in authorities}
 
 
 def project_path(project_id: int) -> str:
