@@ -84,6 +84,11 @@ class Sheet:
 DATE_FORMAT = "yyyy-mm-dd"
 
 
+def sheet_title(title: str) -> str:
+    """A title Excel accepts for a sheet: none of []:*?/\\ and at most 31 characters."""
+    return "".join(" " if character in "[]:*?/\\" else character for character in title)[:31].strip() or "Sheet"
+
+
 def to_xlsx(sheets: Sequence[Sheet]) -> bytes:
     """Sheets as an XLSX workbook: text is always a string cell, amounts numbers, dates dates."""
     workbook = Workbook()
@@ -91,7 +96,7 @@ def to_xlsx(sheets: Sequence[Sheet]) -> bytes:
     assert first is not None
     workbook.remove(first)
     for spec in sheets:
-        sheet = workbook.create_sheet(spec.title[:31])
+        sheet = workbook.create_sheet(sheet_title(spec.title))
         for row_number, row in enumerate(spec.rows, start=1):
             for column_number, value in enumerate(row, start=1):
                 if value is None:

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import date
 
 from openpyxl import load_workbook
@@ -100,3 +101,58 @@ class TestDownloads:
         assert "POST /movements" in page and "POST /agreements" not in page
         sign_in(api, "planning")
         assert api.get("/web/audit", role=None).status_code == 403
+
+    def test_every_page_with_a_table_offers_it_to_download(self, api) -> None:
+        ids = ledger(api)
+        sign_in(api, "officer")
+        owed = api.get(f"/agreements/{ids['first']}/contributions").json()["items"][0]["id"]
+        for path, tables in (
+            ("/web/local-authorities/blaby", [{}]),
+            (f"/web/agreements/{ids['first']}", [{"table": "contributions"}, {"table": "history"}]),
+            (f"/web/contributions/{owed}", [{}]),
+            ("/web/projects", [{}]),
+            ("/web/deadlines", [{"within_days": 36500}]),
+        ):
+            page = api.get(path, role=None, params=tables[0] if path == "/web/deadlines" else {})
+            assert page.status_code == 200, path
+            for table in tables:
+                for file_format in ("csv", "xlsx"):
+                    wanted = "".join(f'[^"]*{key}={value}' for key, value in table.items())
+                    assert re.search(f'href="{path}\\?{wanted}[^"]*format={file_format}"', page.text), (path, table)
+                    response = api.get(path, role=None, params={**table, "format": file_format})
+                    assert response.status_code == 200, (path, table, file_format)
+                    assert response.headers["content-disposition"].startswith("attachment"), path
+
+    def test_an_authoritys_agreements_a_row_per_contribution_with_a_formula_total(self, api) -> None:
+        ledger(api)
+        sign_in(api, "finance")
+        response = api.get("/web/local-authorities/blaby", role=None, params={"format": "csv"})
+        rows = list(csv.reader(io.StringIO(response.text)))
+        assert rows[0][:6] == ["Agreement", "Site", "Signed", "Closed", "Contribution", "Purpose"]
+        assert {row[0] for row in rows[1:-1]} == {"19/0001/OUT", "20/0500/FUL"}
+        assert "P/21/0001" not in response.text
+        held = rows[0].index("Held by the authority")
+        assert rows[-1][0] == "Total" and rows[-1][held] == "4000.00"
+        workbook = api.get("/web/local-authorities/blaby", role=None, params={"format": "xlsx"})
+        sheet = load_workbook(io.BytesIO(workbook.content)).active
+        assert sheet.cell(sheet.max_row, held + 1).value == f"=SUM({chr(ord('A') + held)}2:{chr(ord('A') + held)}3)"
+        assert isinstance(sheet.cell(2, held + 1).value, (int, float))
+
+    def test_an_agreements_history_downloads_with_its_movements(self, api) -> None:
+        ids = ledger(api)
+        sign_in(api, "officer")
+        response = api.get(f"/web/agreements/{ids['first']}", role=None, params={"table": "history", "format": "csv"})
+        rows = list(csv.reader(io.StringIO(response.text)))
+        assert rows[0][:4] == ["Date", "Contribution", "What happened", "Amount"]
+        received = [row for row in rows if row[2] == "Received by the authority"]
+        assert [(row[0], row[3]) for row in received] == [("2021-01-01", "4000.00")]
+
+    def test_a_planning_officer_downloads_only_their_authority(self, api) -> None:
+        ids = ledger(api)
+        sign_in(api, "planning")
+        assert api.get("/web/local-authorities/charnwood", role=None, params={"format": "csv"}).status_code == 404
+        third = api.get(f"/web/agreements/{ids['third']}", role=None, params={"table": "history", "format": "xlsx"})
+        assert third.status_code == 404
+        for path in ("/web/projects", "/web/deadlines"):
+            shown = api.get(path, role=None, params={"format": "csv", "within_days": 36500})
+            assert shown.status_code == 200 and "Charnwood" not in shown.text and "P/21/0001" not in shown.text

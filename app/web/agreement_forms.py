@@ -19,8 +19,11 @@ from app.ids import RowId
 from app.local_authorities.service import get_local_authority, list_local_authorities
 from app.models import EventKind, Purpose, Role, TriggerType
 from app.movements.service import get_contribution, list_movements, reversed_by
+from app.web import downloads
+from app.web.downloads import FormatQuery
 from app.web.formatting import label
 from app.web.forms import Field, FormDataDep, FormSpec, FormState, WriterDep, require_role
+from app.web.listing import download
 from app.web.pages import ViewerDep, render
 from app.web.submitting import FormRoute, audit_log, show_form, submit
 from app.web.views import history
@@ -316,7 +319,9 @@ def create_event(
 
 
 @router.get("/web/contributions/{contribution_id}", name="web_contribution")
-def contribution_page(request: Request, contribution_id: RowId, session: SessionDep, viewer: ViewerDep) -> Response:
+def contribution_page(
+    request: Request, contribution_id: RowId, session: SessionDep, viewer: ViewerDep, file_format: FormatQuery = "html"
+) -> Response:
     """A contribution: its terms, balances as at today, its events and movements, and what may be recorded."""
     scope = viewer.principal.scope
     contribution = get_contribution(session=session, contribution_id=contribution_id, scope=scope)
@@ -345,6 +350,9 @@ def contribution_page(request: Request, contribution_id: RowId, session: Session
         reversed_by=reversed_by(session=session, movement_ids=[movement.id for movement in movements]),
         as_at=date.today(),
     )
+    if file_format != "html":
+        title = f"{agreement.reference} contribution {contribution_id}: history"
+        return download(downloads.history(title, entries), f"contribution-{contribution_id}-history", file_format)
     balance = balances_by_id(session, group_by=GroupBy.contribution, as_at=date.today(), ids=[contribution_id])
     return render(
         request,

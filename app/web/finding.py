@@ -25,6 +25,7 @@ from app.models import Agreement, AuditEntry, Contribution, DrawdownStatus, Purp
 from app.spend import service as spending
 from app.spend.reads import read_models as spend_models
 from app.web.agreement_forms import choices
+from app.web.downloads import FormatQuery
 from app.web.formatting import STAGE_LABELS
 from app.web.listing import Column, Listing, download
 from app.web.pages import TypedDay, ViewerDep, render
@@ -36,8 +37,6 @@ router = APIRouter(route_class=FormRoute, include_in_schema=False)
 PER_PAGE = 50
 STAGE_SCAN = 5000
 """At most this many matching agreements are read to filter by stage (a stage is derived, not stored)."""
-FileFormat = Literal["html", "csv", "xlsx"]
-FormatQuery = Annotated[FileFormat, Query(alias="format")]
 Text = Annotated[str | None, Query(max_length=200)]
 PageNumber = Annotated[int, Query(ge=1, le=100_000)]
 

@@ -97,7 +97,7 @@ def to_xlsx(listing: Listing) -> bytes:
         bold.add(len(rows))
     formats = {"money": MONEY_FORMAT, "count": COUNT_FORMAT, "date": DATE_FORMAT}
     sheet = spreadsheets.Sheet(
-        title=listing.title[:31].replace("/", " "),
+        title=listing.title,
         rows=rows,
         header_row=1,
         number_formats={

@@ -1,6 +1,8 @@
 """A project's page (allocations, requests and spend, each linked), and the forms to add projects and allocations."""
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,8 +18,11 @@ from app.projects.reads import read_models
 from app.projects.schemas import AllocationCreate, ProjectCreate
 from app.spend import service as spending
 from app.spend.reads import read_models as spend_models
+from app.web import downloads
 from app.web.agreement_forms import authority_choices, choices
+from app.web.downloads import FormatQuery
 from app.web.forms import Field, FormDataDep, FormSpec, WriterDep, require_role
+from app.web.listing import download
 from app.web.pages import ViewerDep, render
 from app.web.submitting import FormRoute, audit_log, show_form, submit
 
@@ -25,6 +30,11 @@ router = APIRouter(route_class=FormRoute, include_in_schema=False)
 
 CAPITAL = [category for category in CapitalCategory if category is not CapitalCategory.revenue]
 LISTED = 500
+
+
+ProjectTable = Annotated[
+    Literal["allocations", "requests", "spend"], Query(description="which of the page's tables to download")
+]
 
 
 def visible_names(session: Session, scope: str | None) -> dict[str, str]:
@@ -158,7 +168,14 @@ def create_allocation(
 
 
 @router.get("/web/projects/{project_id}", name="web_project")
-def project_page(request: Request, project_id: RowId, session: SessionDep, viewer: ViewerDep) -> Response:
+def project_page(
+    request: Request,
+    project_id: RowId,
+    session: SessionDep,
+    viewer: ViewerDep,
+    file_format: FormatQuery = "html",
+    table: ProjectTable = "allocations",
+) -> Response:
     """A project: its money by authority, its allocations, requests and spend, each linked to its page."""
     principal = viewer.principal
     project = service.get_project(session=session, project_id=project_id, scope=principal.scope)
@@ -183,13 +200,17 @@ def project_page(request: Request, project_id: RowId, session: SessionDep, viewe
         offset=0,
     )
     names = visible_names(session, principal.scope)
+    requested = drawdown_models(session, principal, requests)
+    paid = spend_models(session, principal, spend)
+    if file_format != "html":
+        listing = {
+            "allocations": lambda: downloads.allocations(f"{shown.name}: money identified", shown, names),
+            "requests": lambda: downloads.drawdown_requests(f"{shown.name}: drawdown requests", requested, names),
+            "spend": lambda: downloads.invoices(f"{shown.name}: invoices paid", paid),
+        }[table]()
+        return download(listing, f"project-{project_id}-{table}", file_format)
     return render(
         request,
         "project.html",
-        {
-            "project": shown,
-            "requests": drawdown_models(session, principal, requests),
-            "spend": spend_models(session, principal, spend),
-            "authority_names": names,
-        },
+        {"project": shown, "requests": requested, "spend": paid, "authority_names": names},
     )

@@ -1,7 +1,7 @@
 """The web view for people: read-only pages over the same services, roles and scoping as the API."""
 
 from datetime import date, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response
@@ -23,9 +23,11 @@ from app.projects.service import list_projects
 from app.reports.formats import to_csv, to_xlsx
 from app.reports.reconcile import Layout, PanelTable
 from app.reports.service import panel_table
-from app.web import officer_pages, tables
+from app.web import downloads, officer_pages, tables
 from app.web.assets import govuk_css_without_fonts
 from app.web.charts import stacked_bars
+from app.web.downloads import FormatQuery
+from app.web.listing import download
 from app.web.pages import (
     APP_DIR,
     GOVUK_FRONTEND,
@@ -48,6 +50,8 @@ from app.web.views import (
 AGREEMENTS_PER_PAGE = 50
 MOVEMENTS_SHOWN = 1000
 PROJECTS_PER_PAGE = 50
+DOWNLOADED = 100_000
+"""At most this many rows go into a downloaded table."""
 DEADLINE_WINDOWS = (90, 180, 365, 730, 1825)
 """The look-ahead windows, in days, the deadlines page offers."""
 
@@ -130,7 +134,7 @@ def panel_csv(
 ) -> Response:
     """The home page's table as CSV: the same file as GET /reports/panel?format=csv."""
     table = authority_table(session, viewer.principal, as_at or date.today(), layout)
-    return download(to_csv(table).encode("utf-8"), "text/csv; charset=utf-8", panel_filename(table, "csv"))
+    return panel_file(to_csv(table).encode("utf-8"), "text/csv; charset=utf-8", panel_filename(table, "csv"))
 
 
 @router.get("/web/panel.xlsx", name="web_panel_xlsx", responses={303: {}, 400: {}})
@@ -139,12 +143,16 @@ def panel_xlsx(
 ) -> Response:
     """The home page's table as an XLSX workbook: the same file as GET /reports/panel?format=xlsx."""
     table = authority_table(session, viewer.principal, as_at or date.today(), layout)
-    return download(to_xlsx(table), tables.XLSX_MEDIA_TYPE, panel_filename(table, "xlsx"))
+    return panel_file(to_xlsx(table), tables.XLSX_MEDIA_TYPE, panel_filename(table, "xlsx"))
 
 
-def download(content: bytes, media_type: str, filename: str) -> Response:
-    """A file to save, not to show."""
-    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
+def panel_file(content: bytes, media_type: str, filename: str) -> Response:
+    """The Panel's table as a file to save, not to show."""
+    headers = {
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
     return Response(content, media_type=media_type, headers=headers)
 
 
@@ -158,6 +166,7 @@ def local_authority_page(
     viewer: ViewerDep,
     as_at: AsAt = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    file_format: FormatQuery = "html",
 ) -> Response:
     """An authority's release rules, and its agreements with their contributions, stages and balances."""
     scope = viewer.principal.scope
@@ -175,11 +184,18 @@ def local_authority_page(
         reference=None,
         signed_from=None,
         signed_to=when,
-        limit=AGREEMENTS_PER_PAGE,
-        offset=(page - 1) * AGREEMENTS_PER_PAGE,
+        limit=DOWNLOADED if file_format != "html" else AGREEMENTS_PER_PAGE,
+        offset=0 if file_format != "html" else (page - 1) * AGREEMENTS_PER_PAGE,
     )
     ids = [agreement.id for agreement in agreements]
     contributions = contributions_of_agreements(session=session, agreement_ids=ids)
+    if file_format != "html":
+        contribution_balances = balances_by_id(
+            session, group_by=GroupBy.contribution, as_at=when, ids=[item.id for item in contributions]
+        )
+        title = f"{authority.name} agreements as at {when.isoformat()}"
+        listing = downloads.authority_agreements(title, agreements, by_agreement(contributions), contribution_balances)
+        return download(listing, f"{authority.id}-agreements-as-at-{when.isoformat()}", file_format)
     return render(
         request,
         "local_authority.html",
@@ -203,7 +219,15 @@ def local_authority_page(
 
 @router.get("/web/agreements/{agreement_id}", name="web_agreement", responses={303: {}, 400: {}, 404: {}})
 def agreement_page(
-    request: Request, agreement_id: RowId, session: SessionDep, viewer: ViewerDep, as_at: AsAt = None
+    request: Request,
+    agreement_id: RowId,
+    session: SessionDep,
+    viewer: ViewerDep,
+    as_at: AsAt = None,
+    file_format: FormatQuery = "html",
+    table: Annotated[Literal["contributions", "history"], Query(description="which table to download")] = (
+        "contributions"
+    ),
 ) -> Response:
     """An agreement's contributions with their balances, and its events and movements in date order."""
     scope = viewer.principal.scope
@@ -230,6 +254,16 @@ def agreement_page(
         reversed_by=reversed_by(session=session, movement_ids=[movement.id for movement in movements]),
         as_at=when,
     )
+    contribution_balances = balances_by_id(
+        session, group_by=GroupBy.contribution, as_at=when, ids=[item.id for item in contributions]
+    )
+    if file_format != "html":
+        title = f"{agreement.reference} as at {when.isoformat()}"
+        if table == "history":
+            listing = downloads.history(f"{title}: history", entries)
+        else:
+            listing = downloads.agreement_contributions(f"{title}: contributions", contributions, contribution_balances)
+        return download(listing, f"agreement-{agreement.id}-{table}-as-at-{when.isoformat()}", file_format)
     return render(
         request,
         "agreement.html",
@@ -241,9 +275,7 @@ def agreement_page(
                 agreement.id
             ),
             "contributions": contributions,
-            "contribution_balances": balances_by_id(
-                session, group_by=GroupBy.contribution, as_at=when, ids=[item.id for item in contributions]
-            ),
+            "contribution_balances": contribution_balances,
             "columns": tables.STAGE_COLUMNS,
             "history": entries,
             "movements_shown": len(movements),
@@ -260,6 +292,7 @@ def projects_page(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     stage: ProjectStage | None = None,
     local_authority: Annotated[str | None, Query(max_length=100)] = None,
+    file_format: FormatQuery = "html",
 ) -> Response:
     """Each project's estimate and the money identified, requested, received and spent for it, by authority."""
     principal = viewer.principal
@@ -271,10 +304,12 @@ def projects_page(
         stage=stage,
         funding=None,
         local_authority_id=chosen,
-        limit=PROJECTS_PER_PAGE,
-        offset=(page - 1) * PROJECTS_PER_PAGE,
+        limit=DOWNLOADED if file_format != "html" else PROJECTS_PER_PAGE,
+        offset=0 if file_format != "html" else (page - 1) * PROJECTS_PER_PAGE,
     )
     projects = read_models(session, principal, found)
+    if file_format != "html":
+        return download(downloads.projects("Projects", projects, names), "projects", file_format)
     return render(
         request,
         "projects.html",
@@ -299,11 +334,16 @@ def deadlines_page(
     session: SessionDep,
     viewer: ViewerDep,
     within_days: Annotated[int, Query(ge=0, le=36500)] = 365,
+    file_format: FormatQuery = "html",
 ) -> Response:
     """Money received but unspent whose repayment deadline falls within the window or has passed, soonest first."""
     today = date.today()
     found = deadlines(session=session, scope=viewer.principal.scope, within_days=within_days, as_at=today)
     found.sort(key=lambda item: (item.deadline, -item.unspent, item.receipt.movement_id))
+    names = authority_names(session, viewer.principal.scope)
+    if file_format != "html":
+        title = f"Repayment deadlines within {within_days} days of {today.isoformat()}"
+        return download(downloads.deadlines(title, found, names), f"deadlines-{today.isoformat()}", file_format)
     return render(
         request,
         "deadlines.html",
@@ -313,7 +353,7 @@ def deadlines_page(
             "horizon": today + timedelta(days=within_days),
             "windows": DEADLINE_WINDOWS,
             "summary": deadline_summary(found, today),
-            "authority_names": authority_names(session, viewer.principal.scope),
+            "authority_names": names,
         },
     )
 

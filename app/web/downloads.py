@@ -1,0 +1,264 @@
+"""The tables of the authority, agreement, contribution, projects, project and deadlines pages as Listings to
+download, with the headings the pages show; only the downloads are built here, the pages keep their layout."""
+
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any, Literal
+
+from fastapi import Query
+
+from app.balances.queries import Balance, stage_of
+from app.deadlines.service import Deadline
+from app.drawdowns.schemas import DrawdownRead
+from app.models import Agreement, Contribution
+from app.projects.schemas import ProjectRead
+from app.spend.schemas import SpendRead
+from app.web.formatting import label, stage_label
+from app.web.listing import Column, Listing
+from app.web.tables import STAGE_COLUMNS
+from app.web.views import HistoryEntry, trigger_text
+
+FileFormat = Literal["html", "csv", "xlsx"]
+FormatQuery = Annotated[FileFormat, Query(alias="format", description="html for the page, csv or xlsx to download")]
+
+MONEY_COLUMNS = [Column(column.field, column.heading, "money", total=True) for column in STAGE_COLUMNS]
+"""A contribution's money by stage, as the pages' figure columns head it."""
+
+
+def _figures(balance: Balance | None) -> dict[str, Any]:
+    if balance is None:
+        return {}
+    return {column.key: getattr(balance, column.key) for column in MONEY_COLUMNS} | {
+        "stage": stage_label(stage_of(balance))
+    }
+
+
+def _contribution_row(contribution: Contribution, balance: Balance | None) -> dict[str, Any]:
+    return {
+        "contribution_id": contribution.id,
+        "purpose": label(contribution.purpose),
+        "trigger": trigger_text(contribution),
+        **_figures(balance),
+    }
+
+
+CONTRIBUTION_COLUMNS = [
+    Column("contribution_id", "Contribution", "count"),
+    Column("purpose", "Purpose"),
+    Column("trigger", "Trigger"),
+    Column("stage", "Stage"),
+    *MONEY_COLUMNS,
+]
+
+
+def authority_agreements(
+    title: str,
+    agreements: Sequence[Agreement],
+    contributions: Mapping[int, list[Contribution]],
+    contribution_balances: Mapping[int, Balance],
+) -> Listing:
+    """An authority's agreements, a row per contribution, with their stages and money and a total row."""
+    rows: list[dict[str, Any]] = []
+    for agreement in agreements:
+        about = {
+            "reference": agreement.reference,
+            "site": agreement.site,
+            "signed_on": agreement.signed_on,
+            "closed_on": agreement.closed_on,
+        }
+        for contribution in contributions.get(agreement.id, []):
+            rows.append(about | _contribution_row(contribution, contribution_balances.get(contribution.id)))
+        if not contributions.get(agreement.id):
+            rows.append(about)
+    columns = [
+        Column("reference", "Agreement"),
+        Column("site", "Site"),
+        Column("signed_on", "Signed", "date"),
+        Column("closed_on", "Closed", "date"),
+        *CONTRIBUTION_COLUMNS,
+    ]
+    return Listing(title=title, columns=columns, rows=rows, totals=True)
+
+
+def agreement_contributions(
+    title: str, contributions: Sequence[Contribution], balances: Mapping[int, Balance]
+) -> Listing:
+    """An agreement's contributions with their stages and money, and a total row."""
+    rows = [_contribution_row(contribution, balances.get(contribution.id)) for contribution in contributions]
+    return Listing(title=title, columns=CONTRIBUTION_COLUMNS, rows=rows, totals=True)
+
+
+def history(title: str, entries: Sequence[HistoryEntry]) -> Listing:
+    """Events and movements in date order, with reversals marked, as the history table shows them."""
+    rows = [
+        {
+            "on": entry.on,
+            "contribution_id": entry.contribution_id,
+            "what": entry.what,
+            "amount": entry.amount,
+            "reference": entry.reference,
+            "note": entry.note,
+            "recorded_by": entry.recorded_by,
+            "standing": "Reversed" if entry.reversed else ("Reversal" if entry.reversal else ""),
+        }
+        for entry in entries
+    ]
+    columns = [
+        Column("on", "Date", "date"),
+        Column("contribution_id", "Contribution", "count"),
+        Column("what", "What happened"),
+        Column("amount", "Amount", "money"),
+        Column("reference", "Reference"),
+        Column("note", "Note"),
+        Column("recorded_by", "Recorded by"),
+        Column("standing", "Reversed"),
+    ]
+    return Listing(title=title, columns=columns, rows=rows)
+
+
+def projects(title: str, found: Sequence[ProjectRead], names: Mapping[str, str]) -> Listing:
+    """Projects with their estimates and money, and a total row."""
+    rows = [
+        {
+            "id": project.id,
+            "name": project.name,
+            "funding": label(project.funding),
+            "authority": names.get(project.local_authority_id or "", ""),
+            "category": label(project.category),
+            "stage": label(project.stage),
+            "estimate_low": project.estimate_low,
+            "estimate_high": project.estimate_high,
+            "identified": project.totals.identified,
+            "requested": project.totals.requested,
+            "received": project.totals.received,
+            "spent": project.totals.spent,
+            "gap": project.gap,
+        }
+        for project in found
+    ]
+    money = [
+        ("estimate_low", "Estimate (low)"),
+        ("estimate_high", "Estimate (high)"),
+        ("identified", "Identified"),
+        ("requested", "Requested"),
+        ("received", "Received"),
+        ("spent", "Spent"),
+        ("gap", "Still to find"),
+    ]
+    columns = [
+        Column("id", "Project", "count"),
+        Column("name", "Name"),
+        Column("funding", "Funding"),
+        Column("authority", "Local authority"),
+        Column("category", "Capital category"),
+        Column("stage", "Stage"),
+        *(Column(key, heading, "money", total=True) for key, heading in money),
+    ]
+    return Listing(title=title, columns=columns, rows=rows, totals=True)
+
+
+def allocations(title: str, project: ProjectRead, names: Mapping[str, str]) -> Listing:
+    """The contributions' money identified for a project."""
+    rows = [
+        {
+            "contribution_id": allocation.contribution_id,
+            "authority": names.get(allocation.local_authority_id, ""),
+            "purpose": label(allocation.purpose),
+            "amount": allocation.amount,
+            "requested": allocation.requested,
+            "spent": allocation.spent,
+        }
+        for allocation in project.allocations or []
+    ]
+    columns = [
+        Column("contribution_id", "Contribution", "count"),
+        Column("authority", "Local authority"),
+        Column("purpose", "Purpose"),
+        Column("amount", "Identified", "money", total=True),
+        Column("requested", "Requested", "money", total=True),
+        Column("spent", "Spent", "money", total=True),
+    ]
+    return Listing(title=title, columns=columns, rows=rows, totals=True)
+
+
+def drawdown_requests(title: str, found: Sequence[DrawdownRead], names: Mapping[str, str]) -> Listing:
+    """Drawdown requests with their status and money."""
+    rows = [
+        {
+            "id": drawdown.id,
+            "authority": names.get(drawdown.local_authority_id, ""),
+            "status": label(drawdown.status),
+            "reference": drawdown.reference,
+            "submitted_on": drawdown.submitted_on,
+            "amount": drawdown.amount,
+            "paid": drawdown.paid,
+            "outstanding": drawdown.outstanding,
+        }
+        for drawdown in found
+    ]
+    columns = [
+        Column("id", "Request", "count"),
+        Column("authority", "Local authority"),
+        Column("status", "Status"),
+        Column("reference", "Reference"),
+        Column("submitted_on", "Submitted", "date"),
+        Column("amount", "Requested", "money", total=True),
+        Column("paid", "Paid", "money", total=True),
+        Column("outstanding", "Outstanding", "money", total=True),
+    ]
+    return Listing(title=title, columns=columns, rows=rows, totals=True)
+
+
+def invoices(title: str, found: Sequence[SpendRead]) -> Listing:
+    """Invoices paid, in date order."""
+    rows = [
+        {
+            "id": spend.id,
+            "on": spend.on,
+            "supplier": spend.supplier,
+            "invoice_reference": spend.invoice_reference,
+            "amount": spend.amount,
+            "status": "Cancelled" if spend.cancelled_on else "",
+        }
+        for spend in found
+    ]
+    columns = [
+        Column("id", "Invoice", "count"),
+        Column("on", "Date paid", "date"),
+        Column("supplier", "Supplier"),
+        Column("invoice_reference", "Invoice reference"),
+        Column("amount", "Amount", "money", total=True),
+        Column("status", "Cancelled"),
+    ]
+    return Listing(title=title, columns=columns, rows=rows, totals=True)
+
+
+def deadlines(title: str, found: Sequence[Deadline], names: Mapping[str, str]) -> Listing:
+    """Receipts with money unspent by their repayment deadline, soonest first, and a total row."""
+    rows = [
+        {
+            "deadline": item.deadline,
+            "authority": names.get(item.local_authority_id, ""),
+            "agreement": item.agreement_reference,
+            "contribution_id": item.receipt.contribution_id,
+            "purpose": label(item.purpose),
+            "received_on": item.receipt.on,
+            "received": item.receipt.amount,
+            "unspent": item.unspent,
+            "basis": item.basis,
+            "projects": "; ".join(name for _id, name, _live in item.projects),
+        }
+        for item in found
+    ]
+    columns = [
+        Column("deadline", "Deadline", "date"),
+        Column("authority", "Local authority"),
+        Column("agreement", "Agreement"),
+        Column("contribution_id", "Contribution", "count"),
+        Column("purpose", "Purpose"),
+        Column("received_on", "Received", "date"),
+        Column("received", "Amount received", "money", total=True),
+        Column("unspent", "Unspent", "money", total=True),
+        Column("basis", "Deadline from"),
+        Column("projects", "Projects"),
+    ]
+    return Listing(title=title, columns=columns, rows=rows, totals=True)
