@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 from app.agreements.schemas import AgreementCreate
 from app.agreements.service import create_agreement
 from app.auth.service import Principal
-from app.balances.queries import running_totals
 from app.contributions.schemas import ContributionCreate, EventCreate, Trigger
 from app.contributions.service import create_contribution, record_event
 from app.errors import ConflictError, DomainError
+from app.ledger.figures import running_totals
+from app.ledger.state import LedgerState, state_at
 from app.models import Agreement, Contribution, EventKind, ImportedRecord, LocalAuthority, MovementKind
 from app.money import ZERO, pounds
 from app.movements.service import record_movement
@@ -100,14 +101,9 @@ def reason_of(error: Exception) -> str:
     return str(error)
 
 
-def state_on(*, session: Session, contribution_id: int, on: date) -> dict[str, Decimal]:
-    """A contribution's running sums at the end of a date."""
-    state = {"total_value": ZERO, "received": ZERO, "drawn": ZERO, "spent": ZERO, "returned": ZERO}
-    for point in running_totals(session, contribution_id=contribution_id):
-        if point.on > on:
-            break
-        state = {name: getattr(point, name) for name in state}
-    return state
+def state_on(*, session: Session, contribution_id: int, on: date) -> LedgerState:
+    """A contribution's running sums at the end of a date, as the ledger core states them."""
+    return state_at(running_totals(session, contribution_id=contribution_id), on)
 
 
 @dataclass
@@ -171,20 +167,19 @@ def record_published(
         return written
     state = state_on(session=session, contribution_id=contribution_id, on=on)
     if kind in (MovementKind.received, MovementKind.spent):
-        so_far = state["received" if kind is MovementKind.received else "spent"]
-        excess = so_far + amount - state["total_value"]
+        so_far = state.received if kind is MovementKind.received else state.spent
+        excess = so_far + amount - state.total_value
         if excess > 0:
             flagged(
                 MovementKind.variation,
                 excess,
-                f"published {kind.value} of {pounds(so_far + amount)} exceeds the "
-                f"{pounds(state['total_value'])} secured",
+                f"published {kind.value} of {pounds(so_far + amount)} exceeds the {pounds(state.total_value)} secured",
             )
         if not plain(amount):
             flagged(kind, amount, "the published figures break the ledger's rules here")
         return written
     if kind in (MovementKind.drawn, MovementKind.returned):
-        held = max(state["received"] - state["drawn"] - state["returned"], ZERO)
+        held = max(state.held_by_local_authority, ZERO)
         within = min(amount, held)
         if within > 0 and not plain(within):
             within = ZERO
@@ -608,7 +603,7 @@ class Writer:
         self.report.created.events += 1
         if row.amount is None or row.amount == 0:
             return event.id
-        total = state_on(session=self.session, contribution_id=contribution_id, on=on)["total_value"]
+        total = state_on(session=self.session, contribution_id=contribution_id, on=on).total_value
         if row.amount > total:
             record_movement(
                 session=self.session,
