@@ -8,6 +8,9 @@ For each engine (SQLite, PostgreSQL) it prints and records:
             concurrent load, against GET /health in the same run (the ceiling), and their ratio; and
             GET /local-authorities/{id} (a token check and one row: any authenticated read's ceiling)
   memory    peak resident memory (VmHWM) of the server's processes
+  import    rows/s of `s106 import` of one authority's export into an empty database, against a raw insert of
+            the same number of rows (one transaction, executemany) in the same run on the same engine, and
+            their ratio (the issue's goal: at least a third)
 
 Usage: python bench/run.py --scale 0.1 [--engines sqlite,postgresql] [--out bench/results.json]
 """
@@ -124,6 +127,10 @@ class EngineResult:
     contribution_share_of_health: float = 0.0
     server_peak_mb: float = 0.0
     server_processes: int = 0
+    import_rows: int = 0
+    import_seconds: float = 0.0
+    raw_insert_seconds: float = 0.0
+    import_over_raw_insert: float = 0.0
 
 
 def run(*args: str, database: str) -> str:
@@ -152,6 +159,65 @@ def fresh_database(engine: str, postgres_url: str) -> str:
         connection.execute(text(f'CREATE DATABASE "{url.database}"'))
     admin.dispose()
     return postgres_url
+
+
+def bench_import(engine_name: str, source: str, args: argparse.Namespace, result: EngineResult) -> None:
+    """Time the import of one authority's export into an empty database against a raw insert of as many rows."""
+    authority_id = "authority-0001"
+    exported = Path(tempfile.mkdtemp(prefix="s106-bench-export-")) / "export.zip"
+    run("export", "--local-authority", authority_id, "--out", str(exported), database=source)
+    target = fresh_database(engine_name, str(make_url(args.postgres_url).set(database="s106_bench_import")))
+    run("migrate", database=target)
+    source_engine, target_engine = create_engine(source), create_engine(target)
+    with source_engine.connect() as connection:
+        authority = (
+            connection.execute(text("SELECT * FROM local_authorities WHERE id = :id"), {"id": authority_id})
+            .mappings()
+            .one()
+        )
+    with target_engine.begin() as connection:
+        columns = ", ".join(authority)
+        values = ", ".join(f":{name}" for name in authority)
+        connection.execute(text(f"INSERT INTO local_authorities ({columns}) VALUES ({values})"), dict(authority))
+    started = time.perf_counter()
+    report = json.loads(run("import", str(exported), "--local-authority", authority_id, "--json", database=target))
+    result.import_seconds = time.perf_counter() - started
+    result.import_rows = sum(summary["rows"] for summary in report["files"])
+    rows = [
+        {
+            "reference": f"row-{number}",
+            "parent": f"parent-{number // 10}",
+            "status": "received",
+            "amount": "1234.50",
+            "on": "2020-01-01",
+            "notes": "raw insert",
+        }
+        for number in range(result.import_rows)
+    ]
+    with target_engine.begin() as connection:
+        connection.execute(
+            text(
+                "CREATE TABLE bench_raw_rows (reference VARCHAR(200), parent VARCHAR(200), status VARCHAR(40), "
+                'amount NUMERIC(14, 2), "on" DATE, notes TEXT)'
+            )
+        )
+    started = time.perf_counter()
+    with target_engine.begin() as connection:
+        connection.execute(
+            text(
+                'INSERT INTO bench_raw_rows (reference, parent, status, amount, "on", notes) '
+                "VALUES (:reference, :parent, :status, CAST(:amount AS NUMERIC(14, 2)), CAST(:on AS DATE), :notes)"
+            ),
+            rows,
+        )
+    result.raw_insert_seconds = time.perf_counter() - started
+    result.import_over_raw_insert = result.raw_insert_seconds / result.import_seconds
+    source_engine.dispose()
+    target_engine.dispose()
+    console.print(
+        f"  import {result.import_rows} rows in {result.import_seconds:.1f}s, raw insert "
+        f"{result.raw_insert_seconds:.2f}s: {result.import_over_raw_insert:.3f} of the raw insert rate"
+    )
 
 
 def median_ms(samples: list[float]) -> float:
@@ -281,6 +347,7 @@ def bench_engine(engine_name: str, args: argparse.Namespace) -> EngineResult:
         _row, token = create_token(session=session, name="bench", role=Role.officer)
         session.commit()
     console.print(f"  loaded {result.rows} in {result.load_seconds:.1f}s")
+    bench_import(engine_name, database, args, result)
 
     port = args.port
     server = start_server(database, port, args.workers)
@@ -361,6 +428,17 @@ def show(results: list[EngineResult], scale: float) -> None:
             f"| {result.authenticated_rps:,.0f} ({result.authenticated_p99_ms:.0f} ms) "
             f"| {result.contribution_rps:,.0f} ({result.contribution_p99_ms:.0f} ms) "
             f"| {result.contribution_share_of_health:.0%} | {result.server_peak_mb:.0f} MB |"
+        )
+    lines += [
+        "",
+        "| engine | import rows | s106 import | raw insert | import's share of the raw insert rate |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for result in results:
+        lines.append(
+            f"| {result.engine} | {result.import_rows:,} | {result.import_rows / result.import_seconds:,.0f} rows/s "
+            f"({result.import_seconds:.1f} s) | {result.import_rows / result.raw_insert_seconds:,.0f} rows/s "
+            f"| {result.import_over_raw_insert:.3f} |"
         )
     print("\n".join(lines))  # noqa: T201 - the report is the program's output
 

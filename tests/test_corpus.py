@@ -148,6 +148,7 @@ def test_council_imports_at_least_its_published_share(api, session: Session, cou
         "local_authority": slug(council),
         "purpose": codelists.current_codes(codelists.PURPOSE),
         "agreements_from_contributions": "true",
+        "contributions_from_transactions": "true",
     }
     files = [("files", (name, content, "application/octet-stream")) for name, content in corpus_files(council)]
     response = api.post("/imports", files=files, data=data)
@@ -191,6 +192,7 @@ def corpus_table() -> str:
                     local_authority_id=slug(council),
                     purposes=tuple(codelists.current_codes(codelists.PURPOSE)),
                     agreements_from_contributions=True,
+                    contributions_from_transactions=True,
                 ),
             )
             session.commit()

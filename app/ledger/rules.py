@@ -6,11 +6,11 @@ raises the first one broken. The importer's published-figure checks read the sam
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
-from app.ledger.state import Change, LedgerState
-from app.money import pounds
+from app.ledger.state import MONEY_SUMS, Change, LedgerState
+from app.money import ZERO, pounds
 
 
 @dataclass(frozen=True)
@@ -96,3 +96,21 @@ def first_broken(check: Check) -> str | None:
         if problem is not None:
             return problem
     return None
+
+
+def broken_by_totals(state: LedgerState, *, contribution_id: int, on: date) -> dict[str, str]:
+    """The rules a contribution's whole state breaks, by rule name: each of its sums taken as one change arriving
+    on the other sums, as a check of published totals reads them (nothing is written or refused)."""
+    broken: dict[str, str] = {}
+    for name in MONEY_SUMS:
+        amount = getattr(state, name)
+        if amount <= 0:
+            continue
+        before = replace(state, **{name: ZERO})
+        check = Check(
+            contribution_id=contribution_id, on=on, change=Change(on, name, amount), before=before, after=state
+        )
+        for rule in RULES:
+            if rule.__name__ not in broken and (problem := rule(check)) is not None:
+                broken[rule.__name__] = problem
+    return {rule.__name__: broken[rule.__name__] for rule in RULES if rule.__name__ in broken}

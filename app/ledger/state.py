@@ -21,6 +21,9 @@ RAISES: dict[MovementKind, tuple[str, int]] = {
 }
 """Which running sum each kind of movement raises (or, with -1, lowers); a reversal does the opposite."""
 
+MONEY_SUMS = ("received", "drawn", "returned", "spent")
+"""The running sums that money moving through the stages raises (the total value aside)."""
+
 
 @dataclass(frozen=True)
 class Change:

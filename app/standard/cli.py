@@ -176,6 +176,13 @@ def import_command(
     agreements_from_contributions: Annotated[
         bool, typer.Option(help="make an agreement no agreement row publishes from the contributions naming it")
     ] = False,
+    contributions_from_transactions: Annotated[
+        bool,
+        typer.Option(
+            help="make a contribution no contribution row publishes from the transactions naming it, "
+            "counted as one of the purposes asked for"
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Import an authority's developer-contributions files in one transaction; exits 1 if any row is in error."""
@@ -187,6 +194,7 @@ def import_command(
         dry_run=dry_run,
         strict=strict,
         agreements_from_contributions=agreements_from_contributions,
+        contributions_from_transactions=contributions_from_transactions,
     )
     principal = command_line_principal()
     try:

@@ -87,9 +87,14 @@ def import_files(
             agreements=agreements,
             in_ledger=writer.in_ledger,
             derive=options.agreements_from_contributions,
+            derive_contributions=options.contributions_from_transactions,
+            local_purpose=options.local_purpose,
         )
         matcher.link_contributions(contributions)
         linked = matcher.link_transactions(transactions)
+        for made in matcher.made:
+            made.selected = not made.purpose_code or made.purpose_code in options.purposes
+        contributions = contributions + matcher.made
         writer.write_agreements(list(matcher.agreements.values()))
         writer.write_contributions(contributions)
         writer.write_transactions(linked)

@@ -4,8 +4,11 @@ import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from decimal import Decimal
 
-from app.money import pounds
+from app.models import Purpose
+from app.money import ZERO, pounds
+from app.standard import codelists
 from app.standard.parsing import base_reference
 from app.standard.rows import AgreementRow, ContributionRow, RowLog, TransactionRow
 
@@ -34,8 +37,16 @@ class Matcher:
         agreements: list[AgreementRow],
         in_ledger: LedgerLookup,
         derive: bool = False,
+        derive_contributions: bool = False,
+        local_purpose: Purpose = Purpose.no_prescription,
     ):
         self.derive = derive
+        self.derive_contributions = derive_contributions
+        self.local_purpose = local_purpose
+        self.made: list[ContributionRow] = []
+        self.assigned: dict[int, ContributionRow] = {}
+        """The contribution made for a transaction, by the transaction's id."""
+        """Contributions made from the transactions naming them (no contribution row publishes them)."""
         self.log = log
         self.authority_id = authority_id
         self.in_ledger = in_ledger
@@ -51,6 +62,7 @@ class Matcher:
             if row.planning_application:
                 planning[folded(row.planning_application)].append(row)
         self.by_planning = {key: rows[0] for key, rows in planning.items() if len(rows) == 1}
+        self.occurrences: Counter[tuple[str, str, str]] = Counter()
         self.contributions_by_folded: defaultdict[str, list[ContributionRow]] = defaultdict(list)
         self.contributions_of: defaultdict[int, list[ContributionRow]] = defaultdict(list)
         self.contributions_by_source: defaultdict[str, list[ContributionRow]] = defaultdict(list)
@@ -103,13 +115,24 @@ class Matcher:
         )
         return target
 
+    def index_contribution(self, row: ContributionRow) -> None:
+        """Make a contribution findable by its reference, exactly, without its suffix, and folded."""
+        self.contributions_by_source[row.source_reference].append(row)
+        self.contributions_by_base[base_reference(row.source_reference)].append(row)
+        self.contributions_by_folded[folded(row.source_reference)].append(row)
+
+    def attach(self, row: ContributionRow, target: AgreementRow) -> None:
+        """Give a contribution its agreement and its key (what it says, and how many before it said the same)."""
+        row.target = target
+        self.contributions_of[id(target)].append(row)
+        identity = (target.reference, row.purpose_code, str(row.amount))
+        self.occurrences[identity] += 1
+        row.key = record_key("standard", "contribution", self.authority_id, *identity, self.occurrences[identity])
+
     def link_contributions(self, rows: list[ContributionRow]) -> None:
         """Give each contribution its agreement and its key; one naming no known agreement is an error."""
-        occurrences: Counter[tuple[str, str, str]] = Counter()
         for row in rows:
-            self.contributions_by_source[row.source_reference].append(row)
-            self.contributions_by_base[base_reference(row.source_reference)].append(row)
-            self.contributions_by_folded[folded(row.source_reference)].append(row)
+            self.index_contribution(row)
         for row in rows:
             if not row.source_reference:
                 self.log.fail(
@@ -143,11 +166,7 @@ class Matcher:
                 )
                 row.ok = False
                 continue
-            row.target = target
-            self.contributions_of[id(target)].append(row)
-            identity = (target.reference, row.purpose_code, str(row.amount))
-            occurrences[identity] += 1
-            row.key = record_key("standard", "contribution", self.authority_id, *identity, occurrences[identity])
+            self.attach(row, target)
 
     def candidates_for(self, row: TransactionRow) -> tuple[list[ContributionRow], str | None]:
         """The contributions a transaction may belong to, and how they were found when not exactly."""
@@ -197,9 +216,18 @@ class Matcher:
                 candidates = kept
         return candidates
 
+    @staticmethod
+    def ambiguous(row: TransactionRow, chosen: list[ContributionRow]) -> bool:
+        """Whether the contributions left after narrowing cannot be told apart for this row."""
+        return len(chosen) > 1 and (
+            row.amount is None or not all(candidate.amount == row.amount for candidate in chosen)
+        )
+
     def find_contribution(self, row: TransactionRow) -> ContributionRow | None:
         """The contribution a transaction names; repeated references are told apart, else it is an error."""
         raw = row.contribution_reference
+        if id(row) in self.assigned:
+            return self.assigned[id(row)]
         candidates, how = self.candidates_for(row)
         if not candidates:
             self.log.fail(
@@ -217,7 +245,7 @@ class Matcher:
                 for candidate in chosen
                 if not any(other.status == row.status for other in candidate.transactions)
             ]
-            if row.amount is None or not all(candidate.amount == row.amount for candidate in chosen):
+            if self.ambiguous(row, chosen):
                 self.log.fail(
                     row.file,
                     row.line,
@@ -238,8 +266,102 @@ class Matcher:
             )
         return found
 
+    def agreement_by_prefix(self, raw: str) -> AgreementRow | None:
+        """The agreement whose reference or planning application begins a contribution reference (the longest),
+        as councils build a contribution's reference from its agreement's."""
+        key = folded(base_reference(raw))
+        best: tuple[int, AgreementRow] | None = None
+        names = [(name, row) for name, row in self.by_folded.items()]
+        names += [(name, row) for name, row in self.by_planning.items()]
+        for name, row in names:
+            if len(name) >= 6 and key.startswith(name) and key != name and (best is None or len(name) > best[0]):
+                best = (len(name), row)
+        return best[1] if best else None
+
+    def make_contributions(self, rows: list[TransactionRow]) -> None:
+        """Make each contribution that transactions name but no contribution row publishes, from those
+        transactions: under the agreement they name (or begin with), else under an agreement made for it."""
+        unknown: defaultdict[tuple[str, str], list[TransactionRow]] = defaultdict(list)
+        for row in rows:
+            candidates = self.candidates_for(row)[0]
+            if candidates and not self.ambiguous(row, self.narrow(row, candidates)):
+                continue
+            if candidates:
+                # None of the contributions sharing the reference can be this row's alone: it is for one the
+                # contribution rows do not publish (a levy whose parts only are published), as the row names it.
+                unknown[(row.contribution_reference, "shared")].append(row)
+                continue
+            purpose = codelists.normalise_code(row.contribution_reference)
+            if purpose in codelists.codelist(codelists.PURPOSE) and row.source_reference:
+                # The row names a purpose where the contribution goes: its own reference names the agreement.
+                unknown[(row.source_reference, purpose)].append(row)
+            else:
+                unknown[(row.contribution_reference, "")].append(row)
+        for (reference, purpose), named in unknown.items():
+            shared = purpose == "shared"
+            purpose = "" if shared else purpose
+            dated = [row.on for row in named if row.on is not None]
+            first = named[0]
+            target: AgreementRow | None = None
+            if shared:
+                sharing = {id(row.target): row.target for row in self.narrow(first, self.candidates_for(first)[0])}
+                target = next(iter(sharing.values())) if len(sharing) == 1 else None
+            if target is None:
+                target = self.find_agreement(first.file, first.line, reference) or self.agreement_by_prefix(reference)
+                if target is not None and target is not self.by_source.get(reference):
+                    self.log.warn(
+                        first.file,
+                        first.line,
+                        f"contribution {reference!r} is read as one of agreement {target.source_reference!r}",
+                    )
+            if target is None and dated:
+                target = AgreementRow(
+                    file=first.file,
+                    line=first.line,
+                    source_reference=reference,
+                    reference=(base_reference(reference) or reference)[:100],
+                    signed_on=min(dated),
+                    notes=f"not in the published files; made for contribution {reference!r} from its transactions",
+                    derived=True,
+                )
+                self.agreements.setdefault(target.reference, target)
+                target = self.agreements[target.reference]
+            if target is None or not target.ok:
+                continue
+            amount = made_amount(named)
+            made = ContributionRow(
+                file=first.file,
+                line=first.line,
+                source_reference=reference,
+                agreement_reference=target.source_reference,
+                purpose_code=purpose,
+                amount=amount or None,
+                units="",
+                notes=f"not in the published contribution file; made from its {len(named)} transaction row(s)",
+                local_purpose=self.local_purpose,
+                start_on=None,
+                end_on=None,
+                selected=True,
+                derived=True,
+            )
+            self.attach(made, target)
+            self.made.append(made)
+            for row in named:
+                self.assigned[id(row)] = made
+            secured = f"secured at {pounds(amount)}, the most they account for" if amount else "no money (units only)"
+            which = (
+                f"the {len(named)} transaction row(s) naming {reference!r} fit none of the contributions sharing "
+                "that reference: they are kept as one more contribution"
+                if shared
+                else f"contribution {reference!r} is in no contribution row: made from the {len(named)} transaction "
+                "row(s) naming it"
+            )
+            self.log.warn(first.file, first.line, f"{which}, {secured}, under agreement {target.reference!r}")
+
     def link_transactions(self, rows: list[TransactionRow]) -> list[TransactionRow]:
         """Give each transaction its contribution and its key; returns those whose contribution was read."""
+        if self.derive_contributions:
+            self.make_contributions(rows)
         linked: list[TransactionRow] = []
         occurrences: Counter[tuple[str, str, str, str]] = Counter()
         for row in rows:
@@ -264,3 +386,15 @@ class Matcher:
             if row.trigger and contribution.trigger_text is None:
                 contribution.trigger_text = row.trigger
         return linked
+
+
+def made_amount(rows: list[TransactionRow]) -> Decimal:
+    """What a contribution known only from its transactions must have secured: its largest secured row, or what
+    was received, paid out, spent or allocated, whichever is most (superseded rows left out)."""
+    live = [row for row in rows if row.end_on is None and row.amount]
+    sums: defaultdict[str, Decimal] = defaultdict(lambda: ZERO)
+    for row in live:
+        sums[row.status or ""] += row.amount or ZERO
+    secured = max((row.amount or ZERO for row in live if row.status == "secured"), default=ZERO)
+    paid_out = sums["transferred"] + sums["returned"]
+    return max(secured, sums["received"], paid_out, sums["spent"], sums["allocated"])

@@ -327,6 +327,7 @@ def read_transactions(table: Table, *, log: RowLog, publisher: Publisher) -> lis
                 on=on,
                 end_on=end,
                 notes=text(row.get("notes")),
+                units=text(row.get("units")),
             )
         )
     if blank_status:

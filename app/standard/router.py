@@ -42,6 +42,13 @@ def post_import(
     agreements_from_contributions: Annotated[
         bool, Form(description="make an agreement no agreement row publishes from the contributions naming it")
     ] = False,
+    contributions_from_transactions: Annotated[
+        bool,
+        Form(
+            description="make a contribution no contribution row publishes from the transactions naming it, "
+            "counted as one of the purposes asked for"
+        ),
+    ] = False,
 ) -> ImportReport:
     """Import an authority's published developer-contributions files; returns the import report."""
     sources = [
@@ -55,6 +62,7 @@ def post_import(
         dry_run=dry_run,
         strict=strict,
         agreements_from_contributions=agreements_from_contributions,
+        contributions_from_transactions=contributions_from_transactions,
     )
     report = import_files(session=session, principal=principal, files=sources, options=options)
     if report.committed:

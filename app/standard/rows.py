@@ -37,6 +37,9 @@ class ImportOptions:
     strict: bool = False
     agreements_from_contributions: bool = False
     """Make an agreement no agreement row publishes from the first contribution naming it."""
+    contributions_from_transactions: bool = False
+    """Make a contribution no contribution row publishes from the transactions naming it (its purpose unknown:
+    use it only for files of the purposes asked for, or with every purpose asked for)."""
 
 
 @dataclass
@@ -88,6 +91,10 @@ class ContributionRow:
     events: list[tuple[EventKind, date]] | None = None
     """The stage events the service's own export lists in its notes (None for anyone else's file)."""
     transactions: list["TransactionRow"] = field(default_factory=list)
+    derived: bool = False
+    """Made from the transactions naming it: no contribution row publishes it."""
+    kept_on: "Agreement | None" = None
+    """A non-money obligation (units, no amount): kept in its agreement's notes, never money in the ledger."""
 
 
 @dataclass
@@ -104,6 +111,7 @@ class TransactionRow:
     on: date | None
     end_on: date | None
     notes: str = ""
+    units: str = ""
     contribution: ContributionRow | None = None
     key: str = ""
     ok: bool = True

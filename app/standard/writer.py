@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 from app.agreements.schemas import AgreementCreate
 from app.agreements.service import create_agreement
 from app.auth.service import Principal
-from app.balances.queries import running_totals
 from app.contributions.schemas import ContributionCreate, EventCreate, Trigger
 from app.contributions.service import create_contribution, record_event
 from app.errors import ConflictError, DomainError
+from app.ledger.figures import running_totals
+from app.ledger.state import LedgerState, state_at
 from app.models import Agreement, Contribution, EventKind, ImportedRecord, LocalAuthority, MovementKind
 from app.money import ZERO, pounds
 from app.movements.service import record_movement
@@ -100,14 +101,9 @@ def reason_of(error: Exception) -> str:
     return str(error)
 
 
-def state_on(*, session: Session, contribution_id: int, on: date) -> dict[str, Decimal]:
-    """A contribution's running sums at the end of a date."""
-    state = {"total_value": ZERO, "received": ZERO, "drawn": ZERO, "spent": ZERO, "returned": ZERO}
-    for point in running_totals(session, contribution_id=contribution_id):
-        if point.on > on:
-            break
-        state = {name: getattr(point, name) for name in state}
-    return state
+def state_on(*, session: Session, contribution_id: int, on: date) -> LedgerState:
+    """A contribution's running sums at the end of a date, as the ledger core states them."""
+    return state_at(running_totals(session, contribution_id=contribution_id), on)
 
 
 @dataclass
@@ -171,20 +167,19 @@ def record_published(
         return written
     state = state_on(session=session, contribution_id=contribution_id, on=on)
     if kind in (MovementKind.received, MovementKind.spent):
-        so_far = state["received" if kind is MovementKind.received else "spent"]
-        excess = so_far + amount - state["total_value"]
+        so_far = state.received if kind is MovementKind.received else state.spent
+        excess = so_far + amount - state.total_value
         if excess > 0:
             flagged(
                 MovementKind.variation,
                 excess,
-                f"published {kind.value} of {pounds(so_far + amount)} exceeds the "
-                f"{pounds(state['total_value'])} secured",
+                f"published {kind.value} of {pounds(so_far + amount)} exceeds the {pounds(state.total_value)} secured",
             )
         if not plain(amount):
             flagged(kind, amount, "the published figures break the ledger's rules here")
         return written
     if kind in (MovementKind.drawn, MovementKind.returned):
-        held = max(state["received"] - state["drawn"] - state["returned"], ZERO)
+        held = max(state.held_by_local_authority, ZERO)
         within = min(amount, held)
         if within > 0 and not plain(within):
             within = ZERO
@@ -352,9 +347,15 @@ class Writer:
                 continue
             if row.amount is None or row.amount == 0:
                 row.ok = False
-                what = f"units {row.units!r}" if row.units else "no amount"
-                self.log.leave_out(row.file, row.line, "a non-money obligation (units, no amount)")
-                self.log.warn(row.file, row.line, f"a non-money obligation ({what}) is not kept in the money ledger")
+                row.kept_on = target.agreement
+                what = f"{row.units} units" if row.units else "no amount"
+                purpose = row.purpose_code or "purpose not published"
+                self.keep(
+                    row,
+                    row.key,
+                    target.agreement,
+                    f"non-money obligation (published): {row.source_reference or 'no reference'}, {purpose}, {what}",
+                )
                 continue
             earlier = self.seen(row.key)
             if earlier is not None and earlier.record_id is not None:
@@ -451,24 +452,52 @@ class Writer:
             if adjustments and row.contribution is not None:
                 self.adjustments.setdefault(id(row.contribution), []).extend(adjustments)
 
+    def keep(self, row: ContributionRow | TransactionRow, key: str, owner: Agreement | Contribution, line: str) -> None:
+        """Keep a row that moves no money as a line of its agreement's or contribution's notes, once."""
+        if self.seen(key) is not None:
+            self.log.outcome(row.file, row.line, UNCHANGED)
+            return
+        owner.notes = f"{owner.notes}\n{line}" if owner.notes else line
+        self.session.flush()
+        self.remember(key, "kept without money", owner.id, row)
+        self.log.outcome(row.file, row.line, IMPORTED)
+
     def write_transaction(self, row: TransactionRow) -> list[str]:
         """Record one transaction row as an event or a movement; returns its flagged adjustments."""
         parent = row.contribution
+        status = row.status or "no status"
+        amount = pounds(row.amount) if row.amount else (f"{row.units} units" if row.units else "no amount")
+        dated = f" on {row.on}" if row.on else ""
+        if parent is not None and parent.kept_on is not None:
+            self.keep(
+                row,
+                row.key,
+                parent.kept_on,
+                f"non-money obligation {parent.source_reference or 'no reference'}: {status} {amount}{dated}"
+                " (published)",
+            )
+            return []
         if parent is None or parent.contribution is None or not parent.ok:
-            non_money = parent is not None and not parent.amount
-            reason = "its contribution is a non-money obligation" if non_money else "its contribution was left out"
-            self.log.leave_out(row.file, row.line, reason)
+            self.log.leave_out(row.file, row.line, "its contribution was left out")
             return []
         if row.status is None:
-            self.log.leave_out(row.file, row.line, "no status: read as the contribution's trigger schedule")
+            # Its trigger went into the contribution (matching); nothing else is said.
+            if self.seen(row.key) is not None:
+                self.log.outcome(row.file, row.line, UNCHANGED)
+            else:
+                self.remember(row.key, "trigger schedule", parent.contribution.id, row)
+                self.log.outcome(row.file, row.line, IMPORTED)
             return []
         if row.end_on is not None:
-            self.log.leave_out(row.file, row.line, "end-dated (superseded)")
-            self.log.warn(row.file, row.line, f"the row is end-dated {row.end_on} (superseded); not recorded")
+            self.keep(
+                row,
+                row.key,
+                parent.contribution,
+                f"superseded (published): {status} {amount}{dated}, end-dated {row.end_on}",
+            )
             return []
         if row.status == "allocated":
-            self.log.leave_out(row.file, row.line, "allocated moves no money")
-            self.log.warn(row.file, row.line, "allocated (earmarked for a project) moves no money; not recorded")
+            self.keep(row, row.key, parent.contribution, f"allocated (published): {amount}{dated}; moves no money")
             return []
         if (row.amount is None or row.amount == 0) and row.status != "secured":
             self.log.fail(
@@ -574,7 +603,7 @@ class Writer:
         self.report.created.events += 1
         if row.amount is None or row.amount == 0:
             return event.id
-        total = state_on(session=self.session, contribution_id=contribution_id, on=on)["total_value"]
+        total = state_on(session=self.session, contribution_id=contribution_id, on=on).total_value
         if row.amount > total:
             record_movement(
                 session=self.session,
