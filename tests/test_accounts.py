@@ -1,5 +1,6 @@
 """Accounts through HTTP: invitations, set-password links, slowed guessing, disabling, and their own tokens."""
 
+import re
 from typing import Any
 
 import pytest
@@ -183,6 +184,23 @@ class TestAccountTokens:
         revoked = post_form(api.client, f"/web/account/tokens/{row.id}/revoke")
         assert revoked.status_code == 303
         assert api.client.get("/agreements", headers=bearer).status_code == 401
+
+    def test_sending_the_form_again_makes_no_second_token(self, api: Any, session: Session, people: Any) -> None:
+        sign_in(api.client, "officer")
+        form_key = re.search(r'name="form_key" value="([^"]+)"', page(api, "/web/account").text)
+        assert form_key is not None
+        sent = {"name": "reloaded", "form_key": form_key.group(1)}
+        first = post_form(api.client, "/web/account/tokens", sent)
+        assert first.status_code == 201
+        secret = first.text.split('id="new-token">')[1].split("</p>")[0].strip()
+        again = post_form(api.client, "/web/account/tokens", sent)
+        assert again.status_code == 200
+        assert "no second token was made" in again.text and secret not in again.text
+        made = session.scalars(select(ApiToken).where(ApiToken.name == "reloaded")).all()
+        assert len(made) == 1
+        other = post_form(api.client, "/web/account/tokens", {**sent, "name": "another name"})
+        assert other.status_code == 409
+        assert session.scalars(select(ApiToken).where(ApiToken.name == "another name")).all() == []
 
     def test_another_account_cannot_revoke_it(self, api: Any, session: Session, people: Any) -> None:
         sign_in(api.client, "officer")

@@ -6,17 +6,19 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from app import idempotency
 from app.audit.dependencies import AuditLog
 from app.auth import accounts
 from app.auth.dependencies import PageOfficer, PagePrincipal
 from app.auth.service import Principal, create_token, list_account_tokens, revoke_token
 from app.db import SessionDep
-from app.errors import DomainError, NotFoundError
+from app.errors import ConflictError, DomainError, NotFoundError
 from app.ids import RowId
 from app.local_authorities.service import list_local_authorities
 from app.models import Account, ApiToken, Role
 from app.web.csrf import CsrfDep
 from app.web.pages import PageRoute, ViewerDep, render
+from app.web.submitting import KEY_PREFIX
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -184,6 +186,7 @@ def account_page_response(
     principal: Principal,
     *,
     new_token: tuple[ApiToken, str] | None = None,
+    made_before: ApiToken | None = None,
     errors: dict[str, str] | None = None,
     token_name: str = "",
     status_code: int = 200,
@@ -194,6 +197,7 @@ def account_page_response(
         "account": accounts.get_account(session=session, account_id=principal.account_id),
         "tokens": list_account_tokens(session=session, account_id=principal.account_id),
         "new_token": new_token,
+        "made_before": made_before,
         "errors": errors or {},
         "token_name": token_name,
     }
@@ -214,11 +218,27 @@ def make_token(
     principal: PagePrincipal,
     _csrf: CsrfDep,
     name: Annotated[str, Form(max_length=500)] = "",
+    form_key: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    """Make an API token that acts as this account; its secret is shown on this page once."""
+    """Make an API token that acts as this account; its secret is shown on this page once.
+
+    The form's one-time key makes a reload or a second click show the token already made, never make another.
+    """
     if not name.strip():
         errors = {"name": "Enter a name for the token, such as the script that will use it"}
         return account_page_response(request, session, principal, errors=errors, status_code=422)
+    actor = idempotency.caller_of(principal)
+    one_time = f"{KEY_PREFIX}{form_key}" if form_key else None
+    fingerprint = idempotency.fingerprint("POST", request.url.path, {"name": name.strip()})
+    if one_time:
+        try:
+            stored = idempotency.replay(session=session, actor=actor, key=one_time, request_fingerprint=fingerprint)
+        except ConflictError:
+            errors = {"name": "This form was already sent with another name: reload the page to make another token"}
+            return account_page_response(request, session, principal, errors=errors, status_code=409)
+        if stored is not None:
+            made = session.get(ApiToken, stored.response_body["token_id"])
+            return account_page_response(request, session, principal, made_before=made)
     account = accounts.get_account(session=session, account_id=principal.account_id or 0)
     row, secret = create_token(
         session=session,
@@ -229,6 +249,15 @@ def make_token(
     )
     body = {"name": row.name, "role": row.role.value, "local_authority_id": row.local_authority_id}
     audit(request, session, principal).record("api_tokens", [row.id], body)
+    if one_time:
+        idempotency.remember(
+            session=session,
+            actor=actor,
+            key=one_time,
+            request_fingerprint=fingerprint,
+            status=201,
+            body={"token_id": row.id},
+        )
     return account_page_response(request, session, principal, new_token=(row, secret), status_code=201)
 
 
