@@ -15,4 +15,5 @@ COPY --from=frontend /srv/node_modules/govuk-frontend/dist /srv/node_modules/gov
 RUN pip install --no-cache-dir --no-deps -e .
 ENV DATABASE_URL=sqlite:////data/s106.db
 EXPOSE 8000
-CMD ["sh", "-c", "s106 migrate && s106 serve --host 0.0.0.0 --port 8000 --workers 2"]
+# Both workers must sign forms with one key: SECRET_KEY if given (keep it across restarts), else one per start.
+CMD ["sh", "-c", "export SECRET_KEY=\"${SECRET_KEY:-$(python -c 'import secrets; print(secrets.token_hex(32))')}\" && s106 migrate && s106 serve --host 0.0.0.0 --port 8000 --workers 2"]

@@ -713,6 +713,7 @@ WEB_ID_BUILDERS: dict[str, Callable[[Any, Ids], Any]] = {
 NEW_PASSWORD = "a long new password for the test"
 
 WEB_RULES: dict[tuple[str, str], WebRule] = {
+    # Sign-in, accounts and users are walked here; every other page and form in tests/test_web_access.py.
     ("GET", "/"): WebRule(access="public", ok=307),
     ("GET", "/web/sign-in"): WebRule(access="public"),
     ("POST", "/web/sign-in"): WebRule(
@@ -728,13 +729,6 @@ WEB_RULES: dict[tuple[str, str], WebRule] = {
         overrides={"none": 303},  # the first use sets the password; the link then works no more
     ),
     ("GET", "/web/govuk/govuk-frontend.min.css"): WebRule(access="public"),
-    ("GET", "/web"): WebRule(access="any-role"),
-    ("GET", "/web/panel.csv"): WebRule(access="any-role"),
-    ("GET", "/web/panel.xlsx"): WebRule(access="any-role"),
-    ("GET", "/web/local-authorities/{local_authority_id}"): WebRule(access="any-role"),
-    ("GET", "/web/agreements/{agreement_id}"): WebRule(access="any-role"),
-    ("GET", "/web/projects"): WebRule(access="any-role"),
-    ("GET", "/web/deadlines"): WebRule(access="any-role"),
     ("GET", "/web/account"): WebRule(access="signed-in"),
     ("POST", "/web/account/tokens"): WebRule(access="signed-in", ok=201, data={"name": "nightly balances"}),
     ("POST", "/web/account/tokens/{token_id}/revoke"): WebRule(
@@ -753,139 +747,6 @@ WEB_RULES: dict[tuple[str, str], WebRule] = {
     ("POST", "/web/users/{account_id}/password-link"): WebRule(access="officer", ok=201, scoped=False),
 }
 
-
-def _drawdown_line(ids: Ids) -> dict[str, Any]:
-    """A drawdown request form for money the authority holds."""
-    assert ids["movement_id"]
-    return {
-        "project_id": ids["project_id"],
-        "local_authority_id": ids["local_authority_id"],
-        "lines.0.contribution_id": ids["contribution_id"],
-        "lines.0.amount": "200",
-    }
-
-
-FORM_PAGE = WebRule(access="officer", scoped=False)
-"""An officer's form page: finance and planning get 403 before any id is looked up."""
-
-WEB_RULES.update(
-    {
-        ("GET", "/web/agreements"): WebRule(access="any-role", scoped=False),
-        ("GET", "/web/drawdowns"): WebRule(access="any-role", scoped=False),
-        ("GET", "/web/spend"): WebRule(access="any-role", scoped=False),
-        ("GET", "/web/forecast"): WebRule(access="any-role", scoped=False),
-        ("GET", "/web/audit"): WebRule(access="force", scoped=False),
-        ("GET", "/web/contributions/{contribution_id}"): WebRule(access="any-role"),
-        ("GET", "/web/projects/{project_id}"): WebRule(access="any-role"),
-        ("GET", "/web/drawdowns/{drawdown_id}"): WebRule(access="any-role"),
-        ("GET", "/web/spend/{spend_id}"): WebRule(access="any-role"),
-        ("GET", "/web/agreements/new"): FORM_PAGE,
-        ("POST", "/web/agreements/new"): WebRule(
-            access="officer",
-            ok=303,
-            scoped=False,
-            data=lambda ids: {
-                "local_authority_id": ids["local_authority_id"],
-                "reference": "20/0002/FUL",
-                "site": "Land north of the station",
-                "signed_on": "01/06/2020",
-            },
-        ),
-        ("GET", "/web/agreements/{agreement_id}/edit"): FORM_PAGE,
-        ("POST", "/web/agreements/{agreement_id}/edit"): WebRule(
-            access="officer", ok=303, scoped=False, data={"notes": "deed of variation pending"}
-        ),
-        ("GET", "/web/agreements/{agreement_id}/close"): FORM_PAGE,
-        ("POST", "/web/agreements/{agreement_id}/close"): WebRule(
-            access="officer", ok=303, scoped=False, data={"closed_on": "2026-11-01"}
-        ),
-        ("GET", "/web/agreements/{agreement_id}/contributions/new"): FORM_PAGE,
-        ("POST", "/web/agreements/{agreement_id}/contributions/new"): WebRule(
-            access="officer",
-            ok=303,
-            scoped=False,
-            data={"purpose": "vehicles", "amount": "£2,500", "trigger.type": "on_signing"},
-        ),
-        ("GET", "/web/contributions/{contribution_id}/events/new"): FORM_PAGE,
-        ("POST", "/web/contributions/{contribution_id}/events/new"): WebRule(
-            access="officer", ok=303, scoped=False, data={"kind": "trigger_met", "on": "2020-03-01"}
-        ),
-        ("GET", "/web/movements/new"): WebRule(
-            access="officer+planning-receipts", params=lambda ids: {"contribution_id": ids["contribution_id"]}
-        ),
-        ("POST", "/web/movements/new"): WebRule(
-            access="officer+planning-receipts",
-            ok=303,
-            scoped=True,
-            data=lambda ids: {
-                "contribution_id": ids["contribution_id"],
-                "kind": "received",
-                "amount": "100",
-                "on": "2020-02-01",
-            },
-        ),
-        ("GET", "/web/movements/{movement_id}/reverse"): FORM_PAGE,
-        ("POST", "/web/movements/{movement_id}/reverse"): WebRule(
-            access="officer", ok=303, scoped=False, data={"note": "keyed twice", "on": "2020-05-01"}
-        ),
-        ("GET", "/web/projects/new"): FORM_PAGE,
-        ("POST", "/web/projects/new"): WebRule(
-            access="officer",
-            ok=303,
-            scoped=False,
-            data=lambda ids: {
-                "name": f"Custody suite ({ids['local_authority_id']})",
-                "funding": "pooled",
-                "category": "land_and_buildings",
-                "stage": "upcoming",
-                "estimate_low": "250,000",
-            },
-        ),
-        ("GET", "/web/projects/{project_id}/allocations/new"): FORM_PAGE,
-        ("POST", "/web/projects/{project_id}/allocations/new"): WebRule(
-            access="officer",
-            ok=303,
-            scoped=False,
-            data=lambda ids: {"contribution_id": ids["unallocated_contribution_id"], "amount": "1000"},
-        ),
-        ("GET", "/web/drawdowns/new"): WebRule(
-            access="officer", scoped=False, params=lambda ids: {"project_id": ids["project_id"]}
-        ),
-        ("POST", "/web/drawdowns/new"): WebRule(access="officer", ok=303, scoped=False, data=_drawdown_line),
-        ("GET", "/web/drawdowns/{drawdown_id}/{action}"): WebRule(
-            access="officer", scoped=False, path={"action": "submit"}
-        ),
-        ("POST", "/web/drawdowns/{drawdown_id}/{action}"): WebRule(
-            access="officer", ok=303, scoped=False, path={"action": "submit"}, data={"on": "2020-03-01"}
-        ),
-        ("GET", "/web/drawdowns/{drawdown_id}/payments/{payment_id}/reverse"): FORM_PAGE,
-        ("POST", "/web/drawdowns/{drawdown_id}/payments/{payment_id}/reverse"): WebRule(
-            access="officer", ok=303, scoped=False, data={"on": "2020-05-01", "note": "keyed twice"}
-        ),
-        ("GET", "/web/spend/new"): WebRule(
-            access="officer", scoped=False, params=lambda ids: {"project_id": ids["project_id"]}
-        ),
-        ("POST", "/web/spend/new"): WebRule(
-            access="officer",
-            ok=303,
-            scoped=False,
-            data=lambda ids: {
-                "project_id": ids["project_id"],
-                "on": "15/02/2020",
-                "supplier": "Example Security Ltd",
-                "invoice_reference": "INV-0042",
-                "amount": "250.00",
-                "charges.0.contribution_id": ids["contribution_id"],
-                "charges.0.amount": "250",
-            },
-        ),
-        ("GET", "/web/spend/{spend_id}/cancel"): FORM_PAGE,
-        ("POST", "/web/spend/{spend_id}/cancel"): WebRule(
-            access="officer", ok=303, scoped=False, data={"on": "2020-03-01", "reason": "keyed twice"}
-        ),
-    }
-)
-"""The officer's desk: every list, record page and form (rules as in the forms' own tests)."""
 
 WEB_CALLERS = ("none", "ended", "finance", "planning-own", "planning-other", "officer")
 """In this order: the officer, whose writes succeed, goes last."""
@@ -975,7 +836,7 @@ class TestEveryWebRouteHasARule:
         routes = web_routes()
         missing = [route for route in routes if route not in WEB_RULES and route not in FORM_RULES]
         assert not missing, (
-            f"{len(missing)} web route(s) have no rule; add them to WEB_RULES in tests/test_access.py: {missing}"
+            f"{len(missing)} web route(s) have no rule; add them to WEB_RULES in tests/test_web_access.py: {missing}"
         )
         stale = sorted(set(WEB_RULES) - set(routes))
         assert not stale, f"WEB_RULES has entries for routes that no longer exist; remove them: {stale}"
