@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from tests.builders import agreement, contribution, event, movement
 from tests.forms import sign_in
+from tests.web_builders import programme
 
 
 def ledger(api) -> dict[str, int]:
@@ -156,3 +157,23 @@ class TestDownloads:
         for path in ("/web/projects", "/web/deadlines"):
             shown = api.get(path, role=None, params={"format": "csv", "within_days": 36500})
             assert shown.status_code == 200 and "Charnwood" not in shown.text and "P/21/0001" not in shown.text
+
+    def test_a_requests_lines_and_payments_and_an_invoices_charges_download(self, api) -> None:
+        made = programme(api)
+        sign_in(api, "finance")
+        drawdown = api.get("/drawdowns", params={"project_id": made.cameras}).json()["items"][0]
+        spent = api.get("/spend", params={"project_id": made.cameras}).json()["items"][0]
+        lines = api.get(f"/web/drawdowns/{drawdown['id']}", role=None, params={"table": "lines", "format": "csv"})
+        rows = list(csv.reader(io.StringIO(lines.text)))
+        assert rows[0] == ["Contribution", "Requested", "Paid", "Outstanding"]
+        assert rows[-1][:2] == ["Total", drawdown["amount"]]
+        payments = api.get(
+            f"/web/drawdowns/{drawdown['id']}", role=None, params={"table": "payments", "format": "xlsx"}
+        )
+        sheet = load_workbook(io.BytesIO(payments.content)).active
+        assert [cell.value for cell in sheet[1]] == ["Date", "Reference", "Amount", "Recorded by", "Reversed"]
+        charges = api.get(f"/web/spend/{spent['id']}", role=None, params={"format": "csv"})
+        rows = list(csv.reader(io.StringIO(charges.text)))
+        assert rows[0] == ["Contribution", "Local authority", "Charged"] and rows[-1][-1] == spent["amount"]
+        for path in (f"/web/drawdowns/{drawdown['id']}", f"/web/spend/{spent['id']}"):
+            assert "format=xlsx" in api.get(path, role=None).text, path

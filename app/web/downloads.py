@@ -2,6 +2,7 @@
 download, with the headings the pages show; only the downloads are built here, the pages keep their layout."""
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
@@ -260,5 +261,65 @@ def deadlines(title: str, found: Sequence[Deadline], names: Mapping[str, str]) -
         Column("unspent", "Unspent", "money", total=True),
         Column("basis", "Deadline from"),
         Column("projects", "Projects"),
+    ]
+    return Listing(title=title, columns=columns, rows=rows, totals=True)
+
+
+def drawdown_lines(title: str, drawdown: DrawdownRead) -> Listing:
+    """What a request asks of each contribution, and what has been paid."""
+    rows = [
+        {
+            "contribution_id": line.contribution_id,
+            "amount": line.amount,
+            "paid": line.paid,
+            "outstanding": line.outstanding,
+        }
+        for line in drawdown.lines
+    ]
+    columns = [
+        Column("contribution_id", "Contribution", "count"),
+        Column("amount", "Requested", "money", total=True),
+        Column("paid", "Paid", "money", total=True),
+        Column("outstanding", "Outstanding", "money", total=True),
+    ]
+    return Listing(title=title, columns=columns, rows=rows, totals=True)
+
+
+def drawdown_payments(title: str, drawdown: DrawdownRead) -> Listing:
+    """What the authority has paid against a request, reversals marked."""
+    rows = [
+        {
+            "on": payment.on,
+            "reference": payment.reference,
+            "amount": sum((line.amount for line in payment.lines), Decimal("0.00")),
+            "recorded_by": payment.recorded_by,
+            "reversed_on": payment.reversed_on,
+        }
+        for payment in drawdown.payments
+    ]
+    columns = [
+        Column("on", "Date", "date"),
+        Column("reference", "Reference"),
+        Column("amount", "Amount", "money"),
+        Column("recorded_by", "Recorded by"),
+        Column("reversed_on", "Reversed", "date"),
+    ]
+    return Listing(title=title, columns=columns, rows=rows)
+
+
+def invoice_charges(title: str, spend: SpendRead, names: Mapping[str, str]) -> Listing:
+    """The contributions an invoice is charged to."""
+    rows = [
+        {
+            "contribution_id": charge.contribution_id,
+            "authority": names.get(charge.local_authority_id, ""),
+            "amount": charge.amount,
+        }
+        for charge in spend.charges
+    ]
+    columns = [
+        Column("contribution_id", "Contribution", "count"),
+        Column("authority", "Local authority"),
+        Column("amount", "Charged", "money", total=True),
     ]
     return Listing(title=title, columns=columns, rows=rows, totals=True)

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
@@ -17,8 +17,11 @@ from app.ids import RowId
 from app.models import DrawdownStatus, Role
 from app.projects import service as projects
 from app.spend import service as spending
+from app.web import downloads
 from app.web.agreement_forms import authority_choices
+from app.web.downloads import FormatQuery
 from app.web.forms import Field, FormDataDep, FormSpec, FormState, WriterDep, require_role
+from app.web.listing import download
 from app.web.pages import Viewer, ViewerDep, render
 from app.web.project_pages import LISTED, project_path, visible_names
 from app.web.submitting import FormRoute, audit_log, show_form, submit
@@ -308,12 +311,23 @@ def reverse_payment(
 
 
 @router.get("/web/drawdowns/{drawdown_id}", name="web_drawdown")
-def drawdown_page(request: Request, drawdown_id: RowId, session: SessionDep, viewer: ViewerDep) -> Response:
+def drawdown_page(
+    request: Request,
+    drawdown_id: RowId,
+    session: SessionDep,
+    viewer: ViewerDep,
+    file_format: FormatQuery = "html",
+    table: Annotated[Literal["lines", "payments"], Query(description="which table to download")] = "lines",
+) -> Response:
     """A request: its lines, evidence, invoices, payments and dates, and the steps it may take next."""
     principal = viewer.principal
     drawdown = service.get_drawdown(session=session, drawdown_id=drawdown_id, scope=principal.scope)
     shown = read_models(session, principal, [drawdown])[0]
     project = projects.get_project(session=session, project_id=drawdown.project_id, scope=principal.scope)
+    if file_format != "html":
+        title = f"Drawdown request {drawdown_id}: {table}"
+        listing = (downloads.drawdown_lines if table == "lines" else downloads.drawdown_payments)(title, shown)
+        return download(listing, f"drawdown-{drawdown_id}-{table}", file_format)
     names = visible_names(session, principal.scope)
     steps = {name: step for name, step in STEPS.items() if shown.status in step.allowed}
     return render(

@@ -13,9 +13,12 @@ from app.projects import service as projects
 from app.spend import service
 from app.spend.reads import read_models
 from app.spend.schemas import SpendCancel, SpendCreate
+from app.web import downloads
 from app.web.agreement_forms import choices
+from app.web.downloads import FormatQuery
 from app.web.drawdown_pages import ON, allocated_choices
 from app.web.forms import Field, FormDataDep, FormSpec, FormState, WriterDep, require_role
+from app.web.listing import download
 from app.web.pages import ViewerDep, render
 from app.web.project_pages import CAPITAL, project_path, visible_names
 from app.web.submitting import FormRoute, audit_log, show_form, submit
@@ -126,11 +129,16 @@ def cancel_spend(
 
 
 @router.get("/web/spend/{spend_id}", name="web_spend")
-def spend_page(request: Request, spend_id: RowId, session: SessionDep, viewer: ViewerDep) -> Response:
+def spend_page(
+    request: Request, spend_id: RowId, session: SessionDep, viewer: ViewerDep, file_format: FormatQuery = "html"
+) -> Response:
     """An invoice: its project, amount and the contributions it is charged to (a planning officer's own only)."""
     principal = viewer.principal
     spend = service.get_spend(session=session, spend_id=spend_id, scope=principal.scope)
     shown = read_models(session, principal, [spend])[0]
     project = projects.get_project(session=session, project_id=spend.project_id, scope=principal.scope)
     names = visible_names(session, principal.scope)
+    if file_format != "html":
+        listing = downloads.invoice_charges(f"Invoice {shown.invoice_reference}: charges", shown, names)
+        return download(listing, f"invoice-{spend_id}-charges", file_format)
     return render(request, "spend.html", {"spend": shown, "project": project, "authority_names": names})
