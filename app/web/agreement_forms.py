@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from app.agreements import service as agreements
 from app.agreements.schemas import AgreementCreate, AgreementStatus, AgreementUpdate
@@ -24,7 +25,7 @@ from app.web.downloads import FormatQuery
 from app.web.formatting import label
 from app.web.forms import Field, FormDataDep, FormSpec, FormState, WriterDep, require_role
 from app.web.listing import download
-from app.web.pages import ViewerDep, render
+from app.web.pages import Viewer, ViewerDep, render
 from app.web.submitting import FormRoute, audit_log, show_form, submit
 from app.web.views import history
 
@@ -150,24 +151,7 @@ def update_agreement(
     request: Request, agreement_id: RowId, session: SessionDep, viewer: WriterDep, form: FormDataDep
 ) -> Response:
     """Change an agreement's details, as PATCH /agreements/{id} does."""
-    require_role(viewer.principal, Role.officer)
-    agreements.get_agreement(session=session, agreement_id=agreement_id, scope=None)
-
-    def write(data: AgreementUpdate) -> str:
-        agreement = agreements.update_agreement(session=session, agreement_id=agreement_id, data=data)
-        audit_log(request, session, viewer).record("agreements", [agreement.id], data)
-        return agreement_path(agreement.id)
-
-    return submit(
-        request,
-        session,
-        viewer,
-        form,
-        spec=EDIT_AGREEMENT,
-        schema=AgreementUpdate,
-        write=write,
-        back=agreement_path(agreement_id),
-    )
+    return patch_agreement(request, agreement_id, session, viewer, form, spec=EDIT_AGREEMENT, extra={})
 
 
 @router.get("/web/agreements/{agreement_id}/close", name="web_agreement_close_form")
@@ -184,6 +168,21 @@ def close_agreement(
     request: Request, agreement_id: RowId, session: SessionDep, viewer: WriterDep, form: FormDataDep
 ) -> Response:
     """Close an agreement, as PATCH /agreements/{id} with status closed does."""
+    extra = {"status": AgreementStatus.closed.value}
+    return patch_agreement(request, agreement_id, session, viewer, form, spec=CLOSE_AGREEMENT, extra=extra)
+
+
+def patch_agreement(
+    request: Request,
+    agreement_id: int,
+    session: Session,
+    viewer: Viewer,
+    form: FormData,
+    *,
+    spec: FormSpec,
+    extra: dict[str, str],
+) -> Response:
+    """Post a form as PATCH /agreements/{id}: the officer's change of details or closing."""
     require_role(viewer.principal, Role.officer)
     agreements.get_agreement(session=session, agreement_id=agreement_id, scope=None)
 
@@ -192,16 +191,9 @@ def close_agreement(
         audit_log(request, session, viewer).record("agreements", [agreement.id], data)
         return agreement_path(agreement.id)
 
+    back = agreement_path(agreement_id)
     return submit(
-        request,
-        session,
-        viewer,
-        form,
-        spec=CLOSE_AGREEMENT,
-        schema=AgreementUpdate,
-        write=write,
-        back=agreement_path(agreement_id),
-        extra={"status": AgreementStatus.closed.value},
+        request, session, viewer, form, spec=spec, schema=AgreementUpdate, write=write, back=back, extra=extra
     )
 
 
