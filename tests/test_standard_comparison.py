@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Movement
 from tests.builders import agreement, contribution, movement
+from tests.forms import open_form, sign_in
 from tests.standard_helpers import MESSY, give_organisation_codes, imported
 
 
@@ -69,3 +70,46 @@ class TestComparison:
         files = [("files", (MESSY[0].name, MESSY[0].read_bytes(), "text/csv"))]
         refused = api.post("/comparisons", role="planning", files=files, data={"local_authority": "blaby"})
         assert refused.status_code == 403
+
+
+class TestComparisonPage:
+    """The same comparison from a page: upload, then each contribution beside the ledger, differences named."""
+
+    def test_the_page_shows_what_the_api_answers(self, api, session: Session) -> None:
+        give_organisation_codes(session)
+        kept = agreement(api, reference="19/0001/out", signed_on=date(2019, 4, 1))
+        police = contribution(api, kept["id"], amount="25000.00")
+        assert movement(api, police["id"], "received", "20000.00", date(2020, 6, 15)).status_code == 201
+        expected = compare(api, as_at="2024-03-31")
+        movements = session.scalar(select(func.count()).select_from(Movement))
+        sign_in(api, "finance")
+        keys = open_form(api, "/web/comparisons")
+        files = [("files", (path.name, path.read_bytes(), "text/csv")) for path in MESSY]
+        shown = api.post(
+            "/web/comparisons",
+            role=None,
+            files=files,
+            data={**keys, "local_authority": "blaby", "purpose": "other", "as_at": "31/03/2024"},
+        )
+        assert shown.status_code == 200, shown.text
+        assert f'<strong data-field="differing">{expected["differing"]} differ</strong>' in shown.text
+        assert f'href="/web/contributions/{police["id"]}"' in shown.text
+        for item in expected["contributions"]:
+            for difference in item["differences"]:
+                assert difference.replace("'", "&#39;") in shown.text
+        assert session.scalar(select(func.count()).select_from(Movement)) == movements  # nothing is stored
+
+    def test_a_refused_upload_is_explained_beside_its_field(self, api, session: Session) -> None:
+        sign_in(api, "officer")
+        keys = open_form(api, "/web/comparisons")
+        missing = api.post("/web/comparisons", role=None, data={**keys, "local_authority": "blaby"})
+        assert missing.status_code == 422 and "Choose a file to upload" in missing.text
+        files = [("files", (MESSY[0].name, MESSY[0].read_bytes(), "text/csv"))]
+        wrong = api.post(
+            "/web/comparisons", role=None, files=files, data={**keys, "local_authority": "blaby", "purpose": "nonsense"}
+        )
+        assert wrong.status_code == 422 and "is not a contribution-purpose code" in wrong.text
+
+    def test_a_planning_officer_may_not_open_it(self, api, session: Session) -> None:
+        sign_in(api, "planning")
+        assert api.get("/web/comparisons", role=None).status_code == 403

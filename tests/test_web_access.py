@@ -217,6 +217,14 @@ WEB_RULES: dict[tuple[str, str], WebRule] = {
         files={"file": ("table.csv", PUBLISHED_2024, "text/csv")},
         audited=False,
     ),
+    ("GET", "/web/comparisons"): WebRule(access="force", scoped=False),
+    ("POST", "/web/comparisons"): WebRule(
+        access="force",
+        scoped=False,
+        form=lambda ids: {"local_authority": OWN, "purpose": "other"},
+        files={"files": ("agreements.csv", STANDARD_AGREEMENT, "text/csv")},
+        audited=False,
+    ),
     ("GET", "/web/imports"): FORM_PAGE,
     ("POST", "/web/imports"): WebRule(
         access="officer",

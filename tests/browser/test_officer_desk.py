@@ -227,6 +227,7 @@ class TestEveryFormPage:
             "reconciliation": "/web/reconciliations",
             "import": "/web/imports",
             "import-register": "/web/imports/register",
+            "comparison": "/web/comparisons",
         }
         for name, path in forms.items():
             response = page.goto(f"{base}{path}")
@@ -248,3 +249,10 @@ class TestEveryFormPage:
         page.get_by_role("button", name="Check the files").click()
         assert page.locator("#files").count() == 1
         shoot(page, "import-report")
+
+        page.goto(f"{base}/web/comparisons")
+        page.get_by_label("Local authority").select_option("charnwood")
+        page.get_by_label("Files").set_input_files([str(path) for path in sorted(CHARNWOOD.glob("charnwood_*.csv"))])
+        page.get_by_role("button", name="Compare them").click()
+        assert page.locator("#contributions").count() == 1
+        shoot(page, "comparison-result")
