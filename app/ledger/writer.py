@@ -5,19 +5,25 @@ spend's movements are posted and reversed only through those features (`post_own
 so a payment or a spend and its movements stay consistent.
 """
 
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from app import scoping
 from app.auth.service import Principal
 from app.errors import ConflictError, ForbiddenError, NotFoundError, RuleError
 from app.ledger import locks
+from app.ledger.expressions import sum_of, total_value_sum
 from app.ledger.figures import running_totals
 from app.ledger.rules import Check, first_broken
-from app.ledger.state import Change, state_at
+from app.ledger.state import Change, LedgerState, state_at
 from app.models import (
     Agreement,
     Contribution,
@@ -29,6 +35,7 @@ from app.models import (
     Spend,
     SpendCharge,
 )
+from app.money import to_money
 
 
 def guard(*, session: Session, contribution_id: int, change: Change) -> None:
@@ -280,3 +287,176 @@ def reverse_owned(
     return _reverse(
         session=session, principal=principal, movement_id=movement_id, on=on, reference=reference, note=note, owned=True
     )
+
+
+# -- published history, in bulk --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryMovement:
+    """One movement of a contribution's published history, as an import records it."""
+
+    contribution_id: int
+    kind: MovementKind
+    amount: Decimal
+    on: date
+    reference: str | None
+    note: str | None
+    adjustment: bool = False
+
+    @property
+    def change(self) -> Change:
+        """What the movement does to the contribution's running sums."""
+        return Change.of(self.kind, self.amount, self.on)
+
+
+class History:
+    """A contribution's running sums at each date it has movements, held in memory.
+
+    The guard's check at a change's date and at every later date, without a query per movement: an
+    import checks a whole published history against it and writes that history at once.
+    """
+
+    def __init__(self, contribution_id: int, signed_on: date, states: list[tuple[date, LedgerState]]) -> None:
+        self.contribution_id = contribution_id
+        self.signed_on = signed_on
+        self.dates = [on for on, _state in states]
+        self.states = [state for _on, state in states]
+
+    @classmethod
+    def load(cls, session: Session, contribution_id: int) -> "History":
+        """The contribution's history as the ledger holds it now."""
+        history = cls.load_many(session, [contribution_id]).get(contribution_id)
+        if history is None:
+            raise NotFoundError(f"no contribution {contribution_id}", field="contribution_id")
+        return history
+
+    @classmethod
+    def load_many(cls, session: Session, contribution_ids: Sequence[int]) -> dict[int, "History"]:
+        """Contributions' histories as the ledger holds them now, in one query (built once per process)."""
+        histories: dict[int, History] = {}
+        if not contribution_ids:
+            return histories
+        signed = session.execute(
+            select(Contribution.id, Agreement.signed_on)
+            .join(Agreement, Agreement.id == Contribution.agreement_id)
+            .where(Contribution.id.in_(list(contribution_ids)))
+        )
+        for contribution_id, signed_on in signed:
+            histories[contribution_id] = cls(contribution_id, signed_on, [])
+        for row in session.execute(_running_totals_statement(), {"ids": list(contribution_ids)}):
+            history = histories[row[0]]
+            history.dates.append(row[1])
+            history.states.append(LedgerState(*(to_money(value) for value in row[2:])))
+        return histories
+
+    def state_at(self, when: date) -> LedgerState:
+        """The state at the end of a date."""
+        index = bisect_right(self.dates, when)
+        return self.states[index - 1] if index else LedgerState()
+
+    def admit(self, principal: Principal, movement: HistoryMovement) -> None:
+        """Refuse a movement the ledger takes from nobody: a kind the caller may not record, no amount, a bad date."""
+        may_record(principal, movement.kind)
+        if movement.amount <= 0:
+            raise RuleError("amount must be greater than zero; correct a mistake by reversing it", field="amount")
+        _check_date(movement.on, self.signed_on)
+
+    def refusal(self, change: Change) -> str | None:
+        """The first money rule the change breaks at its own date or at any later date, or None."""
+        later = self.dates[bisect_right(self.dates, change.on) :]
+        for when in [change.on, *later]:
+            before = self.state_at(when)
+            check = Check(
+                contribution_id=self.contribution_id,
+                on=when,
+                change=change,
+                before=before,
+                after=before.applied(change),
+            )
+            problem = first_broken(check)
+            if problem:
+                return problem
+        return None
+
+    def apply(self, change: Change) -> None:
+        """Make the change from its date on."""
+        index = bisect_left(self.dates, change.on)
+        if index == len(self.dates) or self.dates[index] != change.on:
+            self.dates.insert(index, change.on)
+            self.states.insert(index, self.states[index - 1] if index else LedgerState())
+        for later in range(index, len(self.states)):
+            self.states[later] = self.states[later].applied(change)
+
+
+@cache
+def _running_totals_statement() -> Select[Any]:
+    """Contributions' cumulative sums at each date they have movements, by contribution then date.
+
+    `figures.running_totals` for many contributions at once; building the expression cost more than running it.
+    """
+    daily = (
+        select(
+            Movement.contribution_id.label("contribution_id"),
+            Movement.on.label("on"),
+            total_value_sum().label("total_value"),
+            sum_of(MovementKind.received).label("received"),
+            sum_of(MovementKind.drawn).label("drawn"),
+            sum_of(MovementKind.spent).label("spent"),
+            sum_of(MovementKind.returned).label("returned"),
+        )
+        .where(Movement.contribution_id.in_(bindparam("ids", expanding=True)))
+        .group_by(Movement.contribution_id, Movement.on)
+        .subquery("daily")
+    )
+    return select(
+        daily.c.contribution_id,
+        daily.c.on,
+        *(
+            func.sum(daily.c[name]).over(partition_by=daily.c.contribution_id, order_by=daily.c.on)
+            for name in ("total_value", "received", "drawn", "spent", "returned")
+        ),
+    ).order_by(daily.c.contribution_id, daily.c.on)
+
+
+def record_histories(*, session: Session, principal: Principal, movements: Sequence[HistoryMovement]) -> int:
+    """Append contributions' published histories in one insert, after checking each contribution's once, in order.
+
+    The same locks (all the agreements, then all the contributions, in the core's order), refusals and rules
+    as `record_movement` with `published_history`: each movement is seen at its own date and every later
+    one; a flagged adjustment is kept as published. Movements are written in the order given. Returns
+    how many were written.
+    """
+    if not movements:
+        return 0
+    ids = sorted({movement.contribution_id for movement in movements})
+    for contribution_id in ids:
+        get_contribution(session=session, contribution_id=contribution_id, scope=principal.scope)
+    locks.lock_for_money(session, ids, published_history=True)
+    histories = History.load_many(session, ids)
+    for movement in movements:
+        history = histories[movement.contribution_id]
+        history.admit(principal, movement)
+        change = movement.change
+        if not movement.adjustment:
+            problem = history.refusal(change)
+            if problem:
+                raise ConflictError(problem, field="amount")
+        history.apply(change)
+    session.execute(
+        insert(Movement),
+        [
+            {
+                "contribution_id": movement.contribution_id,
+                "kind": movement.kind,
+                "amount": movement.amount,
+                "on": movement.on,
+                "reference": movement.reference,
+                "note": movement.note,
+                "adjustment": movement.adjustment,
+                "recorded_by": principal.label,
+            }
+            for movement in movements
+        ],
+    )
+    return len(movements)

@@ -98,6 +98,7 @@ def import_files(
         writer.write_agreements(list(matcher.agreements.values()))
         writer.write_contributions(contributions)
         writer.write_transactions(linked)
+        writer.finish()
         report.discrepancies = checks.discrepancies(contributions, writer.adjustments)
         ids = [target.agreement.id for target in writer.foreign.values() if target.agreement is not None]
         ledger = balances_by_id(session, group_by=GroupBy.agreement, as_at=today, ids=ids) if ids else {}

@@ -5,6 +5,7 @@ break a money rule are kept as published with the excess recorded as a flagged a
 (DESIGN.md); the rules themselves are never loosened for what users record.
 """
 
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.agreements.schemas import AgreementCreate
@@ -23,9 +24,9 @@ from app.contributions.service import create_contribution, record_event
 from app.errors import ConflictError, DomainError
 from app.ledger.figures import running_totals
 from app.ledger.state import LedgerState, state_at
+from app.ledger.writer import History, HistoryMovement, record_histories
 from app.models import Agreement, Contribution, EventKind, ImportedRecord, LocalAuthority, MovementKind
 from app.money import ZERO, pounds
-from app.movements.service import record_movement
 from app.standard.matching import record_key
 from app.standard.parsing import read_trigger
 from app.standard.reading import strip_notes
@@ -114,11 +115,51 @@ class Published:
     adjustments: list[str] = field(default_factory=list)
 
 
+class Plan:
+    """A contribution's published movements, checked in memory as they come and written in one insert at the end."""
+
+    def __init__(self, history: History, sequence: Iterator[int]) -> None:
+        self.history = history
+        self.base = (list(history.dates), list(history.states))
+        self.sequence = sequence
+        self.movements: list[tuple[int, HistoryMovement]] = []
+
+    def add(self, movement: HistoryMovement, position: int | None = None) -> None:
+        """Take a movement already checked (its position among all the run's movements kept on an undo)."""
+        self.history.apply(movement.change)
+        self.movements.append((next(self.sequence) if position is None else position, movement))
+
+    def attempt(self, principal: Principal, movement: HistoryMovement) -> bool:
+        """Take a movement if it breaks no money rule; refusals that are no rule's still raise."""
+        self.history.admit(principal, movement)
+        if not movement.adjustment and self.history.refusal(movement.change) is not None:
+            return False
+        self.add(movement)
+        return True
+
+    def record(self, principal: Principal, movement: HistoryMovement) -> None:
+        """Take a movement, or refuse it with the rule it breaks."""
+        self.history.admit(principal, movement)
+        problem = None if movement.adjustment else self.history.refusal(movement.change)
+        if problem is not None:
+            raise ConflictError(problem, field="amount")
+        self.add(movement)
+
+    def undo(self, mark: int) -> None:
+        """Drop the movements taken since the mark (a row that was refused after all)."""
+        if mark == len(self.movements):
+            return
+        kept = self.movements[:mark]
+        self.history.dates, self.history.states = list(self.base[0]), list(self.base[1])
+        self.movements = []
+        for position, movement in kept:
+            self.add(movement, position)
+
+
 def record_published(
     *,
-    session: Session,
+    plan: Plan,
     principal: Principal,
-    contribution_id: int,
     kind: MovementKind,
     amount: Decimal,
     on: date,
@@ -129,43 +170,32 @@ def record_published(
     written = Published()
 
     def plain(plain_amount: Decimal) -> bool:
-        try:
-            with savepoint(session):
-                record_movement(
-                    session=session,
-                    principal=principal,
-                    contribution_id=contribution_id,
-                    kind=kind,
-                    amount=plain_amount,
-                    on=on,
-                    reference=reference,
-                    note=note,
-                    published_history=True,
-                )
-        except ConflictError:
+        if not plan.attempt(
+            principal, HistoryMovement(plan.history.contribution_id, kind, plain_amount, on, reference, note)
+        ):
             return False
         written.movements += 1
         return True
 
     def flagged(flag_kind: MovementKind, flag_amount: Decimal, why: str) -> None:
-        record_movement(
-            session=session,
-            principal=principal,
-            contribution_id=contribution_id,
-            kind=flag_kind,
-            amount=flag_amount,
-            on=on,
-            reference=reference,
-            note=f"flagged import adjustment: {why}",
-            adjustment=True,
-            published_history=True,
+        plan.attempt(
+            principal,
+            HistoryMovement(
+                plan.history.contribution_id,
+                flag_kind,
+                flag_amount,
+                on,
+                reference,
+                f"flagged import adjustment: {why}",
+                adjustment=True,
+            ),
         )
         written.movements += 1
         written.adjustments.append(f"{flag_kind.value} {pounds(flag_amount)} on {on} flagged as an adjustment: {why}")
 
     if plain(amount):
         return written
-    state = state_on(session=session, contribution_id=contribution_id, on=on)
+    state = plan.history.state_at(on)
     if kind in (MovementKind.received, MovementKind.spent):
         so_far = state.received if kind is MovementKind.received else state.spent
         excess = so_far + amount - state.total_value
@@ -215,24 +245,50 @@ class Writer:
         self.today = today
         self.foreign: dict[str, AgreementRow] = {}
         self.adjustments: dict[int, list[str]] = {}
+        # Every key this authority's imports wrote, read once: a query per row was most of a run's reads.
+        query = select(ImportedRecord.key, ImportedRecord.record_id).where(
+            ImportedRecord.local_authority_id == authority.id
+        )
+        self.known: dict[str, int | None] = dict(session.execute(query).all())
+        self.records: list[dict[str, object]] = []
+        self.plans: dict[int, Plan] = {}
+        self.sequence = itertools.count()
 
-    def seen(self, key: str) -> ImportedRecord | None:
-        """The earlier import of a row with this key, if any."""
-        return imported_record(session=self.session, local_authority_id=self.authority.id, key=key)
+    def seen(self, key: str) -> bool:
+        """Whether a row with this key was imported before (or earlier in this run)."""
+        return key in self.known
 
     def remember(
         self, key: str, kind: str, record_id: int | None, row: AgreementRow | ContributionRow | TransactionRow
     ) -> None:
-        """Note that a row has been imported."""
-        remember(
-            session=self.session,
-            principal=self.principal,
-            local_authority_id=self.authority.id,
-            key=key,
-            kind=kind,
-            record_id=record_id,
-            source=f"{row.file}:{row.line}",
+        """Note that a row has been imported; the notes are written together at the end of the run."""
+        self.known[key] = record_id
+        self.records.append(
+            {
+                "local_authority_id": self.authority.id,
+                "key": key,
+                "kind": kind,
+                "record_id": record_id,
+                "source": f"{row.file}:{row.line}"[:500],
+                "imported_by": self.principal.label,
+            }
         )
+
+    def plan(self, contribution_id: int) -> Plan:
+        """The contribution's movements to write, and its running sums with them, read from the ledger once."""
+        plan = self.plans.get(contribution_id)
+        if plan is None:
+            plan = self.plans[contribution_id] = Plan(History.load(self.session, contribution_id), self.sequence)
+        return plan
+
+    def finish(self) -> None:
+        """Write every contribution's published movements, each history checked once, then the rows' notes."""
+        planned = sorted(item for plan in self.plans.values() for item in plan.movements)
+        record_histories(session=self.session, principal=self.principal, movements=[item for _, item in planned])
+        self.plans.clear()
+        if self.records:
+            self.session.execute(insert(ImportedRecord), self.records)
+            self.records = []
 
     def agreement_key(self, reference: str) -> str:
         """The key of an agreement imported from published files."""
@@ -252,7 +308,7 @@ class Writer:
             reference=existing.reference,
             signed_on=existing.signed_on,
             agreement=existing,
-            own=self.seen(self.agreement_key(existing.reference)) is not None,
+            own=self.seen(self.agreement_key(existing.reference)),
         )
 
     # -- agreements -----------------------------------------------------------------------------
@@ -270,7 +326,7 @@ class Writer:
             key = self.agreement_key(row.reference)
             if existing is not None:
                 row.agreement = existing
-                row.own = self.seen(key) is not None
+                row.own = self.seen(key)
                 if not row.derived:
                     self.log.outcome(row.file, row.line, UNCHANGED)
                 if row.own and existing.signed_on != row.signed_on:
@@ -357,9 +413,9 @@ class Writer:
                     f"non-money obligation (published): {row.source_reference or 'no reference'}, {purpose}, {what}",
                 )
                 continue
-            earlier = self.seen(row.key)
-            if earlier is not None and earlier.record_id is not None:
-                row.contribution = self.session.get(Contribution, earlier.record_id)
+            earlier = self.known.get(row.key)
+            if earlier is not None:
+                row.contribution = self.session.get(Contribution, earlier)
                 row.unchanged = True
                 self.log.outcome(row.file, row.line, UNCHANGED)
                 continue
@@ -385,6 +441,7 @@ class Writer:
             row.ok = False
             return
         assert row.amount is not None
+        created: int | None = None
         try:
             with savepoint(self.session):
                 contribution = create_contribution(
@@ -396,6 +453,7 @@ class Writer:
                     ),
                     published_history=True,
                 )
+                created = contribution.id
                 for kind, on in row.events or []:
                     record_event(
                         session=self.session,
@@ -407,9 +465,8 @@ class Writer:
                     self.report.created.events += 1
                 if row.end_on is not None and row.events is None:
                     written_off = record_published(
-                        session=self.session,
+                        plan=self.plan(contribution.id),
                         principal=self.principal,
-                        contribution_id=contribution.id,
                         kind=MovementKind.written_off,
                         amount=row.amount,
                         on=row.end_on,
@@ -420,6 +477,8 @@ class Writer:
                     self.report.created.adjustments += len(written_off.adjustments)
                 self.remember(row.key, "contribution", contribution.id, row)
         except (DomainError, ValidationError) as error:
+            if created is not None:
+                self.plans.pop(created, None)
             self.log.fail(row.file, row.line, reason_of(error))
             row.ok = False
             return
@@ -454,7 +513,7 @@ class Writer:
 
     def keep(self, row: ContributionRow | TransactionRow, key: str, owner: Agreement | Contribution, line: str) -> None:
         """Keep a row that moves no money as a line of its agreement's or contribution's notes, once."""
-        if self.seen(key) is not None:
+        if self.seen(key):
             self.log.outcome(row.file, row.line, UNCHANGED)
             return
         owner.notes = f"{owner.notes}\n{line}" if owner.notes else line
@@ -482,7 +541,7 @@ class Writer:
             return []
         if row.status is None:
             # Its trigger went into the contribution (matching); nothing else is said.
-            if self.seen(row.key) is not None:
+            if self.seen(row.key):
                 self.log.outcome(row.file, row.line, UNCHANGED)
             else:
                 self.remember(row.key, "trigger schedule", parent.contribution.id, row)
@@ -527,7 +586,7 @@ class Writer:
                 row.file, row.line, f"{row.status} on {row.on} is in the future", reason="dated in the future"
             )
             return []
-        if self.seen(row.key) is not None or (parent.events is not None and parent.unchanged):
+        if self.seen(row.key) or (parent.events is not None and parent.unchanged):
             # The service's own export of a contribution already in the ledger holds nothing new.
             self.log.outcome(row.file, row.line, UNCHANGED)
             return []
@@ -535,17 +594,18 @@ class Writer:
         if row.notes.startswith("ledger: ") and parent.events is not None:
             return self.write_ledger_row(row, contribution_id, on)
         adjustments: list[str] = [early] if early else []
+        plan = self.plan(contribution_id)
+        mark = len(plan.movements)
         try:
             with savepoint(self.session):
                 record_id: int | None
                 if row.status == "secured":
-                    record_id = self.record_secured(row, contribution_id, on)
+                    record_id = self.record_secured(row, plan, on)
                 else:
                     assert row.amount is not None
                     published = record_published(
-                        session=self.session,
+                        plan=plan,
                         principal=self.principal,
-                        contribution_id=contribution_id,
                         kind=STATUS_MOVEMENT[row.status],
                         amount=row.amount,
                         on=on,
@@ -558,6 +618,7 @@ class Writer:
                     self.report.created.adjustments += len(published.adjustments)
                 self.remember(row.key, "transaction", record_id, row)
         except (DomainError, ValidationError) as error:
+            plan.undo(mark)
             self.log.fail(row.file, row.line, reason_of(error))
             return []
         self.log.outcome(row.file, row.line, IMPORTED)
@@ -568,13 +629,14 @@ class Writer:
         the contribution's notes)."""
         kind = LEDGER_ROWS.get(row.notes.removeprefix("ledger: ").strip())
         adjustments: list[str] = []
+        plan = self.plan(contribution_id)
+        mark = len(plan.movements)
         try:
             with savepoint(self.session):
                 if kind is not None and row.amount:
                     published = record_published(
-                        session=self.session,
+                        plan=plan,
                         principal=self.principal,
-                        contribution_id=contribution_id,
                         kind=kind,
                         amount=row.amount,
                         on=on,
@@ -586,35 +648,36 @@ class Writer:
                     self.report.created.adjustments += len(adjustments)
                 self.remember(row.key, "transaction", None, row)
         except (DomainError, ValidationError) as error:
+            plan.undo(mark)
             self.log.fail(row.file, row.line, reason_of(error))
             return []
         self.log.outcome(row.file, row.line, IMPORTED)
         return adjustments
 
-    def record_secured(self, row: TransactionRow, contribution_id: int, on: date) -> int:
+    def record_secured(self, row: TransactionRow, plan: Plan, on: date) -> int:
         """A secured row: the trigger is met, and a sum above the agreement's is indexation."""
         event = record_event(
             session=self.session,
             principal=self.principal,
-            contribution_id=contribution_id,
+            contribution_id=plan.history.contribution_id,
             data=EventCreate(kind=EventKind.trigger_met, on=on, note="secured (published)"),
             published_history=True,
         )
         self.report.created.events += 1
         if row.amount is None or row.amount == 0:
             return event.id
-        total = state_on(session=self.session, contribution_id=contribution_id, on=on).total_value
+        total = plan.history.state_at(on).total_value
         if row.amount > total:
-            record_movement(
-                session=self.session,
-                principal=self.principal,
-                contribution_id=contribution_id,
-                kind=MovementKind.indexation,
-                amount=row.amount - total,
-                on=on,
-                reference=row.source_reference[:200] or None,
-                note=f"secured amount {pounds(row.amount)} published, above the {pounds(total)} in the agreement",
-                published_history=True,
+            plan.record(
+                self.principal,
+                HistoryMovement(
+                    plan.history.contribution_id,
+                    MovementKind.indexation,
+                    row.amount - total,
+                    on,
+                    row.source_reference[:200] or None,
+                    f"secured amount {pounds(row.amount)} published, above the {pounds(total)} in the agreement",
+                ),
             )
             self.report.created.movements += 1
         elif row.amount < total:
