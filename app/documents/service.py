@@ -19,7 +19,6 @@ from app.errors import ConflictError, DomainError, NotFoundError, RuleError
 from app.models import Document, DocumentKind, DocumentOwner
 
 
-
 class DocumentTooLargeError(DomainError):
     """An upload over the size limit."""
 
@@ -136,9 +135,7 @@ def get_document(*, session: Session, document_id: int, scope: str | None, lock:
     return document
 
 
-def list_documents(
-    *, session: Session, scope: str | None, owner_type: DocumentOwner, owner_id: int
-) -> list[Document]:
+def list_documents(*, session: Session, scope: str | None, owner_type: DocumentOwner, owner_id: int) -> list[Document]:
     """A record's documents, every version, oldest first."""
     check_owner(session=session, owner_type=owner_type, owner_id=owner_id, scope=scope)
     query = scoping.readable_documents(scope).where(Document.owner_type == owner_type, Document.owner_id == owner_id)
@@ -150,9 +147,7 @@ def superseded_by(session: Session, document_ids: Iterable[int]) -> dict[int, in
     ids = list(document_ids)
     if not ids:
         return {}
-    rows = session.execute(
-        select(Document.supersedes_id, Document.id).where(Document.supersedes_id.in_(ids))
-    ).all()
+    rows = session.execute(select(Document.supersedes_id, Document.id).where(Document.supersedes_id.in_(ids))).all()
     return {older: newer for older, newer in rows if older is not None}
 
 

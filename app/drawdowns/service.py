@@ -32,11 +32,11 @@ from app.local_authorities.service import get_local_authority
 from app.models import (
     Agreement,
     Contribution,
+    DocumentKind,
+    DocumentOwner,
     DrawdownInvoice,
     DrawdownLine,
     DrawdownPayment,
-    DocumentKind,
-    DocumentOwner,
     DrawdownPaymentLine,
     DrawdownRequest,
     DrawdownStatus,

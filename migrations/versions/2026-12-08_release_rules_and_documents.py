@@ -74,9 +74,7 @@ def upgrade() -> None:
         ),
         sa.Column("uploaded_by", sa.String(length=200), nullable=False),
         sa.CheckConstraint("size_bytes > 0", name=op.f("ck_documents_size_positive")),
-        sa.ForeignKeyConstraint(
-            ["supersedes_id"], ["documents.id"], name=op.f("fk_documents_supersedes_id_documents")
-        ),
+        sa.ForeignKeyConstraint(["supersedes_id"], ["documents.id"], name=op.f("fk_documents_supersedes_id_documents")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_documents")),
         sa.UniqueConstraint("supersedes_id", name=op.f("uq_documents_supersedes_id")),
     )
