@@ -147,3 +147,17 @@ class TestSeededRules:
         assert charnwood["release_basis"] == "in_arrears_ongoing"
         assert charnwood["evidence_kinds"] == ["proportionality_statement", "invoice"]
         assert harborough["release_basis"] == "in_advance" and harborough["evidence_kinds"] == []
+
+
+class TestClauseText:
+    """A contribution's S106 wording is kept and quoted on the request asking for its money."""
+
+    def test_the_clause_is_shown_on_the_request(self, api: Any) -> None:
+        _rules(api, "blaby", release_basis="in_advance")
+        request = _draft(api, "blaby", invoices=[])
+        contribution_id = request["lines"][0]["contribution_id"]
+        wording = "towards the provision of police premises serving the development"
+        changed = api.patch(f"/contributions/{contribution_id}", json={"clause_text": wording})
+        assert changed.status_code == 200 and changed.json()["clause_text"] == wording
+        shown = api.get(f"/drawdowns/{request['id']}").json()
+        assert shown["lines"][0]["clause_text"] == wording
