@@ -1,6 +1,7 @@
 """Settings read from the environment (and a .env file)."""
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -20,6 +21,18 @@ class Settings(BaseSettings):
     """A page session ends after this long without a request."""
     session_lifetime_hours: int = 12
     """A page session ends this long after signing in, however busy."""
+    documents_dir: str | None = None
+    """Where uploaded documents are kept, by content hash; by default a `documents` folder beside the SQLite file."""
+    max_document_bytes: int = 4_000_000
+    """The largest document accepted (under max_body_bytes, which also bounds the upload's form)."""
+
+    def documents_path(self) -> Path:
+        """The documents folder: DOCUMENTS_DIR, or beside the SQLite database, or ./documents."""
+        if self.documents_dir:
+            return Path(self.documents_dir)
+        if self.database_url.startswith("sqlite:///"):
+            return Path(self.database_url.removeprefix("sqlite:///")).resolve().parent / "documents"
+        return Path("documents").resolve()
 
 
 @lru_cache

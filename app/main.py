@@ -8,6 +8,7 @@ from app.auth.dependencies import document_auth_errors
 from app.balances.router import router as balances_router
 from app.contributions.router import router as contributions_router
 from app.deadlines.router import router as deadlines_router
+from app.documents.router import router as documents_router
 from app.drawdowns.router import router as drawdowns_router
 from app.errors import install_error_handlers
 from app.forecast.router import router as forecast_router
@@ -53,6 +54,7 @@ def create_app() -> FastAPI:
         reports_router,
         projects_router,
         drawdowns_router,
+        documents_router,
         spend_router,
         deadlines_router,
         repurposing_router,

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -70,6 +71,40 @@ class ReleaseBasis(enum.StrEnum):
 
     in_advance = "in_advance"
     in_arrears = "in_arrears"
+    """Against invoices of completed spend dated on or before submission."""
+    in_arrears_on_completion = "in_arrears_on_completion"
+    """As in arrears, and only once the project is complete in its entirety (Blaby, paragraph 13)."""
+    in_arrears_ongoing = "in_arrears_ongoing"
+    """While the work is ongoing, against copy invoices, never for costs the force has already paid (Charnwood, 16)."""
+
+
+class DocumentKind(enum.StrEnum):
+    """What a document is; an authority's evidence list names these kinds."""
+
+    agreement = "agreement"
+    deed_of_variation = "deed_of_variation"
+    consent_letter = "consent_letter"
+    drawdown_letter = "drawdown_letter"
+    """The request on the authority's own template, where it has one."""
+    spend_proposal = "spend_proposal"
+    """What the money will be spent on and how it meets the need arising from the development."""
+    plans_and_tenders = "plans_and_tenders"
+    proportionality_statement = "proportionality_statement"
+    invoice = "invoice"
+    completion_certificate = "completion_certificate"
+    correspondence = "correspondence"
+    request_pack = "request_pack"
+    other = "other"
+
+
+class DocumentOwner(enum.StrEnum):
+    """The kind of record a document is attached to."""
+
+    agreement = "agreement"
+    contribution = "contribution"
+    project = "project"
+    drawdown = "drawdown"
+    spend = "spend"
 
 
 class Purpose(enum.StrEnum):
@@ -173,6 +208,12 @@ class LocalAuthority(Base):
     release_basis: Mapped[ReleaseBasis | None]
     release_evidence: Mapped[list[Any]] = mapped_column(default=list)
     release_notes: Mapped[str | None] = mapped_column(Text)
+    evidence_kinds: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    """The document kinds (DocumentKind values) a request must carry before it is submitted."""
+    own_template: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Whether the authority wants its request on its own template (a drawdown_letter document)."""
+    response_days: Mapped[int | None]
+    """How many days the authority usually takes to answer a request."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
 
     agreements: Mapped[list["Agreement"]] = relationship(back_populates="local_authority")
@@ -226,6 +267,8 @@ class Contribution(Base):
     index_series: Mapped[str | None] = mapped_column(String(64))
     index_base_month: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str | None] = mapped_column(Text)
+    clause_text: Mapped[str | None] = mapped_column(Text)
+    """The agreement's wording for this obligation: its purpose and what the money may be spent on."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
     created_by: Mapped[str] = mapped_column(String(200))
 
@@ -527,6 +570,34 @@ class ImportedRecord(Base):
     source: Mapped[str] = mapped_column(String(500))
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
     imported_by: Mapped[str] = mapped_column(String(200))
+
+
+class Document(Base):
+    """An uploaded file attached to one record, stored by its SHA-256; never deleted, only superseded."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        Index("ix_documents_owner", "owner_type", "owner_id"),
+        CheckConstraint("size_bytes > 0", name="size_positive"),
+        UniqueConstraint("supersedes_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_type: Mapped[DocumentOwner]
+    owner_id: Mapped[int]
+    kind: Mapped[DocumentKind]
+    title: Mapped[str] = mapped_column(String(300))
+    filename: Mapped[str] = mapped_column(String(300))
+    media_type: Mapped[str] = mapped_column(String(200))
+    """The type sniffed from the content, not the one the uploader claimed."""
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    document_url: Mapped[str | None] = mapped_column(String(1000))
+    """Where the council publishes the same document, if it does."""
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
+    uploaded_by: Mapped[str] = mapped_column(String(200))
 
 
 # People: accounts, their page sessions, failed sign-ins and set-password links.

@@ -10,6 +10,8 @@ from sqlalchemy import ColumnElement, Select, exists, or_, select, true
 from app.models import (
     Agreement,
     Contribution,
+    Document,
+    DocumentOwner,
     DrawdownRequest,
     LocalAuthority,
     Movement,
@@ -94,6 +96,25 @@ def project(scope: Scope) -> ColumnElement[bool]:
         )
     )
     return or_(Project.local_authority_id == scope, funded, asked)
+
+
+def document(scope: Scope) -> ColumnElement[bool]:
+    """Documents readable: those whose owner is readable."""
+    if scope is None:
+        return true()
+    owners = (
+        (DocumentOwner.agreement, select(Agreement.id).where(agreement(scope))),
+        (DocumentOwner.contribution, select(Contribution.id).where(contribution(scope))),
+        (DocumentOwner.project, select(Project.id).where(project(scope))),
+        (DocumentOwner.drawdown, select(DrawdownRequest.id).where(drawdown(scope))),
+        (DocumentOwner.spend, select(Spend.id).where(spend(scope))),
+    )
+    return or_(*((Document.owner_type == owner) & Document.owner_id.in_(ids) for owner, ids in owners))
+
+
+def readable_documents(scope: Scope) -> Select[Document]:
+    """The statement every read of documents starts from."""
+    return select(Document).where(document(scope))
 
 
 def readable_local_authorities(scope: Scope) -> Select[LocalAuthority]:

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 
 from app.auth.service import create_token
+from app.config import get_settings
 from app.db import get_session, make_engine
 from app.main import app
 from app.models import Role
@@ -57,6 +58,9 @@ def engine() -> Iterator[Engine]:
     """The test database, migrated by the real migrations."""
     url = database_url()
     os.environ["DATABASE_URL"] = url
+    # Uploaded documents go to a scratch folder, never beside a developer's own database.
+    os.environ["DOCUMENTS_DIR"] = tempfile.mkdtemp(prefix="s106-documents-")
+    get_settings.cache_clear()
     engine = make_engine(url)
     reset_database(engine)
     with engine.begin() as connection:

@@ -33,6 +33,7 @@ from app.auth.service import create_token, revoke_token
 from app.main import app
 from app.models import AuditEntry, Role
 from tests.builders import agreement, contribution, event, movement
+from tests.doc_builders import PDF, upload
 from tests.project_builders import allocate, drawdown, pay, project, spend, step
 
 Ids = dict[str, Any]
@@ -240,6 +241,21 @@ RULES: dict[tuple[str, str], Rule] = {
         ok=201,
         body={"purpose": "vehicles", "consented_on": "2020-03-01", "consent_reference": "letter of 1 March 2020"},
     ),
+    ("POST", "/documents"): Rule(
+        access="officer",
+        ok=201,
+        files=lambda ids: {
+            "file": ("consent.pdf", PDF, "application/pdf"),
+            "owner_type": (None, "agreement"),
+            "owner_id": (None, str(ids["agreement_id"])),
+            "kind": (None, "consent_letter"),
+        },
+    ),
+    ("GET", "/documents"): Rule(
+        access="any-role", params=lambda ids: {"owner_type": "agreement", "owner_id": ids["agreement_id"]}
+    ),
+    ("GET", "/documents/{document_id}"): Rule(access="any-role"),
+    ("GET", "/documents/{document_id}/content"): Rule(access="any-role"),
     ("GET", "/deadlines"): Rule(access="any-role"),
     ("GET", "/forecast"): Rule(access="any-role", params={"as_at": "2024-01-31"}),
     ("GET", "/index-series"): Rule(access="any-role"),
@@ -275,6 +291,9 @@ ID_BUILDERS: dict[str, Callable[[Any, Ids], Any]] = {
     "drawdown_id": lambda api, ids: _draft_drawdown(api, ids),
     "payment_id": lambda api, ids: _payment(api, ids),
     "series": lambda api, ids: _series(api),
+    "document_id": lambda api, ids: upload(
+        api, owner_type="agreement", owner_id=ids["agreement_id"], kind="agreement"
+    ).json()["id"],
 }
 
 CALLERS = ("none", "bad", "revoked", "finance", "planning-own", "planning-other", "officer")

@@ -64,7 +64,11 @@ class TestLoading:
         assert seeded.scalar(select(func.count()).select_from(LocalAuthority)) == 9
         assert seeded.scalar(select(func.count()).select_from(Agreement)) == 140
         blaby = seeded.get(LocalAuthority, "blaby")
-        assert blaby is not None and blaby.release_basis is not None and blaby.release_basis.value == "in_arrears"
+        assert (
+            blaby is not None
+            and blaby.release_basis is not None
+            and blaby.release_basis.value == "in_arrears_on_completion"
+        )
         assert seeded.get(LocalAuthority, "leicester") is not None
 
     def test_second_load_is_a_no_op(self, seeded: Session) -> None:

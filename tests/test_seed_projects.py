@@ -121,16 +121,16 @@ class TestSeededProjects:
         invoices = api.get("/spend", params={"project_id": shown["ORLO"]["id"], "limit": 100}).json()["items"]
         assert sum((Decimal(item["amount"]) for item in invoices), Decimal(0)) == Decimal("158000.00")
         assert {item["category"] for item in invoices} == {"it_hardware"}
-        for authority in ("blaby", "charnwood"):
+        for authority, basis in (("blaby", "in_arrears_on_completion"), ("charnwood", "in_arrears_ongoing")):
             requests = api.get("/drawdowns", params={"local_authority": authority, "limit": 100}).json()["items"]
             assert requests, authority
             for request in requests:
-                assert request["local_authority_id"] == authority and request["release_basis"] == "in_arrears"
+                assert request["local_authority_id"] == authority and request["release_basis"] == basis
                 assert request["invoices"], request["reference"]
 
 
 class TestSeededReleaseRules:
-    """Blaby releases only against invoices; Harborough releases in advance."""
+    """Blaby releases only once the project is complete; Harborough releases in advance."""
 
     def test_blaby_needs_invoices_and_harborough_does_not(self, seeded: Session, api: Any) -> None:
         shown = projects_by_name(api)
@@ -145,7 +145,8 @@ class TestSeededReleaseRules:
         assert draft.status_code == 201, draft.text
         refused = step(api, draft.json()["id"], "submit", on="2024-02-01")
         assert refused.status_code == 422
-        assert refused.json()["errors"][0]["field"] == "invoice_spend_ids"
+        assert refused.json()["errors"][0]["field"] == "project_id"  # the Firearms Building is not complete
+        assert "complete in its entirety" in refused.json()["detail"]
         assert api.get(f"/drawdowns/{draft.json()['id']}").json()["status"] == "draft"
 
         harborough_money = funded_contribution(api, local_authority_id="harborough", reference="24/0001/OUT")

@@ -39,6 +39,7 @@ def read_models(session: Session, contributions: list[Contribution]) -> list[Con
                 spend_by=contribution.spend_by,
                 repayment_period_years=contribution.repayment_period_years,
                 notes=contribution.notes,
+                clause_text=contribution.clause_text,
                 stage=stage_of(balance),
                 balances=BalanceFigures.of(balance),
             )

@@ -35,6 +35,9 @@ class ContributionCreate(BaseModel):
         Field(ge=1, le=50, description="years from each receipt before unspent money is repaid"),
     ] = None
     notes: Annotated[str | None, Field(max_length=5000)] = None
+    clause_text: Annotated[
+        str | None, Field(max_length=20000, description="the agreement's wording: purpose and what it may fund")
+    ] = None
 
 
 class ContributionUpdate(BaseModel):
@@ -46,6 +49,9 @@ class ContributionUpdate(BaseModel):
     spend_by: Day | None = None
     repayment_period_years: Annotated[int | None, Field(ge=1, le=50)] = None
     notes: Annotated[str | None, Field(max_length=5000)] = None
+    clause_text: Annotated[
+        str | None, Field(max_length=20000, description="the agreement's wording: purpose and what it may fund")
+    ] = None
 
 
 class ContributionRead(BaseModel):
@@ -60,6 +66,7 @@ class ContributionRead(BaseModel):
     spend_by: Day | None
     repayment_period_years: int | None
     notes: str | None
+    clause_text: str | None
     stage: str
     balances: BalanceFigures
 

@@ -52,6 +52,7 @@ def create_contribution(
         spend_by=data.spend_by,
         repayment_period_years=data.repayment_period_years,
         notes=data.notes,
+        clause_text=data.clause_text,
         created_by=principal.label,
     )
     session.add(contribution)
@@ -77,7 +78,7 @@ def update_contribution(*, session: Session, contribution_id: int, data: Contrib
         contribution.trigger_type = data.trigger.type
         contribution.trigger_threshold = data.trigger.threshold
         contribution.trigger_description = data.trigger.description
-    for name in ("spend_by", "repayment_period_years", "notes"):
+    for name in ("spend_by", "repayment_period_years", "notes", "clause_text"):
         if name in changes:
             setattr(contribution, name, changes[name])
     session.flush()

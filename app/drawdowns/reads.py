@@ -8,6 +8,7 @@ from app.auth.service import Principal
 from app.drawdowns.schemas import DrawdownRead, InvoiceRead, LineRead, PaymentLineRead, PaymentRead
 from app.ledger.figures import paid_by_line, payment_parts
 from app.models import (
+    Contribution,
     DrawdownInvoice,
     DrawdownLine,
     DrawdownPayment,
@@ -26,6 +27,13 @@ def read_models(session: Session, principal: Principal, drawdowns: list[Drawdown
         session.scalars(select(DrawdownLine).where(DrawdownLine.drawdown_id.in_(ids)).order_by(DrawdownLine.id))
     )
     paid = paid_by_line(session, line_ids=[line.id for line in lines])
+    clauses = dict(
+        session.execute(
+            select(Contribution.id, Contribution.clause_text).where(
+                Contribution.id.in_({line.contribution_id for line in lines})
+            )
+        ).all()
+    )
     payments = list(
         session.scalars(
             select(DrawdownPayment).where(DrawdownPayment.drawdown_id.in_(ids)).order_by(DrawdownPayment.id)
@@ -54,6 +62,7 @@ def read_models(session: Session, principal: Principal, drawdowns: list[Drawdown
                 amount=line.amount,
                 paid=paid.get(line.id, ZERO),
                 outstanding=line.amount - paid.get(line.id, ZERO),
+                clause_text=clauses.get(line.contribution_id),
             )
             for line in lines
             if line.drawdown_id == drawdown.id

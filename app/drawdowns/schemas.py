@@ -106,6 +106,7 @@ class LineRead(BaseModel):
     amount: SignedMoney
     paid: SignedMoney
     outstanding: SignedMoney
+    clause_text: str | None = Field(description="the agreement's wording for the contribution, quoted to the authority")
 
 
 class PaymentLineRead(BaseModel):

@@ -22,6 +22,7 @@ from app.balances.queries import (
     balances_by_id,
     requested_for_projects,
 )
+from app.documents.service import current_kinds
 from app.drawdowns.schemas import DrawdownCreate, DrawdownUpdate, LineCreate, PaymentLineCreate
 from app.errors import ConflictError, NotFoundError, RuleError
 from app.ledger import locks
@@ -31,17 +32,21 @@ from app.local_authorities.service import get_local_authority
 from app.models import (
     Agreement,
     Contribution,
+    DocumentKind,
+    DocumentOwner,
     DrawdownInvoice,
     DrawdownLine,
     DrawdownPayment,
     DrawdownPaymentLine,
     DrawdownRequest,
     DrawdownStatus,
+    LocalAuthority,
     Movement,
     MovementKind,
     Project,
     ProjectAllocation,
     ProjectFunding,
+    ProjectStage,
     ReleaseBasis,
     Spend,
 )
@@ -244,8 +249,8 @@ def update_drawdown(*, session: Session, drawdown_id: int, data: DrawdownUpdate)
         _set_invoices(session, drawdown, data.invoice_spend_ids)
         session.flush()
         authority = get_local_authority(session=session, local_authority_id=drawdown.local_authority_id, scope=None)
-        if drawdown.submitted_on is not None and authority.release_basis is ReleaseBasis.in_arrears:
-            _check_arrears_invoices(session, drawdown, drawdown.submitted_on)
+        if drawdown.submitted_on is not None:
+            _check_cited_invoices(session, drawdown, authority, drawdown.submitted_on)
     if data.evidence is not None:
         drawdown.evidence = list(data.evidence)
     for name in ("reference", "note"):
@@ -311,8 +316,90 @@ def _check_arrears_invoices(session: Session, drawdown: DrawdownRequest, on: dat
         )
 
 
+ARREARS_AGAINST_COMPLETED_SPEND = (ReleaseBasis.in_arrears, ReleaseBasis.in_arrears_on_completion)
+
+
+def _cited_spend(session: Session, drawdown: DrawdownRequest) -> list[Spend]:
+    return list(
+        session.scalars(
+            select(Spend)
+            .join(DrawdownInvoice, DrawdownInvoice.spend_id == Spend.id)
+            .where(DrawdownInvoice.drawdown_id == drawdown.id)
+            .order_by(Spend.id)
+        )
+    )
+
+
+def _check_cited_invoices(session: Session, drawdown: DrawdownRequest, authority: LocalAuthority, on: date) -> None:
+    """The invoices a request cites suit its authority's basis: completed spend, or none already paid."""
+    if authority.release_basis in ARREARS_AGAINST_COMPLETED_SPEND:
+        _check_arrears_invoices(session, drawdown, on)
+    elif authority.release_basis is ReleaseBasis.in_arrears_ongoing:
+        paid = [spend for spend in _cited_spend(session, drawdown) if spend.on <= on and spend.cancelled_on is None]
+        if paid:
+            listed = ", ".join(f"{spend.invoice_reference} (spend {spend.id}, paid on {spend.on})" for spend in paid)
+            raise RuleError(
+                f"{authority.name} does not fund costs the force has already paid: {listed}; "
+                "remove them from invoice_spend_ids and attach copy invoices of the ongoing work "
+                "as documents of kind invoice",
+                field="invoice_spend_ids",
+            )
+
+
+def _check_project_stage(authority: LocalAuthority, project: Project) -> None:
+    """Blaby releases only for a completed project; Charnwood only while the work is ongoing."""
+    basis = authority.release_basis
+    if basis is ReleaseBasis.in_arrears_on_completion and project.stage is not ProjectStage.completed:
+        raise RuleError(
+            f"{authority.name} releases money only once the project is complete in its entirety; "
+            f"{project.name} is {project.stage.value}: submit the request when the project is completed",
+            field="project_id",
+        )
+    if basis is ReleaseBasis.in_arrears_ongoing and project.stage is ProjectStage.completed:
+        raise RuleError(
+            f"{authority.name} funds only projects not yet complete, while the work is ongoing; "
+            f"{project.name} is completed",
+            field="project_id",
+        )
+
+
+def required_evidence(authority: LocalAuthority) -> list[DocumentKind]:
+    """The document kinds a request to the authority must carry: its list, and its template if it has one."""
+    kinds = [DocumentKind(kind) for kind in authority.evidence_kinds]
+    if authority.own_template and DocumentKind.drawdown_letter not in kinds:
+        kinds.insert(0, DocumentKind.drawdown_letter)
+    return kinds
+
+
+def missing_evidence(session: Session, drawdown: DrawdownRequest, authority: LocalAuthority) -> list[DocumentKind]:
+    """Required kinds with no current document on the request (an invoice may also be on a cited spend)."""
+    owners = [(DocumentOwner.drawdown, drawdown.id)]
+    owners += [(DocumentOwner.spend, spend.id) for spend in _cited_spend(session, drawdown)]
+    present = current_kinds(session, owners)
+    return [kind for kind in required_evidence(authority) if kind not in present]
+
+
+def _check_evidence(session: Session, drawdown: DrawdownRequest, authority: LocalAuthority) -> None:
+    missing = missing_evidence(session, drawdown, authority)
+    if missing:
+        names = ", ".join(kind.value for kind in missing)
+        raise ConflictError(
+            f"{authority.name} needs evidence that request {drawdown.id} does not yet carry: {names}; "
+            "upload each as a document of the request (POST /documents with that kind)",
+            field="evidence",
+        )
+
+
+def _check_release_rules(session: Session, drawdown: DrawdownRequest, authority: LocalAuthority, on: date) -> None:
+    """The authority's rules as recorded: its basis (project stage, invoices) and then its evidence."""
+    project = get_project(session=session, project_id=drawdown.project_id, scope=None)
+    _check_project_stage(authority, project)
+    _check_cited_invoices(session, drawdown, authority, on)
+    _check_evidence(session, drawdown, authority)
+
+
 def submit(*, session: Session, drawdown_id: int, on: date | None) -> DrawdownRequest:
-    """Send a draft to the authority: checks what it holds, the allocation and, in arrears, the invoices."""
+    """Send a draft to the authority: checks what it holds, the allocation, and the authority's release rules."""
     drawdown = get_drawdown(session=session, drawdown_id=drawdown_id, scope=None, lock=True)
     _require(drawdown, "submitted", DrawdownStatus.draft)
     when = on or date.today()
@@ -326,8 +413,7 @@ def submit(*, session: Session, drawdown_id: int, on: date | None) -> DrawdownRe
     _check_available(session, drawdown.id, lines)
     _check_allocation_cover(session, drawdown)
     authority = get_local_authority(session=session, local_authority_id=drawdown.local_authority_id, scope=None)
-    if authority.release_basis is ReleaseBasis.in_arrears:
-        _check_arrears_invoices(session, drawdown, when)
+    _check_release_rules(session, drawdown, authority, when)
     drawdown.status = DrawdownStatus.submitted
     drawdown.submitted_on = when
     session.flush()

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.models import Regime, ReleaseBasis
+from app.models import DocumentKind, Regime, ReleaseBasis
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)]
 
@@ -21,6 +21,11 @@ class LocalAuthorityCreate(BaseModel):
     release_basis: ReleaseBasis | None = None
     release_evidence: list[Annotated[str, Field(max_length=500)]] = Field(default_factory=list, max_length=50)
     release_notes: Annotated[str | None, Field(max_length=5000)] = None
+    evidence_kinds: list[DocumentKind] = Field(
+        default_factory=list, max_length=20, description="document kinds a request must carry to be submitted"
+    )
+    own_template: bool = Field(default=False, description="whether a request goes on the authority's own template")
+    response_days: Annotated[int | None, Field(ge=1, le=3650, description="usual days to answer a request")] = None
 
 
 class LocalAuthorityUpdate(BaseModel):
@@ -34,6 +39,9 @@ class LocalAuthorityUpdate(BaseModel):
     release_basis: ReleaseBasis | None = None
     release_evidence: list[Annotated[str, Field(max_length=500)]] | None = Field(default=None, max_length=50)
     release_notes: Annotated[str | None, Field(max_length=5000)] = None
+    evidence_kinds: list[DocumentKind] | None = Field(default=None, max_length=20)
+    own_template: bool | None = None
+    response_days: Annotated[int | None, Field(ge=1, le=3650)] = None
 
 
 class LocalAuthorityRead(BaseModel):
@@ -48,3 +56,6 @@ class LocalAuthorityRead(BaseModel):
     release_basis: ReleaseBasis | None
     release_evidence: list[str]
     release_notes: str | None
+    evidence_kinds: list[DocumentKind]
+    own_template: bool
+    response_days: int | None

@@ -31,7 +31,7 @@ def create_local_authority(*, session: Session, data: LocalAuthorityCreate) -> L
     """Add an authority; its slug must be new."""
     if session.get(LocalAuthority, data.id) is not None:
         raise ConflictError(f"a local authority {data.id!r} already exists", field="id")
-    authority = LocalAuthority(**data.model_dump())
+    authority = LocalAuthority(**data.model_dump(mode="json"))
     session.add(authority)
     session.flush()
     return authority
@@ -41,8 +41,8 @@ def update_local_authority(*, session: Session, local_authority_id: str, data: L
     """Change an authority's description or release rules."""
     authority = get_local_authority(session=session, local_authority_id=local_authority_id, scope=None)
     for name, value in data.model_dump(exclude_unset=True).items():
-        if name in ("name", "regime", "release_evidence") and value is None:
+        if name in ("name", "regime", "release_evidence", "evidence_kinds", "own_template") and value is None:
             continue
-        setattr(authority, name, value)
+        setattr(authority, name, [str(kind) for kind in value] if name == "evidence_kinds" else value)
     session.flush()
     return authority

@@ -1,0 +1,1 @@
+"""Documents: files attached to agreements, contributions, projects, drawdown requests and spend."""

@@ -1,0 +1,165 @@
+"""Documents: checked on upload (type sniffed, size limited), stored by content hash, never deleted.
+
+A document belongs to one record (agreement, contribution, project, drawdown request or spend) and is
+readable by whoever may read that record. A replacement supersedes it; the old version stays readable.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Select, select, tuple_
+from sqlalchemy.orm import Session, aliased
+
+from app import scoping
+from app.auth.service import Principal
+from app.config import get_settings
+from app.documents.sniffing import ACCEPTED, sniff
+from app.documents.storage import DocumentStore
+from app.errors import ConflictError, DomainError, NotFoundError, RuleError
+from app.models import Document, DocumentKind, DocumentOwner
+
+
+class DocumentTooLargeError(DomainError):
+    """An upload over the size limit."""
+
+    status = 413
+    title = "Document too large"
+
+
+class UnsupportedDocumentError(DomainError):
+    """An upload whose content is not an accepted kind of file, whatever its name says."""
+
+    status = 415
+    title = "Unsupported kind of file"
+
+
+@dataclass(frozen=True)
+class Upload:
+    """What was uploaded and what it is for."""
+
+    owner_type: DocumentOwner
+    owner_id: int
+    kind: DocumentKind
+    filename: str
+    content: bytes
+    title: str | None = None
+    document_url: str | None = None
+    supersedes_id: int | None = None
+    note: str | None = None
+
+
+def _owner_statement(owner_type: DocumentOwner, scope: str | None) -> Select:
+    statements = {
+        DocumentOwner.agreement: scoping.readable_agreements,
+        DocumentOwner.contribution: scoping.readable_contributions,
+        DocumentOwner.project: scoping.readable_projects,
+        DocumentOwner.drawdown: scoping.readable_drawdowns,
+        DocumentOwner.spend: scoping.readable_spend,
+    }
+    return statements[owner_type](scope)
+
+
+def check_owner(*, session: Session, owner_type: DocumentOwner, owner_id: int, scope: str | None) -> None:
+    """The record exists and the caller may read it; otherwise 404, as an unknown id."""
+    statement = _owner_statement(owner_type, scope)
+    entity = statement.column_descriptions[0]["entity"]
+    if session.scalar(statement.where(entity.id == owner_id)) is None:
+        raise NotFoundError(f"no {owner_type.value} {owner_id}", field="owner_id")
+
+
+def _clean_filename(filename: str) -> str:
+    """The last part of the name the browser sent, without control characters."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(character for character in name if character.isprintable()).strip()
+    return name[:300] or "document"
+
+
+def upload(*, session: Session, store: DocumentStore, principal: Principal, data: Upload) -> Document:
+    """Check and keep an uploaded file against its owner; a replacement names the version it supersedes."""
+    check_owner(session=session, owner_type=data.owner_type, owner_id=data.owner_id, scope=principal.scope)
+    limit = get_settings().max_document_bytes
+    if not data.content:
+        raise RuleError("the file is empty", field="file")
+    if len(data.content) > limit:
+        raise DocumentTooLargeError(
+            f"the file is {len(data.content)} bytes; documents may be at most {limit} bytes", field="file"
+        )
+    media_type = sniff(data.content)
+    if media_type is None:
+        raise UnsupportedDocumentError(
+            f"{data.filename or 'the file'} is not one of the accepted kinds ({ACCEPTED}), whatever its name says",
+            field="file",
+        )
+    if data.supersedes_id is not None:
+        older = get_document(session=session, document_id=data.supersedes_id, scope=principal.scope, lock=True)
+        if (older.owner_type, older.owner_id) != (data.owner_type, data.owner_id):
+            raise RuleError(
+                f"document {older.id} belongs to {older.owner_type.value} {older.owner_id}; "
+                "a replacement belongs to the same record",
+                field="supersedes_id",
+            )
+        newer = superseded_by(session, [older.id]).get(older.id)
+        if newer is not None:
+            raise ConflictError(
+                f"document {older.id} was already superseded by document {newer}; supersede that one",
+                field="supersedes_id",
+            )
+    filename = _clean_filename(data.filename)
+    document = Document(
+        owner_type=data.owner_type,
+        owner_id=data.owner_id,
+        kind=data.kind,
+        title=(data.title or filename)[:300],
+        filename=filename,
+        media_type=media_type,
+        size_bytes=len(data.content),
+        sha256=store.put(data.content),
+        document_url=data.document_url,
+        supersedes_id=data.supersedes_id,
+        note=data.note,
+        uploaded_by=principal.label,
+    )
+    session.add(document)
+    session.flush()
+    return document
+
+
+def get_document(*, session: Session, document_id: int, scope: str | None, lock: bool = False) -> Document:
+    """One document; one whose owner the caller may not read is as absent as an unknown id."""
+    query = scoping.readable_documents(scope).where(Document.id == document_id)
+    if lock:
+        query = query.with_for_update()
+    document = session.scalar(query)
+    if document is None:
+        raise NotFoundError(f"no document {document_id}", field="document_id")
+    return document
+
+
+def list_documents(*, session: Session, scope: str | None, owner_type: DocumentOwner, owner_id: int) -> list[Document]:
+    """A record's documents, every version, oldest first."""
+    check_owner(session=session, owner_type=owner_type, owner_id=owner_id, scope=scope)
+    query = scoping.readable_documents(scope).where(Document.owner_type == owner_type, Document.owner_id == owner_id)
+    return list(session.scalars(query.order_by(Document.id)))
+
+
+def superseded_by(session: Session, document_ids: Iterable[int]) -> dict[int, int]:
+    """Document id -> the id of the document that replaced it, for those replaced."""
+    ids = list(document_ids)
+    if not ids:
+        return {}
+    rows = session.execute(select(Document.supersedes_id, Document.id).where(Document.supersedes_id.in_(ids))).all()
+    return {older: newer for older, newer in rows if older is not None}
+
+
+def current_kinds(session: Session, owners: Iterable[tuple[DocumentOwner, int]]) -> set[DocumentKind]:
+    """The kinds of the current (not superseded) documents attached to any of these records."""
+    pairs = list(owners)
+    if not pairs:
+        return set()
+    newer = aliased(Document)
+    rows = session.scalars(
+        select(Document.kind)
+        .where(tuple_(Document.owner_type, Document.owner_id).in_(pairs))
+        .where(~select(newer.id).where(newer.supersedes_id == Document.id).exists())
+    )
+    return set(rows)

@@ -1,0 +1,109 @@
+"""Documents: type and size checked, stored by content hash, downloaded only as attachments, scoped, kept."""
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+from app.config import get_settings
+from tests.builders import agreement
+from tests.doc_builders import PDF, PNG, upload
+
+
+def _stored(sha256: str) -> Path:
+    return Path(os.environ["DOCUMENTS_DIR"]) / sha256[:2] / sha256
+
+
+class TestUpload:
+    """What is accepted, and how it is stored."""
+
+    def test_a_pdf_is_stored_by_its_hash_and_downloads_as_an_attachment(self, api: Any) -> None:
+        deed = agreement(api)
+        made = upload(api, owner_type="agreement", owner_id=deed["id"], kind="agreement", filename="deed.pdf")
+        assert made.status_code == 201, made.text
+        body = made.json()
+        assert body["media_type"] == "application/pdf" and body["size_bytes"] == len(PDF)
+        assert body["sha256"] == hashlib.sha256(PDF).hexdigest()
+        assert _stored(body["sha256"]).read_bytes() == PDF
+        content = api.get(body["content_url"])
+        assert content.status_code == 200 and content.content == PDF
+        assert content.headers["content-disposition"].startswith("attachment;")
+        assert content.headers["x-content-type-options"] == "nosniff"
+        assert content.headers["content-type"] == "application/pdf"
+
+    def test_html_named_as_a_pdf_is_refused(self, api: Any) -> None:
+        deed = agreement(api)
+        refused = upload(
+            api, owner_type="agreement", owner_id=deed["id"], kind="agreement", content=b"<html><script>1</script>"
+        )
+        assert refused.status_code == 415
+        assert refused.json()["errors"][0]["field"] == "file"
+        assert api.get("/documents", params={"owner_type": "agreement", "owner_id": deed["id"]}).json() == []
+
+    def test_the_type_is_read_from_the_content_not_the_name(self, api: Any) -> None:
+        deed = agreement(api)
+        made = upload(api, owner_type="agreement", owner_id=deed["id"], kind="other", content=PNG, filename="x.pdf")
+        assert made.status_code == 201 and made.json()["media_type"] == "image/png"
+
+    def test_an_oversize_file_is_refused(self, api: Any) -> None:
+        deed = agreement(api)
+        limit = get_settings().max_document_bytes
+        refused = upload(api, owner_type="agreement", owner_id=deed["id"], kind="agreement", content=PDF + b"0" * limit)
+        assert refused.status_code == 413
+
+    def test_an_unknown_owner_is_404(self, api: Any) -> None:
+        assert upload(api, owner_type="project", owner_id=987654, kind="other").status_code == 404
+
+    def test_only_the_officer_uploads(self, api: Any) -> None:
+        deed = agreement(api)
+        assert upload(api, owner_type="agreement", owner_id=deed["id"], kind="other", role="finance").status_code == 403
+
+
+class TestScope:
+    """A planning officer reads only their own authority's documents."""
+
+    def test_another_authoritys_document_is_404(self, api: Any) -> None:
+        own = agreement(api, local_authority_id="blaby")
+        other = agreement(api, local_authority_id="charnwood", reference="20/0001/FUL")
+        mine = upload(api, owner_type="agreement", owner_id=own["id"], kind="agreement").json()
+        theirs = upload(api, owner_type="agreement", owner_id=other["id"], kind="agreement").json()
+        assert api.get(f"/documents/{mine['id']}", role="planning").status_code == 200
+        assert api.get(f"/documents/{mine['id']}/content", role="planning").status_code == 200
+        assert api.get(f"/documents/{theirs['id']}", role="planning").status_code == 404
+        assert api.get(f"/documents/{theirs['id']}/content", role="planning").status_code == 404
+        listed = api.get("/documents", role="planning", params={"owner_type": "agreement", "owner_id": other["id"]})
+        assert listed.status_code == 404
+
+
+class TestNeverDeleted:
+    """A replacement supersedes; nothing leaves storage."""
+
+    def test_a_superseded_document_stays_readable_and_stored(self, api: Any) -> None:
+        deed = agreement(api)
+        first = upload(api, owner_type="agreement", owner_id=deed["id"], kind="agreement").json()
+        second = upload(
+            api,
+            owner_type="agreement",
+            owner_id=deed["id"],
+            kind="agreement",
+            content=PNG,
+            supersedes_id=first["id"],
+            document_url="https://example.org/deed.pdf",
+        ).json()
+        listed = api.get("/documents", params={"owner_type": "agreement", "owner_id": deed["id"]}).json()
+        assert [(item["id"], item["superseded_by_id"]) for item in listed] == [
+            (first["id"], second["id"]),
+            (second["id"], None),
+        ]
+        assert listed[1]["document_url"] == "https://example.org/deed.pdf"
+        assert api.get(first["content_url"]).content == PDF
+        assert _stored(first["sha256"]).exists() and _stored(second["sha256"]).exists()
+        again = upload(api, owner_type="agreement", owner_id=deed["id"], kind="agreement", supersedes_id=first["id"])
+        assert again.status_code == 409
+        assert api.request("DELETE", f"/documents/{first['id']}").status_code == 405
+
+    def test_the_upload_is_audited(self, api: Any) -> None:
+        deed = agreement(api)
+        made = upload(api, owner_type="agreement", owner_id=deed["id"], kind="agreement").json()
+        entries = api.get("/audit", params={"resource": "documents"}).json()["items"]
+        assert any(entry["resource_ids"] == [made["id"]] for entry in entries)
