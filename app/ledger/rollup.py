@@ -20,7 +20,7 @@ from decimal import Decimal
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import delete, event, func, inspect, select, union_all
+from sqlalchemy import delete, event, func, insert, inspect, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -243,8 +243,8 @@ def _upsert(
     if not rows:
         return
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table)
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = dialect_insert(table)
     statement = statement.on_conflict_do_update(
         index_elements=list(keys), set_={name: table.c[name] + statement.excluded[name] for name in columns}
     )
@@ -307,7 +307,7 @@ def _stored_agreement_days(session: Session, agreement_ids: list[int] | None) ->
 def _insert_days(session: Session, days: list[ContributionDay], agreement_days: list[AgreementDay]) -> None:
     if days:
         session.execute(
-            RollupContributionDay.__table__.insert(),
+            insert(RollupContributionDay),
             [
                 {
                     "contribution_id": day.contribution_id,
@@ -321,7 +321,7 @@ def _insert_days(session: Session, days: list[ContributionDay], agreement_days: 
         )
     if agreement_days:
         session.execute(
-            RollupAgreementDay.__table__.insert(),
+            insert(RollupAgreementDay),
             [
                 {
                     "agreement_id": day.agreement_id,
@@ -370,13 +370,13 @@ def rebuild(session: Session) -> None:
         for key, figures in monthly(days).items()
     ]
     if months:
-        session.execute(RollupMonth.__table__.insert(), months)
+        session.execute(insert(RollupMonth), months)
     counts = [
         {"local_authority_id": key[0], "month": key[1], "agreements": value[0], "open_agreements": value[1]}
         for key, value in agreement_monthly(agreement_days).items()
     ]
     if counts:
-        session.execute(RollupAgreementMonth.__table__.insert(), counts)
+        session.execute(insert(RollupAgreementMonth), counts)
     session.info.pop(DIRTY_CONTRIBUTIONS, None)
     session.info.pop(DIRTY_AGREEMENTS, None)
 
