@@ -14,6 +14,8 @@ from app.auth import service as tokens
 from app.auth.cli import demo_accounts, user_app
 from app.db import get_engine, get_sessionmaker
 from app.indexation.cli import index_app
+from app.ledger.cli import check as check_rollup
+from app.ledger.cli import rollup_app
 from app.models import ApiToken, LocalAuthority, Role
 from app.reports.cli import reconcile, report
 from app.standard.cli import register as register_standard_commands
@@ -32,6 +34,8 @@ main.command()(reconcile)
 main.add_typer(index_app, name="index")
 register_standard_commands(main)
 main.command("generate")(generate_command)
+main.add_typer(rollup_app, name="rollup")
+main.command("check-rollup")(check_rollup)
 console = Console()
 
 

@@ -664,3 +664,86 @@ class PasswordLink(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class StageFigures:
+    """The money of every stage, as signed deltas or their sums, for all agreements and for open ones only."""
+
+    total_value: Mapped[Decimal] = mapped_column(default=0)
+    """Change in total value (secured, indexed and varied, less written off); negative where it fell."""
+    not_started: Mapped[Decimal] = mapped_column(default=0)
+    """Change in unreceived money whose development has not started; negative where it left the stage."""
+    held_by_developer: Mapped[Decimal] = mapped_column(default=0)
+    """Change in unreceived money due or started (not at risk); negative where it left the stage."""
+    at_risk: Mapped[Decimal] = mapped_column(default=0)
+    """Change in unreceived money at risk of never being paid; negative where it left the stage."""
+    received: Mapped[Decimal] = mapped_column(default=0)
+    """Change in money the authority received; negative for a reversed receipt."""
+    drawn: Mapped[Decimal] = mapped_column(default=0)
+    """Change in money the force drew down; negative for a reversed drawdown."""
+    spent: Mapped[Decimal] = mapped_column(default=0)
+    """Change in money the force spent; negative for cancelled spend."""
+    returned: Mapped[Decimal] = mapped_column(default=0)
+    """Change in money returned to the developer; negative for a reversed return."""
+    open_total_value: Mapped[Decimal] = mapped_column(default=0)
+    """As total_value, counting only agreements open at the date (closing subtracts what it held)."""
+    open_not_started: Mapped[Decimal] = mapped_column(default=0)
+    """As not_started, for agreements open at the date."""
+    open_held_by_developer: Mapped[Decimal] = mapped_column(default=0)
+    """As held_by_developer, for agreements open at the date."""
+    open_at_risk: Mapped[Decimal] = mapped_column(default=0)
+    """As at_risk, for agreements open at the date."""
+    open_received: Mapped[Decimal] = mapped_column(default=0)
+    """As received, for agreements open at the date."""
+    open_drawn: Mapped[Decimal] = mapped_column(default=0)
+    """As drawn, for agreements open at the date."""
+    open_spent: Mapped[Decimal] = mapped_column(default=0)
+    """As spent, for agreements open at the date."""
+    open_returned: Mapped[Decimal] = mapped_column(default=0)
+    """As returned, for agreements open at the date."""
+
+
+class RollupContributionDay(StageFigures, Base):
+    """How one contribution's stage figures changed on one date, derived from the ledger by app/ledger/rollup.py."""
+
+    __tablename__ = "rollup_contribution_days"
+    __table_args__ = (Index("ix_rollup_contribution_days_on", "on"),)
+
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id"), primary_key=True)
+    on: Mapped[date] = mapped_column(Date, primary_key=True)
+    local_authority_id: Mapped[str] = mapped_column(String(64))
+    purpose: Mapped[Purpose]
+
+
+class RollupMonth(StageFigures, Base):
+    """The sum of the contribution days of one authority, purpose and month (the first day of it)."""
+
+    __tablename__ = "rollup_months"
+
+    local_authority_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[Purpose] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class RollupAgreementDay(Base):
+    """How one agreement's place in the agreement counts changed on one date (+1 counted, -1 closed)."""
+
+    __tablename__ = "rollup_agreement_days"
+    __table_args__ = (Index("ix_rollup_agreement_days_on", "on"),)
+
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), primary_key=True)
+    on: Mapped[date] = mapped_column(Date, primary_key=True)
+    local_authority_id: Mapped[str] = mapped_column(String(64))
+    agreements: Mapped[int] = mapped_column(default=0)
+    open_agreements: Mapped[int] = mapped_column(default=0)
+
+
+class RollupAgreementMonth(Base):
+    """The sum of the agreement days of one authority and month (the first day of it)."""
+
+    __tablename__ = "rollup_agreement_months"
+
+    local_authority_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    agreements: Mapped[int] = mapped_column(default=0)
+    open_agreements: Mapped[int] = mapped_column(default=0)

@@ -8,6 +8,8 @@ For each engine (SQLite, PostgreSQL) it prints and records:
             concurrent load, against GET /health in the same run (the ceiling), and their ratio; and
             GET /local-authorities/{id} (a token check and one row: any authenticated read's ceiling)
   memory    peak resident memory (VmHWM) of the server's processes
+  panel     the Panel report (both layouts) from the rollup against the ledger query, in process, as at today,
+            the last month end and a mid-month date five years back, identical figures checked first
   import    rows/s of `s106 import` of one authority's export into an empty database, against a raw insert of
             the same number of rows (one transaction, executemany) in the same run on the same engine, and
             their ratio (the issue's goal: at least a third)
@@ -27,7 +29,7 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,8 @@ sys.path.insert(0, str(ROOT))
 
 from app.auth.service import create_token  # noqa: E402
 from app.models import Role  # noqa: E402
+from app.reports.reconcile import Layout, PanelTable  # noqa: E402
+from app.reports.service import panel_table  # noqa: E402
 
 BIN = Path(sys.executable).parent
 console = Console()
@@ -131,6 +135,9 @@ class EngineResult:
     import_seconds: float = 0.0
     raw_insert_seconds: float = 0.0
     import_over_raw_insert: float = 0.0
+    panel_rollup_ms: dict[str, float] = field(default_factory=dict)
+    panel_ledger_ms: dict[str, float] = field(default_factory=dict)
+    panel_ledger_over_rollup: dict[str, float] = field(default_factory=dict)
 
 
 def run(*args: str, database: str) -> str:
@@ -327,6 +334,43 @@ def cross_check(api_rows: list[dict[str, Any]], floor_rows: list[dict[str, Any]]
         assert row["agreements"] == floor["agreements"], row["key"]
 
 
+def panel_dates(today: date) -> dict[str, date]:
+    """The as-at dates the Panel is timed at: today, the last month end, and a mid-month five years back."""
+    return {
+        "today": today,
+        "month end": today.replace(day=1) - timedelta(days=1),
+        "mid-month 5 years back": today.replace(year=today.year - 5, day=15),
+    }
+
+
+def bench_panel(engine: Any, runs: int, result: EngineResult) -> None:
+    """Time the Panel report (both layouts) from the rollup against the ledger query, in process, same engine."""
+    with Session(engine) as session:
+        for label, as_at in panel_dates(date.today()).items():
+
+            def tables(from_rollup: bool, as_at: date = as_at) -> list[PanelTable]:
+                return [
+                    panel_table(session=session, layout=layout, as_at=as_at, scope=None, from_rollup=from_rollup)
+                    for layout in Layout
+                ]
+
+            assert tables(True) == tables(False), f"the rollup and the ledger disagree as at {as_at}"
+            rollup_timings: list[float] = []
+            ledger_timings: list[float] = []
+            for _ in range(runs):
+                for from_rollup, timings in ((True, rollup_timings), (False, ledger_timings)):
+                    begun = time.perf_counter()
+                    tables(from_rollup)
+                    timings.append(time.perf_counter() - begun)
+            result.panel_rollup_ms[label] = median_ms(rollup_timings)
+            result.panel_ledger_ms[label] = median_ms(ledger_timings)
+            result.panel_ledger_over_rollup[label] = median_ms(ledger_timings) / median_ms(rollup_timings)
+            console.print(
+                f"  Panel as at {as_at} ({label}): rollup {result.panel_rollup_ms[label]:.1f} ms, "
+                f"ledger {result.panel_ledger_ms[label]:.1f} ms"
+            )
+
+
 def bench_engine(engine_name: str, args: argparse.Namespace) -> EngineResult:
     """Load, then measure, one engine."""
     result = EngineResult(engine=engine_name)
@@ -347,6 +391,7 @@ def bench_engine(engine_name: str, args: argparse.Namespace) -> EngineResult:
         _row, token = create_token(session=session, name="bench", role=Role.officer)
         session.commit()
     console.print(f"  loaded {result.rows} in {result.load_seconds:.1f}s")
+    bench_panel(engine, args.runs, result)
     bench_import(engine_name, database, args, result)
 
     port = args.port
@@ -440,6 +485,17 @@ def show(results: list[EngineResult], scale: float) -> None:
             f"({result.import_seconds:.1f} s) | {result.import_rows / result.raw_insert_seconds:,.0f} rows/s "
             f"| {result.import_over_raw_insert:.3f} |"
         )
+    lines += [
+        "",
+        "| engine | Panel as at | from the rollup | from the ledger | ledger over rollup |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    for result in results:
+        for label, rollup_ms in result.panel_rollup_ms.items():
+            lines.append(
+                f"| {result.engine} | {label} | {rollup_ms:,.1f} ms | {result.panel_ledger_ms[label]:,.1f} ms "
+                f"| {result.panel_ledger_over_rollup[label]:.1f}x |"
+            )
     print("\n".join(lines))  # noqa: T201 - the report is the program's output
 
 

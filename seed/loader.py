@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.auth.service import Principal
 from app.drawdowns.schemas import DrawdownCreate, LineCreate
 from app.drawdowns.service import approve, create_drawdown, pay, submit
+from app.ledger import rollup
 from app.models import (
     Agreement,
     Contribution,
@@ -326,5 +327,7 @@ def load_seed(*, session: Session, console: Console) -> bool:
         close_agreements(session, data["agreements"], agreement_ids)
         load_release_rules(session, data["local_authorities"])
     session.flush()
+    # The movements and events went in by bulk insert, past the rollup's upkeep: derive it whole.
+    rollup.rebuild(session)
     console.print(", ".join(f"{len(data[name])} {name.replace('_', ' ')}" for name in files) + " loaded")
     return True

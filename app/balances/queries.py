@@ -41,6 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from app import scoping
+from app.ledger import rollup
 from app.ledger.expressions import AsAt, Ids, held, movement_sums
 from app.ledger.figures import (
     ContributionTotals,
@@ -367,6 +368,100 @@ def balances(
     else:
         count = session.scalar(select(func.count()).select_from(grouped.subquery())) or 0
     return [_to_balance(row) for row in page_rows], _to_balance(totals), count
+
+
+def can_use_rollup(group_by: GroupBy, where: BalanceFilter) -> bool:
+    """Whether the rollup answers these balances: by authority, narrowed at most to one authority or open agreements."""
+    return (
+        group_by is GroupBy.local_authority
+        and where.agreement_ids is None
+        and where.contribution_ids is None
+        and where.purpose is None
+    )
+
+
+def _rollup_balance(
+    key: str, label: str, stages: dict[str, Decimal], counts: tuple[int, int], open_only: bool
+) -> Balance:
+    received, drawn, spent, returned = (stages[name] for name in ("received", "drawn", "spent", "returned"))
+    is_total = key == "total"
+    return Balance(
+        key=key,
+        label=label,
+        total_value=stages["total_value"],
+        not_started=stages["not_started"],
+        held_by_developer=stages["held_by_developer"],
+        at_risk=stages["at_risk"],
+        held_by_local_authority=held(received, drawn, returned),
+        received_by_local_authority=received,
+        drawn=drawn,
+        spent=spent,
+        unspent_drawn=drawn - spent,
+        returned=returned,
+        remaining=stages["total_value"] - spent,
+        agreements=counts[1] if open_only else counts[0],
+        open_agreements=counts[1],
+        extra={name: (None if is_total or name != "local_authority_id" else key) for name in _EXTRA_KEYS},
+    )
+
+
+def _added(sums: Any) -> dict[str, Decimal]:
+    total = dict.fromkeys(rollup.STAGES, ZERO)
+    for stages in sums:
+        for name, value in stages.items():
+            total[name] += value
+    return total
+
+
+@dataclass(frozen=True)
+class AuthorityFigures:
+    """Balances by authority from the rollup, and the money each authority holds by purpose."""
+
+    rows: list[Balance]
+    totals: Balance
+    count: int
+    held_by_purpose: dict[tuple[str, str], Decimal]
+
+
+def authority_figures(
+    session: Session, *, as_at: date, where: BalanceFilter = BalanceFilter(), limit: int | None = None, offset: int = 0
+) -> AuthorityFigures:
+    """What `balances` by authority and `held_by_purpose` give, read from the rollup in three small queries."""
+    scope = where.local_authority_id
+    sums = rollup.stage_sums(session, as_at=as_at, local_authority_id=scope, open_only=where.open_only)
+    counts = rollup.agreement_counts(session, as_at=as_at, local_authority_id=scope)
+    by_authority: dict[str, list[dict[str, Decimal]]] = {}
+    for (authority, _purpose), stages in sums.items():
+        by_authority.setdefault(authority, []).append(stages)
+    authorities = session.execute(
+        select(LocalAuthority.id, LocalAuthority.name)
+        .where(scoping.local_authority(scope))
+        .order_by(LocalAuthority.name, LocalAuthority.id)
+    ).all()
+    page = authorities[offset : None if limit is None else offset + limit]
+    rows = [
+        _rollup_balance(
+            authority, name, _added(by_authority.get(authority, [])), counts.get(authority, (0, 0)), where.open_only
+        )
+        for authority, name in page
+    ]
+    visible = {authority for authority, _name in authorities}
+    total_counts = (
+        sum(counts[authority][0] for authority in counts if authority in visible),
+        sum(counts[authority][1] for authority in counts if authority in visible),
+    )
+    totals = _rollup_balance(
+        "total",
+        "Total",
+        _added(stages for (authority, _p), stages in sums.items() if authority in visible),
+        total_counts,
+        where.open_only,
+    )
+    held_money = {
+        (authority, purpose.value): held(stages["received"], stages["drawn"], stages["returned"])
+        for (authority, purpose), stages in sums.items()
+    }
+    return AuthorityFigures(rows=rows, totals=totals, count=len(authorities), held_by_purpose=held_money)
 
 
 def balances_by_id(session: Session, *, group_by: GroupBy, as_at: date, ids: list[int]) -> dict[int, Balance]:

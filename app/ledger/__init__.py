@@ -6,4 +6,7 @@
 - `rules`: the money rules, one list of pure checks over a state.
 - `locks`: the one global lock order every check-then-write takes.
 - `writer`: the one function that appends a movement and the one that appends a reversal.
+- `rollup`: each contribution's stage figures as dated deltas and monthly sums, kept as the ledger is written.
 """
+
+from app.ledger import rollup as rollup  # registers the rollup's upkeep on every session (app/ledger/rollup.py)

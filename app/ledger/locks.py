@@ -1,13 +1,17 @@
 """The one lock order every check-then-write takes, so no two writers can wait on each other.
 
-    drawdown request  ->  agreements  ->  contributions  ->  projects  ->  spend
-                          (each kind of row in id order)
+    drawdown request  ->  agreements  ->  contributions  ->  projects  ->  spend  ->  rollup rows
+                          (each kind of row in id order; rollup rows in key order)
 
 A write locks the rows whose state its checks read, before reading them, in this order; it may skip a
 kind but never go back to an earlier one. The drawdown request comes first because a write changes at
 most one, and only the request's own paths lock it. Agreements are share-locked by writers of money
 (so any number may write at once) and locked for update when closed, so closing waits for them and
-they for it. On SQLite every lock here is a no-op: BEGIN IMMEDIATE already queues writers (app/db.py).
+they for it. The rollup's rows (app/ledger/rollup.py) come last of all: they are written once, just before
+the transaction commits, for contributions it has already locked, the monthly sums in (authority,
+purpose, month) order, so two writers adding to one authority's month queue rather than deadlock; a read
+that settles the rollup mid-transaction takes them only after its writes. On SQLite every lock here is a
+no-op: BEGIN IMMEDIATE already queues writers (app/db.py).
 """
 
 from collections.abc import Iterable

@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.balances.queries import Balance, BalanceFilter, GroupBy, balances, held_by_purpose
+from app.balances.queries import Balance, BalanceFilter, GroupBy, authority_figures, balances, held_by_purpose
 from app.models import LocalAuthority, Regime
 from app.money import ZERO
 from app.reports.reconcile import (
@@ -47,19 +47,27 @@ def _values(layout: Layout, balance: Balance, held: dict[str, Decimal]) -> dict[
     }
 
 
-def panel_table(*, session: Session, layout: Layout, as_at: date, scope: str | None) -> PanelTable:
+def panel_table(
+    *, session: Session, layout: Layout, as_at: date, scope: str | None, from_rollup: bool = True
+) -> PanelTable:
     """The Panel table as at a date, by authority in the Panel's order, with a Total row.
 
     The 2021 layout counts every agreement signed by then; the 2024 one only agreements still open.
     CIL-only authorities (Leicester City) appear only if they hold S106 agreements. A planning
-    officer's table has their authority's row alone, and a Total equal to it.
+    officer's table has their authority's row alone, and a Total equal to it. The figures come from the
+    rollup the ledger keeps (app/ledger/rollup.py); `from_rollup=False` sums the ledger itself, the same figures.
     """
     open_only = layout is Layout.panel_2024
     where = BalanceFilter(local_authority_id=scope, open_only=open_only)
-    rows, totals, _count = balances(session, group_by=GroupBy.local_authority, as_at=as_at, where=where)
+    if from_rollup:
+        figures = authority_figures(session, as_at=as_at, where=where)
+        rows, totals, held_money = figures.rows, figures.totals, figures.held_by_purpose
+    else:
+        rows, totals, _count = balances(session, group_by=GroupBy.local_authority, as_at=as_at, where=where)
+        held_money = held_by_purpose(session, as_at=as_at, where=where) if layout is Layout.panel_2021 else {}
     held: dict[str, dict[str, Decimal]] = {}
     if layout is Layout.panel_2021:
-        for (authority, purpose), amount in held_by_purpose(session, as_at=as_at, where=where).items():
+        for (authority, purpose), amount in held_money.items():
             held.setdefault(authority, {})[purpose] = amount
     cil_only = set(session.scalars(select(LocalAuthority.id).where(LocalAuthority.regime == Regime.cil)))
     table_rows = [

@@ -1,0 +1,41 @@
+"""`s106 rollup check` and `s106 rollup rebuild`: compare the rollup with the ledger, and repair it."""
+
+import typer
+from rich.console import Console
+
+from app.db import get_sessionmaker
+from app.ledger import rollup
+
+rollup_app = typer.Typer(help="Check the stage rollup against the ledger, or rebuild it.", no_args_is_help=True)
+console = Console()
+
+SHOWN = 20
+"""How many differences `check` prints before counting the rest."""
+
+
+@rollup_app.command("check")
+def check() -> None:
+    """Derive the rollup from the ledger and compare it with the stored one; exit 1 on any difference."""
+    with get_sessionmaker().begin() as session:
+        differences = rollup.check(session)
+    if not differences:
+        console.print("The rollup agrees with the ledger.")
+        return
+    for difference in differences[:SHOWN]:
+        key = ", ".join(str(part) for part in difference.key)
+        console.print(
+            f"{difference.table} ({key}) {difference.column}: the ledger gives {difference.expected}, "
+            f"the rollup holds {difference.stored}"
+        )
+    if len(differences) > SHOWN:
+        console.print(f"... and {len(differences) - SHOWN} more")
+    console.print(f"{len(differences)} differences; `s106 rollup rebuild` derives the rollup again from the ledger.")
+    raise typer.Exit(1)
+
+
+@rollup_app.command("rebuild")
+def rebuild() -> None:
+    """Throw the rollup away and derive it again from the ledger (the ledger stays the truth)."""
+    with get_sessionmaker().begin() as session:
+        rollup.rebuild(session)
+    console.print("The rollup was derived again from the ledger.")

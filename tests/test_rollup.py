@@ -1,0 +1,192 @@
+"""The stage rollup: kept by every write path equal to a rebuild from the ledger, and giving the ledger's figures."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from app.balances.queries import BalanceFilter, GroupBy, authority_figures, balances
+from app.cli import main
+from app.ledger import cli as rollup_cli
+from app.ledger import rollup
+from app.models import LocalAuthority, RollupMonth
+from app.reports.reconcile import Layout
+from app.reports.service import panel_table
+from tests.builders import agreement, contribution, event, movement
+from tests.project_builders import allocate, drawdown, funded_contribution, pay, project, spend, step
+from tests.standard_helpers import CHARNWOOD_CSV, give_organisation_codes, imported
+
+
+def month_ends_and_mid_months(first: date, last: date, every: int) -> list[date]:
+    """Every `every`-th month's last day and 15th between the two dates, and the last date itself."""
+    dates: list[date] = []
+    month = first.replace(day=1)
+    index = 0
+    while month <= last:
+        following = (month + timedelta(days=32)).replace(day=1)
+        if index % every == 0:
+            dates += [month.replace(day=15), following - timedelta(days=1)]
+        month, index = following, index + 1
+    return [when for when in dates if when <= last] + [last]
+
+
+AS_AT = month_ends_and_mid_months(date(2007, 1, 1), date.today(), every=7)
+"""About forty dates from before the seed's first agreement to today, month ends and mid-months."""
+
+
+def assert_agrees(session: Session) -> None:
+    """The stored rollup is exactly what a rebuild from the ledger gives."""
+    assert rollup.check(session) == []
+
+
+class TestEveryWritePathKeepsTheRollup:
+    """Each write, through the API, leaves the rollup equal to a rebuild of it from the ledger."""
+
+    def test_movements_reversals_events_close_reopen_payments_spend_repurposing_and_import(
+        self, api: Any, session: Session
+    ) -> None:
+        made = funded_contribution(api, purpose="vehicles", amount="20000.00", received="15000.00")
+        assert_agrees(session)
+        # Back-dated before the receipt: every later step of the contribution is derived again.
+        assert movement(api, made["id"], "indexation", "500.00", date(2020, 2, 1)).status_code == 201
+        assert_agrees(session)
+        wrong = movement(api, made["id"], "received", "1000.00", date(2020, 7, 1)).json()
+        reversed_ = api.post(f"/movements/{wrong['id']}/reverse", json={"on": "2020-08-01"})
+        assert reversed_.status_code == 201, reversed_.text
+        assert_agrees(session)
+        other = agreement(api, reference="19/0042/OUT", signed_on=date(2019, 3, 1))
+        risky = contribution(api, other["id"], purpose="equipment", amount="8000.00")
+        assert event(api, risky["id"], "at_risk", date(2019, 6, 1)).status_code == 201
+        assert event(api, risky["id"], "at_risk_cleared", date(2019, 9, 1)).status_code == 201
+        assert_agrees(session)
+
+        fleet = project(api, name="Response Cars", category="vehicles", estimate_low="60000.00")
+        building = project(api)
+        assert allocate(api, fleet["id"], made["id"], "15000.00").status_code == 201
+        request = drawdown(api, local_authority_id="blaby", project_id=fleet["id"], lines=[(made["id"], "6000.00")])
+        assert request.status_code == 201, request.text
+        for action in ("submit", "approve"):
+            assert step(api, request.json()["id"], action).status_code == 200
+        paid = pay(api, request.json()["id"], date.today().isoformat())
+        assert paid.status_code == 201, paid.text
+        assert_agrees(session)
+        charged = spend(api, project_id=fleet["id"], amount="4000.00", charges=[(made["id"], "4000.00")])
+        assert charged.status_code == 201, charged.text
+        assert_agrees(session)
+        change = api.post(
+            f"/contributions/{made['id']}/repurposings",
+            json={
+                "purpose": "premises",
+                "from_project_id": fleet["id"],
+                "to_project_id": building["id"],
+                "consented_on": "2021-05-01",
+                "consent_reference": "BDC letter 2021/44",
+            },
+        )
+        assert change.status_code == 201, change.text
+        assert_agrees(session)
+
+        closing = agreement(api, reference="18/0002/OUT", signed_on=date(2018, 5, 1))
+        old = contribution(api, closing["id"], purpose="equipment", amount="5000.00")
+        assert event(api, old["id"], "development_started", date(2018, 6, 1)).status_code == 201
+        assert movement(api, old["id"], "received", "5000.00", date(2018, 7, 1)).status_code == 201
+        assert movement(api, old["id"], "drawn", "5000.00", date(2018, 8, 1)).status_code == 201
+        closed = api.patch(f"/agreements/{closing['id']}", json={"closed_on": "2020-12-31"})
+        assert closed.status_code == 200, closed.text
+        assert_agrees(session)
+        reopened = api.patch(f"/agreements/{closing['id']}", json={"status": "open"})
+        assert reopened.status_code == 200, reopened.text
+        assert_agrees(session)
+
+        give_organisation_codes(session)
+        report = imported(api, CHARNWOOD_CSV, "charnwood")
+        assert report["created"]["movements"] == 13
+        assert_agrees(session)
+        for as_at in (date(2018, 7, 31), date(2020, 11, 15), date(2020, 12, 31), date(2021, 1, 1), date.today()):
+            for layout in Layout:
+                computed = panel_table(session=session, layout=layout, as_at=as_at, scope=None)
+                summed = panel_table(session=session, layout=layout, as_at=as_at, scope=None, from_rollup=False)
+                assert computed == summed, (layout, as_at)
+
+    def test_a_refused_write_leaves_the_rollup_as_it_was(self, api: Any, session: Session) -> None:
+        made = funded_contribution(api, amount="1000.00", received="1000.00")
+        overdrawn = movement(api, made["id"], "drawn", "5000.00", date(2020, 7, 1))
+        assert overdrawn.status_code == 409
+        assert_agrees(session)
+        figures = authority_figures(session, as_at=date.today(), where=BalanceFilter(local_authority_id="blaby"))
+        assert (figures.totals.received_by_local_authority, figures.totals.drawn) == (1000, 0)
+
+
+class TestTheRollupGivesTheLedgersFigures:
+    """On the seed, the Panel tables and balances by authority from the rollup equal the ledger's sums."""
+
+    def test_the_seed_leaves_the_rollup_equal_to_a_rebuild(self, seeded: Session) -> None:
+        assert_agrees(seeded)
+
+    @pytest.mark.parametrize("as_at", AS_AT, ids=str)
+    def test_panel_tables_as_at(self, seeded: Session, as_at: date) -> None:
+        for layout in Layout:
+            for scope in (None, "charnwood"):
+                from_rollup = panel_table(session=seeded, layout=layout, as_at=as_at, scope=scope)
+                from_ledger = panel_table(session=seeded, layout=layout, as_at=as_at, scope=scope, from_rollup=False)
+                assert from_rollup == from_ledger
+
+    @pytest.mark.parametrize("as_at", AS_AT[::3], ids=str)
+    def test_balances_by_authority_as_at(self, seeded: Session, as_at: date) -> None:
+        for where in (BalanceFilter(), BalanceFilter(open_only=True), BalanceFilter(local_authority_id="blaby")):
+            for limit, offset in ((None, 0), (3, 2)):
+                rows, totals, count = balances(
+                    seeded, group_by=GroupBy.local_authority, as_at=as_at, where=where, limit=limit, offset=offset
+                )
+                figures = authority_figures(seeded, as_at=as_at, where=where, limit=limit, offset=offset)
+                assert (figures.rows, figures.totals, figures.count) == (rows, totals, count)
+
+    def test_the_endpoint_answers_the_ledgers_figures(self, seeded: Session, api: Any) -> None:
+        as_at = date(2023, 3, 17)
+        response = api.get("/balances", params={"group_by": "local_authority", "as_at": as_at.isoformat()})
+        assert response.status_code == 200, response.text
+        rows, totals, _count = balances(seeded, group_by=GroupBy.local_authority, as_at=as_at)
+        body = response.json()
+        assert [row["key"] for row in body["rows"]] == [row.key for row in rows]
+        assert [row["total_value"] for row in body["rows"]] == [str(row.total_value) for row in rows]
+        assert body["totals"]["held_by_local_authority"] == str(totals.held_by_local_authority)
+        assert body["totals"]["agreements"] == totals.agreements > 0
+
+
+class TestCommandLine:
+    """`s106 rollup check` exits 1 on a difference and names it; `s106 rollup rebuild` repairs it."""
+
+    @pytest.fixture
+    def cli_session(self, seeded: Session, monkeypatch: pytest.MonkeyPatch) -> Session:
+        class InTestTransaction:
+            @contextmanager
+            def begin(self) -> Iterator[Session]:
+                yield seeded
+
+        monkeypatch.setattr(rollup_cli, "get_sessionmaker", InTestTransaction)
+        return seeded
+
+    def test_check_rebuild_check(self, cli_session: Session) -> None:
+        assert CliRunner().invoke(main, ["rollup", "check"]).exit_code == 0
+        authority = cli_session.scalar(select(LocalAuthority.id).where(LocalAuthority.id == "blaby"))
+        purpose, month = cli_session.execute(
+            select(RollupMonth.purpose, RollupMonth.month).where(RollupMonth.local_authority_id == authority).limit(1)
+        ).one()
+        cli_session.execute(
+            update(RollupMonth)
+            .where(
+                RollupMonth.local_authority_id == authority, RollupMonth.purpose == purpose, RollupMonth.month == month
+            )
+            .values(received=RollupMonth.received + 1)
+        )
+        broken = CliRunner().invoke(main, ["check-rollup"])
+        assert broken.exit_code == 1, broken.output
+        assert "rollup_months (blaby" in broken.output and "received" in broken.output
+        assert "1 differences" in broken.output
+        assert CliRunner().invoke(main, ["rollup", "rebuild"]).exit_code == 0
+        assert CliRunner().invoke(main, ["rollup", "check"]).exit_code == 0
