@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -10,11 +11,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from app.auth.service import Principal
 from app.balances.queries import BalanceFilter, GroupBy, authority_figures, balances
 from app.cli import main
 from app.ledger import cli as rollup_cli
 from app.ledger import rollup
-from app.models import LocalAuthority, RollupMonth
+from app.ledger.writer import HistoryMovement, record_histories
+from app.models import LocalAuthority, MovementKind, Role, RollupMonth
 from app.reports.reconcile import Layout
 from app.reports.service import panel_table
 from tests.builders import agreement, contribution, event, movement
@@ -37,6 +40,9 @@ def month_ends_and_mid_months(first: date, last: date, every: int) -> list[date]
 
 AS_AT = month_ends_and_mid_months(date(2007, 1, 1), date.today(), every=7)
 """About forty dates from before the seed's first agreement to today, month ends and mid-months."""
+
+
+IMPORTER = Principal(name="import", role=Role.officer)
 
 
 def assert_agrees(session: Session) -> None:
@@ -112,6 +118,20 @@ class TestEveryWritePathKeepsTheRollup:
                 computed = panel_table(session=session, layout=layout, as_at=as_at, scope=None)
                 summed = panel_table(session=session, layout=layout, as_at=as_at, scope=None, from_rollup=False)
                 assert computed == summed, (layout, as_at)
+
+    def test_a_bulk_history_written_past_the_orm_is_settled_too(self, api: Any, session: Session) -> None:
+        made = funded_contribution(api, amount="20000.00", received="5000.00")
+        session.commit()
+        assert_agrees(session)
+        published = [
+            HistoryMovement(made["id"], MovementKind.received, Decimal("4000.00"), date(2021, 3, 1), "R2", None),
+            HistoryMovement(made["id"], MovementKind.drawn, Decimal("3000.00"), date(2021, 6, 1), "D1", None),
+        ]
+        assert record_histories(session=session, principal=IMPORTER, movements=published) == 2
+        session.commit()
+        assert_agrees(session)
+        figures = authority_figures(session, as_at=date.today(), where=BalanceFilter(local_authority_id="blaby"))
+        assert (figures.totals.received_by_local_authority, figures.totals.drawn) == (9000, 3000)
 
     def test_a_refused_write_leaves_the_rollup_as_it_was(self, api: Any, session: Session) -> None:
         made = funded_contribution(api, amount="1000.00", received="1000.00")

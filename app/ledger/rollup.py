@@ -523,13 +523,19 @@ def settle(session: Session) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _settle_before_commit(session: Session) -> None:
-    settle(session)
+    # A savepoint's release fires this too; settling once, at the outermost commit, keeps an import's
+    # per-row savepoints from deriving the same contributions again and again.
+    if not session.in_nested_transaction():
+        settle(session)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
-    session.info.pop(DIRTY_CONTRIBUTIONS, None)
-    session.info.pop(DIRTY_AGREEMENTS, None)
+    # A savepoint rolled back may have marked only some of the contributions: keep every mark (deriving one
+    # more contribution again is harmless); only the whole transaction's rollback forgets them.
+    if not session.in_nested_transaction():
+        session.info.pop(DIRTY_CONTRIBUTIONS, None)
+        session.info.pop(DIRTY_AGREEMENTS, None)
 
 
 # Reading: figures as at a date from the months before its month and the days of its month.

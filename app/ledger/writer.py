@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app import scoping
 from app.auth.service import Principal
 from app.errors import ConflictError, ForbiddenError, NotFoundError, RuleError
-from app.ledger import locks
+from app.ledger import locks, rollup
 from app.ledger.expressions import sum_of, total_value_sum
 from app.ledger.figures import running_totals
 from app.ledger.rules import Check, first_broken
@@ -459,4 +459,6 @@ def record_histories(*, session: Session, principal: Principal, movements: Seque
             for movement in movements
         ],
     )
+    # A bulk insert passes the ORM by, so the rollup is told of these contributions directly.
+    rollup.mark_contributions(session, ids)
     return len(movements)

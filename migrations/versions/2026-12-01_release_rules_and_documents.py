@@ -6,7 +6,7 @@ is ongoing and never for costs the force has already paid. Their rows take the n
 
 Revision ID: 0013
 Revises: 0012a
-Create Date: 2026-12-08 09:00:00
+Create Date: 2026-12-01 12:30:00
 """
 
 from collections.abc import Sequence

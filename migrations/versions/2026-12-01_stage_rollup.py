@@ -3,9 +3,9 @@
 rollup_contribution_days and rollup_months (every stage's money, for all agreements and for open ones),
 rollup_agreement_days and rollup_agreement_months (the agreement counts), filled from the existing ledger.
 
-Revision ID: 0013
-Revises: 0012a
-Create Date: 2026-12-08 10:00:00
+Revision ID: 0014
+Revises: 0013
+Create Date: 2026-12-01 13:00:00
 """
 
 from collections.abc import Sequence
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.orm import Session
 
-revision: str = "0013"
-down_revision: str | Sequence[str] | None = "0012a"
+revision: str = "0014"
+down_revision: str | Sequence[str] | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
