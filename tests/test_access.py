@@ -259,6 +259,81 @@ RULES: dict[tuple[str, str], Rule] = {
 }
 
 
+RULES.update(
+    {
+        ("GET", "/bid-formulas"): Rule(access="any-role"),
+        ("POST", "/bid-formulas"): Rule(
+            access="officer",
+            ok=201,
+            body={
+                "name": "Per-dwelling formula",
+                "base_date": "2024-04-01",
+                "items": [{"item": "premises", "cost_per_dwelling": "80.00", "assumption": "0.5 sq m a household"}],
+            },
+        ),
+        ("GET", "/bid-formulas/{formula_id}"): Rule(access="any-role", scoped=False),
+        ("GET", "/bid-formulas/{formula_id}/workings"): Rule(
+            access="any-role", scoped=False, params={"dwellings": 120}
+        ),
+        ("GET", "/bids"): Rule(access="any-role"),
+        ("POST", "/bids"): Rule(
+            access="officer",
+            ok=201,
+            body=lambda ids: {
+                "local_authority_id": ids["local_authority_id"],
+                "application_reference": "24/0999/OUT",
+                "site": "Land west of the bypass",
+                "dwellings": 150,
+                "consulted_on": "2024-03-01",
+                "amount_bid": "30000.00",
+            },
+        ),
+        ("GET", "/bid-summary"): Rule(access="any-role"),
+        ("GET", "/bids/{bid_id}"): Rule(access="any-role"),
+        ("PATCH", "/bids/{bid_id}"): Rule(access="officer", body={"heads_of_terms": "£30,000 towards premises"}),
+        ("POST", "/bids/{bid_id}/outcome"): Rule(access="officer", body={"outcome": "withdrawn", "on": "2024-05-01"}),
+        ("POST", "/bids/{bid_id}/agreement"): Rule(
+            access="officer",
+            ok=201,
+            body={
+                "signed_on": "2024-09-01",
+                "contributions": [{"purpose": "premises", "amount": "30000.00", "trigger": {"type": "on_signing"}}],
+            },
+        ),
+    }
+)
+
+
+def _bid(api: Any, ids: Ids) -> int:
+    """An open bid on an application of the authority."""
+    response = api.post(
+        "/bids",
+        json={
+            "local_authority_id": ids["local_authority_id"],
+            "application_reference": f"{ids['local_authority_id']}/24/0100",
+            "site": "Land south of Hospital Lane",
+            "dwellings": 200,
+            "consulted_on": "2024-03-01",
+            "amount_bid": "40000.00",
+        },
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+def _formula(api: Any) -> int:
+    response = api.post(
+        "/bid-formulas",
+        json={
+            "name": "Per-dwelling formula (access)",
+            "base_date": "2024-04-01",
+            "items": [{"item": "vehicles", "cost_per_dwelling": "25.00", "assumption": "one car per 8 officers"}],
+        },
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
 # How to make, at one authority, the object each path parameter (or request) names. Each builder gets
 # the authority's ids, which build what they are asked for on first use, and returns the new object's id.
 ID_BUILDERS: dict[str, Callable[[Any, Ids], Any]] = {
@@ -275,6 +350,8 @@ ID_BUILDERS: dict[str, Callable[[Any, Ids], Any]] = {
     "drawdown_id": lambda api, ids: _draft_drawdown(api, ids),
     "payment_id": lambda api, ids: _payment(api, ids),
     "series": lambda api, ids: _series(api),
+    "bid_id": _bid,
+    "formula_id": lambda api, ids: _formula(api),
 }
 
 CALLERS = ("none", "bad", "revoked", "finance", "planning-own", "planning-other", "officer")
@@ -886,6 +963,43 @@ WEB_RULES.update(
     }
 )
 """The officer's desk: every list, record page and form (rules as in the forms' own tests)."""
+
+WEB_RULES.update(
+    {
+        ("GET", "/web/bids"): WebRule(access="any-role", scoped=False),
+        ("GET", "/web/bids/{bid_id}"): WebRule(access="any-role"),
+        ("GET", "/web/bids/new"): FORM_PAGE,
+        ("POST", "/web/bids/new"): WebRule(
+            access="officer",
+            ok=303,
+            scoped=False,
+            data=lambda ids: {
+                "local_authority_id": ids["local_authority_id"],
+                "application_reference": "24/0999/OUT",
+                "site": "Land west of the bypass",
+                "dwellings": "150",
+                "consulted_on": "01/03/2024",
+                "amount_bid": "£30,000",
+            },
+        ),
+        ("GET", "/web/bids/{bid_id}/outcome"): FORM_PAGE,
+        ("POST", "/web/bids/{bid_id}/outcome"): WebRule(
+            access="officer", ok=303, scoped=False, data={"outcome": "refused", "on": "01/05/2024"}
+        ),
+        ("GET", "/web/bids/{bid_id}/agreement"): FORM_PAGE,
+        ("POST", "/web/bids/{bid_id}/agreement"): WebRule(
+            access="officer",
+            ok=303,
+            scoped=False,
+            data={
+                "signed_on": "01/09/2024",
+                "contributions.0.purpose": "premises",
+                "contributions.0.amount": "£30,000",
+                "contributions.0.trigger.type": "on_signing",
+            },
+        ),
+    }
+)
 
 WEB_CALLERS = ("none", "ended", "finance", "planning-own", "planning-other", "officer")
 """In this order: the officer, whose writes succeed, goes last."""

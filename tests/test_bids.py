@@ -6,6 +6,8 @@ from typing import Any
 import pytest
 
 from tests.builders import event, movement
+from tests.forms import created_id, fill, sign_in
+from tests.pages import figures
 
 FORMULA = {
     "name": "LLR per-dwelling formula",
@@ -115,7 +117,7 @@ class TestRolesAndScoping:
         assert api.get(f"/bids/{own['id']}", role="planning").status_code == 200
         finance = api.get("/bids", role="finance").json()
         assert {row["id"] for row in finance["items"]} == {own["id"], other["id"]}
-        summary = api.get("/bids/summary", role="planning").json()
+        summary = api.get("/bid-summary", role="planning").json()
         assert [row["local_authority_id"] for row in summary["rows"]] == ["blaby"]
 
 
@@ -188,7 +190,7 @@ class TestSummary:
         bid(api, application_reference="24/0300/FUL", amount_bid="2500.00", consulted_on="2023-11-01")
 
         def row(year: int) -> dict[str, Any]:
-            rows = api.get("/bids/summary", role="finance").json()["rows"]
+            rows = api.get("/bid-summary", role="finance").json()["rows"]
             return next(item for item in rows if item["local_authority_id"] == "blaby" and item["year"] == year)
 
         assert row(2024) | {"amount_bid": "40000.00", "secured": "0.00"} == row(2024)
@@ -208,9 +210,9 @@ class TestSummary:
             "secured": "0.00",
             "received": "0.00",
         }
-        totals = api.get("/bids/summary").json()["totals"]
+        totals = api.get("/bid-summary").json()["totals"]
         assert totals["amount_bid"] == "42500.00" and totals["received"] == "20000.00"
-        only_2023 = api.get("/bids/summary", params={"year": 2023}).json()
+        only_2023 = api.get("/bid-summary", params={"year": 2023}).json()
         assert [item["year"] for item in only_2023["rows"]] == [2023]
 
 
@@ -250,3 +252,68 @@ class TestBadInput:
         made = bid(api)
         response = api.post(f"/bids/{made['id']}/agreement", json={"signed_on": "2024-09-01", "contributions": []})
         assert response.status_code == 422 and response.json()["errors"][0]["field"] == "contributions"
+
+
+class TestPages:
+    """The bids list and a bid's page, and the forms that record, secure and end a bid."""
+
+    def test_officer_records_and_secures_a_bid_through_the_forms(self, api) -> None:
+        made = formula(api)
+        sign_in(api, "officer")
+        response = fill(
+            api,
+            "/web/bids/new",
+            {
+                "local_authority_id": "blaby",
+                "application_reference": "24/0100/OUT",
+                "site": "Land south of Hospital Lane",
+                "dwellings": "200",
+                "consulted_on": "01/03/2024",
+                "formula_id": str(made["id"]),
+                "necessary": "Policing the new households needs a beat office",
+            },
+        )
+        bid_id = created_id(response, "/web/bids/")
+        page = api.get(f"/web/bids/{bid_id}", role=None)
+        assert page.status_code == 200
+        assert figures(page.text, "workings")["key:total"]["amount"] == "£45,150.00"
+        assert "Policing the new households needs a beat office" in page.text
+        secured = fill(
+            api,
+            f"/web/bids/{bid_id}/agreement",
+            {
+                "signed_on": "01/09/2024",
+                "contributions.0.purpose": "premises",
+                "contributions.0.amount": "£40,000",
+                "contributions.0.trigger.type": "on_commencement",
+            },
+        )
+        assert created_id(secured, "/web/bids/") == bid_id
+        listing = api.get("/web/bids", role=None)
+        row = figures(listing.text, "bid-summary")["key:blaby-2024"]
+        assert (row["amount_bid"], row["secured"], row["secured_bids"]) == ("£45,150.00", "£40,000.00", "1")
+
+    def test_a_refused_form_names_the_field(self, api) -> None:
+        sign_in(api, "officer")
+        response = fill(
+            api,
+            "/web/bids/new",
+            {
+                "local_authority_id": "blaby",
+                "application_reference": "24/0100/OUT",
+                "site": "Land south of Hospital Lane",
+                "dwellings": "0",
+                "consulted_on": "01/03/2024",
+            },
+        )
+        assert response.status_code == 422
+        assert 'href="#dwellings"' in response.text
+
+    def test_planning_officer_sees_only_their_authority_on_the_list(self, api) -> None:
+        bid(api)
+        bid(api, local_authority_id="charnwood", application_reference="P/24/0001/2")
+        sign_in(api, "planning")
+        listing = api.get("/web/bids", role=None)
+        assert listing.status_code == 200
+        assert "24/0100/OUT" in listing.text and "P/24/0001/2" not in listing.text
+        assert "Charnwood" not in listing.text

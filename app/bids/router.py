@@ -101,7 +101,7 @@ def create_bid(data: BidCreate, session: SessionDep, principal: Officer, audit: 
     return read_one(session, bid)
 
 
-@router.get("/bids/summary", response_model=BidSummary, responses={422: {}})
+@router.get("/bid-summary", response_model=BidSummary, responses={422: {}})
 def get_summary(
     session: SessionDep,
     principal: Reader,

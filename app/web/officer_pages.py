@@ -2,7 +2,16 @@
 
 from fastapi import APIRouter
 
-from app.web import agreement_forms, drawdown_pages, finding, movement_forms, project_pages, spend_pages, upload_pages
+from app.web import (
+    agreement_forms,
+    bid_pages,
+    drawdown_pages,
+    finding,
+    movement_forms,
+    project_pages,
+    spend_pages,
+    upload_pages,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     agreement_forms.router,
@@ -12,5 +21,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     spend_pages.router,
     finding.router,
     upload_pages.router,
+    bid_pages.router,
 )
 """Included before the web view's own routes, so /web/agreements/new is not read as an agreement's id."""
