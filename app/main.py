@@ -6,6 +6,7 @@ from app.agreements.router import router as agreements_router
 from app.audit.router import router as audit_router
 from app.auth.dependencies import document_auth_errors
 from app.balances.router import router as balances_router
+from app.bids.router import router as bids_router
 from app.contributions.router import router as contributions_router
 from app.deadlines.router import router as deadlines_router
 from app.documents.router import router as documents_router
@@ -58,6 +59,7 @@ def create_app() -> FastAPI:
         spend_router,
         deadlines_router,
         repurposing_router,
+        bids_router,
         indexation_router,
         forecast_router,
         standard_router,

@@ -747,3 +747,102 @@ class RollupAgreementMonth(Base):
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     agreements: Mapped[int] = mapped_column(default=0)
     open_agreements: Mapped[int] = mapped_column(default=0)
+
+
+# Bids: what the force asks for when an authority consults it on a planning application.
+
+
+class BidOutcome(enum.StrEnum):
+    """How a bid ended: secured in an agreement, refused, withdrawn, or lost at appeal."""
+
+    secured = "secured"
+    refused = "refused"
+    withdrawn = "withdrawn"
+    lost_at_appeal = "lost_at_appeal"
+
+
+class FormulaItem(enum.StrEnum):
+    """What a per-dwelling cost pays for: the policing the new households will need."""
+
+    officers_and_staff = "officers_and_staff"
+    premises = "premises"
+    vehicles = "vehicles"
+    equipment = "equipment"
+    it = "it"
+
+
+class BidFormula(Base):
+    """One version of the per-dwelling funding formula; never changed, a change makes the next version."""
+
+    __tablename__ = "bid_formulas"
+    __table_args__ = (
+        UniqueConstraint("name", "version"),
+        CheckConstraint("version > 0", name="version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int]
+    base_date: Mapped[date] = mapped_column(Date)
+    """The date the costs are priced at (the base of any index-linking in the response)."""
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(String(200))
+
+    items: Mapped[list["BidFormulaLine"]] = relationship(order_by="BidFormulaLine.id")
+
+
+class BidFormulaLine(Base):
+    """One item of a formula version: its cost per dwelling and the assumption behind the figure."""
+
+    __tablename__ = "bid_formula_lines"
+    __table_args__ = (
+        UniqueConstraint("formula_id", "item"),
+        CheckConstraint("cost_per_dwelling > 0", name="cost_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    formula_id: Mapped[int] = mapped_column(ForeignKey("bid_formulas.id"), index=True)
+    item: Mapped[FormulaItem]
+    cost_per_dwelling: Mapped[Decimal]
+    """Pounds per new dwelling for this item, positive."""
+    assumption: Mapped[str] = mapped_column(Text)
+
+
+class Bid(Base):
+    """A planning application the force is consulted on, its response and bid, and how it ended."""
+
+    __tablename__ = "bids"
+    __table_args__ = (
+        UniqueConstraint("local_authority_id", "application_reference"),
+        CheckConstraint("dwellings > 0", name="dwellings_positive"),
+        CheckConstraint("amount_bid IS NULL OR amount_bid > 0", name="amount_bid_positive"),
+        CheckConstraint("(outcome IS NULL) = (outcome_on IS NULL)", name="outcome_dated"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    local_authority_id: Mapped[str] = mapped_column(ForeignKey("local_authorities.id"), index=True)
+    application_reference: Mapped[str] = mapped_column(String(100))
+    site: Mapped[str] = mapped_column(String(300))
+    dwellings: Mapped[int]
+    consulted_on: Mapped[date] = mapped_column(Date)
+    respond_by: Mapped[date | None] = mapped_column(Date)
+    responded_on: Mapped[date | None] = mapped_column(Date)
+    response: Mapped[str | None] = mapped_column(Text)
+    formula_id: Mapped[int | None] = mapped_column(ForeignKey("bid_formulas.id"), index=True)
+    """The formula version the amount was worked out with; None for an amount set by hand."""
+    amount_bid: Mapped[Decimal | None]
+    """Pounds the force asks for in its response, positive; None until it responds."""
+    necessary: Mapped[str | None] = mapped_column(Text)
+    directly_related: Mapped[str | None] = mapped_column(Text)
+    fairly_related: Mapped[str | None] = mapped_column(Text)
+    heads_of_terms: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[BidOutcome | None]
+    outcome_on: Mapped[date | None] = mapped_column(Date)
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"), unique=True)
+    """The agreement a secured bid became."""
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(String(200))
+
+    formula: Mapped[BidFormula | None] = relationship()

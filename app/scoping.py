@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Select, exists, or_, select, true
 
 from app.models import (
     Agreement,
+    Bid,
     Contribution,
     Document,
     DocumentOwner,
@@ -117,6 +118,11 @@ def readable_documents(scope: Scope) -> Select[Document]:
     return select(Document).where(document(scope))
 
 
+def bid(scope: Scope) -> ColumnElement[bool]:
+    """Bids readable: those on a planning officer's authority's applications."""
+    return true() if scope is None else Bid.local_authority_id == scope
+
+
 def readable_local_authorities(scope: Scope) -> Select[LocalAuthority]:
     """The statement every read of authorities starts from."""
     return select(LocalAuthority).where(local_authority(scope))
@@ -150,3 +156,8 @@ def readable_spend(scope: Scope) -> Select[Spend]:
 def readable_projects(scope: Scope) -> Select[Project]:
     """The statement every read of projects starts from."""
     return select(Project).where(project(scope))
+
+
+def readable_bids(scope: Scope) -> Select[Bid]:
+    """The statement every read of bids starts from."""
+    return select(Bid).where(bid(scope))

@@ -275,6 +275,81 @@ RULES: dict[tuple[str, str], Rule] = {
 }
 
 
+RULES.update(
+    {
+        ("GET", "/bid-formulas"): Rule(access="any-role"),
+        ("POST", "/bid-formulas"): Rule(
+            access="officer",
+            ok=201,
+            body={
+                "name": "Per-dwelling formula",
+                "base_date": "2024-04-01",
+                "items": [{"item": "premises", "cost_per_dwelling": "80.00", "assumption": "0.5 sq m a household"}],
+            },
+        ),
+        ("GET", "/bid-formulas/{formula_id}"): Rule(access="any-role", scoped=False),
+        ("GET", "/bid-formulas/{formula_id}/workings"): Rule(
+            access="any-role", scoped=False, params={"dwellings": 120}
+        ),
+        ("GET", "/bids"): Rule(access="any-role"),
+        ("POST", "/bids"): Rule(
+            access="officer",
+            ok=201,
+            body=lambda ids: {
+                "local_authority_id": ids["local_authority_id"],
+                "application_reference": "24/0999/OUT",
+                "site": "Land west of the bypass",
+                "dwellings": 150,
+                "consulted_on": "2024-03-01",
+                "amount_bid": "30000.00",
+            },
+        ),
+        ("GET", "/bid-summary"): Rule(access="any-role"),
+        ("GET", "/bids/{bid_id}"): Rule(access="any-role"),
+        ("PATCH", "/bids/{bid_id}"): Rule(access="officer", body={"heads_of_terms": "£30,000 towards premises"}),
+        ("POST", "/bids/{bid_id}/outcome"): Rule(access="officer", body={"outcome": "withdrawn", "on": "2024-05-01"}),
+        ("POST", "/bids/{bid_id}/agreement"): Rule(
+            access="officer",
+            ok=201,
+            body={
+                "signed_on": "2024-09-01",
+                "contributions": [{"purpose": "premises", "amount": "30000.00", "trigger": {"type": "on_signing"}}],
+            },
+        ),
+    }
+)
+
+
+def _bid(api: Any, ids: Ids) -> int:
+    """An open bid on an application of the authority."""
+    response = api.post(
+        "/bids",
+        json={
+            "local_authority_id": ids["local_authority_id"],
+            "application_reference": f"{ids['local_authority_id']}/24/0100",
+            "site": "Land south of Hospital Lane",
+            "dwellings": 200,
+            "consulted_on": "2024-03-01",
+            "amount_bid": "40000.00",
+        },
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+def _formula(api: Any) -> int:
+    response = api.post(
+        "/bid-formulas",
+        json={
+            "name": "Per-dwelling formula (access)",
+            "base_date": "2024-04-01",
+            "items": [{"item": "vehicles", "cost_per_dwelling": "25.00", "assumption": "one car per 8 officers"}],
+        },
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
 # How to make, at one authority, the object each path parameter (or request) names. Each builder gets
 # the authority's ids, which build what they are asked for on first use, and returns the new object's id.
 ID_BUILDERS: dict[str, Callable[[Any, Ids], Any]] = {
@@ -294,6 +369,8 @@ ID_BUILDERS: dict[str, Callable[[Any, Ids], Any]] = {
     "document_id": lambda api, ids: upload(
         api, owner_type="agreement", owner_id=ids["agreement_id"], kind="agreement"
     ).json()["id"],
+    "bid_id": _bid,
+    "formula_id": lambda api, ids: _formula(api),
 }
 
 CALLERS = ("none", "bad", "revoked", "finance", "planning-own", "planning-other", "officer")

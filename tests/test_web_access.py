@@ -247,6 +247,38 @@ WEB_RULES: dict[tuple[str, str], WebRule] = {
             "file_content": base64.b64encode(REGISTER).decode(),
         },
     ),
+    ("GET", "/web/bids"): WebRule(access="any-role", scoped=False),
+    ("GET", "/web/bids/{bid_id}"): WebRule(access="any-role"),
+    ("GET", "/web/bids/new"): FORM_PAGE,
+    ("POST", "/web/bids/new"): WebRule(
+        access="officer",
+        ok=303,
+        scoped=False,
+        form=lambda ids: {
+            "local_authority_id": ids["local_authority_id"],
+            "application_reference": "24/0999/OUT",
+            "site": "Land west of the bypass",
+            "dwellings": "150",
+            "consulted_on": "01/03/2024",
+            "amount_bid": "£30,000",
+        },
+    ),
+    ("GET", "/web/bids/{bid_id}/outcome"): FORM_PAGE,
+    ("POST", "/web/bids/{bid_id}/outcome"): WebRule(
+        access="officer", ok=303, scoped=False, form=lambda ids: {"outcome": "refused", "on": "01/05/2024"}
+    ),
+    ("GET", "/web/bids/{bid_id}/agreement"): FORM_PAGE,
+    ("POST", "/web/bids/{bid_id}/agreement"): WebRule(
+        access="officer",
+        ok=303,
+        scoped=False,
+        form=lambda ids: {
+            "signed_on": "01/09/2024",
+            "contributions.0.purpose": "premises",
+            "contributions.0.amount": "£30,000",
+            "contributions.0.trigger.type": "on_signing",
+        },
+    ),
     # Accounts, sign-in and the stylesheet: walked for every caller by tests/test_access.py.
     ("GET", "/web/account"): WebRule(access="public", checked=False),
     ("GET", "/web/govuk/govuk-frontend.min.css"): WebRule(access="public", checked=False),

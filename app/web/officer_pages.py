@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from app.web import (
     agreement_forms,
+    bid_pages,
     comparison_pages,
     drawdown_pages,
     finding,
@@ -22,5 +23,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     finding.router,
     upload_pages.router,
     comparison_pages.router,
+    bid_pages.router,
 )
 """Included before the web view's own routes, so /web/agreements/new is not read as an agreement's id."""

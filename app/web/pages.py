@@ -56,6 +56,7 @@ SIGN_IN = "/web/sign-in"
 NAVIGATION: list[tuple[str, str]] = [
     ("web_home", "Balances"),
     ("web_projects", "Projects"),
+    ("web_bids", "Bids"),
     ("web_deadlines", "Deadlines"),
     ("web_agreements", "Agreements"),
     ("web_drawdowns", "Drawdowns"),

@@ -1,0 +1,151 @@
+"""HTTP routes for bids, the funding formula and the bids summary.
+
+Roles: the officer writes; finance reads everything; a planning officer reads only the bids on their
+own authority's applications (another authority's bid is as absent as an unknown id). Formula
+versions belong to no authority, so every role reads them.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from app.audit.dependencies import AuditDep
+from app.auth.dependencies import Officer, Reader
+from app.bids import service
+from app.bids.formula import work_out
+from app.bids.reads import formula_model, read_models, read_one, summary
+from app.bids.schemas import (
+    BidAgreementCreate,
+    BidCreate,
+    BidRead,
+    BidSummary,
+    BidUpdate,
+    FormulaCreate,
+    FormulaRead,
+    OutcomeCreate,
+    Workings,
+)
+from app.db import SessionDep
+from app.idempotency import idempotent
+from app.ids import RowId
+from app.models import BidOutcome
+from app.pagination import Page, PageDep
+
+router = APIRouter(tags=["bids"])
+
+
+@router.get("/bid-formulas", response_model=Page[FormulaRead])
+def list_formulas(session: SessionDep, principal: Reader, page: PageDep) -> Page[FormulaRead]:
+    """List every version of the per-dwelling funding formula, newest version of each name first."""
+    rows, total = service.list_formulas(session=session, limit=page.limit, offset=page.offset)
+    return Page(items=[formula_model(row) for row in rows], total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post(
+    "/bid-formulas", response_model=FormulaRead, status_code=status.HTTP_201_CREATED, responses={409: {}, 422: {}}
+)
+def create_formula(data: FormulaCreate, session: SessionDep, principal: Officer, audit: AuditDep) -> FormulaRead:
+    """Add a formula version; an existing name gets its next version and bids keep the version they used."""
+    formula = service.create_formula(session=session, principal=principal, data=data)
+    audit.record("bid_formulas", [formula.id], data)
+    return formula_model(formula)
+
+
+@router.get("/bid-formulas/{formula_id}", response_model=FormulaRead, responses={404: {}})
+def get_formula(formula_id: RowId, session: SessionDep, principal: Reader) -> FormulaRead:
+    """One formula version with its items and the assumption behind each figure."""
+    return formula_model(service.get_formula(session=session, formula_id=formula_id))
+
+
+@router.get("/bid-formulas/{formula_id}/workings", response_model=Workings, responses={404: {}})
+def get_workings(
+    formula_id: RowId,
+    session: SessionDep,
+    principal: Reader,
+    dwellings: Annotated[int, Query(ge=1, le=1_000_000, description="new dwellings of the application")],
+) -> Workings:
+    """The bid this formula version gives for so many dwellings, with its workings as text for a response."""
+    return work_out(service.get_formula(session=session, formula_id=formula_id), dwellings)
+
+
+@router.get("/bids", response_model=Page[BidRead])
+def list_bids(
+    session: SessionDep,
+    principal: Reader,
+    page: PageDep,
+    local_authority: Annotated[str | None, Query(description="an authority's id")] = None,
+    outcome: BidOutcome | None = None,
+    open_only: Annotated[bool, Query(alias="open", description="only bids with no outcome yet")] = False,
+) -> Page[BidRead]:
+    """List bids the caller may see, most recently consulted first."""
+    rows, total = service.list_bids(
+        session=session,
+        scope=principal.scope,
+        local_authority_id=local_authority,
+        outcome=outcome,
+        open_only=open_only,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return Page(items=read_models(session, rows), total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post(
+    "/bids", response_model=BidRead, status_code=status.HTTP_201_CREATED, responses={404: {}, 409: {}, 422: {}}
+)
+@idempotent
+def create_bid(data: BidCreate, session: SessionDep, principal: Officer, audit: AuditDep) -> BidRead:
+    """Record a consultation on a planning application and the force's bid (from a formula or by hand)."""
+    bid = service.create_bid(session=session, principal=principal, data=data)
+    audit.record("bids", [bid.id], data)
+    return read_one(session, bid)
+
+
+@router.get("/bid-summary", response_model=BidSummary, responses={422: {}})
+def get_summary(
+    session: SessionDep,
+    principal: Reader,
+    year: Annotated[int | None, Query(ge=1900, le=2999, description="only applications consulted on in it")] = None,
+) -> BidSummary:
+    """Per authority and year consulted: how much was bid, secured in agreements and received so far."""
+    return summary(session, scope=principal.scope, year=year)
+
+
+@router.get("/bids/{bid_id}", response_model=BidRead, responses={404: {}})
+def get_bid(bid_id: RowId, session: SessionDep, principal: Reader) -> BidRead:
+    """One bid with its workings, its outcome and the agreement it became."""
+    return read_one(session, service.get_bid(session=session, bid_id=bid_id, scope=principal.scope))
+
+
+@router.patch("/bids/{bid_id}", response_model=BidRead, responses={404: {}, 409: {}, 422: {}})
+def update_bid(bid_id: RowId, data: BidUpdate, session: SessionDep, principal: Officer, audit: AuditDep) -> BidRead:
+    """Change an open bid's response, justification, heads of terms or amount."""
+    bid = service.update_bid(session=session, bid_id=bid_id, data=data)
+    audit.record("bids", [bid.id], data)
+    return read_one(session, bid)
+
+
+@router.post("/bids/{bid_id}/outcome", response_model=BidRead, responses={404: {}, 409: {}, 422: {}})
+def record_outcome(
+    bid_id: RowId, data: OutcomeCreate, session: SessionDep, principal: Officer, audit: AuditDep
+) -> BidRead:
+    """End a bid that secured nothing: refused, withdrawn or lost at appeal."""
+    bid = service.record_outcome(session=session, bid_id=bid_id, data=data)
+    audit.record("bids", [bid.id], data)
+    return read_one(session, bid)
+
+
+@router.post(
+    "/bids/{bid_id}/agreement",
+    response_model=BidRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={404: {}, 409: {}, 422: {}},
+)
+@idempotent
+def create_agreement(
+    bid_id: RowId, data: BidAgreementCreate, session: SessionDep, principal: Officer, audit: AuditDep
+) -> BidRead:
+    """Mark the bid secured and record its agreement with its contributions in one step."""
+    bid, contributions = service.make_agreement(session=session, principal=principal, bid_id=bid_id, data=data)
+    audit.record("bids", [bid.id, bid.agreement_id, *(contribution.id for contribution in contributions)], data)
+    return read_one(session, bid)
