@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from tests.builders import agreement, contribution, event, movement
+from tests.doc_builders import upload
 from tests.project_builders import allocate, drawdown, pay, project, spend, step
 from tests.scenario import ok
 
@@ -19,6 +20,14 @@ class Programme:
     blaby_contribution: int
     charnwood_receipt: int
     blaby_receipt: int
+
+
+def attach_required_evidence(api: Any, drawdown_id: int, local_authority_id: str) -> None:
+    """Upload a document of each kind the authority's rules ask a request to carry, as the officer would."""
+    authority = ok(api.get(f"/local-authorities/{local_authority_id}"))
+    kinds = [*authority["evidence_kinds"], *(["drawdown_letter"] if authority["own_template"] else [])]
+    for kind in dict.fromkeys(kinds):
+        ok(upload(api, owner_type="drawdown", owner_id=drawdown_id, kind=kind, filename=f"{kind}.pdf"))
 
 
 def programme(api: Any, *, today: date | None = None) -> Programme:
@@ -56,6 +65,7 @@ def programme(api: Any, *, today: date | None = None) -> Programme:
         drawdown(api, local_authority_id="charnwood", project_id=cameras["id"], lines=[(charnwood["id"], "50000.00")])
     )
     asked = (today - timedelta(days=60)).isoformat()
+    attach_required_evidence(api, request["id"], "charnwood")
     ok(step(api, request["id"], "submit", on=asked))
     ok(step(api, request["id"], "approve", on=asked))
     ok(pay(api, request["id"], (today - timedelta(days=40)).isoformat(), [(charnwood["id"], "20000.00")]))

@@ -13,6 +13,11 @@ from tests.scenario import ok
 
 PUBLISHED = ROOT / "seed" / "published"
 CHARNWOOD = ROOT.parent / "shared" / "data-standard" / "data"
+BID_FORMULA = {
+    "name": "LLR per-dwelling formula",
+    "base_date": "2024-04-01",
+    "items": [{"item": "premises", "cost_per_dwelling": "80.00", "assumption": "0.5 sq m per household"}],
+}
 MONEY_FIELDS = ("total_value", "held_by_developer", "at_risk", "held_by_local_authority", "drawn", "spent", "remaining")
 
 
@@ -256,3 +261,34 @@ class TestEveryFormPage:
         page.get_by_role("button", name="Compare them").click()
         assert page.locator("#contributions").count() == 1
         shoot(page, "comparison-result")
+
+
+class TestBids:
+    def test_a_bid_from_consultation_to_its_agreement_passes_axe(self, page: Any, live_server: LiveServer) -> None:
+        base, api = live_server.url, live_server.api
+        made = ok(api.post("/bid-formulas", json=BID_FORMULA))
+        sign_in(page, live_server, "officer")
+        page.goto(f"{base}/web/bids")
+        shoot(page, "bids")
+        page.goto(f"{base}/web/bids/new")
+        shoot(page, "bid-new")
+        shown = ok(
+            api.post(
+                "/bids",
+                json={
+                    "local_authority_id": "melton",
+                    "application_reference": "24/0777/OUT",
+                    "site": "Land north of Scalford Road",
+                    "dwellings": 120,
+                    "consulted_on": "2024-03-01",
+                    "respond_by": "2024-03-22",
+                    "formula_id": made["id"],
+                },
+            )
+        )
+        page.goto(f"{base}/web/bids/{shown['id']}")
+        assert "24/0777/OUT" in page.content()
+        shoot(page, "bid")
+        for step in ("agreement", "outcome"):
+            page.goto(f"{base}/web/bids/{shown['id']}/{step}")
+            shoot(page, f"bid-{step}")
