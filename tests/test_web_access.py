@@ -169,6 +169,7 @@ WEB_RULES: dict[tuple[str, str], WebRule] = {
     ("POST", "/web/drawdowns/{drawdown_id}/{action}"): WebRule(
         access="officer", ok=303, scoped=False, path={"action": "submit"}, form=lambda ids: {"on": "2020-03-01"}
     ),
+    ("GET", "/web/drawdowns/{drawdown_id}/pack.docx"): WebRule(access="any-role"),
     ("GET", "/web/drawdowns/{drawdown_id}/payments/{payment_id}/reverse"): FORM_PAGE,
     ("POST", "/web/drawdowns/{drawdown_id}/payments/{payment_id}/reverse"): WebRule(
         access="officer", ok=303, scoped=False, form=lambda ids: {"on": "2020-05-01", "note": "keyed twice"}
