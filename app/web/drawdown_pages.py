@@ -21,11 +21,12 @@ from app.drawdowns.reads import read_models
 from app.drawdowns.schemas import DrawdownCreate, PaymentCreate, PaymentReverse, QueryCreate, Rejection, Transition
 from app.errors import ForbiddenError, NotFoundError
 from app.ids import RowId
-from app.models import DrawdownStatus, Role
+from app.models import DocumentOwner, DrawdownStatus, Role
 from app.projects import service as projects
 from app.spend import service as spending
 from app.web import downloads
 from app.web.agreement_forms import authority_choices
+from app.web.document_pages import document_listing
 from app.web.downloads import FormatQuery
 from app.web.forms import Field, FormDataDep, FormSpec, FormState, WriterDep, require_role
 from app.web.listing import download
@@ -389,5 +390,6 @@ def drawdown_page(
             "authority_name": names.get(shown.local_authority_id, shown.local_authority_id),
             "steps": steps,
             "step_state": FormState(values={"on": date.today().isoformat()}),
+            **document_listing(session, principal, DocumentOwner.drawdown, drawdown_id),
         },
     )
