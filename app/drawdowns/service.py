@@ -1,7 +1,9 @@
 """Drawdown requests: asking an authority for its money, following its release rules, and its payments.
 
 Lifecycle: draft -> submitted -> approved -> paid (in one or more payments), or rejected (with the
-authority's reason) or withdrawn. Only a payment posts `drawn` movements. A request asks no more of a
+authority's reason) or withdrawn. The authority's answers (approval, refusal, queries back to the force,
+payments) are recorded by its own planning officer, scoped to its requests, or by the officer from its
+letters. Only a payment posts `drawn` movements. A request asks no more of a
 contribution than the authority holds less what other submitted or approved requests still await;
 the contribution rows are locked while that is checked, so concurrent requests cannot overdraw.
 """
