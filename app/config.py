@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     """A page session ends this long after signing in, however busy."""
     documents_dir: str | None = None
     """Where uploaded documents are kept, by content hash; by default a `documents` folder beside the SQLite file."""
+    force_name: str = "Leicestershire Police"
+    """The force that asks the authorities for their money, as drawdown letters name it."""
     max_document_bytes: int = 4_000_000
     """The largest document accepted (under max_body_bytes, which also bounds the upload's form)."""
 

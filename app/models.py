@@ -472,6 +472,20 @@ class DrawdownPayment(Base):
     recorded_by: Mapped[str] = mapped_column(String(200))
 
 
+class DrawdownQuery(Base):
+    """A question the authority put back to the force about a request; the force sees it on the request."""
+
+    __tablename__ = "drawdown_queries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    drawdown_id: Mapped[int] = mapped_column(ForeignKey("drawdown_requests.id"), index=True)
+    on: Mapped[date] = mapped_column(Date)
+    message: Mapped[str] = mapped_column(Text)
+    raised_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
+    raised_by: Mapped[str] = mapped_column(String(200))
+    """Who recorded it: the authority's planning officer, or the force's officer from the authority's letter."""
+
+
 class DrawdownPaymentLine(Base):
     """The drawn movement a payment posted for one line of its request."""
 

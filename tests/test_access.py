@@ -39,7 +39,7 @@ from tests.project_builders import allocate, drawdown, pay, project, spend, step
 Ids = dict[str, Any]
 """Path parameter name -> the id of an object of one authority (see ID_BUILDERS)."""
 
-Access = Literal["public", "any-role", "force", "officer", "officer+planning-receipts"]
+Access = Literal["public", "any-role", "force", "officer", "officer+planning-receipts", "officer+authority"]
 """Who may call a route:
 - public: anyone, without a token (health).
 - any-role: every valid token; a planning officer sees only their authority (others' ids are 404).
@@ -47,6 +47,8 @@ Access = Literal["public", "any-role", "force", "officer", "officer+planning-rec
 - officer: the officer alone (writes); finance and planning get 403.
 - officer+planning-receipts: the officer, and a planning officer for their own authority's objects
   (recording received movements); finance gets 403, planning on another authority's objects 404.
+- officer+authority: the officer, and a planning officer answering a drawdown request made to their own
+  authority (approval, refusal, query, payment); finance gets 403, planning on another authority's 404.
 """
 
 OWN, OTHER = "blaby", "charnwood"
@@ -88,6 +90,9 @@ class Rule:
     """Puts one authority's objects in the state the route needs (e.g. submits the drawdown request)."""
     overrides: dict[str, int] = field(default_factory=dict)
     """Caller -> status, where a route departs from its access's usual answer."""
+    separate: bool = False
+    """Whether the planning officer of the authority acts on objects of their own, made and prepared
+    afresh: an answer to a request is given once, and the officer, who goes last, gives it too."""
 
 
 RULES: dict[tuple[str, str], Rule] = {
@@ -204,18 +209,33 @@ RULES: dict[tuple[str, str], Rule] = {
     ("PATCH", "/drawdowns/{drawdown_id}"): Rule(access="officer", body={"note": "with the quotes"}),
     ("POST", "/drawdowns/{drawdown_id}/submit"): Rule(access="officer", body={"on": "2020-03-01"}),
     ("POST", "/drawdowns/{drawdown_id}/approve"): Rule(
-        access="officer", body={"on": "2020-03-10"}, prepare=lambda api, ids: _advance(api, ids, "submit")
+        access="officer+authority",
+        body={"on": "2020-03-10"},
+        prepare=lambda api, ids: _advance(api, ids, "submit"),
+        separate=True,
     ),
     ("POST", "/drawdowns/{drawdown_id}/reject"): Rule(
-        access="officer",
+        access="officer+authority",
         body={"on": "2020-03-10", "reason": "proportionality not shown"},
         prepare=lambda api, ids: _advance(api, ids, "submit"),
+        separate=True,
     ),
+    ("POST", "/drawdowns/{drawdown_id}/queries"): Rule(
+        access="officer+authority",
+        ok=201,
+        body={"on": "2020-03-05", "message": "Which of these costs are still to be paid?"},
+        prepare=lambda api, ids: _advance(api, ids, "submit"),
+    ),
+    ("GET", "/drawdowns/{drawdown_id}/pack"): Rule(access="any-role"),
     ("POST", "/drawdowns/{drawdown_id}/withdraw"): Rule(
         access="officer", body={"on": "2020-03-01", "note": "re-scoped"}
     ),
     ("POST", "/drawdowns/{drawdown_id}/payments"): Rule(
-        access="officer", ok=201, body={"on": "2020-04-01"}, prepare=lambda api, ids: _advance(api, ids, "approve")
+        access="officer+authority",
+        ok=201,
+        body={"on": "2020-04-01"},
+        prepare=lambda api, ids: _advance(api, ids, "approve"),
+        separate=True,
     ),
     ("POST", "/drawdowns/{drawdown_id}/payments/{payment_id}/reverse"): Rule(
         access="officer", body={"on": "2020-05-01", "note": "keyed twice"}
@@ -355,7 +375,9 @@ def _formula(api: Any) -> int:
 ID_BUILDERS: dict[str, Callable[[Any, Ids], Any]] = {
     "local_authority_id": lambda api, ids: ids["local_authority_id"],
     "agreement_id": lambda api, ids: agreement(
-        api, local_authority_id=ids["local_authority_id"], reference=f"{ids['local_authority_id']}/19/0001"
+        api,
+        local_authority_id=ids["local_authority_id"],
+        reference=f"{ids['local_authority_id']}/19/0001{getattr(ids, 'tag', '')}",
     )["id"],
     "contribution_id": lambda api, ids: contribution(api, ids["agreement_id"], amount="10000.00")["id"],
     "movement_id": lambda api, ids: _receipt(api, ids["contribution_id"]),
@@ -391,7 +413,10 @@ def _receipt(api: Any, contribution_id: int) -> int:
 def _funded_project(api: Any, ids: Ids) -> int:
     """A pooled project the authority's contribution funds (so its planning officer sees it)."""
     made = project(
-        api, name=f"Firearms range ({ids['local_authority_id']})", category="equipment", estimate_low="50000.00"
+        api,
+        name=f"Firearms range ({ids['local_authority_id']}{getattr(ids, 'tag', '')})",
+        category="equipment",
+        estimate_low="50000.00",
     )
     assert allocate(api, made["id"], ids["contribution_id"], "5000.00").status_code == 201
     return int(made["id"])
@@ -510,18 +535,20 @@ def expected_status(rule: Rule, caller: str, scoped: bool) -> int:
 class AuthorityIds(dict[str, Any]):
     """One authority's objects, each made by its ID_BUILDERS entry when a route first names it."""
 
-    def __init__(self, api: Any, authority: str) -> None:
+    def __init__(self, api: Any, authority: str, tag: str = "") -> None:
         super().__init__(local_authority_id=authority)
         self.api = api
+        self.tag = tag
+        """Told apart from another set of the same authority's objects (names and references are unique)."""
 
     def __missing__(self, name: str) -> Any:
         self[name] = ID_BUILDERS[name](self.api, self)
         return self[name]
 
 
-def build_ids(api: Any, authority: str) -> Ids:
+def build_ids(api: Any, authority: str, tag: str = "") -> Ids:
     """The authority's ids; only the objects a route names are made, so each route starts from fresh ones."""
-    return AuthorityIds(api, authority)
+    return AuthorityIds(api, authority, tag)
 
 
 def missing_ids(ids: Ids) -> Ids:
@@ -672,16 +699,19 @@ class TestEveryRouteForEveryCaller:
         if rule is None:
             pytest.fail(missing_rules_message([(method, path)]))
         own, other = build_ids(api, OWN), build_ids(api, OTHER)
-        for ids in (own, other):
+        planning_own = build_ids(api, OWN, tag="-planning") if rule.separate else own
+        for ids in (own, other, planning_own) if rule.separate else (own, other):
             if rule.prepare:
                 rule.prepare(api, ids)
         calls = {OWN: make_call(method, path, rule, own), OTHER: make_call(method, path, rule, other)}
+        if rule.separate:
+            calls["planning-own"] = make_call(method, path, rule, planning_own)
         callers = Callers(api, session)
         scoped = is_scoped(path, rule)
         audited = rule.audited if rule.audited is not None else method != "GET"
         documented = app.openapi()["paths"][path][method.lower()]["responses"]
         for caller in CALLERS:
-            call = calls[OTHER if caller == "planning-other" else OWN]
+            call = calls.get(caller) or calls[OTHER if caller == "planning-other" else OWN]
             expected = expected_status(rule, caller, scoped)
             before = audit_count(session)
             response = send(api, call, callers.headers[caller])

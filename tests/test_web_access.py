@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.main import app
 from app.web.csrf import SESSION_COOKIE, token_for
+from tests.doc_builders import PDF
 from tests.forms import sign_in
 from tests.test_access import (
     INDEX_CSV,
@@ -168,6 +169,17 @@ WEB_RULES: dict[tuple[str, str], WebRule] = {
     ),
     ("POST", "/web/drawdowns/{drawdown_id}/{action}"): WebRule(
         access="officer", ok=303, scoped=False, path={"action": "submit"}, form=lambda ids: {"on": "2020-03-01"}
+    ),
+    ("GET", "/web/drawdowns/{drawdown_id}/pack.docx"): WebRule(access="any-role"),
+    ("GET", "/web/documents/new"): WebRule(
+        access="officer", scoped=False, query=lambda ids: {"owner_type": "agreement", "owner_id": ids["agreement_id"]}
+    ),
+    ("POST", "/web/documents/new"): WebRule(
+        access="officer",
+        ok=303,
+        scoped=False,
+        form=lambda ids: {"owner_type": "drawdown", "owner_id": ids["drawdown_id"], "kind": "spend_proposal"},
+        files={"file": ("proposal.pdf", PDF, "application/pdf")},
     ),
     ("GET", "/web/drawdowns/{drawdown_id}/payments/{payment_id}/reverse"): FORM_PAGE,
     ("POST", "/web/drawdowns/{drawdown_id}/payments/{payment_id}/reverse"): WebRule(

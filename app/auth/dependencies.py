@@ -143,3 +143,6 @@ OfficerOrFinance = Annotated[Principal, Depends(require(Role.officer, Role.finan
 
 OfficerOrPlanning = Annotated[Principal, Depends(require(Role.officer, Role.planning))]
 """Those who may record receipts: the officer, and a planning officer for their own authority."""
+
+OfficerOrAuthority = Annotated[Principal, Depends(require(Role.officer, Role.planning))]
+"""Who records an authority's answer to a drawdown request: its own planning officer, or the officer from its letter."""

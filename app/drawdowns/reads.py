@@ -5,13 +5,14 @@ from sqlalchemy.orm import Session
 
 from app import scoping
 from app.auth.service import Principal
-from app.drawdowns.schemas import DrawdownRead, InvoiceRead, LineRead, PaymentLineRead, PaymentRead
+from app.drawdowns.schemas import DrawdownRead, InvoiceRead, LineRead, PaymentLineRead, PaymentRead, QueryRead
 from app.ledger.figures import paid_by_line, payment_parts
 from app.models import (
     Contribution,
     DrawdownInvoice,
     DrawdownLine,
     DrawdownPayment,
+    DrawdownQuery,
     DrawdownRequest,
     DrawdownStatus,
     LocalAuthority,
@@ -46,6 +47,9 @@ def read_models(session: Session, principal: Principal, drawdowns: list[Drawdown
         .where(DrawdownInvoice.drawdown_id.in_(ids), scoping.spend(principal.scope))
         .order_by(DrawdownInvoice.id)
     ).all()
+    queries = list(
+        session.scalars(select(DrawdownQuery).where(DrawdownQuery.drawdown_id.in_(ids)).order_by(DrawdownQuery.id))
+    )
     bases = dict(
         session.execute(
             select(LocalAuthority.id, LocalAuthority.release_basis).where(
@@ -116,6 +120,17 @@ def read_models(session: Session, principal: Principal, drawdowns: list[Drawdown
                     )
                     for payment in payments
                     if payment.drawdown_id == drawdown.id
+                ],
+                queries=[
+                    QueryRead(
+                        id=query.id,
+                        on=query.on,
+                        message=query.message,
+                        raised_at=query.raised_at,
+                        raised_by=query.raised_by,
+                    )
+                    for query in queries
+                    if query.drawdown_id == drawdown.id
                 ],
                 submitted_on=drawdown.submitted_on,
                 approved_on=drawdown.approved_on,

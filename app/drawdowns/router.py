@@ -1,17 +1,21 @@
 """HTTP routes for drawdown requests and their payments.
 
-Roles: the officer writes; finance reads every request; a planning officer reads only requests to
-their own authority (another authority's answer 404).
+Roles: the officer drafts, submits and withdraws; the authority's side (approval, refusal, a query
+back to the force, a payment) is recorded by the authority's own planning officer, or by the officer
+from the authority's letter. Finance reads every request; a planning officer reads and answers only
+requests to their own authority (another authority's answer 404).
 """
 
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from app.audit.dependencies import AuditDep
-from app.auth.dependencies import Officer, Reader
+from app.auth.dependencies import Officer, OfficerOrAuthority, Reader
 from app.db import SessionDep
 from app.drawdowns import service
+from app.drawdowns.pack import request_pack
 from app.drawdowns.reads import read_models, read_one
 from app.drawdowns.schemas import (
     DrawdownCreate,
@@ -19,6 +23,7 @@ from app.drawdowns.schemas import (
     DrawdownUpdate,
     PaymentCreate,
     PaymentReverse,
+    QueryCreate,
     Rejection,
     Transition,
 )
@@ -73,6 +78,27 @@ def get_drawdown(drawdown_id: RowId, session: SessionDep, principal: Reader) -> 
     )
 
 
+@router.get(
+    "/{drawdown_id}/pack",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/vnd.openxmlformats-officedocument.wordprocessingml.document": {}}},
+        404: {},
+    },
+)
+def download_pack(drawdown_id: RowId, session: SessionDep, principal: Reader) -> Response:
+    """The drawdown letter for the request, as DOCX: clause wording, amounts, evidence and documents attached."""
+    pack = request_pack(session=session, principal=principal, drawdown_id=drawdown_id)
+    return Response(
+        pack.content,
+        media_type=pack.media_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(pack.filename)}",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
 @router.patch("/{drawdown_id}", response_model=DrawdownRead, responses={404: {}, 409: {}, 422: {}})
 def update_drawdown(
     drawdown_id: RowId, data: DrawdownUpdate, session: SessionDep, principal: Officer, audit: AuditDep
@@ -97,10 +123,10 @@ def submit_drawdown(
 @router.post("/{drawdown_id}/approve", response_model=DrawdownRead, responses={404: {}, 409: {}, 422: {}})
 @idempotent
 def approve_drawdown(
-    drawdown_id: RowId, data: Transition, session: SessionDep, principal: Officer, audit: AuditDep
+    drawdown_id: RowId, data: Transition, session: SessionDep, principal: OfficerOrAuthority, audit: AuditDep
 ) -> DrawdownRead:
-    """Record the authority's approval of a submitted request."""
-    drawdown = service.approve(session=session, drawdown_id=drawdown_id, on=data.on)
+    """Record the authority's approval of a submitted request (its planning officer, or the officer from its letter)."""
+    drawdown = service.approve(session=session, drawdown_id=drawdown_id, on=data.on, scope=principal.scope)
     audit.record("drawdowns", [drawdown.id], data)
     return read_one(session, principal, drawdown)
 
@@ -108,10 +134,12 @@ def approve_drawdown(
 @router.post("/{drawdown_id}/reject", response_model=DrawdownRead, responses={404: {}, 409: {}, 422: {}})
 @idempotent
 def reject_drawdown(
-    drawdown_id: RowId, data: Rejection, session: SessionDep, principal: Officer, audit: AuditDep
+    drawdown_id: RowId, data: Rejection, session: SessionDep, principal: OfficerOrAuthority, audit: AuditDep
 ) -> DrawdownRead:
     """Record the authority's refusal and its reason (e.g. proportionality); no money moves."""
-    drawdown = service.reject(session=session, drawdown_id=drawdown_id, on=data.on, reason=data.reason)
+    drawdown = service.reject(
+        session=session, drawdown_id=drawdown_id, on=data.on, reason=data.reason, scope=principal.scope
+    )
     audit.record("drawdowns", [drawdown.id], data)
     return read_one(session, principal, drawdown)
 
@@ -135,7 +163,7 @@ def withdraw_drawdown(
 )
 @idempotent
 def create_payment(
-    drawdown_id: RowId, data: PaymentCreate, session: SessionDep, principal: Officer, audit: AuditDep
+    drawdown_id: RowId, data: PaymentCreate, session: SessionDep, principal: OfficerOrAuthority, audit: AuditDep
 ) -> DrawdownRead:
     """Record a (possibly partial) payment of an approved request; it posts the drawn movements."""
     payment = service.pay(
@@ -147,6 +175,24 @@ def create_payment(
         lines=data.lines,
     )
     audit.record("drawdown_payments", [payment.id, drawdown_id], data)
+    return read_one(session, principal, service.get_drawdown(session=session, drawdown_id=drawdown_id, scope=None))
+
+
+@router.post(
+    "/{drawdown_id}/queries",
+    response_model=DrawdownRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={404: {}, 409: {}, 422: {}},
+)
+@idempotent
+def create_query(
+    drawdown_id: RowId, data: QueryCreate, session: SessionDep, principal: OfficerOrAuthority, audit: AuditDep
+) -> DrawdownRead:
+    """Record a question the authority puts back to the force about a submitted or approved request."""
+    query = service.raise_query(
+        session=session, principal=principal, drawdown_id=drawdown_id, on=data.on, message=data.message
+    )
+    audit.record("drawdown_queries", [query.id, drawdown_id], data)
     return read_one(session, principal, service.get_drawdown(session=session, drawdown_id=drawdown_id, scope=None))
 
 

@@ -70,6 +70,25 @@ class Rejection(BaseModel):
     reason: Annotated[str, Field(min_length=1, max_length=5000)]
 
 
+class QueryCreate(BaseModel):
+    """A question the authority puts back to the force about a request (e.g. which costs are ongoing)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    on: Day | None = Field(default=None, description="when it was asked; today if omitted")
+    message: Annotated[str, Field(min_length=1, max_length=5000)]
+
+
+class QueryRead(BaseModel):
+    """A question the authority asked about the request."""
+
+    id: int
+    on: Day
+    message: str
+    raised_at: datetime
+    raised_by: str
+
+
 class PaymentLineCreate(BaseModel):
     """What the authority paid against one contribution of the request."""
 
@@ -157,6 +176,7 @@ class DrawdownRead(BaseModel):
     lines: list[LineRead]
     invoices: list[InvoiceRead]
     payments: list[PaymentRead]
+    queries: list[QueryRead] = Field(description="questions the authority put back to the force, oldest first")
     submitted_on: Day | None
     approved_on: Day | None
     rejected_on: Day | None

@@ -1,12 +1,15 @@
 """Drawdown requests: asking an authority for its money, following its release rules, and its payments.
 
 Lifecycle: draft -> submitted -> approved -> paid (in one or more payments), or rejected (with the
-authority's reason) or withdrawn. Only a payment posts `drawn` movements. A request asks no more of a
+authority's reason) or withdrawn. The authority's answers (approval, refusal, queries back to the force,
+payments) are recorded by its own planning officer, scoped to its requests, or by the officer from its
+letters. Only a payment posts `drawn` movements. A request asks no more of a
 contribution than the authority holds less what other submitted or approved requests still await;
 the contribution rows are locked while that is checked, so concurrent requests cannot overdraw.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -38,6 +41,7 @@ from app.models import (
     DrawdownLine,
     DrawdownPayment,
     DrawdownPaymentLine,
+    DrawdownQuery,
     DrawdownRequest,
     DrawdownStatus,
     LocalAuthority,
@@ -48,6 +52,7 @@ from app.models import (
     ProjectFunding,
     ProjectStage,
     ReleaseBasis,
+    Role,
     Spend,
 )
 from app.money import ZERO, pounds
@@ -420,9 +425,9 @@ def submit(*, session: Session, drawdown_id: int, on: date | None) -> DrawdownRe
     return drawdown
 
 
-def approve(*, session: Session, drawdown_id: int, on: date | None) -> DrawdownRequest:
-    """Record the authority's agreement to release the money."""
-    drawdown = get_drawdown(session=session, drawdown_id=drawdown_id, scope=None, lock=True)
+def approve(*, session: Session, drawdown_id: int, on: date | None, scope: str | None = None) -> DrawdownRequest:
+    """Record the authority's agreement to release the money (by its planning officer, or from its letter)."""
+    drawdown = get_drawdown(session=session, drawdown_id=drawdown_id, scope=scope, lock=True)
     _require(drawdown, "approved", DrawdownStatus.submitted)
     when = on or date.today()
     _check_on(when, drawdown.submitted_on, "submitted")
@@ -437,9 +442,11 @@ def _paid_total(session: Session, drawdown: DrawdownRequest) -> Decimal:
     return sum(paid.values(), ZERO)
 
 
-def reject(*, session: Session, drawdown_id: int, on: date | None, reason: str) -> DrawdownRequest:
+def reject(
+    *, session: Session, drawdown_id: int, on: date | None, reason: str, scope: str | None = None
+) -> DrawdownRequest:
     """Record the authority's refusal and its reason; balances are untouched."""
-    drawdown = get_drawdown(session=session, drawdown_id=drawdown_id, scope=None, lock=True)
+    drawdown = get_drawdown(session=session, drawdown_id=drawdown_id, scope=scope, lock=True)
     _require(drawdown, "rejected", DrawdownStatus.submitted, DrawdownStatus.approved)
     if _paid_total(session, drawdown) > 0:
         raise ConflictError(
@@ -478,7 +485,7 @@ def pay(
     lines: list[PaymentLineCreate] | None = None,
 ) -> DrawdownPayment:
     """Record a payment by the authority: one drawn movement per line; without lines, all that is outstanding."""
-    drawdown = get_drawdown(session=session, drawdown_id=drawdown_id, scope=None, lock=True)
+    drawdown = get_drawdown(session=session, drawdown_id=drawdown_id, scope=principal.scope, lock=True)
     _require(drawdown, "paid", DrawdownStatus.approved)
     _check_on(on, drawdown.approved_on, "approved")
     by_contribution = {line.contribution_id: line for line in drawdown.lines}
@@ -512,7 +519,7 @@ def pay(
     for line in sorted(lines, key=lambda line: line.contribution_id):
         movement = post_owned(
             session=session,
-            principal=principal,
+            principal=_payer(principal),
             contribution_id=line.contribution_id,
             kind=MovementKind.drawn,
             amount=line.amount,
@@ -530,6 +537,47 @@ def pay(
         drawdown.status = DrawdownStatus.paid
     session.flush()
     return payment
+
+
+@dataclass(frozen=True)
+class _AuthorityPayer(Principal):
+    """A planning officer recording their own authority's payment of a request made to it."""
+
+    recorded_as: str = ""
+
+    @property
+    def label(self) -> str:
+        """Recorded as the planning officer who recorded it."""
+        return self.recorded_as
+
+
+def _payer(principal: Principal) -> Principal:
+    """Who posts a payment's drawn movements.
+
+    The ledger lets a planning officer record only receipts by hand. A payment of a request made to
+    their own authority is the authority's own act, checked here (approved, outstanding, in scope), so
+    its drawn movements are posted unscoped, still recorded under the planning officer's name.
+    """
+    if principal.role is not Role.planning:
+        return principal
+    return _AuthorityPayer(name=principal.name, role=Role.officer, recorded_as=principal.label)
+
+
+QUERYABLE = (DrawdownStatus.submitted, DrawdownStatus.approved)
+
+
+def raise_query(
+    *, session: Session, principal: Principal, drawdown_id: int, on: date | None, message: str
+) -> DrawdownQuery:
+    """Record a question the authority puts back to the force about a request it has been sent."""
+    drawdown = get_drawdown(session=session, drawdown_id=drawdown_id, scope=principal.scope, lock=True)
+    _require(drawdown, "queried", *QUERYABLE)
+    when = on or date.today()
+    _check_on(when, drawdown.submitted_on, "submitted")
+    query = DrawdownQuery(drawdown_id=drawdown.id, on=when, message=message, raised_by=principal.label)
+    session.add(query)
+    session.flush()
+    return query
 
 
 def reverse_payment(

@@ -18,9 +18,10 @@ from app.contributions.schemas import ContributionCreate, EventCreate
 from app.db import SessionDep
 from app.ids import RowId
 from app.local_authorities.service import get_local_authority, list_local_authorities
-from app.models import EventKind, Purpose, Role, TriggerType
+from app.models import DocumentOwner, EventKind, Purpose, Role, TriggerType
 from app.movements.service import get_contribution, list_movements, reversed_by
 from app.web import downloads
+from app.web.document_pages import document_listing
 from app.web.downloads import FormatQuery
 from app.web.formatting import label
 from app.web.forms import Field, FormDataDep, FormSpec, FormState, WriterDep, require_role
@@ -357,5 +358,6 @@ def contribution_page(
             "history": entries,
             "movement_count": movement_count,
             "movements_shown": len(movements),
+            **document_listing(session, viewer.principal, DocumentOwner.contribution, contribution_id),
         },
     )

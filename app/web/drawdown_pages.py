@@ -1,24 +1,32 @@
-"""Drawdown requests from a page: draft, submit, approve, pay, reject, withdraw and reverse a payment."""
+"""Drawdown requests from a page: draft, submit, approve, pay, reject, query, withdraw and reverse a payment.
+
+The officer takes every step; a planning officer takes the authority's steps (approve, reject, query,
+pay) on requests made to their own authority, and another authority's request is a 404 page.
+"""
 
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from app.auth.service import Principal
 from app.db import SessionDep
 from app.drawdowns import service
+from app.drawdowns.pack import request_pack
 from app.drawdowns.reads import read_models
-from app.drawdowns.schemas import DrawdownCreate, PaymentCreate, PaymentReverse, Rejection, Transition
-from app.errors import NotFoundError
+from app.drawdowns.schemas import DrawdownCreate, PaymentCreate, PaymentReverse, QueryCreate, Rejection, Transition
+from app.errors import ForbiddenError, NotFoundError
 from app.ids import RowId
-from app.models import DrawdownStatus, Role
+from app.models import DocumentOwner, DrawdownStatus, Role
 from app.projects import service as projects
 from app.spend import service as spending
 from app.web import downloads
 from app.web.agreement_forms import authority_choices
+from app.web.document_pages import document_listing
 from app.web.downloads import FormatQuery
 from app.web.forms import Field, FormDataDep, FormSpec, FormState, WriterDep, require_role
 from app.web.listing import download
@@ -190,8 +198,30 @@ STEPS: dict[str, Step] = {
         (DrawdownStatus.approved,),
         resource="drawdown_payments",
     ),
+    "queries": Step(
+        "Put a query to the force",
+        "Send the query",
+        (ON, Field("message", "Query", "textarea", hint="What the authority needs to know before it can decide")),
+        QueryCreate,
+        service.QUERYABLE,
+        resource="drawdown_queries",
+    ),
 }
 """The lifecycle's steps by their path (as the API names them); a payment without lines pays all outstanding."""
+
+AUTHORITY_STEPS = ("approve", "reject", "queries", "payments")
+"""The authority's own answers, which its planning officer records (the officer records them from its letters)."""
+
+
+def may_take(principal: Principal, action: str) -> bool:
+    """Whether the viewer may take a step: the officer any, a planning officer the authority's."""
+    return principal.role is Role.officer or (principal.role is Role.planning and action in AUTHORITY_STEPS)
+
+
+def check_may_take(principal: Principal, action: str) -> None:
+    """Refuse a step the viewer's role may not take, before any request is looked up."""
+    if not may_take(principal, action):
+        raise ForbiddenError(f"a {principal.role.value} account cannot do this")
 
 
 def run_step(session: Session, viewer: Viewer, drawdown_id: int, action: str, data: Any) -> list[int]:
@@ -199,9 +229,16 @@ def run_step(session: Session, viewer: Viewer, drawdown_id: int, action: str, da
     if action == "submit":
         service.submit(session=session, drawdown_id=drawdown_id, on=data.on)
     elif action == "approve":
-        service.approve(session=session, drawdown_id=drawdown_id, on=data.on)
+        service.approve(session=session, drawdown_id=drawdown_id, on=data.on, scope=viewer.principal.scope)
     elif action == "reject":
-        service.reject(session=session, drawdown_id=drawdown_id, on=data.on, reason=data.reason)
+        service.reject(
+            session=session, drawdown_id=drawdown_id, on=data.on, reason=data.reason, scope=viewer.principal.scope
+        )
+    elif action == "queries":
+        query = service.raise_query(
+            session=session, principal=viewer.principal, drawdown_id=drawdown_id, on=data.on, message=data.message
+        )
+        return [query.id, drawdown_id]
     elif action == "withdraw":
         service.withdraw(session=session, drawdown_id=drawdown_id, on=data.on, note=data.note)
     else:
@@ -224,12 +261,26 @@ def step_of(action: str) -> Step:
     return STEPS[action]
 
 
+@router.get("/web/drawdowns/{drawdown_id}/pack.docx", name="web_drawdown_pack")
+def drawdown_pack(drawdown_id: RowId, session: SessionDep, viewer: ViewerDep) -> Response:
+    """The request's drawdown letter, as GET /drawdowns/{id}/pack gives it."""
+    pack = request_pack(session=session, principal=viewer.principal, drawdown_id=drawdown_id)
+    return Response(
+        pack.content,
+        media_type=pack.media_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(pack.filename)}",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
 @router.get("/web/drawdowns/{drawdown_id}/{action}", name="web_drawdown_step_form")
 def step_page(request: Request, drawdown_id: RowId, action: str, session: SessionDep, viewer: ViewerDep) -> Response:
     """A lifecycle step's form on its own (the request's page shows it inline too)."""
-    require_role(viewer.principal, Role.officer)
+    check_may_take(viewer.principal, action)
     step = step_of(action)
-    service.get_drawdown(session=session, drawdown_id=drawdown_id, scope=None)
+    service.get_drawdown(session=session, drawdown_id=drawdown_id, scope=viewer.principal.scope)
     state = FormState(values={"on": date.today().isoformat()})
     return show_form(request, step.spec(), state, back=drawdown_path(drawdown_id))
 
@@ -238,10 +289,10 @@ def step_page(request: Request, drawdown_id: RowId, action: str, session: Sessio
 def take_step(
     request: Request, drawdown_id: RowId, action: str, session: SessionDep, viewer: WriterDep, form: FormDataDep
 ) -> Response:
-    """Submit, approve, reject, withdraw or pay a request, as the API's route of the same name does."""
-    require_role(viewer.principal, Role.officer)
+    """Submit, approve, reject, query, withdraw or pay a request, as the API's route of the same name does."""
+    check_may_take(viewer.principal, action)
     step = step_of(action)
-    service.get_drawdown(session=session, drawdown_id=drawdown_id, scope=None)
+    service.get_drawdown(session=session, drawdown_id=drawdown_id, scope=viewer.principal.scope)
 
     back = drawdown_path(drawdown_id)
 
@@ -329,7 +380,7 @@ def drawdown_page(
         listing = (downloads.drawdown_lines if table == "lines" else downloads.drawdown_payments)(title, shown)
         return download(listing, f"drawdown-{drawdown_id}-{table}", file_format)
     names = visible_names(session, principal.scope)
-    steps = {name: step for name, step in STEPS.items() if shown.status in step.allowed}
+    steps = {name: step for name, step in STEPS.items() if shown.status in step.allowed and may_take(principal, name)}
     return render(
         request,
         "drawdown.html",
@@ -337,7 +388,8 @@ def drawdown_page(
             "drawdown": shown,
             "project": project,
             "authority_name": names.get(shown.local_authority_id, shown.local_authority_id),
-            "steps": steps if principal.role is Role.officer else {},
+            "steps": steps,
             "step_state": FormState(values={"on": date.today().isoformat()}),
+            **document_listing(session, principal, DocumentOwner.drawdown, drawdown_id),
         },
     )

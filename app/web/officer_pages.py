@@ -6,6 +6,7 @@ from app.web import (
     agreement_forms,
     bid_pages,
     comparison_pages,
+    document_pages,
     drawdown_pages,
     finding,
     movement_forms,
@@ -24,5 +25,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     upload_pages.router,
     comparison_pages.router,
     bid_pages.router,
+    document_pages.router,
 )
 """Included before the web view's own routes, so /web/agreements/new is not read as an agreement's id."""

@@ -12,7 +12,16 @@ from app.db import SessionDep
 from app.drawdowns import service as drawdowns
 from app.drawdowns.reads import read_models as drawdown_models
 from app.ids import RowId
-from app.models import Agreement, CapitalCategory, Contribution, LocalAuthority, ProjectFunding, ProjectStage, Role
+from app.models import (
+    Agreement,
+    CapitalCategory,
+    Contribution,
+    DocumentOwner,
+    LocalAuthority,
+    ProjectFunding,
+    ProjectStage,
+    Role,
+)
 from app.projects import service
 from app.projects.reads import read_models
 from app.projects.schemas import AllocationCreate, ProjectCreate
@@ -20,6 +29,7 @@ from app.spend import service as spending
 from app.spend.reads import read_models as spend_models
 from app.web import downloads
 from app.web.agreement_forms import authority_choices, choices
+from app.web.document_pages import document_listing
 from app.web.downloads import FormatQuery
 from app.web.forms import Field, FormDataDep, FormSpec, WriterDep, require_role
 from app.web.listing import download
@@ -212,5 +222,11 @@ def project_page(
     return render(
         request,
         "project.html",
-        {"project": shown, "requests": requested, "spend": paid, "authority_names": names},
+        {
+            "project": shown,
+            "requests": requested,
+            "spend": paid,
+            "authority_names": names,
+            **document_listing(session, principal, DocumentOwner.project, project_id),
+        },
     )

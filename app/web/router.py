@@ -16,7 +16,7 @@ from app.db import SessionDep
 from app.deadlines.service import deadlines
 from app.ids import RowId
 from app.local_authorities.service import get_local_authority, list_local_authorities
-from app.models import ProjectStage
+from app.models import DocumentOwner, ProjectStage
 from app.movements.service import list_movements, reversed_by
 from app.projects.reads import read_models
 from app.projects.service import list_projects
@@ -26,6 +26,7 @@ from app.reports.service import panel_table
 from app.web import downloads, officer_pages, tables
 from app.web.assets import govuk_css_without_fonts
 from app.web.charts import stacked_bars
+from app.web.document_pages import document_listing
 from app.web.downloads import FormatQuery
 from app.web.listing import download
 from app.web.pages import (
@@ -280,6 +281,7 @@ def agreement_page(
             "history": entries,
             "movements_shown": len(movements),
             "movement_count": movement_count,
+            **document_listing(session, viewer.principal, DocumentOwner.agreement, agreement.id),
         },
     )
 

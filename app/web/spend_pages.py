@@ -8,13 +8,14 @@ from sqlalchemy.orm import Session
 
 from app.db import SessionDep
 from app.ids import RowId
-from app.models import Role
+from app.models import DocumentOwner, Role
 from app.projects import service as projects
 from app.spend import service
 from app.spend.reads import read_models
 from app.spend.schemas import SpendCancel, SpendCreate
 from app.web import downloads
 from app.web.agreement_forms import choices
+from app.web.document_pages import document_listing
 from app.web.downloads import FormatQuery
 from app.web.drawdown_pages import ON, allocated_choices
 from app.web.forms import Field, FormDataDep, FormSpec, FormState, WriterDep, require_role
@@ -141,4 +142,13 @@ def spend_page(
     if file_format != "html":
         listing = downloads.invoice_charges(f"Invoice {shown.invoice_reference}: charges", shown, names)
         return download(listing, f"invoice-{spend_id}-charges", file_format)
-    return render(request, "spend.html", {"spend": shown, "project": project, "authority_names": names})
+    return render(
+        request,
+        "spend.html",
+        {
+            "spend": shown,
+            "project": project,
+            "authority_names": names,
+            **document_listing(session, principal, DocumentOwner.spend, spend_id),
+        },
+    )
