@@ -9,7 +9,6 @@ the contribution rows are locked while that is checked, so concurrent requests c
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -52,7 +51,6 @@ from app.models import (
     ProjectFunding,
     ProjectStage,
     ReleaseBasis,
-    Role,
     Spend,
 )
 from app.money import ZERO, pounds
@@ -519,7 +517,7 @@ def pay(
     for line in sorted(lines, key=lambda line: line.contribution_id):
         movement = post_owned(
             session=session,
-            principal=_payer(principal),
+            principal=principal,
             contribution_id=line.contribution_id,
             kind=MovementKind.drawn,
             amount=line.amount,
@@ -537,30 +535,6 @@ def pay(
         drawdown.status = DrawdownStatus.paid
     session.flush()
     return payment
-
-
-@dataclass(frozen=True)
-class _AuthorityPayer(Principal):
-    """A planning officer recording their own authority's payment of a request made to it."""
-
-    recorded_as: str = ""
-
-    @property
-    def label(self) -> str:
-        """Recorded as the planning officer who recorded it."""
-        return self.recorded_as
-
-
-def _payer(principal: Principal) -> Principal:
-    """Who posts a payment's drawn movements.
-
-    The ledger lets a planning officer record only receipts by hand. A payment of a request made to
-    their own authority is the authority's own act, checked here (approved, outstanding, in scope), so
-    its drawn movements are posted unscoped, still recorded under the planning officer's name.
-    """
-    if principal.role is not Role.planning:
-        return principal
-    return _AuthorityPayer(name=principal.name, role=Role.officer, recorded_as=principal.label)
 
 
 QUERYABLE = (DrawdownStatus.submitted, DrawdownStatus.approved)

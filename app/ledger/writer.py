@@ -97,7 +97,6 @@ def _append(
     adjustment: bool = False,
     published_history: bool = False,
 ) -> Movement:
-    may_record(principal, kind)
     if amount <= 0:
         raise RuleError("amount must be greater than zero; correct a mistake by reversing it", field="amount")
     contribution = get_contribution(session=session, contribution_id=contribution_id, scope=principal.scope)
@@ -140,6 +139,7 @@ def record_movement(
     An import of published history may write to a closed agreement, and keep figures that break the
     rules as a flagged adjustment; nothing else may.
     """
+    may_record(principal, kind)
     return _append(
         session=session,
         principal=principal,
@@ -165,7 +165,11 @@ def post_owned(
     reference: str | None,
     note: str | None,
 ) -> Movement:
-    """Append a drawdown payment's drawn movement or a spend's spent movement (those features only)."""
+    """Append a drawdown payment's drawn movement or a spend's spent movement (those features only).
+
+    Who may record it is the owning feature's rule (an authority's planning officer pays a request made to
+    it), so the by-hand rule that a planning officer records only receipts does not apply here.
+    """
     return _append(
         session=session,
         principal=principal,
