@@ -21,6 +21,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "planning application",
         "planning application reference",
         "planning application number",
+        "planning application no",
+        "application no",
         "application reference",
         "application number",
         "application ref",
