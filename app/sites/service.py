@@ -292,3 +292,11 @@ def import_progress(
         held[agreement_id].append(record)
         result.append((row, agreement_id, True))
     return ImportResult(rows=result)
+
+
+def contribution_of(*, session: Session, contribution_id: int) -> Contribution:
+    """A contribution by id, for the officer's pages (who read every authority)."""
+    contribution = session.get(Contribution, contribution_id)
+    if contribution is None:
+        raise NotFoundError(f"no contribution {contribution_id}", field="contribution_id")
+    return contribution

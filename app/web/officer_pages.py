@@ -4,12 +4,14 @@ from fastapi import APIRouter
 
 from app.web import (
     agreement_forms,
+    alert_pages,
     bid_pages,
     comparison_pages,
     drawdown_pages,
     finding,
     movement_forms,
     project_pages,
+    site_pages,
     spend_pages,
     upload_pages,
 )
@@ -24,5 +26,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     upload_pages.router,
     comparison_pages.router,
     bid_pages.router,
+    site_pages.router,
+    alert_pages.router,
 )
 """Included before the web view's own routes, so /web/agreements/new is not read as an agreement's id."""
