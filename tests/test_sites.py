@@ -131,3 +131,41 @@ class TestForecastFromProgress:
         assert items[owed["id"]]["estimated_due_on"] == "2027-12-31"  # 80 more at 20 in 365 days, from 1 January 2024
         assert items[assumed["id"]]["build_rate_basis"] == "assumed"
         assert date.fromisoformat(items[assumed["id"]]["estimated_due_on"]) == date(2027, 1, 31)
+
+
+class TestPages:
+    def test_a_planning_officer_records_counts_and_uploads_a_file_on_the_pages(self, api: Any) -> None:
+        from tests.forms import fill, open_form, sign_in
+
+        site = agreement(api, dwellings=100)
+        owed = contribution(api, site["id"], trigger_type="on_occupation", threshold=20)
+        sign_in(api, "planning")
+        page = f"/web/agreements/{site['id']}/progress"
+        refused = fill(api, page, {"on": "31/03/2024", "started": "10", "completed": "12"})
+        assert refused.status_code == 422
+        assert "completed 12 is more than started 10" in refused.text
+        recorded = fill(api, page, {"on": "31/03/2024", "started": "30", "completed": "25", "occupied": "21"})
+        assert recorded.status_code == 303, recorded.text
+        shown = api.get(page, role=None).text
+        assert 'data-key="proposal-' in shown and "Awaiting the force" in shown
+        upload_page = "/web/local-authorities/blaby/site-progress"
+        keys = open_form(api, upload_page)
+        csv = b"Application number,Survey date,Occupations to date\n19/0001/OUT,30/06/2024,26\n"
+        uploaded = api.post(
+            upload_page,
+            role=None,
+            data=keys,
+            files={"file": ("q1.csv", csv, "text/csv")},
+            follow_redirects=False,
+        )
+        assert uploaded.status_code == 303, uploaded.text
+        assert "recorded=1" in uploaded.headers["location"]
+        assert api.get(f"/agreements/{site['id']}/progress").json()["current"]["occupied"] == 26
+        assert api.get("/web/local-authorities/charnwood/site-progress", role=None).status_code == 404
+
+        api.client.cookies.clear()
+        sign_in(api, "officer")
+        confirmed = fill(api, page, {}, action=f"/web/contributions/{owed['id']}/trigger-proposal/confirm")
+        assert confirmed.status_code == 303, confirmed.text
+        events = api.get(f"/contributions/{owed['id']}/events").json()
+        assert [(item["kind"], item["on"]) for item in events] == [("trigger_met", "2024-03-31")]

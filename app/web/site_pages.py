@@ -1,9 +1,12 @@
 """Site progress pages: a site's counts, history and proposed triggers with the form to record counts, the
 upload of an authority's monitoring file, and the officer's confirmation of a proposed trigger."""
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict
 
+from app.auth.service import Principal
 from app.db import SessionDep
 from app.errors import DomainError
 from app.ids import RowId
@@ -11,8 +14,8 @@ from app.local_authorities.service import get_local_authority
 from app.models import Role
 from app.sites import service
 from app.sites.reads import read_import, read_site
-from app.sites.schemas import ProgressCreate, ProposalConfirm
-from app.web.forms import Field, FormDataDep, FormInvalid, FormSpec, WriterDep, may_write, require_role
+from app.sites.schemas import ProgressCreate, ProposalConfirm, SiteRead
+from app.web.forms import Field, FormDataDep, FormInvalid, FormSpec, FormState, WriterDep, may_write, require_role
 from app.web.pages import ViewerDep, render
 from app.web.submitting import FormRoute, audit_log, show_form, submit
 from app.web.upload_pages import uploaded_text
@@ -43,11 +46,21 @@ def site_path(agreement_id: int) -> str:
     return f"/web/agreements/{agreement_id}/progress"
 
 
+def site_context(site: SiteRead, principal: Principal) -> dict[str, Any]:
+    """What the site page shows beside its form: the site, and the confirm buttons for the officer."""
+    return {
+        "site": site,
+        "confirm_fields": CONFIRM_FIELDS,
+        "confirm_state": FormState(),
+        "may_confirm": may_write(principal),
+    }
+
+
 @router.get("/web/agreements/{agreement_id}/progress", name="web_site")
 def site_page(request: Request, agreement_id: RowId, session: SessionDep, viewer: ViewerDep) -> Response:
     """A site's counts, build rate, history and proposed triggers; the form to record counts for those who may."""
     site = read_site(session, viewer.principal, agreement_id)
-    context = {"site": site, "confirm_fields": CONFIRM_FIELDS, "may_confirm": may_write(viewer.principal)}
+    context = site_context(site, viewer.principal)
     if viewer.principal.role not in RECORDERS:
         return render(request, SITE_TEMPLATE, {**context, "form": None})
     return show_form(request, PROGRESS_FORM, back=f"/web/agreements/{agreement_id}", context=context, template=SITE_TEMPLATE)
@@ -77,7 +90,7 @@ def record_progress(
         schema=ProgressCreate,
         write=write,
         back=f"/web/agreements/{agreement_id}",
-        context={"site": site, "confirm_fields": CONFIRM_FIELDS, "may_confirm": may_write(viewer.principal)},
+        context=site_context(site, viewer.principal),
         template=SITE_TEMPLATE,
     )
 
