@@ -64,7 +64,11 @@ def run_digests(session: Session, port: int) -> dict[str, int]:
 
     settings = Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_from="alerts@police.example")
     return send_all(
-        transaction=transaction, send=smtp_sender(settings), sender="alerts@police.example", base_url="http://s106", today=TODAY
+        transaction=transaction,
+        send=smtp_sender(settings),
+        sender="alerts@police.example",
+        base_url="http://s106",
+        today=TODAY,
     )
 
 
@@ -85,7 +89,9 @@ def build_world(api: Any, session: Session) -> dict[str, Any]:
     assert api.post(f"/agreements/{blaby['id']}/progress", json={"on": "2024-03-31", "occupied": 12}).status_code == 201
     charnwood = agreement(api, local_authority_id="charnwood", reference="CH/TRIGGER")
     started = contribution(api, charnwood["id"], trigger_type="on_commencement")
-    assert api.post(f"/agreements/{charnwood['id']}/progress", json={"on": "2024-03-31", "started": 1}).status_code == 201
+    assert (
+        api.post(f"/agreements/{charnwood['id']}/progress", json={"on": "2024-03-31", "started": 1}).status_code == 201
+    )
     received_on = TODAY.replace(year=TODAY.year - 10) + timedelta(days=30)
     money = agreement(api, reference="BL/DEADLINE", signed_on=received_on - timedelta(days=400))
     held = contribution(api, money["id"], amount="8000.00", repayment_period_years=10)

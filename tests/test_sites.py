@@ -1,4 +1,4 @@
-"""Site progress through HTTP: dated counts kept as reported, uploads, proposed triggers and the forecast's build rate."""
+"""Site progress through HTTP: counts kept as reported, uploads, proposed triggers and the forecast's build rate."""
 
 from datetime import date
 from typing import Any
@@ -45,7 +45,7 @@ class TestProgress:
 class TestUpload:
     CSV = (
         "Planning Application No.,Site name,Monitoring date,Units Started,Completions to date,Units occupied\n"
-        "19/0001/OUT,Land east of Lutterworth Road,31/03/2023,30,\"12\",10\n"
+        '19/0001/OUT,Land east of Lutterworth Road,31/03/2023,30,"12",10\n'
         "19/0001/OUT,Land east of Lutterworth Road,31/03/2024,60,40,35\n"
     )
 

@@ -119,7 +119,7 @@ def alerts_for(*, session: Session, principal: Principal, today: date) -> list[A
 def sent_keys(*, session: Session, account_id: int) -> dict[str, datetime]:
     """The alerts already emailed to an account, and when."""
     query = select(AlertDelivery.key, AlertDelivery.sent_at).where(AlertDelivery.account_id == account_id)
-    return {key: sent_at for key, sent_at in session.execute(query)}
+    return {row.key: row.sent_at for row in session.execute(query)}
 
 
 def active_account_ids(session: Session) -> list[int]:

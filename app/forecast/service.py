@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
-
 from typing import Literal
 
 from sqlalchemy import select
@@ -70,7 +69,10 @@ def from_progress(item: ForecastInput, site: Site, *, as_at: date) -> tuple[date
         return None
     reached = counts.of(measure)
     if reached >= threshold:
-        return as_at, f"{measure} {reached} of {threshold} by {counts.on} (recorded progress; trigger not yet confirmed)"
+        return (
+            as_at,
+            f"{measure} {reached} of {threshold} by {counts.on} (recorded progress; trigger not yet confirmed)",
+        )
     if site.rate is None or counts.on is None:
         return None
     due = counts.on + timedelta(days=round(Fraction(threshold - reached) / site.rate))

@@ -132,7 +132,9 @@ def read_progress(text: str) -> list[ProgressRow]:
         try:
             on = date.fromisoformat(typed)
         except ValueError as error:
-            raise RuleError(f"row {number}: date {cell('on')!r} is not a date such as 31/03/2024", field="file") from error
+            raise RuleError(
+                f"row {number}: date {cell('on')!r} is not a date such as 31/03/2024", field="file"
+            ) from error
         counts = {name: _count(cell(name), row=number, column=name) for name in COUNTS}
         if all(value is None for value in counts.values()):
             raise RuleError(f"row {number}: no count of dwellings started, completed or occupied", field="file")

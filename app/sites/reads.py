@@ -49,9 +49,7 @@ def read_site(session: Session, principal: Principal, agreement_id: int) -> Site
         current=Counts(on=counts.on, started=counts.started, completed=counts.completed, occupied=counts.occupied),
         completions_per_year=round(rate * service.DAYS_PER_YEAR) if rate is not None else None,
         history=[ProgressRead.model_validate(record) for record in records],
-        proposals=proposal_models(
-            service.proposals(session=session, scope=principal.scope, agreement_id=agreement.id)
-        ),
+        proposals=proposal_models(service.proposals(session=session, scope=principal.scope, agreement_id=agreement.id)),
     )
 
 

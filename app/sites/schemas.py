@@ -49,7 +49,7 @@ class ProgressRead(BaseModel):
 
 
 class Counts(BaseModel):
-    """A site's dwellings to a date, each from its latest record (a completed home has started, an occupied one completed)."""
+    """A site's dwellings to a date, each from its latest record (occupied homes count as completed and started)."""
 
     on: Day | None = Field(description="the latest record's date; None if nothing is recorded")
     started: int

@@ -78,7 +78,9 @@ def counts_as_at(records: Sequence[SiteProgress], as_at: date | None = None) -> 
                 latest[name] = value
     occupied = latest.get("occupied", 0)
     completed = max(latest.get("completed", 0), occupied)
-    return SiteCounts(on=last_on, started=max(latest.get("started", 0), completed), completed=completed, occupied=occupied)
+    return SiteCounts(
+        on=last_on, started=max(latest.get("started", 0), completed), completed=completed, occupied=occupied
+    )
 
 
 def first_reached(records: Sequence[SiteProgress], measure: Measure, threshold: int) -> tuple[date, int] | None:
@@ -133,9 +135,7 @@ def check_counts(agreement: Agreement, data: ProgressCreate) -> None:
     for name in ("started", "completed", "occupied"):
         value = getattr(data, name)
         if value is not None and agreement.dwellings is not None and value > agreement.dwellings:
-            raise RuleError(
-                f"{name} {value} is more than the agreement's {agreement.dwellings} dwellings", field=name
-            )
+            raise RuleError(f"{name} {value} is more than the agreement's {agreement.dwellings} dwellings", field=name)
     if data.started is not None and data.completed is not None and data.completed > data.started:
         raise RuleError(f"completed {data.completed} is more than started {data.started}", field="completed")
     if data.completed is not None and data.occupied is not None and data.occupied > data.completed:
@@ -273,16 +273,16 @@ def import_progress(
     for row in rows:
         agreement_id = matched.get(row.reference.lower())
         if agreement_id is None:
-            raise NotFoundError(
-                f"row {row.row}: no agreement {row.reference!r} of {local_authority_id}", field="file"
-            )
+            raise NotFoundError(f"row {row.row}: no agreement {row.reference!r} of {local_authority_id}", field="file")
         same_day = [record for record in held[agreement_id] if record.on == row.on]
         latest = same_day[-1] if same_day else None
         counts = (row.started, row.completed, row.occupied)
         if latest is not None and (latest.started, latest.completed, latest.occupied) == counts:
             result.append((row, agreement_id, False))
             continue
-        data = ProgressCreate(on=row.on, started=row.started, completed=row.completed, occupied=row.occupied, note=row.note)
+        data = ProgressCreate(
+            on=row.on, started=row.started, completed=row.completed, occupied=row.occupied, note=row.note
+        )
         try:
             record = record_progress(
                 session=session, principal=principal, agreement_id=agreement_id, data=data, source=source

@@ -20,5 +20,10 @@ def alerts_page(request: Request, session: SessionDep, viewer: ViewerDep) -> Res
     return render(
         request,
         "alerts.html",
-        {"alerts": alerts, "sent": sent, "deadline_days": service.DEADLINE_DAYS, "unanswered_days": service.UNANSWERED_DAYS},
+        {
+            "alerts": alerts,
+            "sent": sent,
+            "deadline_days": service.DEADLINE_DAYS,
+            "unanswered_days": service.UNANSWERED_DAYS,
+        },
     )

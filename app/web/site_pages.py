@@ -63,7 +63,9 @@ def site_page(request: Request, agreement_id: RowId, session: SessionDep, viewer
     context = site_context(site, viewer.principal)
     if viewer.principal.role not in RECORDERS:
         return render(request, SITE_TEMPLATE, {**context, "form": None})
-    return show_form(request, PROGRESS_FORM, back=f"/web/agreements/{agreement_id}", context=context, template=SITE_TEMPLATE)
+    return show_form(
+        request, PROGRESS_FORM, back=f"/web/agreements/{agreement_id}", context=context, template=SITE_TEMPLATE
+    )
 
 
 @router.post("/web/agreements/{agreement_id}/progress", name="web_site_record")
@@ -150,16 +152,22 @@ def upload_page(
 ) -> Response:
     """The form to upload an authority's monitoring file (the officer, and that authority's planning officer)."""
     require_role(viewer.principal, *RECORDERS)
-    authority = get_local_authority(session=session, local_authority_id=local_authority_id, scope=viewer.principal.scope)
+    authority = get_local_authority(
+        session=session, local_authority_id=local_authority_id, scope=viewer.principal.scope
+    )
     context = {"authority": authority, "recorded": recorded, "unchanged": unchanged}
     return show_form(request, UPLOAD_FORM, back="/web/agreements", context=context, template="site_upload.html")
 
 
 @router.post("/web/local-authorities/{local_authority_id}/site-progress", name="web_site_upload_record")
-def upload(request: Request, local_authority_id: str, session: SessionDep, viewer: WriterDep, form: FormDataDep) -> Response:
+def upload(
+    request: Request, local_authority_id: str, session: SessionDep, viewer: WriterDep, form: FormDataDep
+) -> Response:
     """Record an uploaded monitoring file, as POST /local-authorities/{id}/site-progress does."""
     require_role(viewer.principal, *RECORDERS)
-    authority = get_local_authority(session=session, local_authority_id=local_authority_id, scope=viewer.principal.scope)
+    authority = get_local_authority(
+        session=session, local_authority_id=local_authority_id, scope=viewer.principal.scope
+    )
 
     def write(data: UploadForm) -> str:
         upload = form.get("file")
