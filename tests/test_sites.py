@@ -169,3 +169,15 @@ class TestPages:
         assert confirmed.status_code == 303, confirmed.text
         events = api.get(f"/contributions/{owed['id']}/events").json()
         assert [(item["kind"], item["on"]) for item in events] == [("trigger_met", "2024-03-31")]
+
+
+class TestRetries:
+    def test_a_retried_record_with_its_idempotency_key_is_recorded_once(self, api: Any) -> None:
+        site = agreement(api)
+        headers = {"Idempotency-Key": "progress-2024-q1"}
+        body = {"on": "2024-03-31", "started": 8}
+        first = api.post(f"/agreements/{site['id']}/progress", json=body, headers=headers)
+        again = api.post(f"/agreements/{site['id']}/progress", json=body, headers=headers)
+        assert (first.status_code, again.status_code) == (201, 201)
+        assert again.json()["id"] == first.json()["id"]
+        assert len(api.get(f"/agreements/{site['id']}/progress").json()["history"]) == 1

@@ -9,6 +9,7 @@ from app.auth.dependencies import Officer, OfficerOrPlanning, Reader
 from app.contributions.reads import event_models
 from app.contributions.schemas import EventRead
 from app.db import SessionDep
+from app.idempotency import idempotent
 from app.ids import RowId
 from app.local_authorities.service import get_local_authority
 from app.sites import service
@@ -24,8 +25,9 @@ EXAMPLE_CSV = "Planning application,Date,Units started,Completions to date,Occup
     "/agreements/{agreement_id}/progress",
     response_model=ProgressRead,
     status_code=status.HTTP_201_CREATED,
-    responses={404: {}, 422: {}},
+    responses={404: {}, 409: {}, 422: {}},
 )
+@idempotent
 def record_progress(
     agreement_id: RowId, data: ProgressCreate, session: SessionDep, principal: OfficerOrPlanning, audit: AuditDep
 ) -> ProgressRead:
@@ -77,6 +79,7 @@ def list_proposals(session: SessionDep, principal: Reader) -> list[TriggerPropos
     status_code=status.HTTP_201_CREATED,
     responses={404: {}, 409: {}, 422: {}},
 )
+@idempotent
 def confirm_proposal(
     contribution_id: RowId, data: ProposalConfirm, session: SessionDep, principal: Officer, audit: AuditDep
 ) -> EventRead:
