@@ -9,6 +9,7 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.alerts.cli import alerts_app
 from app.audit import service as audit
 from app.auth import service as tokens
 from app.auth.cli import demo_accounts, user_app
@@ -35,6 +36,7 @@ main.add_typer(index_app, name="index")
 register_standard_commands(main)
 main.command("generate")(generate_command)
 main.add_typer(rollup_app, name="rollup")
+main.add_typer(alerts_app, name="alerts")
 main.command("check-rollup")(check_rollup)
 console = Console()
 

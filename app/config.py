@@ -27,6 +27,13 @@ class Settings(BaseSettings):
     """The force that asks the authorities for their money, as drawdown letters name it."""
     max_document_bytes: int = 4_000_000
     """The largest document accepted (under max_body_bytes, which also bounds the upload's form)."""
+    smtp_host: str | None = None
+    """The mail server the alert digests go through; unset, `s106 alerts send` sends nothing."""
+    smtp_port: int = 25
+    smtp_from: str | None = None
+    """The address digests are sent from."""
+    base_url: str = "http://127.0.0.1:8000"
+    """Where the service is reached, for the links in emailed digests."""
 
     def documents_path(self) -> Path:
         """The documents folder: DOCUMENTS_DIR, or beside the SQLite database, or ./documents."""

@@ -22,6 +22,7 @@ from app.projects.router import router as projects_router
 from app.reports.router import router as reports_router
 from app.repurposing.router import router as repurposing_router
 from app.retries import DatabaseFailures
+from app.sites.router import router as sites_router
 from app.spend.router import router as spend_router
 from app.standard.router import router as standard_router
 from app.web.accounts import router as web_accounts_router
@@ -60,6 +61,7 @@ def create_app() -> FastAPI:
         deadlines_router,
         repurposing_router,
         bids_router,
+        sites_router,
         indexation_router,
         forecast_router,
         standard_router,

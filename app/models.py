@@ -860,3 +860,53 @@ class Bid(Base):
     created_by: Mapped[str] = mapped_column(String(200))
 
     formula: Mapped[BidFormula | None] = relationship()
+
+
+# Site progress: what has been built and occupied on each agreement's site, and the alerts sent from it.
+
+
+class SiteProgress(Base):
+    """A dated count of a site's dwellings started, completed and occupied; never changed, a correction is a
+    later record (for the same date or another), so the history of what was reported is kept."""
+
+    __tablename__ = "site_progress"
+    __table_args__ = (
+        Index("ix_site_progress_agreement_on", "agreement_id", "on", "id"),
+        CheckConstraint(
+            "(started IS NULL OR started >= 0) AND (completed IS NULL OR completed >= 0) "
+            "AND (occupied IS NULL OR occupied >= 0)",
+            name="counts_not_negative",
+        ),
+        CheckConstraint(
+            "started IS NOT NULL OR completed IS NOT NULL OR occupied IS NOT NULL", name="some_count_given"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    on: Mapped[date] = mapped_column(Date)
+    """The date the counts are as at (a council's monitoring date), not when they were recorded."""
+    started: Mapped[int | None]
+    """Dwellings started to date; None where this record does not say."""
+    completed: Mapped[int | None]
+    """Dwellings completed to date; None where this record does not say."""
+    occupied: Mapped[int | None]
+    """Dwellings occupied to date; None where this record does not say."""
+    source: Mapped[str] = mapped_column(String(300))
+    """Where the counts came from: the page, the API, or an uploaded file's name."""
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
+    recorded_by: Mapped[str] = mapped_column(String(200))
+
+
+class AlertDelivery(Base):
+    """An alert emailed to one account, so a digest run again never sends it twice."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (UniqueConstraint("account_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    key: Mapped[str] = mapped_column(String(200))
+    """What the alert is about, such as "deadline:movement-12:2027-01-31"; a changed fact is a new key."""
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime())

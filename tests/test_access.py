@@ -340,6 +340,34 @@ RULES.update(
 )
 
 
+RULES.update(
+    {
+        ("POST", "/agreements/{agreement_id}/progress"): Rule(
+            access="officer+planning-receipts", ok=201, body={"on": "2020-03-01", "started": 10, "completed": 4}
+        ),
+        ("GET", "/agreements/{agreement_id}/progress"): Rule(access="any-role"),
+        ("POST", "/local-authorities/{local_authority_id}/site-progress"): Rule(
+            access="officer+planning-receipts",
+            content=lambda ids: (
+                f"Planning application,Date,Completions to date\n{ids['agreement_reference']},31/03/2020,5\n"
+            ).encode(),
+            content_type="text/csv",
+        ),
+        ("GET", "/trigger-proposals"): Rule(access="any-role"),
+        ("POST", "/contributions/{contribution_id}/trigger-proposal/confirm"): Rule(
+            access="officer", ok=201, body={}, prepare=lambda api, ids: _started(api, ids)
+        ),
+    }
+)
+
+
+def _started(api: Any, ids: Ids) -> None:
+    """Progress on the contribution's site that passes its commencement trigger."""
+    agreement_id = api.get(f"/contributions/{ids['contribution_id']}").json()["agreement_id"]
+    response = api.post(f"/agreements/{agreement_id}/progress", json={"on": "2019-06-01", "started": 3})
+    assert response.status_code == 201, response.text
+
+
 def _bid(api: Any, ids: Ids) -> int:
     """An open bid on an application of the authority."""
     response = api.post(
@@ -393,6 +421,7 @@ ID_BUILDERS: dict[str, Callable[[Any, Ids], Any]] = {
     ).json()["id"],
     "bid_id": _bid,
     "formula_id": lambda api, ids: _formula(api),
+    "agreement_reference": lambda api, ids: api.get(f"/agreements/{ids['agreement_id']}").json()["reference"],
 }
 
 CALLERS = ("none", "bad", "revoked", "finance", "planning-own", "planning-other", "officer")

@@ -58,6 +58,14 @@ class WebRule:
     """False for the sign-in routes, which their own tests cover."""
 
 
+def _site_started(ids: Ids) -> None:
+    """Progress on the contribution's site that passes its commencement trigger."""
+    api = ids.api  # type: ignore[attr-defined]
+    agreement_id = api.get(f"/contributions/{ids['contribution_id']}").json()["agreement_id"]
+    response = api.post(f"/agreements/{agreement_id}/progress", json={"on": "2019-06-01", "started": 3})
+    assert response.status_code == 201, response.text
+
+
 def _drawdown_line(ids: Ids) -> dict[str, Any]:
     assert ids["movement_id"]  # the authority holds money to ask for
     return {
@@ -85,6 +93,21 @@ WEB_RULES: dict[tuple[str, str], WebRule] = {
     ("GET", "/web/drawdowns"): WebRule(access="any-role", scoped=False),
     ("GET", "/web/spend"): WebRule(access="any-role", scoped=False),
     ("GET", "/web/forecast"): WebRule(access="any-role", scoped=False),
+    ("GET", "/web/alerts"): WebRule(access="any-role", scoped=False),
+    ("GET", "/web/agreements/{agreement_id}/progress"): WebRule(access="any-role"),
+    ("POST", "/web/agreements/{agreement_id}/progress"): WebRule(
+        access="officer+planning-receipts", ok=303, form=lambda ids: {"on": "01/03/2020", "started": "12"}
+    ),
+    ("GET", "/web/local-authorities/{local_authority_id}/site-progress"): WebRule(access="officer+planning-receipts"),
+    ("POST", "/web/local-authorities/{local_authority_id}/site-progress"): WebRule(
+        access="officer+planning-receipts",
+        ok=303,
+        prepare=lambda ids: ids["agreement_id"],
+        files={"file": ("monitoring.csv", b"Reference,Date,Units started\nblaby/19/0001,01/03/2020,7\n", "text/csv")},
+    ),
+    ("POST", "/web/contributions/{contribution_id}/trigger-proposal/confirm"): WebRule(
+        access="officer", ok=303, scoped=False, form=lambda ids: {}, prepare=lambda ids: _site_started(ids)
+    ),
     ("GET", "/web/audit"): WebRule(access="force", scoped=False),
     ("GET", "/web/local-authorities/{local_authority_id}"): WebRule(access="any-role"),
     ("GET", "/web/agreements/{agreement_id}"): WebRule(access="any-role"),

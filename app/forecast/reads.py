@@ -46,15 +46,22 @@ def read_forecast(
             start_lag_years=start_lag_years,
             description=(
                 f"each site completes {dwellings_per_year} dwellings a year from its development start; a site not "
-                f"yet started starts {start_lag_years} year(s) after {when}; dates already passed are due now"
+                f"yet started starts {start_lag_years} year(s) after {when}; dates already passed are due now; a site "
+                "with recorded progress uses its own counts and build rate instead"
             ),
         ),
         years=years,
         at_risk=result.at_risk,
         unscheduled=result.unscheduled,
         items=[
-            ForecastItem(contribution_id=id_, expected=expected, estimated_due_on=due, basis=basis)
-            for id_, expected, due, basis in result.items
+            ForecastItem(
+                contribution_id=id_,
+                expected=expected,
+                estimated_due_on=due,
+                basis=basis,
+                build_rate_basis=rate_basis,
+            )
+            for id_, expected, due, basis, rate_basis in result.items
         ]
         if detail
         else None,

@@ -1,5 +1,7 @@
 """Response shapes for the capital programme forecast."""
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from app.dates import Day
@@ -34,6 +36,9 @@ class ForecastItem(BaseModel):
     expected: SignedMoney
     estimated_due_on: Day | None
     basis: str
+    build_rate_basis: Literal["recorded_progress", "assumed"] | None = Field(
+        description="whose build rate dated it: the site's recorded progress, or the assumed rate; None if no rate"
+    )
 
 
 class Forecast(BaseModel):

@@ -7,19 +7,29 @@ dwellings / rate years, on commencement at the start; a trigger met, or money pa
 now. Dates already passed count as due now. on_date and other triggers carry no date and are reported
 as unscheduled; at-risk money is reported apart and counted in no year. Money held by authorities and
 money drawn but unspent (per contribution, where positive) are available in the current year.
+
+Where a site has recorded progress (app/sites), its own counts and build rate replace the assumption for
+its occupation and completion triggers: the trigger falls due when the remaining dwellings are built at
+the rate its recorded completions rose; a threshold the counts already passed, or a site recorded as
+started for a commencement trigger, is due now. Each item says which basis it used.
 """
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from typing import Literal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.balances.queries import ForecastInput, forecast_inputs
 from app.deadlines.service import add_years
-from app.models import TriggerType
+from app.models import Agreement, Contribution, TriggerType
 from app.money import ZERO
+from app.sites import service as sites
+
+RateBasis = Literal["recorded_progress", "assumed"]
 
 DAYS_PER_YEAR = Fraction(1461, 4)
 """A year of days, leap years included (365.25), as an exact fraction."""
@@ -35,14 +45,59 @@ def financial_year_label(start: date) -> str:
     return f"{start.year}/{(start.year + 1) % 100:02d}"
 
 
+@dataclass(frozen=True)
+class Site:
+    """A site's recorded counts as at the forecast's date, and its build rate in dwellings a day (if known)."""
+
+    counts: sites.SiteCounts
+    rate: Fraction | None
+
+
+def from_progress(item: ForecastInput, site: Site, *, as_at: date) -> tuple[date, str] | None:
+    """The due date the site's recorded progress gives a trigger, or None where it gives none."""
+    counts = site.counts
+    if item.trigger_type is TriggerType.on_commencement:
+        if counts.started > 0:
+            return as_at, f"on commencement; {counts.started} dwellings started by {counts.on} (recorded progress)"
+        return None
+    if item.trigger_type is TriggerType.on_occupation:
+        measure: sites.Measure = "occupied"
+        threshold = max(item.trigger_threshold or 0, 1)
+    elif item.trigger_type is TriggerType.on_completion and (item.trigger_threshold or item.dwellings):
+        measure, threshold = "completed", item.trigger_threshold or item.dwellings or 0
+    else:
+        return None
+    reached = counts.of(measure)
+    if reached >= threshold:
+        return (
+            as_at,
+            f"{measure} {reached} of {threshold} by {counts.on} (recorded progress; trigger not yet confirmed)",
+        )
+    if site.rate is None or counts.on is None:
+        return None
+    due = counts.on + timedelta(days=round(Fraction(threshold - reached) / site.rate))
+    per_year = round(site.rate * DAYS_PER_YEAR)
+    return max(due, as_at), (
+        f"{measure} {threshold}: {reached} by {counts.on}, building {per_year} a year (recorded progress)"
+    )
+
+
 def estimated_due(
-    item: ForecastInput, *, as_at: date, dwellings_per_year: int, start_lag_years: int
-) -> tuple[date | None, str]:
-    """When the contribution's trigger is estimated to fall due, and why."""
+    item: ForecastInput,
+    *,
+    as_at: date,
+    dwellings_per_year: int,
+    start_lag_years: int,
+    site: Site | None = None,
+) -> tuple[date | None, str, RateBasis | None]:
+    """When the contribution's trigger is estimated to fall due, why, and whose build rate it used."""
     if item.trigger_met_on is not None:
-        return as_at, f"trigger met on {item.trigger_met_on}"
+        return as_at, f"trigger met on {item.trigger_met_on}", None
     if item.trigger_type is TriggerType.on_signing:
-        return as_at, "payable on signing"
+        return as_at, "payable on signing", None
+    recorded = from_progress(item, site, as_at=as_at) if site is not None else None
+    if recorded is not None:
+        return recorded[0], recorded[1], "recorded_progress"
     if item.started_on is not None:
         start, started = item.started_on, f"started {item.started_on}"
     else:
@@ -58,8 +113,8 @@ def estimated_due(
         due = start + timedelta(days=round(Fraction(homes, dwellings_per_year) * DAYS_PER_YEAR))
         basis = f"completion of {homes} dwellings at {dwellings_per_year} a year; {started}"
     else:
-        return None, f"{item.trigger_type.value} trigger gives no date"
-    return max(due, as_at), basis
+        return None, f"{item.trigger_type.value} trigger gives no date", None
+    return max(due, as_at), basis, "assumed"
 
 
 @dataclass
@@ -79,7 +134,32 @@ class Result:
     years: dict[date, Year] = field(default_factory=dict)
     at_risk: Decimal = ZERO
     unscheduled: Decimal = ZERO
-    items: list[tuple[int, Decimal, date | None, str]] = field(default_factory=list)
+    items: list[tuple[int, Decimal, date | None, str, RateBasis | None]] = field(default_factory=list)
+
+
+def recorded_sites(session: Session, contribution_ids: list[int], *, as_at: date) -> dict[int, Site]:
+    """The recorded progress of these contributions' sites as at the date, by contribution, in two queries."""
+    started = {}
+    agreement_of = {}
+    for contribution_id, agreement_id in session.execute(
+        select(Contribution.id, Agreement.id)
+        .join(Agreement, Agreement.id == Contribution.agreement_id)
+        .where(Contribution.id.in_(contribution_ids))
+    ):
+        agreement_of[contribution_id] = agreement_id
+    records = sites.history(session=session, agreement_ids=sorted(set(agreement_of.values())))
+    for agreement_id, held in records.items():
+        held = [record for record in held if record.on <= as_at]
+        if held:
+            started[agreement_id] = Site(
+                counts=sites.counts_as_at(held, as_at),
+                rate=sites.completions_per_day(held, as_at=as_at, started_on=None),
+            )
+    return {
+        contribution_id: started[agreement_id]
+        for contribution_id, agreement_id in agreement_of.items()
+        if agreement_id in started
+    }
 
 
 def forecast(
@@ -89,7 +169,9 @@ def forecast(
     result = Result()
     current = financial_year_start(as_at)
     result.years[current] = Year(current)
-    for item in forecast_inputs(session, as_at=as_at, scope=scope):
+    inputs = forecast_inputs(session, as_at=as_at, scope=scope)
+    progress = recorded_sites(session, [item.contribution_id for item in inputs], as_at=as_at)
+    for item in inputs:
         result.at_risk += item.at_risk
         this_year = result.years[current]
         this_year.held += item.held_by_local_authority
@@ -97,10 +179,14 @@ def forecast(
         expected = item.not_started + item.held_by_developer
         if expected <= 0:
             continue
-        due, basis = estimated_due(
-            item, as_at=as_at, dwellings_per_year=dwellings_per_year, start_lag_years=start_lag_years
+        due, basis, rate_basis = estimated_due(
+            item,
+            as_at=as_at,
+            dwellings_per_year=dwellings_per_year,
+            start_lag_years=start_lag_years,
+            site=progress.get(item.contribution_id),
         )
-        result.items.append((item.contribution_id, expected, due, basis))
+        result.items.append((item.contribution_id, expected, due, basis, rate_basis))
         if due is None:
             result.unscheduled += expected
             continue

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from app.web import (
     agreement_forms,
+    alert_pages,
     bid_pages,
     comparison_pages,
     document_pages,
@@ -11,6 +12,7 @@ from app.web import (
     finding,
     movement_forms,
     project_pages,
+    site_pages,
     spend_pages,
     upload_pages,
 )
@@ -26,5 +28,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     comparison_pages.router,
     bid_pages.router,
     document_pages.router,
+    site_pages.router,
+    alert_pages.router,
 )
 """Included before the web view's own routes, so /web/agreements/new is not read as an agreement's id."""

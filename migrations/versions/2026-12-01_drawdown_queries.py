@@ -4,8 +4,8 @@ The authority's side of a request: besides approving, rejecting and paying it, t
 the force a question, which stays on the request for the force to answer.
 
 Revision ID: 0016b
-Revises: 0015
-Create Date: 2026-12-02 09:00:00
+Revises: 0016a
+Create Date: 2026-12-01 14:00:00
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016b"
-down_revision: str | Sequence[str] | None = "0015"
+down_revision: str | Sequence[str] | None = "0016a"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

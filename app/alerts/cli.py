@@ -1,0 +1,73 @@
+"""`s106 alerts send`: email each account its digest of new alerts, safe to run from cron more than once a day."""
+
+import smtplib
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import date
+from email.message import EmailMessage
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy.orm import Session
+
+from app.alerts import service
+from app.config import Settings, get_settings
+from app.db import get_sessionmaker
+
+alerts_app = typer.Typer(help="Email each account what needs doing.", no_args_is_help=True)
+console = Console()
+
+Sender = Callable[[EmailMessage], None]
+Transaction = Callable[[], AbstractContextManager[Session]]
+
+
+def smtp_sender(settings: Settings) -> Sender:
+    """Send a message through the configured SMTP server."""
+
+    def send(message: EmailMessage) -> None:
+        assert settings.smtp_host is not None
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
+            smtp.send_message(message)
+
+    return send
+
+
+def send_all(*, transaction: Transaction, send: Sender, sender: str, base_url: str, today: date) -> dict[str, int]:
+    """Each account's digest, each in its own transaction: an alert is marked sent only once its email went."""
+    with transaction() as session:
+        account_ids = service.active_account_ids(session)
+    sent: dict[str, int] = {}
+    for account_id in account_ids:
+        with transaction() as session:
+            pending = service.pending_digest(
+                session=session, account_id=account_id, today=today, sender=sender, base_url=base_url
+            )
+            if pending is None:
+                continue
+            message, alerts = pending
+            send(message)
+            service.mark_sent(session=session, account_id=account_id, alerts=alerts)
+            sent[str(message["To"])] = len(alerts)
+    return sent
+
+
+@alerts_app.command("send")
+def send(
+    on: Annotated[str | None, typer.Option(help="the date the alerts are worked out as at (YYYY-MM-DD); today")] = None,
+) -> None:
+    """Email every active account the alerts it has not been sent yet (none twice)."""
+    settings = get_settings()
+    if not settings.smtp_host or not settings.smtp_from:
+        console.print("[red]SMTP_HOST and SMTP_FROM are not set; nothing sent[/red]")
+        raise typer.Exit(2)
+    sent = send_all(
+        transaction=get_sessionmaker().begin,
+        send=smtp_sender(settings),
+        sender=settings.smtp_from,
+        base_url=settings.base_url,
+        today=date.fromisoformat(on) if on else date.today(),
+    )
+    for email, count in sent.items():
+        console.print(f"sent {count} alert(s) to {email}")
+    console.print(f"{len(sent)} digest(s) sent")

@@ -1,0 +1,302 @@
+"""Site progress: dated counts of dwellings per agreement, the triggers they pass, and each site's build rate.
+
+A record is never changed: a correction is a later record. The counts as at a date fold the records up
+to it in (date, id) order, each count from the latest record that gives it; a completed dwelling has
+started and an occupied one completed, so `started` is never below `completed`, nor that below
+`occupied`. A trigger passed by the counts is only proposed: the officer confirms it as a trigger_met
+event through the contributions service, so the ledger's event rules apply.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import scoping
+from app.agreements.service import get_agreement
+from app.auth.service import Principal
+from app.contributions import service as contributions
+from app.contributions.schemas import EventCreate
+from app.errors import ConflictError, NotFoundError, RuleError
+from app.models import Agreement, Contribution, ContributionEvent, EventKind, SiteProgress, TriggerType
+from app.sites.reading import ProgressRow, read_progress
+from app.sites.schemas import Measure, ProgressCreate
+
+DAYS_PER_YEAR = Fraction(1461, 4)
+
+
+@dataclass(frozen=True)
+class SiteCounts:
+    """A site's dwellings to a date (zero where nothing says otherwise)."""
+
+    on: date | None
+    started: int
+    completed: int
+    occupied: int
+
+    def of(self, measure: Measure) -> int:
+        """The count of one measure."""
+        return {"started": self.started, "completed": self.completed, "occupied": self.occupied}[measure]
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A contribution's trigger passed by the recorded counts on a date, not yet confirmed."""
+
+    contribution: Contribution
+    agreement: Agreement
+    measure: Measure
+    threshold: int
+    reached: int
+    due_on: date
+
+    @property
+    def reason(self) -> str:
+        """Why it is proposed, in words."""
+        return f"{self.reached} dwellings {self.measure} on {self.due_on} (threshold {self.threshold})"
+
+
+def ordered(records: Iterable[SiteProgress]) -> list[SiteProgress]:
+    """Records in the order they apply: by date, then as recorded."""
+    return sorted(records, key=lambda record: (record.on, record.id))
+
+
+def counts_as_at(records: Sequence[SiteProgress], as_at: date | None = None) -> SiteCounts:
+    """The counts as at a date (all records if none), each from the latest record that gives it."""
+    latest: dict[str, int] = {}
+    last_on = None
+    for record in ordered(records):
+        if as_at is not None and record.on > as_at:
+            break
+        last_on = record.on
+        for name in ("started", "completed", "occupied"):
+            value = getattr(record, name)
+            if value is not None:
+                latest[name] = value
+    occupied = latest.get("occupied", 0)
+    completed = max(latest.get("completed", 0), occupied)
+    return SiteCounts(
+        on=last_on, started=max(latest.get("started", 0), completed), completed=completed, occupied=occupied
+    )
+
+
+def first_reached(records: Sequence[SiteProgress], measure: Measure, threshold: int) -> tuple[date, int] | None:
+    """The first date the counts reach the threshold, and the count then; None if they have not."""
+    for day in sorted({record.on for record in records}):
+        reached = counts_as_at(records, day).of(measure)
+        if reached >= threshold:
+            return day, reached
+    return None
+
+
+def trigger_measure(contribution: Contribution, agreement: Agreement) -> tuple[Measure, int] | None:
+    """Which count a contribution's trigger watches, and its threshold; None for a trigger counts cannot meet."""
+    threshold = max(contribution.trigger_threshold or 0, 1)
+    if contribution.trigger_type is TriggerType.on_commencement:
+        return "started", 1
+    if contribution.trigger_type is TriggerType.on_occupation:
+        return "occupied", threshold
+    if contribution.trigger_type is TriggerType.on_completion:
+        if contribution.trigger_threshold:
+            return "completed", threshold
+        if agreement.dwellings:
+            return "completed", agreement.dwellings  # completion of the whole development
+    return None
+
+
+def completions_per_day(records: Sequence[SiteProgress], *, as_at: date, started_on: date | None) -> Fraction | None:
+    """The site's build rate from its recorded completions up to a date, in dwellings a day; None if unknown.
+
+    Between the first and the latest dated completions where they rose; otherwise, from the start of
+    development to the latest count."""
+    points = []
+    for day in sorted({record.on for record in records if record.on <= as_at}):
+        points.append((day, counts_as_at(records, day).completed))
+    if not points:
+        return None
+    last_on, last = points[-1]
+    for first_on, first in points:
+        if first_on < last_on and last > first:
+            return Fraction(last - first, (last_on - first_on).days)
+    if started_on is not None and started_on < last_on and last > 0:
+        return Fraction(last, (last_on - started_on).days)
+    return None
+
+
+def check_counts(agreement: Agreement, data: ProgressCreate) -> None:
+    """Refuse counts that cannot be: above the agreement's dwellings, more completed than started, and so on."""
+    if data.on > date.today():
+        raise RuleError(f"on {data.on} is in the future", field="on")
+    if data.on < agreement.signed_on:
+        raise RuleError(f"on {data.on} is before the agreement was signed on {agreement.signed_on}", field="on")
+    for name in ("started", "completed", "occupied"):
+        value = getattr(data, name)
+        if value is not None and agreement.dwellings is not None and value > agreement.dwellings:
+            raise RuleError(f"{name} {value} is more than the agreement's {agreement.dwellings} dwellings", field=name)
+    if data.started is not None and data.completed is not None and data.completed > data.started:
+        raise RuleError(f"completed {data.completed} is more than started {data.started}", field="completed")
+    if data.completed is not None and data.occupied is not None and data.occupied > data.completed:
+        raise RuleError(f"occupied {data.occupied} is more than completed {data.completed}", field="occupied")
+
+
+def record_progress(
+    *, session: Session, principal: Principal, agreement_id: int, data: ProgressCreate, source: str
+) -> SiteProgress:
+    """Record a site's counts to a date; another authority's agreement is as absent as an unknown one."""
+    agreement = get_agreement(session=session, agreement_id=agreement_id, scope=principal.scope)
+    check_counts(agreement, data)
+    record = SiteProgress(
+        agreement_id=agreement.id,
+        on=data.on,
+        started=data.started,
+        completed=data.completed,
+        occupied=data.occupied,
+        note=data.note,
+        source=source,
+        recorded_by=principal.label,
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def history(*, session: Session, agreement_ids: Sequence[int]) -> dict[int, list[SiteProgress]]:
+    """The records of these agreements in the order they apply, in one query (the caller checks scope)."""
+    found: dict[int, list[SiteProgress]] = {agreement_id: [] for agreement_id in agreement_ids}
+    if not agreement_ids:
+        return found
+    query = (
+        select(SiteProgress)
+        .where(SiteProgress.agreement_id.in_(agreement_ids))
+        .order_by(SiteProgress.on, SiteProgress.id)
+    )
+    for record in session.scalars(query):
+        found[record.agreement_id].append(record)
+    return found
+
+
+def proposals(*, session: Session, scope: str | None, agreement_id: int | None = None) -> list[Proposal]:
+    """Triggers the recorded progress has passed on open agreements the caller may read, not yet confirmed met."""
+    query = (
+        scoping.readable_agreements(scope)
+        .where(Agreement.closed_on.is_(None), Agreement.id.in_(select(SiteProgress.agreement_id)))
+        .order_by(Agreement.id)
+    )
+    if agreement_id is not None:
+        query = query.where(Agreement.id == agreement_id)
+    agreements = {agreement.id: agreement for agreement in session.scalars(query)}
+    records = history(session=session, agreement_ids=list(agreements))
+    candidates = contributions.contributions_of_agreements(session=session, agreement_ids=list(agreements))
+    met = set(
+        session.scalars(
+            select(ContributionEvent.contribution_id).where(
+                ContributionEvent.kind == EventKind.trigger_met,
+                ContributionEvent.contribution_id.in_([contribution.id for contribution in candidates]),
+            )
+        )
+    )
+    found = []
+    for contribution in candidates:
+        agreement = agreements[contribution.agreement_id]
+        watched = trigger_measure(contribution, agreement)
+        if contribution.id in met or watched is None:
+            continue
+        measure, threshold = watched
+        reached = first_reached(records[agreement.id], measure, threshold)
+        if reached is not None:
+            found.append(Proposal(contribution, agreement, measure, threshold, reached[1], reached[0]))
+    return sorted(found, key=lambda proposal: (proposal.due_on, proposal.contribution.id))
+
+
+def confirm_proposal(
+    *, session: Session, principal: Principal, contribution_id: int, on: date | None, note: str | None
+) -> ContributionEvent:
+    """Record the proposed trigger as met (on its proposed date, or the officer's correction of it)."""
+    contribution = session.scalar(
+        scoping.readable_contributions(principal.scope).where(Contribution.id == contribution_id)
+    )
+    if contribution is None:
+        raise NotFoundError(f"no contribution {contribution_id}", field="contribution_id")
+    proposed = [
+        proposal
+        for proposal in proposals(session=session, scope=principal.scope, agreement_id=contribution.agreement_id)
+        if proposal.contribution.id == contribution.id
+    ]
+    if not proposed:
+        raise ConflictError(
+            f"no trigger is proposed for contribution {contribution_id}: its recorded progress has not passed its "
+            "trigger, or the trigger is already recorded as met",
+            field="contribution_id",
+        )
+    proposal = proposed[0]
+    event = EventCreate(
+        kind=EventKind.trigger_met,
+        on=on or proposal.due_on,
+        note=note or f"confirmed from site progress: {proposal.reason}",
+    )
+    return contributions.record_event(session=session, principal=principal, contribution_id=contribution.id, data=event)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an upload recorded, row by row."""
+
+    rows: list[tuple[ProgressRow, int, bool]]
+    """Each row, the agreement it matched and whether it was recorded (False: the same counts were already held)."""
+
+
+def match_agreements(
+    session: Session, principal: Principal, local_authority_id: str, references: set[str]
+) -> dict[str, int]:
+    """Agreement ids of the authority by reference or planning application (case-insensitive)."""
+    query = scoping.readable_agreements(principal.scope).where(Agreement.local_authority_id == local_authority_id)
+    found: dict[str, int] = {}
+    wanted = {reference.lower() for reference in references}
+    for agreement in session.scalars(query):
+        for name in (agreement.reference, agreement.planning_application):
+            if name and name.lower() in wanted:
+                found.setdefault(name.lower(), agreement.id)
+    return found
+
+
+def import_progress(
+    *, session: Session, principal: Principal, local_authority_id: str, text: str, source: str
+) -> ImportResult:
+    """Record every row of an authority's monitoring file, or none: the first bad row refuses the file."""
+    rows = read_progress(text)
+    matched = match_agreements(session, principal, local_authority_id, {row.reference for row in rows})
+    result = []
+    held = history(session=session, agreement_ids=sorted(set(matched.values())))
+    for row in rows:
+        agreement_id = matched.get(row.reference.lower())
+        if agreement_id is None:
+            raise NotFoundError(f"row {row.row}: no agreement {row.reference!r} of {local_authority_id}", field="file")
+        same_day = [record for record in held[agreement_id] if record.on == row.on]
+        latest = same_day[-1] if same_day else None
+        counts = (row.started, row.completed, row.occupied)
+        if latest is not None and (latest.started, latest.completed, latest.occupied) == counts:
+            result.append((row, agreement_id, False))
+            continue
+        data = ProgressCreate(
+            on=row.on, started=row.started, completed=row.completed, occupied=row.occupied, note=row.note
+        )
+        try:
+            record = record_progress(
+                session=session, principal=principal, agreement_id=agreement_id, data=data, source=source
+            )
+        except RuleError as error:
+            raise RuleError(f"row {row.row}: {error.detail}", field="file") from error
+        held[agreement_id].append(record)
+        result.append((row, agreement_id, True))
+    return ImportResult(rows=result)
+
+
+def contribution_of(*, session: Session, contribution_id: int) -> Contribution:
+    """A contribution by id, for the officer's pages (who read every authority)."""
+    contribution = session.get(Contribution, contribution_id)
+    if contribution is None:
+        raise NotFoundError(f"no contribution {contribution_id}", field="contribution_id")
+    return contribution
