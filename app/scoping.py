@@ -18,6 +18,7 @@ from app.models import (
     Movement,
     Project,
     ProjectAllocation,
+    RepurposingProposal,
     Spend,
     SpendCharge,
 )
@@ -123,6 +124,13 @@ def bid(scope: Scope) -> ColumnElement[bool]:
     return true() if scope is None else Bid.local_authority_id == scope
 
 
+def repurposing_proposal(scope: Scope) -> ColumnElement[bool]:
+    """Repurposing proposals readable: those of readable contributions."""
+    if scope is None:
+        return true()
+    return RepurposingProposal.contribution_id.in_(select(Contribution.id).where(contribution(scope)))
+
+
 def readable_local_authorities(scope: Scope) -> Select[LocalAuthority]:
     """The statement every read of authorities starts from."""
     return select(LocalAuthority).where(local_authority(scope))
@@ -161,3 +169,8 @@ def readable_projects(scope: Scope) -> Select[Project]:
 def readable_bids(scope: Scope) -> Select[Bid]:
     """The statement every read of bids starts from."""
     return select(Bid).where(bid(scope))
+
+
+def readable_repurposing_proposals(scope: Scope) -> Select[RepurposingProposal]:
+    """The statement every read of repurposing proposals starts from."""
+    return select(RepurposingProposal).where(repurposing_proposal(scope))
