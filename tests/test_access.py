@@ -320,6 +320,69 @@ RULES.update(
 )
 
 
+RULES.update(
+    {
+        ("GET", "/investment-items"): Rule(access="any-role"),
+        ("POST", "/investment-items"): Rule(
+            access="officer",
+            ok=201,
+            body={
+                "name": "Contact Management refurbishment",
+                "category": "land_and_buildings",
+                "estimate": "285000.00",
+                "strategy_reference": "Estates strategy E3",
+            },
+        ),
+        ("GET", "/investment-items/{item_id}"): Rule(access="any-role", scoped=False),
+        ("PATCH", "/investment-items/{item_id}"): Rule(access="officer", scoped=False, body={"status": "approved"}),
+        ("GET", "/repurposing-proposals"): Rule(access="any-role"),
+        ("POST", "/repurposing-proposals"): Rule(
+            access="officer",
+            ok=201,
+            body=lambda ids: {
+                "contribution_id": ids["contribution_id"],
+                "proposed_purpose": "premises",
+                "identified_on": "2023-10-02",
+            },
+        ),
+        ("GET", "/repurposing-proposal-summary"): Rule(access="any-role"),
+        ("GET", "/repurposing-proposals/{proposal_id}"): Rule(access="any-role"),
+        ("PATCH", "/repurposing-proposals/{proposal_id}"): Rule(access="officer", body={"costs": "500.00"}),
+        ("POST", "/repurposing-proposals/{proposal_id}/steps"): Rule(
+            access="officer", body={"step": "discussed", "on": "2023-11-01"}
+        ),
+        ("POST", "/repurposing-proposals/{proposal_id}/consent"): Rule(
+            access="officer", ok=201, body={"on": "2024-02-01", "reference": "BDC letter 2024/3"}
+        ),
+    }
+)
+
+
+def _investment_item(api: Any, ids: Ids) -> int:
+    """An item of the investment list (named after the authority, as names are unique)."""
+    response = api.post(
+        "/investment-items",
+        json={
+            "name": f"Evidence gathering equipment ({ids['local_authority_id']})",
+            "category": "equipment",
+            "estimate": "15000.00",
+            "strategy_reference": "Capital programme line 31",
+        },
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+def _proposal(api: Any, ids: Ids) -> int:
+    """An open proposal to repurpose the authority's contribution for premises."""
+    response = api.post(
+        "/repurposing-proposals",
+        json={"contribution_id": ids["contribution_id"], "proposed_purpose": "premises", "identified_on": "2023-10-02"},
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
 def _bid(api: Any, ids: Ids) -> int:
     """An open bid on an application of the authority."""
     response = api.post(
@@ -371,6 +434,8 @@ ID_BUILDERS: dict[str, Callable[[Any, Ids], Any]] = {
     ).json()["id"],
     "bid_id": _bid,
     "formula_id": lambda api, ids: _formula(api),
+    "item_id": _investment_item,
+    "proposal_id": _proposal,
 }
 
 CALLERS = ("none", "bad", "revoked", "finance", "planning-own", "planning-other", "officer")

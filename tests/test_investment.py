@@ -104,7 +104,9 @@ class TestProjectsServeItems:
         )
         assert allocate(api, building["id"], blaby["id"], "30000.00").status_code == 201
         assert allocate(api, office.json()["id"], charnwood["id"], "20000.00").status_code == 201
-        requested = drawdown(api, local_authority_id="blaby", project_id=building["id"], lines=[(blaby["id"], "10000.00")])
+        requested = drawdown(
+            api, local_authority_id="blaby", project_id=building["id"], lines=[(blaby["id"], "10000.00")]
+        )
         assert requested.status_code == 201, requested.text
         assert api.post(f"/drawdowns/{requested.json()['id']}/submit", json={"on": "2020-07-01"}).status_code == 200
         shown = api.get(f"/investment-items/{made['id']}").json()
@@ -137,3 +139,50 @@ class TestProjectsServeItems:
         building = project(api)
         response = api.patch(f"/projects/{building['id']}", json={"investment_item_id": 987654})
         assert response.status_code == 404 and response.json()["errors"][0]["field"] == "investment_item_id"
+
+
+class TestPages:
+    """The list, an item's page, and the officer's forms to add and change an item."""
+
+    def test_officer_adds_and_changes_an_item_through_the_forms(self, api) -> None:
+        sign_in(api, "officer")
+        response = fill(
+            api,
+            "/web/investment/new",
+            {
+                "name": "NATO Helmets",
+                "category": "equipment",
+                "estimate": "£52,000",
+                "strategy_reference": "Capital programme line 40",
+                "priority": "2",
+            },
+        )
+        item_id = created_id(response, "/web/investment/")
+        page = api.get(f"/web/investment/{item_id}", role=None)
+        assert page.status_code == 200 and "NATO Helmets" in page.text
+        changed = fill(api, f"/web/investment/{item_id}/edit", {"status": "approved"})
+        assert created_id(changed, "/web/investment/") == item_id
+        listing = api.get("/web/investment", role=None)
+        row = figures(listing.text, "investment-items")[f"key:item-{item_id}"]
+        assert (row["status"], row["estimate"], row["to_find"]) == ("Approved", "£52,000.00", "£52,000.00")
+
+    def test_a_refused_form_names_the_field(self, api) -> None:
+        sign_in(api, "officer")
+        response = fill(
+            api,
+            "/web/investment/new",
+            {"name": "Canteen", "category": "land_and_buildings", "estimate": "£0", "strategy_reference": "E1"},
+        )
+        assert response.status_code == 422 and 'href="#estimate"' in response.text
+
+    def test_the_item_page_lists_its_projects_and_money(self, api) -> None:
+        made = item(api)
+        building = project(api)
+        assert api.patch(f"/projects/{building['id']}", json={"investment_item_id": made["id"]}).status_code == 200
+        money = funded_contribution(api, amount="30000.00", received="30000.00")
+        assert allocate(api, building["id"], money["id"], "30000.00").status_code == 201
+        sign_in(api, "planning")
+        page = api.get(f"/web/investment/{made['id']}", role=None)
+        assert page.status_code == 200
+        assert figures(page.text, "item-money")["key:total"]["identified"] == "£30,000.00"
+        assert "Firearms Building" in page.text and "Still to find" not in page.text

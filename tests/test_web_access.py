@@ -279,6 +279,45 @@ WEB_RULES: dict[tuple[str, str], WebRule] = {
             "contributions.0.trigger.type": "on_signing",
         },
     ),
+    ("GET", "/web/investment"): WebRule(access="any-role", scoped=False),
+    ("GET", "/web/investment/new"): FORM_PAGE,
+    ("POST", "/web/investment/new"): WebRule(
+        access="officer",
+        ok=303,
+        scoped=False,
+        form=lambda ids: {
+            "name": "Electric vehicles",
+            "category": "vehicles",
+            "estimate": "£170,000",
+            "strategy_reference": "Fleet strategy F2",
+        },
+    ),
+    ("GET", "/web/investment/{item_id}"): WebRule(access="any-role", scoped=False),
+    ("GET", "/web/investment/{item_id}/edit"): FORM_PAGE,
+    ("POST", "/web/investment/{item_id}/edit"): WebRule(
+        access="officer", ok=303, scoped=False, form=lambda ids: {"status": "approved"}
+    ),
+    ("GET", "/web/repurposing-proposals"): WebRule(access="any-role", scoped=False),
+    ("GET", "/web/repurposing-proposals/new"): FORM_PAGE,
+    ("POST", "/web/repurposing-proposals/new"): WebRule(
+        access="officer",
+        ok=303,
+        scoped=False,
+        form=lambda ids: {
+            "contribution_id": str(ids["contribution_id"]),
+            "proposed_purpose": "premises",
+            "identified_on": "02/10/2023",
+        },
+    ),
+    ("GET", "/web/repurposing-proposals/{proposal_id}"): WebRule(access="any-role"),
+    ("GET", "/web/repurposing-proposals/{proposal_id}/step"): FORM_PAGE,
+    ("POST", "/web/repurposing-proposals/{proposal_id}/step"): WebRule(
+        access="officer", ok=303, scoped=False, form=lambda ids: {"step": "discussed", "on": "01/11/2023"}
+    ),
+    ("GET", "/web/repurposing-proposals/{proposal_id}/consent"): FORM_PAGE,
+    ("POST", "/web/repurposing-proposals/{proposal_id}/consent"): WebRule(
+        access="officer", ok=303, scoped=False, form=lambda ids: {"on": "01/02/2024", "reference": "BDC 2024/3"}
+    ),
     # Accounts, sign-in and the stylesheet: walked for every caller by tests/test_access.py.
     ("GET", "/web/account"): WebRule(access="public", checked=False),
     ("GET", "/web/govuk/govuk-frontend.min.css"): WebRule(access="public", checked=False),

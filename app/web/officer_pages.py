@@ -8,8 +8,10 @@ from app.web import (
     comparison_pages,
     drawdown_pages,
     finding,
+    investment_pages,
     movement_forms,
     project_pages,
+    proposal_pages,
     spend_pages,
     upload_pages,
 )
@@ -24,5 +26,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     upload_pages.router,
     comparison_pages.router,
     bid_pages.router,
+    investment_pages.router,
+    proposal_pages.router,
 )
 """Included before the web view's own routes, so /web/agreements/new is not read as an agreement's id."""

@@ -57,6 +57,7 @@ NAVIGATION: list[tuple[str, str]] = [
     ("web_home", "Balances"),
     ("web_projects", "Projects"),
     ("web_bids", "Bids"),
+    ("web_investment", "Investment"),
     ("web_deadlines", "Deadlines"),
     ("web_agreements", "Agreements"),
     ("web_drawdowns", "Drawdowns"),
