@@ -189,11 +189,14 @@ class DrawdownStatus(enum.StrEnum):
 
 
 class Role(enum.StrEnum):
-    """The three kinds of user."""
+    """The four kinds of user: the force's officer and finance, a planning officer, and a Panel member."""
 
     officer = "officer"
     finance = "finance"
     planning = "planning"
+    panel = "panel"
+    """Reads only the Panel's aggregate views (the Panel table, the bids summary, the investment list,
+    proposals by status); nothing at agreement, contribution or drawdown level, and writes nothing."""
 
 
 class LocalAuthority(Base):

@@ -3,6 +3,8 @@
 `scope` is `Principal.scope`: None for the force's officer and finance, who read everything; a planning
 officer's authority, who reads only what concerns it. Another authority's record is then as absent as an
 unknown id (404, never 403), and a planning officer's views never show another authority's details.
+A Panel member's scope is None too, but their role reaches only the aggregate views (`PanelReader` in
+app/auth/dependencies.py, PANEL_PAGES in app/web/pages.py), which never start from these statements' rows.
 """
 
 from sqlalchemy import ColumnElement, Select, exists, or_, select, true

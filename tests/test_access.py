@@ -15,8 +15,12 @@ makes only the objects its route names, afresh; a lifecycle route's `prepare` pu
 needs (e.g. submits the drawdown request). Only the officer, who goes last, changes that state.
 
 Callers: none (no token), bad (an unknown token), revoked, officer, finance, planning-own (the
-planning token of `blaby` on blaby's objects) and planning-other (the same token on charnwood's
-objects, which must answer exactly as ids that do not exist)."""
+planning token of `blaby` on blaby's objects), planning-other (the same token on charnwood's
+objects, which must answer exactly as ids that do not exist) and panel (a Panel member's token).
+
+`panel` says what the Panel's token gets: True for the Panel's aggregate views (it reads them as
+finance does), False (the default) for every other route, which answers it 403: no record of an
+agreement, a contribution, a drawdown or a bid, and no write."""
 
 import re
 from collections.abc import Callable
@@ -88,6 +92,8 @@ class Rule:
     """Puts one authority's objects in the state the route needs (e.g. submits the drawdown request)."""
     overrides: dict[str, int] = field(default_factory=dict)
     """Caller -> status, where a route departs from its access's usual answer."""
+    panel: bool = False
+    """Whether the Panel's token may call it (an aggregate view by authority); otherwise it gets 403."""
 
 
 RULES: dict[tuple[str, str], Rule] = {
@@ -144,7 +150,7 @@ RULES: dict[tuple[str, str], Rule] = {
         access="any-role", params=lambda ids: {"group_by": "agreement", "local_authority": ids["local_authority_id"]}
     ),
     ("GET", "/audit"): Rule(access="force"),
-    ("GET", "/reports/panel"): Rule(access="any-role", params={"layout": "2024", "format": "csv"}),
+    ("GET", "/reports/panel"): Rule(access="any-role", panel=True, params={"layout": "2024", "format": "csv"}),
     ("GET", "/exports/developer-contributions"): Rule(access="any-role", params={"dataset": "developer-agreement"}),
     ("POST", "/imports"): Rule(
         access="officer",
@@ -304,7 +310,7 @@ RULES.update(
                 "amount_bid": "30000.00",
             },
         ),
-        ("GET", "/bid-summary"): Rule(access="any-role"),
+        ("GET", "/bid-summary"): Rule(access="any-role", panel=True),
         ("GET", "/bids/{bid_id}"): Rule(access="any-role"),
         ("PATCH", "/bids/{bid_id}"): Rule(access="officer", body={"heads_of_terms": "£30,000 towards premises"}),
         ("POST", "/bids/{bid_id}/outcome"): Rule(access="officer", body={"outcome": "withdrawn", "on": "2024-05-01"}),
@@ -322,7 +328,7 @@ RULES.update(
 
 RULES.update(
     {
-        ("GET", "/investment-items"): Rule(access="any-role"),
+        ("GET", "/investment-items"): Rule(access="any-role", panel=True),
         ("POST", "/investment-items"): Rule(
             access="officer",
             ok=201,
@@ -333,7 +339,7 @@ RULES.update(
                 "strategy_reference": "Estates strategy E3",
             },
         ),
-        ("GET", "/investment-items/{item_id}"): Rule(access="any-role", scoped=False),
+        ("GET", "/investment-items/{item_id}"): Rule(access="any-role", panel=True, scoped=False),
         ("PATCH", "/investment-items/{item_id}"): Rule(access="officer", scoped=False, body={"status": "approved"}),
         ("GET", "/repurposing-proposals"): Rule(access="any-role"),
         ("POST", "/repurposing-proposals"): Rule(
@@ -345,7 +351,7 @@ RULES.update(
                 "identified_on": "2023-10-02",
             },
         ),
-        ("GET", "/repurposing-proposal-summary"): Rule(access="any-role"),
+        ("GET", "/repurposing-proposal-summary"): Rule(access="any-role", panel=True),
         ("GET", "/repurposing-proposals/{proposal_id}"): Rule(access="any-role"),
         ("PATCH", "/repurposing-proposals/{proposal_id}"): Rule(access="officer", body={"costs": "500.00"}),
         ("POST", "/repurposing-proposals/{proposal_id}/steps"): Rule(
@@ -438,7 +444,7 @@ ID_BUILDERS: dict[str, Callable[[Any, Ids], Any]] = {
     "proposal_id": _proposal,
 }
 
-CALLERS = ("none", "bad", "revoked", "finance", "planning-own", "planning-other", "officer")
+CALLERS = ("none", "bad", "revoked", "finance", "planning-own", "planning-other", "panel", "officer")
 """In this order: the officer, whose writes succeed, goes last."""
 
 ANONYMOUS = ("none", "bad", "revoked")
@@ -563,6 +569,8 @@ def expected_status(rule: Rule, caller: str, scoped: bool) -> int:
         return rule.ok
     if caller in ANONYMOUS:
         return 401
+    if caller == "panel":
+        return rule.ok if rule.panel else 403
     if rule.access == "any-role":
         return 404 if caller == "planning-other" and scoped else rule.ok
     if rule.access == "force":
@@ -667,6 +675,7 @@ class Callers:
             "finance": {"Authorization": f"Bearer {api.tokens.finance}"},
             "planning-own": {"Authorization": f"Bearer {api.tokens.planning}"},
             "planning-other": {"Authorization": f"Bearer {api.tokens.planning}"},
+            "panel": {"Authorization": f"Bearer {api.tokens.panel}"},
         }
         self.actor = {"officer": ("test officer", "officer"), "planning-own": ("test planning", "planning")}
 
@@ -721,6 +730,16 @@ class TestEveryRouteHasARule:
         assert not missing, missing_rules_message(missing)
         stale = sorted(set(RULES) - set(routes))
         assert not stale, f"RULES has entries for routes that no longer exist; remove them: {stale}"
+
+    def test_the_panel_reads_only_views_without_record_ids(self) -> None:
+        allowed = sorted(route for route, rule in RULES.items() if rule.panel)
+        assert allowed == [
+            ("GET", "/bid-summary"),
+            ("GET", "/investment-items"),
+            ("GET", "/investment-items/{item_id}"),
+            ("GET", "/reports/panel"),
+            ("GET", "/repurposing-proposal-summary"),
+        ]
 
     def test_every_path_parameter_has_a_builder(self) -> None:
         names = {name for _method, path in schema_routes() for name in path_parameters(path)}
@@ -817,6 +836,7 @@ WebAccess = Literal["public", "signed-in", "any-role", "force", "officer", "offi
 - force: the officer and finance (the audit trail); a planning officer gets a 403 page.
 - officer: the S106 officer alone; finance and planning get a 403 page.
 - officer+planning-receipts: the officer, and a planning officer for their own authority's receipts.
+A Panel account opens only its signed-in pages among these; the rest answer it a 403 page.
 Without a live session a page redirects (303) to the sign-in page, whatever it is."""
 
 
@@ -893,7 +913,10 @@ WEB_RULES: dict[tuple[str, str], WebRule] = {
     ("GET", "/web/account"): WebRule(access="signed-in"),
     ("POST", "/web/account/tokens"): WebRule(access="signed-in", ok=201, data={"name": "nightly balances"}),
     ("POST", "/web/account/tokens/{token_id}/revoke"): WebRule(
-        access="signed-in", ok=303, scoped=False, overrides={"finance": 404, "planning-own": 404, "planning-other": 404}
+        access="signed-in",
+        ok=303,
+        scoped=False,
+        overrides={"finance": 404, "planning-own": 404, "planning-other": 404, "panel": 404},
     ),
     ("GET", "/web/users"): WebRule(access="officer"),
     ("GET", "/web/users/invite"): WebRule(access="officer"),
@@ -909,7 +932,7 @@ WEB_RULES: dict[tuple[str, str], WebRule] = {
 }
 
 
-WEB_CALLERS = ("none", "ended", "finance", "planning-own", "planning-other", "officer")
+WEB_CALLERS = ("none", "ended", "finance", "planning-own", "planning-other", "panel", "officer")
 """In this order: the officer, whose writes succeed, goes last."""
 
 
@@ -939,6 +962,8 @@ def web_expected(rule: WebRule, caller: str, scoped: bool) -> int:
         return rule.ok
     if caller in ("none", "ended"):
         return 303
+    if caller == "panel":
+        return rule.ok if rule.access == "signed-in" else 403
     if rule.access == "force":
         return rule.ok if caller == "finance" else 403
     if rule.access == "officer" or rule.access == "officer+planning-receipts" and caller == "finance":
@@ -971,6 +996,7 @@ class WebCallers:
             "finance": session_of("finance"),
             "planning-own": session_of("planning"),
             "planning-other": session_of("planning"),
+            "panel": session_of("panel"),
             "officer": session_of("officer"),
         }
         session.commit()

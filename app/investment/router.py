@@ -1,10 +1,10 @@
-"""HTTP routes for the investment list. The officer maintains it; every role reads it (items belong to no
-authority; a planning officer sees only their authority's part of each item's money)."""
+"""HTTP routes for the investment list. The officer maintains it; every role reads it, the Panel's included
+(items belong to no authority; a planning officer sees only their authority's part of each item's money)."""
 
 from fastapi import APIRouter, status
 
 from app.audit.dependencies import AuditDep
-from app.auth.dependencies import Officer, Reader
+from app.auth.dependencies import Officer, PanelReader
 from app.db import SessionDep
 from app.ids import RowId
 from app.investment import service
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/investment-items", tags=["investment"])
 
 @router.get("", response_model=Page[InvestmentItemRead])
 def list_items(
-    session: SessionDep, principal: Reader, page: PageDep, status: InvestmentStatus | None = None
+    session: SessionDep, principal: PanelReader, page: PageDep, status: InvestmentStatus | None = None
 ) -> Page[InvestmentItemRead]:
     """The investment list, highest priority first, with each item's S106 money and what is still to find."""
     rows, total = service.list_items(session=session, status=status, limit=page.limit, offset=page.offset)
@@ -36,7 +36,7 @@ def create_item(
 
 
 @router.get("/{item_id}", response_model=InvestmentItemRead, responses={404: {}})
-def get_item(item_id: RowId, session: SessionDep, principal: Reader) -> InvestmentItemRead:
+def get_item(item_id: RowId, session: SessionDep, principal: PanelReader) -> InvestmentItemRead:
     """One item with its projects and their S106 money."""
     return read_one(session, principal, service.get_item(session=session, item_id=item_id))
 

@@ -1,12 +1,13 @@
-"""HTTP routes for repurposing proposals. The officer records them and their steps; every role reads those of
-contributions it may see (a planning officer, their own authority's), and the summary by authority and status."""
+"""HTTP routes for repurposing proposals. The officer records them and their steps; the force and planning
+officers read those of contributions they may see (a planning officer, their own authority's); every role, the
+Panel's included, reads the summary by authority and status, which names no contribution."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
 from app.audit.dependencies import AuditDep
-from app.auth.dependencies import Officer, Reader
+from app.auth.dependencies import Officer, PanelReader, Reader
 from app.db import SessionDep
 from app.idempotency import idempotent
 from app.ids import RowId
@@ -62,7 +63,7 @@ def create_proposal(data: ProposalCreate, session: SessionDep, principal: Office
 
 
 @router.get("/repurposing-proposal-summary", response_model=ProposalSummary)
-def get_summary(session: SessionDep, principal: Reader) -> ProposalSummary:
+def get_summary(session: SessionDep, principal: PanelReader) -> ProposalSummary:
     """How many proposals each authority has at each status, and the totals."""
     return summary(session, scope=principal.scope)
 

@@ -160,7 +160,7 @@ def item_page(request: Request, item_id: RowId, session: SessionDep, viewer: Vie
         "investment_item.html",
         {
             "item": item,
-            "proposals": proposal_models(session, rows),
+            "proposals": [] if principal.role is Role.panel else proposal_models(session, rows),
             "authority_names": visible_names(session, principal.scope),
             "may_write": may_write(principal),
         },

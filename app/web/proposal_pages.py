@@ -110,7 +110,7 @@ def proposals_page(request: Request, session: SessionDep, viewer: ViewerDep) -> 
         request,
         "proposals.html",
         {
-            "proposals": read_models(session, rows),
+            "proposals": [] if principal.role is Role.panel else read_models(session, rows),
             "total_proposals": total,
             "summary": summary(session, scope=principal.scope),
             "authority_names": visible_names(session, principal.scope),
