@@ -43,7 +43,10 @@ class TestUserCreate:
         result = create("--email", "member@panel.example", "--role", "panel", "--name", "Cllr Member")
         assert result.exit_code == 0, result.output
         assert "member@panel.example (panel) created" in result.output
-        assert client.post("/web/sign-in", data={"email": "member@panel.example", "password": PASSWORD}).is_redirect
+        signed_in = client.post(
+            "/web/sign-in", data={"email": "member@panel.example", "password": PASSWORD}, follow_redirects=False
+        )
+        assert signed_in.status_code == 303
         assert client.get("/web").status_code == 200
         assert client.get("/web/agreements").status_code == 403
         client.cookies.clear()
