@@ -88,7 +88,7 @@ def serve(
 
 @token_app.command("create")
 def token_create(
-    role: Annotated[Role, typer.Option(help="officer, finance or planning")],
+    role: Annotated[Role, typer.Option(help="officer, finance, planning or panel")],
     name: Annotated[str, typer.Option(help="who holds it")],
     local_authority: Annotated[str | None, typer.Option(help="a planning token's authority")] = None,
 ) -> None:

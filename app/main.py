@@ -15,10 +15,12 @@ from app.errors import install_error_handlers
 from app.forecast.router import router as forecast_router
 from app.health import router as health_router
 from app.indexation.router import router as indexation_router
+from app.investment.router import router as investment_router
 from app.limits import BodySizeLimit
 from app.local_authorities.router import router as local_authorities_router
 from app.movements.router import router as movements_router
 from app.projects.router import router as projects_router
+from app.proposals.router import router as proposals_router
 from app.reports.router import router as reports_router
 from app.repurposing.router import router as repurposing_router
 from app.retries import DatabaseFailures
@@ -62,6 +64,8 @@ def create_app() -> FastAPI:
         repurposing_router,
         bids_router,
         sites_router,
+        investment_router,
+        proposals_router,
         indexation_router,
         forecast_router,
         standard_router,

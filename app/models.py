@@ -189,11 +189,14 @@ class DrawdownStatus(enum.StrEnum):
 
 
 class Role(enum.StrEnum):
-    """The three kinds of user."""
+    """The four kinds of user: the force's officer and finance, a planning officer, and a Panel member."""
 
     officer = "officer"
     finance = "finance"
     planning = "planning"
+    panel = "panel"
+    """Reads only the Panel's aggregate views (the Panel table, the bids summary, the investment list,
+    proposals by status); nothing at agreement, contribution or drawdown level, and writes nothing."""
 
 
 class LocalAuthority(Base):
@@ -385,6 +388,8 @@ class Project(Base):
     """The estimate's lower end in pounds (equal to the high end when it is a single figure)."""
     estimate_high: Mapped[Decimal]
     """The estimate's upper end in pounds."""
+    investment_item_id: Mapped[int | None] = mapped_column(ForeignKey("investment_items.id"), index=True)
+    """The item of the investment strategy the project delivers."""
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
     created_by: Mapped[str] = mapped_column(String(200))
@@ -545,6 +550,8 @@ class Repurposing(Base):
     to_project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
     moved_amount: Mapped[Decimal | None]
     """Pounds of allocation moved from one project to the other, if a project changed."""
+    investment_item_id: Mapped[int | None] = mapped_column(ForeignKey("investment_items.id"), index=True)
+    """The item of the investment strategy the new purpose serves."""
     consented_on: Mapped[date] = mapped_column(Date)
     consent_reference: Mapped[str] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
@@ -910,3 +917,79 @@ class AlertDelivery(Base):
     key: Mapped[str] = mapped_column(String(200))
     """What the alert is about, such as "deadline:movement-12:2027-01-31"; a changed fact is a new key."""
     sent_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+# The investment list and repurposing proposals: the Task Group's recommendations B and A.
+
+
+class InvestmentStatus(enum.StrEnum):
+    """Where an item of the investment strategy stands: proposed, approved, delivered, or withdrawn."""
+
+    proposed = "proposed"
+    approved = "approved"
+    delivered = "delivered"
+    withdrawn = "withdrawn"
+
+
+class InvestmentItem(Base):
+    """An item of the force's investment strategy that contributions may pay for, and repurposings may serve."""
+
+    __tablename__ = "investment_items"
+    __table_args__ = (
+        CheckConstraint("estimate > 0", name="estimate_positive"),
+        CheckConstraint("priority IS NULL OR priority > 0", name="priority_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    category: Mapped[CapitalCategory]
+    estimate: Mapped[Decimal]
+    """The item's estimated capital cost in pounds, positive."""
+    strategy_reference: Mapped[str] = mapped_column(String(100))
+    """The line of the investment strategy or capital programme the item belongs to."""
+    status: Mapped[InvestmentStatus]
+    priority: Mapped[int | None]
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class ProposalStatus(enum.StrEnum):
+    """A repurposing proposal's steps: identified, discussed with the authority, agreed, then consented or refused."""
+
+    identified = "identified"
+    discussed = "discussed"
+    agreed = "agreed"
+    consented = "consented"
+    refused = "refused"
+
+
+class RepurposingProposal(Base):
+    """A contribution the force proposes to repurpose, and how far the authority has gone with it."""
+
+    __tablename__ = "repurposing_proposals"
+    __table_args__ = (
+        CheckConstraint("costs IS NULL OR costs >= 0", name="costs_not_negative"),
+        CheckConstraint("status <> 'consented' OR repurposing_id IS NOT NULL", name="consent_recorded"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id"), index=True)
+    status: Mapped[ProposalStatus]
+    proposed_purpose: Mapped[Purpose | None]
+    investment_item_id: Mapped[int | None] = mapped_column(ForeignKey("investment_items.id"), index=True)
+    from_project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
+    to_project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    costs: Mapped[Decimal | None]
+    """Pounds the force expects to pay for the change (the authority's or a deed of variation's), not negative."""
+    identified_on: Mapped[date] = mapped_column(Date)
+    discussed_on: Mapped[date | None] = mapped_column(Date)
+    agreed_on: Mapped[date | None] = mapped_column(Date)
+    consented_on: Mapped[date | None] = mapped_column(Date)
+    refused_on: Mapped[date | None] = mapped_column(Date)
+    repurposing_id: Mapped[int | None] = mapped_column(ForeignKey("repurposings.id"), unique=True)
+    """The repurposing the consent recorded."""
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(String(200))

@@ -3,6 +3,8 @@
 `scope` is `Principal.scope`: None for the force's officer and finance, who read everything; a planning
 officer's authority, who reads only what concerns it. Another authority's record is then as absent as an
 unknown id (404, never 403), and a planning officer's views never show another authority's details.
+A Panel member's scope is None too, but their role reaches only the aggregate views (`PanelReader` in
+app/auth/dependencies.py, PANEL_PAGES in app/web/pages.py), which never start from these statements' rows.
 """
 
 from sqlalchemy import ColumnElement, Select, exists, or_, select, true
@@ -18,6 +20,7 @@ from app.models import (
     Movement,
     Project,
     ProjectAllocation,
+    RepurposingProposal,
     Spend,
     SpendCharge,
 )
@@ -123,6 +126,13 @@ def bid(scope: Scope) -> ColumnElement[bool]:
     return true() if scope is None else Bid.local_authority_id == scope
 
 
+def repurposing_proposal(scope: Scope) -> ColumnElement[bool]:
+    """Repurposing proposals readable: those of readable contributions."""
+    if scope is None:
+        return true()
+    return RepurposingProposal.contribution_id.in_(select(Contribution.id).where(contribution(scope)))
+
+
 def readable_local_authorities(scope: Scope) -> Select[LocalAuthority]:
     """The statement every read of authorities starts from."""
     return select(LocalAuthority).where(local_authority(scope))
@@ -161,3 +171,8 @@ def readable_projects(scope: Scope) -> Select[Project]:
 def readable_bids(scope: Scope) -> Select[Bid]:
     """The statement every read of bids starts from."""
     return select(Bid).where(bid(scope))
+
+
+def readable_repurposing_proposals(scope: Scope) -> Select[RepurposingProposal]:
+    """The statement every read of repurposing proposals starts from."""
+    return select(RepurposingProposal).where(repurposing_proposal(scope))

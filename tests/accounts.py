@@ -13,7 +13,7 @@ from app.models import Role
 PASSWORD = "correct horse battery staple"
 """Every test account's password."""
 
-NAMES = {"officer": "Sam Officer", "finance": "Fran Finance", "planning": "Pat Planner"}
+NAMES = {"officer": "Sam Officer", "finance": "Fran Finance", "planning": "Pat Planner", "panel": "Penny Panel"}
 EMAILS = {role: f"{role}@police.example" for role in NAMES}
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

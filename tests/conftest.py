@@ -119,6 +119,7 @@ class Tokens:
     officer: str
     finance: str
     planning: str
+    panel: str
 
 
 class Api:
@@ -175,8 +176,9 @@ def make_tokens(session: Session) -> Tokens:
     _, officer = create_token(session=session, name="test officer", role=Role.officer)
     _, finance = create_token(session=session, name="test finance", role=Role.finance)
     _, planning = create_token(session=session, name="test planning", role=Role.planning, local_authority_id="blaby")
+    _, panel = create_token(session=session, name="test panel", role=Role.panel)
     session.commit()
-    return Tokens(officer=officer, finance=finance, planning=planning)
+    return Tokens(officer=officer, finance=finance, planning=planning, panel=panel)
 
 
 @contextmanager

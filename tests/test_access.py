@@ -15,8 +15,12 @@ makes only the objects its route names, afresh; a lifecycle route's `prepare` pu
 needs (e.g. submits the drawdown request). Only the officer, who goes last, changes that state.
 
 Callers: none (no token), bad (an unknown token), revoked, officer, finance, planning-own (the
-planning token of `blaby` on blaby's objects) and planning-other (the same token on charnwood's
-objects, which must answer exactly as ids that do not exist)."""
+planning token of `blaby` on blaby's objects), planning-other (the same token on charnwood's
+objects, which must answer exactly as ids that do not exist) and panel (a Panel member's token).
+
+`panel` says what the Panel's token gets: True for the Panel's aggregate views (it reads them as
+finance does), False (the default) for every other route, which answers it 403: no record of an
+agreement, a contribution, a drawdown or a bid, and no write."""
 
 import re
 from collections.abc import Callable
@@ -93,6 +97,8 @@ class Rule:
     separate: bool = False
     """Whether the planning officer of the authority acts on objects of their own, made and prepared
     afresh: an answer to a request is given once, and the officer, who goes last, gives it too."""
+    panel: bool = False
+    """Whether the Panel's token may call it (an aggregate view by authority); otherwise it gets 403."""
 
 
 RULES: dict[tuple[str, str], Rule] = {
@@ -149,7 +155,7 @@ RULES: dict[tuple[str, str], Rule] = {
         access="any-role", params=lambda ids: {"group_by": "agreement", "local_authority": ids["local_authority_id"]}
     ),
     ("GET", "/audit"): Rule(access="force"),
-    ("GET", "/reports/panel"): Rule(access="any-role", params={"layout": "2024", "format": "csv"}),
+    ("GET", "/reports/panel"): Rule(access="any-role", panel=True, params={"layout": "2024", "format": "csv"}),
     ("GET", "/exports/developer-contributions"): Rule(access="any-role", params={"dataset": "developer-agreement"}),
     ("POST", "/imports"): Rule(
         access="officer",
@@ -324,7 +330,7 @@ RULES.update(
                 "amount_bid": "30000.00",
             },
         ),
-        ("GET", "/bid-summary"): Rule(access="any-role"),
+        ("GET", "/bid-summary"): Rule(access="any-role", panel=True),
         ("GET", "/bids/{bid_id}"): Rule(access="any-role"),
         ("PATCH", "/bids/{bid_id}"): Rule(access="officer", body={"heads_of_terms": "£30,000 towards premises"}),
         ("POST", "/bids/{bid_id}/outcome"): Rule(access="officer", body={"outcome": "withdrawn", "on": "2024-05-01"}),
@@ -357,6 +363,38 @@ RULES.update(
         ("POST", "/contributions/{contribution_id}/trigger-proposal/confirm"): Rule(
             access="officer", ok=201, body={}, prepare=lambda api, ids: _started(api, ids)
         ),
+        ("GET", "/investment-items"): Rule(access="any-role", panel=True),
+        ("POST", "/investment-items"): Rule(
+            access="officer",
+            ok=201,
+            body={
+                "name": "Contact Management refurbishment",
+                "category": "land_and_buildings",
+                "estimate": "285000.00",
+                "strategy_reference": "Estates strategy E3",
+            },
+        ),
+        ("GET", "/investment-items/{item_id}"): Rule(access="any-role", panel=True, scoped=False),
+        ("PATCH", "/investment-items/{item_id}"): Rule(access="officer", scoped=False, body={"status": "approved"}),
+        ("GET", "/repurposing-proposals"): Rule(access="any-role"),
+        ("POST", "/repurposing-proposals"): Rule(
+            access="officer",
+            ok=201,
+            body=lambda ids: {
+                "contribution_id": ids["contribution_id"],
+                "proposed_purpose": "premises",
+                "identified_on": "2023-10-02",
+            },
+        ),
+        ("GET", "/repurposing-proposal-summary"): Rule(access="any-role", panel=True),
+        ("GET", "/repurposing-proposals/{proposal_id}"): Rule(access="any-role"),
+        ("PATCH", "/repurposing-proposals/{proposal_id}"): Rule(access="officer", body={"costs": "500.00"}),
+        ("POST", "/repurposing-proposals/{proposal_id}/steps"): Rule(
+            access="officer", body={"step": "discussed", "on": "2023-11-01"}
+        ),
+        ("POST", "/repurposing-proposals/{proposal_id}/consent"): Rule(
+            access="officer", ok=201, body={"on": "2024-02-01", "reference": "BDC letter 2024/3"}
+        ),
     }
 )
 
@@ -366,6 +404,31 @@ def _started(api: Any, ids: Ids) -> None:
     agreement_id = api.get(f"/contributions/{ids['contribution_id']}").json()["agreement_id"]
     response = api.post(f"/agreements/{agreement_id}/progress", json={"on": "2019-06-01", "started": 3})
     assert response.status_code == 201, response.text
+
+
+def _investment_item(api: Any, ids: Ids) -> int:
+    """An item of the investment list (named after the authority, as names are unique)."""
+    response = api.post(
+        "/investment-items",
+        json={
+            "name": f"Evidence gathering equipment ({ids['local_authority_id']})",
+            "category": "equipment",
+            "estimate": "15000.00",
+            "strategy_reference": "Capital programme line 31",
+        },
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+def _proposal(api: Any, ids: Ids) -> int:
+    """An open proposal to repurpose the authority's contribution for premises."""
+    response = api.post(
+        "/repurposing-proposals",
+        json={"contribution_id": ids["contribution_id"], "proposed_purpose": "premises", "identified_on": "2023-10-02"},
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
 
 
 def _bid(api: Any, ids: Ids) -> int:
@@ -422,9 +485,11 @@ ID_BUILDERS: dict[str, Callable[[Any, Ids], Any]] = {
     "bid_id": _bid,
     "formula_id": lambda api, ids: _formula(api),
     "agreement_reference": lambda api, ids: api.get(f"/agreements/{ids['agreement_id']}").json()["reference"],
+    "item_id": _investment_item,
+    "proposal_id": _proposal,
 }
 
-CALLERS = ("none", "bad", "revoked", "finance", "planning-own", "planning-other", "officer")
+CALLERS = ("none", "bad", "revoked", "finance", "planning-own", "planning-other", "panel", "officer")
 """In this order: the officer, whose writes succeed, goes last."""
 
 ANONYMOUS = ("none", "bad", "revoked")
@@ -552,6 +617,8 @@ def expected_status(rule: Rule, caller: str, scoped: bool) -> int:
         return rule.ok
     if caller in ANONYMOUS:
         return 401
+    if caller == "panel":
+        return rule.ok if rule.panel else 403
     if rule.access == "any-role":
         return 404 if caller == "planning-other" and scoped else rule.ok
     if rule.access == "force":
@@ -658,6 +725,7 @@ class Callers:
             "finance": {"Authorization": f"Bearer {api.tokens.finance}"},
             "planning-own": {"Authorization": f"Bearer {api.tokens.planning}"},
             "planning-other": {"Authorization": f"Bearer {api.tokens.planning}"},
+            "panel": {"Authorization": f"Bearer {api.tokens.panel}"},
         }
         self.actor = {"officer": ("test officer", "officer"), "planning-own": ("test planning", "planning")}
 
@@ -712,6 +780,16 @@ class TestEveryRouteHasARule:
         assert not missing, missing_rules_message(missing)
         stale = sorted(set(RULES) - set(routes))
         assert not stale, f"RULES has entries for routes that no longer exist; remove them: {stale}"
+
+    def test_the_panel_reads_only_views_without_record_ids(self) -> None:
+        allowed = sorted(route for route, rule in RULES.items() if rule.panel)
+        assert allowed == [
+            ("GET", "/bid-summary"),
+            ("GET", "/investment-items"),
+            ("GET", "/investment-items/{item_id}"),
+            ("GET", "/reports/panel"),
+            ("GET", "/repurposing-proposal-summary"),
+        ]
 
     def test_every_path_parameter_has_a_builder(self) -> None:
         names = {name for _method, path in schema_routes() for name in path_parameters(path)}
@@ -811,6 +889,7 @@ WebAccess = Literal["public", "signed-in", "any-role", "force", "officer", "offi
 - force: the officer and finance (the audit trail); a planning officer gets a 403 page.
 - officer: the S106 officer alone; finance and planning get a 403 page.
 - officer+planning-receipts: the officer, and a planning officer for their own authority's receipts.
+A Panel account opens only its signed-in pages among these; the rest answer it a 403 page.
 Without a live session a page redirects (303) to the sign-in page, whatever it is."""
 
 
@@ -887,7 +966,10 @@ WEB_RULES: dict[tuple[str, str], WebRule] = {
     ("GET", "/web/account"): WebRule(access="signed-in"),
     ("POST", "/web/account/tokens"): WebRule(access="signed-in", ok=201, data={"name": "nightly balances"}),
     ("POST", "/web/account/tokens/{token_id}/revoke"): WebRule(
-        access="signed-in", ok=303, scoped=False, overrides={"finance": 404, "planning-own": 404, "planning-other": 404}
+        access="signed-in",
+        ok=303,
+        scoped=False,
+        overrides={"finance": 404, "planning-own": 404, "planning-other": 404, "panel": 404},
     ),
     ("GET", "/web/users"): WebRule(access="officer"),
     ("GET", "/web/users/invite"): WebRule(access="officer"),
@@ -903,7 +985,7 @@ WEB_RULES: dict[tuple[str, str], WebRule] = {
 }
 
 
-WEB_CALLERS = ("none", "ended", "finance", "planning-own", "planning-other", "officer")
+WEB_CALLERS = ("none", "ended", "finance", "planning-own", "planning-other", "panel", "officer")
 """In this order: the officer, whose writes succeed, goes last."""
 
 
@@ -933,6 +1015,8 @@ def web_expected(rule: WebRule, caller: str, scoped: bool) -> int:
         return rule.ok
     if caller in ("none", "ended"):
         return 303
+    if caller == "panel":
+        return rule.ok if rule.access == "signed-in" else 403
     if rule.access == "force":
         return rule.ok if caller == "finance" else 403
     if rule.access == "officer" or rule.access == "officer+planning-receipts" and caller == "finance":
@@ -965,6 +1049,7 @@ class WebCallers:
             "finance": session_of("finance"),
             "planning-own": session_of("planning"),
             "planning-other": session_of("planning"),
+            "panel": session_of("panel"),
             "officer": session_of("officer"),
         }
         session.commit()

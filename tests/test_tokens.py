@@ -142,22 +142,29 @@ class TestDemoTokens:
 
     def test_one_token_per_role(self, cli: Any, client: TestClient) -> None:
         tokens = self.demo(cli)
-        assert set(tokens) == {"officer", "finance", "planning"}
+        assert set(tokens) == {"officer", "finance", "planning", "panel"}
         planning = client.get("/local-authorities", headers={"Authorization": f"Bearer {tokens['planning']}"})
         assert [item["id"] for item in planning.json()["items"]] == ["blaby"]
         officer = client.get("/local-authorities", headers={"Authorization": f"Bearer {tokens['officer']}"})
         assert officer.json()["total"] == 9
         assert status(client, tokens["finance"], "/audit") == 200
         assert status(client, tokens["planning"], "/audit") == 403
+        assert status(client, tokens["panel"], "/local-authorities") == 403
+        assert status(client, tokens["panel"], "/reports/panel") == 200
 
         again = self.demo(cli)
-        assert all(status(client, token) == 401 for token in tokens.values())
-        assert all(status(client, token) == 200 for token in again.values())
+        assert all(status(client, token, "/bid-summary") == 401 for token in tokens.values())
+        assert all(status(client, token, "/bid-summary") == 200 for token in again.values())
         with get_sessionmaker()() as session:
             paths = session.scalars(select(AuditEntry.path).where(AuditEntry.resource == "api_tokens")).all()
-        assert paths == ["s106 demo-tokens"] * 9  # three made, three revoked, three made
+        assert paths == ["s106 demo-tokens"] * 12  # four made, four revoked, four made
         names = [(row.name, row.revoked_at is None) for row in stored_tokens()]
-        assert names[-3:] == [("demo officer", True), ("demo finance", True), ("demo planning blaby", True)]
+        assert names[-4:] == [
+            ("demo officer", True),
+            ("demo finance", True),
+            ("demo planning blaby", True),
+            ("demo panel", True),
+        ]
 
     def test_planning_token_for_a_long_authority_name_prints_whole(self, cli: Any, client: TestClient) -> None:
         tokens = self.demo(cli, "--local-authority", "north-west-leicestershire")

@@ -39,6 +39,18 @@ class TestUserCreate:
             entry = session.scalars(select(AuditEntry).where(AuditEntry.resource == "accounts")).one()
             assert entry.path == "s106 user create" and "password" not in str(entry.body)
 
+    def test_a_panel_member_reads_only_the_panel_pages(self, cli: Any, client: TestClient) -> None:  # noqa: F811
+        result = create("--email", "member@panel.example", "--role", "panel", "--name", "Cllr Member")
+        assert result.exit_code == 0, result.output
+        assert "member@panel.example (panel) created" in result.output
+        signed_in = client.post(
+            "/web/sign-in", data={"email": "member@panel.example", "password": PASSWORD}, follow_redirects=False
+        )
+        assert signed_in.status_code == 303
+        assert client.get("/web").status_code == 200
+        assert client.get("/web/agreements").status_code == 403
+        client.cookies.clear()
+
     def test_refusals(self, cli: Any) -> None:  # noqa: F811
         assert create("--email", "a@police.example", "--role", "officer", password="short").exit_code == 2
         planning = create("--email", "b@police.example", "--role", "planning")
@@ -62,13 +74,13 @@ class TestDemoAccounts:
         found = {}
         for line in cli("demo-accounts").splitlines():
             words = line.split()
-            if words and words[0] in ("officer", "finance", "planning"):
+            if words and words[0] in ("officer", "finance", "planning", "panel"):
                 found[words[0]] = (words[1], words[2])
         return found
 
     def test_one_account_per_role(self, cli: Any, client: TestClient) -> None:  # noqa: F811
         first = self.demo(cli)
-        assert set(first) == {"officer", "finance", "planning"}
+        assert set(first) == {"officer", "finance", "planning", "panel"}
         assert all(signs_in(client, email, password) for email, password in first.values())
         second = self.demo(cli)
         assert all(not signs_in(client, email, password) for email, password in first.values())

@@ -4,10 +4,13 @@ A web route without a rule in WEB_RULES fails the suite. Pages are read by any r
 officer's view of another authority's record is a 404 page, as an unknown id is); the officer's forms
 answer finance and planning 403 pages; the receipt form lets a planning officer in for their own
 authority only. Each allowed POST carries this session's CSRF token and writes one audit entry; each
-refused one writes nothing. Ids come from tests/test_access.py's builders, one authority at a time.
+refused one writes nothing. A Panel account opens only the pages whose rule says `panel=True` (the
+Panel's tables, the bids summary, the investment list, proposals by status), which link it to no record;
+every other page and form is a 403 page to it. Ids come from tests/test_access.py's builders.
 """
 
 import base64
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -56,6 +59,8 @@ class WebRule:
     """Whether an allowed POST writes one audit entry (a dry run or a reconciliation writes nothing)."""
     checked: bool = True
     """False for the sign-in routes, which their own tests cover."""
+    panel: bool = False
+    """Whether a Panel account may open it (the Panel's aggregate pages); every other page is a 403 page to it."""
 
 
 def _site_started(ids: Ids) -> None:
@@ -84,9 +89,9 @@ WEB_RULES: dict[tuple[str, str], WebRule] = {
     ("GET", "/web/sign-in"): WebRule(access="public", checked=False),
     ("POST", "/web/sign-in"): WebRule(access="public", checked=False),
     ("POST", "/web/sign-out"): WebRule(access="public", checked=False),
-    ("GET", "/web"): WebRule(access="any-role", scoped=False),
-    ("GET", "/web/panel.csv"): WebRule(access="any-role", scoped=False),
-    ("GET", "/web/panel.xlsx"): WebRule(access="any-role", scoped=False),
+    ("GET", "/web"): WebRule(access="any-role", scoped=False, panel=True),
+    ("GET", "/web/panel.csv"): WebRule(access="any-role", scoped=False, panel=True),
+    ("GET", "/web/panel.xlsx"): WebRule(access="any-role", scoped=False, panel=True),
     ("GET", "/web/projects"): WebRule(access="any-role", scoped=False),
     ("GET", "/web/deadlines"): WebRule(access="any-role", scoped=False),
     ("GET", "/web/agreements"): WebRule(access="any-role", scoped=False),
@@ -282,7 +287,7 @@ WEB_RULES: dict[tuple[str, str], WebRule] = {
             "file_content": base64.b64encode(REGISTER).decode(),
         },
     ),
-    ("GET", "/web/bids"): WebRule(access="any-role", scoped=False),
+    ("GET", "/web/bids"): WebRule(access="any-role", scoped=False, panel=True),
     ("GET", "/web/bids/{bid_id}"): WebRule(access="any-role"),
     ("GET", "/web/bids/new"): FORM_PAGE,
     ("POST", "/web/bids/new"): WebRule(
@@ -314,6 +319,45 @@ WEB_RULES: dict[tuple[str, str], WebRule] = {
             "contributions.0.trigger.type": "on_signing",
         },
     ),
+    ("GET", "/web/investment"): WebRule(access="any-role", scoped=False, panel=True),
+    ("GET", "/web/investment/new"): FORM_PAGE,
+    ("POST", "/web/investment/new"): WebRule(
+        access="officer",
+        ok=303,
+        scoped=False,
+        form=lambda ids: {
+            "name": "Electric vehicles",
+            "category": "vehicles",
+            "estimate": "£170,000",
+            "strategy_reference": "Fleet strategy F2",
+        },
+    ),
+    ("GET", "/web/investment/{item_id}"): WebRule(access="any-role", scoped=False, panel=True),
+    ("GET", "/web/investment/{item_id}/edit"): FORM_PAGE,
+    ("POST", "/web/investment/{item_id}/edit"): WebRule(
+        access="officer", ok=303, scoped=False, form=lambda ids: {"status": "approved"}
+    ),
+    ("GET", "/web/repurposing-proposals"): WebRule(access="any-role", scoped=False, panel=True),
+    ("GET", "/web/repurposing-proposals/new"): FORM_PAGE,
+    ("POST", "/web/repurposing-proposals/new"): WebRule(
+        access="officer",
+        ok=303,
+        scoped=False,
+        form=lambda ids: {
+            "contribution_id": str(ids["contribution_id"]),
+            "proposed_purpose": "premises",
+            "identified_on": "02/10/2023",
+        },
+    ),
+    ("GET", "/web/repurposing-proposals/{proposal_id}"): WebRule(access="any-role"),
+    ("GET", "/web/repurposing-proposals/{proposal_id}/step"): FORM_PAGE,
+    ("POST", "/web/repurposing-proposals/{proposal_id}/step"): WebRule(
+        access="officer", ok=303, scoped=False, form=lambda ids: {"step": "discussed", "on": "01/11/2023"}
+    ),
+    ("GET", "/web/repurposing-proposals/{proposal_id}/consent"): FORM_PAGE,
+    ("POST", "/web/repurposing-proposals/{proposal_id}/consent"): WebRule(
+        access="officer", ok=303, scoped=False, form=lambda ids: {"on": "01/02/2024", "reference": "BDC 2024/3"}
+    ),
     # Accounts, sign-in and the stylesheet: walked for every caller by tests/test_access.py.
     ("GET", "/web/account"): WebRule(access="public", checked=False),
     ("GET", "/web/govuk/govuk-frontend.min.css"): WebRule(access="public", checked=False),
@@ -330,7 +374,7 @@ WEB_RULES: dict[tuple[str, str], WebRule] = {
     ("POST", "/web/users/{account_id}/password-link"): WebRule(access="public", checked=False),
 }
 
-VIEWERS = ("signed-out", "finance", "planning-own", "planning-other", "officer")
+VIEWERS = ("signed-out", "finance", "planning-own", "planning-other", "panel", "officer")
 """In this order: the officer, whose writes succeed, goes last."""
 
 
@@ -358,6 +402,8 @@ def expected_status(rule: WebRule, viewer: str) -> int:
         return rule.ok
     if viewer == "signed-out":
         return 303  # to the sign-in page
+    if viewer == "panel":
+        return rule.ok if rule.panel else 403
     if rule.access == "any-role":
         return 404 if viewer == "planning-other" and rule.scoped else rule.ok
     if rule.access == "force":
@@ -378,6 +424,22 @@ def this_session_token(api: Any) -> str:
     """The CSRF token of the client's current session (a signed-out client has none)."""
     session_id = api.client.cookies.get(SESSION_COOKIE)
     return token_for(session_id) if session_id else ""
+
+
+RECORD_LINK = re.compile(
+    r'href="/web/(agreements|contributions|drawdowns|projects|spend|local-authorities|bids|repurposing-proposals)/'
+)
+"""A link to a page of one record, which a Panel account's pages must not offer."""
+
+
+def test_the_panel_opens_only_aggregate_pages() -> None:
+    allowed = sorted(route for route, rule in WEB_RULES.items() if rule.panel)
+    assert all(method == "GET" for method, _path in allowed)
+    assert allowed == sorted(
+        ("GET", path)
+        for path in ("/web", "/web/panel.csv", "/web/panel.xlsx", "/web/bids", "/web/investment")
+        + ("/web/investment/{item_id}", "/web/repurposing-proposals")
+    )
 
 
 def test_every_web_route_has_a_rule() -> None:
@@ -425,3 +487,5 @@ def test_web_route(api: Any, session: Session, method: str, path: str) -> None:
             assert written == (1 if allowed else 0), f"{viewer}: {method} {url}"
         if viewer.startswith("planning") and expected < 400:
             assert "Charnwood" not in response.text, f"{method} {url} shows another authority to planning"
+        if viewer == "panel" and expected == 200 and response.headers["content-type"].startswith("text/html"):
+            assert not RECORD_LINK.search(response.text), f"{method} {url} links the Panel to a record page"

@@ -53,7 +53,7 @@ def read_password() -> str:
 @user_app.command("create")
 def user_create(
     email: Annotated[str, typer.Option(help="the person's email address (their sign-in name)")],
-    role: Annotated[Role, typer.Option(help="officer, finance or planning")],
+    role: Annotated[Role, typer.Option(help="officer, finance, planning or panel")],
     local_authority: Annotated[str | None, typer.Option(help="a planning officer's authority")] = None,
     name: Annotated[str | None, typer.Option(help="their full name; the email address if omitted")] = None,
 ) -> None:

@@ -132,8 +132,14 @@ PageOfficer = Annotated[Principal, Depends(require_on_page(Role.officer))]
 PageOfficerOrPlanning = Annotated[Principal, Depends(require_on_page(Role.officer, Role.planning))]
 """Those who may record receipts on a page: the officer, and a planning officer for their own authority."""
 
-Reader = Annotated[Principal, Depends(current_principal)]
-"""Any valid token; what it sees is narrowed by `principal.scope`."""
+READERS = (Role.officer, Role.finance, Role.planning)
+"""The roles that read records; the Panel's role reads only the routes that take `PanelReader`."""
+
+Reader = Annotated[Principal, Depends(require(*READERS))]
+"""Any valid token but the Panel's; what it sees is narrowed by `principal.scope`."""
+
+PanelReader = Annotated[Principal, Depends(current_principal)]
+"""Any valid token, the Panel's included: only for the Panel's aggregate views (by authority, never a record)."""
 
 Officer = Annotated[Principal, Depends(require(Role.officer))]
 """The force's S106 officer only."""

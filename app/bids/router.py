@@ -2,7 +2,8 @@
 
 Roles: the officer writes; finance reads everything; a planning officer reads only the bids on their
 own authority's applications (another authority's bid is as absent as an unknown id). Formula
-versions belong to no authority, so every role reads them.
+versions belong to no authority, so the force's and planning roles read them. The Panel's role reads
+only the bids summary (by authority and year, no application).
 """
 
 from typing import Annotated
@@ -10,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from app.audit.dependencies import AuditDep
-from app.auth.dependencies import Officer, Reader
+from app.auth.dependencies import Officer, PanelReader, Reader
 from app.bids import service
 from app.bids.formula import work_out
 from app.bids.reads import formula_model, read_models, read_one, summary
@@ -104,7 +105,7 @@ def create_bid(data: BidCreate, session: SessionDep, principal: Officer, audit: 
 @router.get("/bid-summary", response_model=BidSummary, responses={422: {}})
 def get_summary(
     session: SessionDep,
-    principal: Reader,
+    principal: PanelReader,
     year: Annotated[int | None, Query(ge=1900, le=2999, description="only applications consulted on in it")] = None,
 ) -> BidSummary:
     """Per authority and year consulted: how much was bid, secured in agreements and received so far."""

@@ -70,6 +70,7 @@ def read_models(
                 stage=project.stage,
                 estimate_low=project.estimate_low,
                 estimate_high=project.estimate_high,
+                investment_item_id=project.investment_item_id,
                 notes=project.notes,
                 totals=totals,
                 gap=None if principal.scope is not None else max(project.estimate_high - totals.identified, ZERO),

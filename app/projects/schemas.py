@@ -25,6 +25,7 @@ class ProjectCreate(BaseModel):
     stage: ProjectStage = ProjectStage.upcoming
     estimate_low: PositiveMoney = Field(description="the estimate, or the low end of its range")
     estimate_high: PositiveMoney | None = Field(default=None, description="the high end of a range such as £60k-£70k")
+    investment_item_id: RowId | None = Field(default=None, description="the investment item it delivers")
     notes: Notes = None
 
 
@@ -38,6 +39,7 @@ class ProjectUpdate(BaseModel):
     stage: ProjectStage | None = None
     estimate_low: PositiveMoney | None = None
     estimate_high: PositiveMoney | None = None
+    investment_item_id: RowId | None = Field(default=None, description="the investment item it delivers; null unlinks")
     notes: Notes = None
 
 
@@ -99,6 +101,7 @@ class ProjectRead(BaseModel):
     stage: ProjectStage
     estimate_low: SignedMoney
     estimate_high: SignedMoney
+    investment_item_id: int | None
     notes: str | None
     totals: ProjectFigures
     gap: SignedMoney | None = Field(description="estimate (high end) less identified; what is still to find")

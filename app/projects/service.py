@@ -16,6 +16,7 @@ from app.balances.queries import (
     spent_for_projects,
 )
 from app.errors import ConflictError, NotFoundError, RuleError
+from app.investment.service import get_item
 from app.ledger import locks
 from app.local_authorities.service import get_local_authority
 from app.models import (
@@ -127,6 +128,8 @@ def create_project(*, session: Session, principal: Principal, data: ProjectCreat
     high = data.estimate_high if data.estimate_high is not None else data.estimate_low
     _check_estimate(data.estimate_low, high)
     _ensure_name_free(session, data.name, None)
+    if data.investment_item_id is not None:
+        get_item(session=session, item_id=data.investment_item_id, field="investment_item_id")
     project = Project(
         name=data.name,
         funding=data.funding,
@@ -135,6 +138,7 @@ def create_project(*, session: Session, principal: Principal, data: ProjectCreat
         stage=data.stage,
         estimate_low=data.estimate_low,
         estimate_high=high,
+        investment_item_id=data.investment_item_id,
         notes=data.notes,
         created_by=principal.label,
     )
@@ -161,6 +165,10 @@ def update_project(*, session: Session, project_id: int, data: ProjectUpdate) ->
             setattr(project, name, changes[name])
     if "notes" in changes:
         project.notes = changes["notes"]
+    if "investment_item_id" in changes:
+        if changes["investment_item_id"] is not None:
+            get_item(session=session, item_id=changes["investment_item_id"], field="investment_item_id")
+        project.investment_item_id = changes["investment_item_id"]
     project.estimate_low, project.estimate_high = low, high
     session.flush()
     return project

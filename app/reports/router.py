@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from app.auth.dependencies import OfficerOrFinance, Reader
+from app.auth.dependencies import OfficerOrFinance, PanelReader
 from app.dates import AsAtDay
 from app.db import SessionDep
 from app.errors import RuleError
@@ -37,7 +37,7 @@ CSV_BODY = {
 )
 def get_panel_report(
     session: SessionDep,
-    principal: Reader,
+    principal: PanelReader,
     layout: Layout = Layout.panel_2024,
     as_at: Annotated[AsAtDay | None, Query(description="the date the figures are as at; today if omitted")] = None,
     format: ReportFormat = ReportFormat.json,

@@ -19,6 +19,7 @@ class RepurposingCreate(BaseModel):
     purpose: Purpose | None = Field(default=None, description="the new purpose")
     from_project_id: RowId | None = Field(default=None, description="the project whose allocation moves")
     to_project_id: RowId | None = Field(default=None, description="the project it moves to")
+    investment_item_id: RowId | None = Field(default=None, description="the investment item the new purpose serves")
     consented_on: Day
     consent_reference: Annotated[
         str, Field(min_length=1, max_length=200, description="the authority's letter or email")
@@ -38,6 +39,7 @@ class RepurposingRead(BaseModel):
     from_project_id: RowId | None
     to_project_id: RowId | None
     moved_amount: SignedMoney | None
+    investment_item_id: RowId | None
     consented_on: Day
     consent_reference: str
     note: str | None

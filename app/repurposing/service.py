@@ -14,6 +14,7 @@ from app.agreements.service import get_agreement
 from app.auth.service import Principal
 from app.balances.queries import requested_for_projects, spent_for_projects
 from app.errors import ConflictError, RuleError
+from app.investment.service import get_item
 from app.ledger import locks
 from app.models import ProjectAllocation, ProjectFunding, Repurposing
 from app.money import ZERO, pounds
@@ -37,6 +38,8 @@ def repurpose(*, session: Session, principal: Principal, contribution_id: int, d
             f"consented_on {data.consented_on} is before the agreement was signed on {agreement.signed_on}",
             field="consented_on",
         )
+    if data.investment_item_id is not None:
+        get_item(session=session, item_id=data.investment_item_id, field="investment_item_id")
     if (data.from_project_id is None) != (data.to_project_id is None):
         raise RuleError("a move names both from_project_id and to_project_id", field="to_project_id")
     moved = None
@@ -102,6 +105,7 @@ def repurpose(*, session: Session, principal: Principal, contribution_id: int, d
         from_project_id=data.from_project_id,
         to_project_id=data.to_project_id,
         moved_amount=moved,
+        investment_item_id=data.investment_item_id,
         consented_on=data.consented_on,
         consent_reference=data.consent_reference,
         note=data.note,

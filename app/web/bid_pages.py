@@ -85,7 +85,7 @@ def bids_page(request: Request, session: SessionDep, viewer: ViewerDep) -> Respo
         request,
         "bids.html",
         {
-            "bids": read_models(session, rows),
+            "bids": [] if principal.role is Role.panel else read_models(session, rows),
             "total_bids": total,
             "summary": summary(session, scope=principal.scope, year=None),
             "authority_names": visible_names(session, principal.scope),

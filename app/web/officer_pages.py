@@ -10,8 +10,10 @@ from app.web import (
     document_pages,
     drawdown_pages,
     finding,
+    investment_pages,
     movement_forms,
     project_pages,
+    proposal_pages,
     site_pages,
     spend_pages,
     upload_pages,
@@ -30,5 +32,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     document_pages.router,
     site_pages.router,
     alert_pages.router,
+    investment_pages.router,
+    proposal_pages.router,
 )
 """Included before the web view's own routes, so /web/agreements/new is not read as an agreement's id."""

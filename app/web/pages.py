@@ -23,6 +23,7 @@ from app.dates import AsAtDay, Day, date_as_typed
 from app.db import SessionDep
 from app.errors import ForbiddenError, NotFoundError, UnauthorizedError
 from app.local_authorities.service import get_local_authority
+from app.models import Role
 from app.web import formatting, tables
 from app.web.csrf import csrf_input
 from app.web.views import trigger_text
@@ -57,6 +58,7 @@ NAVIGATION: list[tuple[str, str]] = [
     ("web_home", "Balances"),
     ("web_projects", "Projects"),
     ("web_bids", "Bids"),
+    ("web_investment", "Investment"),
     ("web_deadlines", "Deadlines"),
     ("web_agreements", "Agreements"),
     ("web_drawdowns", "Drawdowns"),
@@ -67,6 +69,9 @@ NAVIGATION: list[tuple[str, str]] = [
     ("web_users", "Users"),
 ]
 """The header's links, as (route name, text); each new page adds its own ("Users" shows to the officer only)."""
+
+PANEL_NAVIGATION = frozenset({"web_home", "web_bids", "web_investment"})
+"""The header's links a Panel account sees."""
 
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -89,9 +94,11 @@ class Viewer:
 
 def render(request: Request, template: str, context: dict[str, Any], *, status_code: int = 200) -> Response:
     """A page from a template, with the signed-in viewer and the navigation."""
+    viewer = getattr(request.state, "viewer", None)
     page = {
-        "viewer": getattr(request.state, "viewer", None),
-        "navigation": NAVIGATION,
+        "viewer": viewer,
+        "navigation": [entry for entry in NAVIGATION if not panel_view(viewer) or entry[0] in PANEL_NAVIGATION],
+        "panel_view": panel_view(viewer),
         "current": getattr(request.scope.get("route"), "name", None),
         "today": date.today(),
         **context,
@@ -138,6 +145,33 @@ class PageRoute(APIRoute):
         return page_handler
 
 
+PANEL_PAGES = frozenset(
+    {
+        "/web",
+        "/web/panel.csv",
+        "/web/panel.xlsx",
+        "/web/bids",
+        "/web/investment",
+        "/web/investment/{item_id}",
+        "/web/repurposing-proposals",
+        "/web/account",
+        "/web/account/tokens",
+        "/web/account/tokens/{token_id}/revoke",
+    }
+)
+"""The pages a Panel account may open: the Panel's aggregate views and its own account; every other is a 403."""
+
+
+def panel_may_open(request: Request) -> bool:
+    """Whether the route asked for is one of the Panel's pages."""
+    return getattr(request.scope.get("route"), "path", None) in PANEL_PAGES
+
+
+def panel_view(viewer: Viewer | None) -> bool:
+    """Whether the page is shown to a Panel account (which sees aggregates and links to nothing finer)."""
+    return viewer is not None and viewer.principal.role is Role.panel
+
+
 def current_viewer(request: Request, session: SessionDep, principal: PagePrincipal) -> Viewer:
     """The signed-in account (from the session cookie); kept on the request so a 404 page still shows who it is."""
     authority_name = None
@@ -147,6 +181,8 @@ def current_viewer(request: Request, session: SessionDep, principal: PagePrincip
         ).name
     viewer = Viewer(principal=principal, authority_name=authority_name)
     request.state.viewer = viewer
+    if principal.role is Role.panel and not panel_may_open(request):
+        raise ForbiddenError("A Panel account sees the Panel's tables, the bids summary and the investment list only")
     return viewer
 
 
