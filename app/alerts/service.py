@@ -30,6 +30,7 @@ KINDS_BY_ROLE: dict[Role, tuple[Kind, ...]] = {
     Role.officer: ("trigger_proposed", "deadline", "drawdown_unanswered"),
     Role.finance: ("deadline",),
     Role.planning: ("deadline", "drawdown_unanswered"),
+    Role.panel: (),  # the Panel reads aggregate figures only: no record-level alert is theirs
 }
 
 
