@@ -37,9 +37,10 @@ def prepare_database(url: str) -> Tokens:
         _, officer = create_token(session=session, name="Sam Officer", role=Role.officer)
         _, finance = create_token(session=session, name="Fran Finance", role=Role.finance)
         _, planning = create_token(session=session, name="Pat Planner", role=Role.planning, local_authority_id="blaby")
+        _, panel = create_token(session=session, name="Penny Panel", role=Role.panel)
         make_accounts(session)
     engine.dispose()
-    return Tokens(officer=officer, finance=finance, planning=planning)
+    return Tokens(officer=officer, finance=finance, planning=planning, panel=panel)
 
 
 def start_server(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:

@@ -292,3 +292,61 @@ class TestBids:
         for step in ("agreement", "outcome"):
             page.goto(f"{base}/web/bids/{shown['id']}/{step}")
             shoot(page, f"bid-{step}")
+
+
+class TestTheRestOfTheDesk:
+    def test_sites_alerts_documents_investment_and_proposals_pass_axe(self, page: Any, live_server: LiveServer) -> None:
+        base, api, scenario, made = live_server.url, live_server.api, live_server.scenario, live_server.programme
+        item = ok(
+            api.post(
+                "/investment-items",
+                json={
+                    "name": "Custody suite CCTV",
+                    "category": "equipment",
+                    "estimate": "85000.00",
+                    "strategy_reference": "Capital programme line 12",
+                },
+            )
+        )
+        proposal = ok(
+            api.post(
+                "/repurposing-proposals",
+                json={
+                    "contribution_id": made.blaby_contribution,
+                    "proposed_purpose": "premises",
+                    "identified_on": "2023-10-02",
+                },
+            )
+        )
+        ok(api.post(f"/agreements/{scenario.blaby_agreement}/progress", json={"on": "2024-03-01", "started": 12}))
+        sign_in(page, live_server, "officer")
+        pages = {
+            "site-progress": f"/web/agreements/{scenario.blaby_agreement}/progress",
+            "site-progress-upload": "/web/local-authorities/blaby/site-progress",
+            "alerts": "/web/alerts",
+            "document-new": f"/web/documents/new?owner_type=agreement&owner_id={scenario.blaby_agreement}",
+            "investment": "/web/investment",
+            "investment-new": "/web/investment/new",
+            "investment-item": f"/web/investment/{item['id']}",
+            "proposals": "/web/repurposing-proposals",
+            "proposal-new": "/web/repurposing-proposals/new",
+            "proposal": f"/web/repurposing-proposals/{proposal['id']}",
+        }
+        for name, path in pages.items():
+            response = page.goto(f"{base}{path}")
+            assert response is not None and response.status == 200, (name, response and response.status)
+            shoot(page, name)
+
+    def test_the_panel_sees_aggregates_and_no_record(self, page: Any, live_server: LiveServer) -> None:
+        base = live_server.url
+        sign_in(page, live_server, "panel")
+        for name, path in (
+            ("panel-home", "/web"),
+            ("panel-bids", "/web/bids"),
+            ("panel-investment", "/web/investment"),
+        ):
+            response = page.goto(f"{base}{path}")
+            assert response is not None and response.status == 200, name
+            shoot(page, name)
+        response = page.goto(f"{base}/web/agreements/{live_server.scenario.blaby_agreement}")
+        assert response is not None and response.status == 403
