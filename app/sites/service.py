@@ -56,7 +56,8 @@ class Proposal:
     @property
     def reason(self) -> str:
         """Why it is proposed, in words."""
-        return f"{self.reached} dwellings {self.measure} on {self.due_on.day} {self.due_on:%b %Y} (threshold {self.threshold})"
+        passed_on = f"{self.due_on.day} {self.due_on:%b %Y}"
+        return f"{self.reached} dwellings {self.measure} on {passed_on} (threshold {self.threshold})"
 
 
 def ordered(records: Iterable[SiteProgress]) -> list[SiteProgress]:

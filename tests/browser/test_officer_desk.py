@@ -243,7 +243,8 @@ class TestEveryFormPage:
         page.goto(f"{base}/web/reconciliations")
         page.get_by_label("The published table (CSV)").set_input_files(str(PUBLISHED / "table-2024-02-01.csv"))
         page.get_by_label("The date it is as at").fill("31/01/2024")
-        page.get_by_role("button", name="Compare it with the ledger").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Compare it with the ledger").click()
         assert page.locator("table").count() >= 1
         shoot(page, "reconciliation-result")
 
@@ -251,14 +252,16 @@ class TestEveryFormPage:
         page.get_by_label("Local authority").select_option("charnwood")
         page.get_by_label("Files").set_input_files([str(path) for path in sorted(CHARNWOOD.glob("charnwood_*.csv"))])
         page.get_by_label("Police purpose for imported contributions").select_option("equipment")
-        page.get_by_role("button", name="Check the files").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Check the files").click()
         assert page.locator("#files").count() == 1
         shoot(page, "import-report")
 
         page.goto(f"{base}/web/comparisons")
         page.get_by_label("Local authority").select_option("charnwood")
         page.get_by_label("Files").set_input_files([str(path) for path in sorted(CHARNWOOD.glob("charnwood_*.csv"))])
-        page.get_by_role("button", name="Compare them").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Compare them").click()
         assert page.locator("#contributions").count() == 1
         shoot(page, "comparison-result")
 
