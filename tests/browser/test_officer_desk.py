@@ -10,9 +10,9 @@ from tests.builders import agreement, contribution, event
 from tests.conftest import ROOT
 from tests.pages import pounds
 from tests.scenario import ok
+from tests.standard_helpers import CHARNWOOD_CSV
 
 PUBLISHED = ROOT / "seed" / "published"
-CHARNWOOD = ROOT.parent / "shared" / "data-standard" / "data"
 BID_FORMULA = {
     "name": "LLR per-dwelling formula",
     "base_date": "2024-04-01",
@@ -250,7 +250,7 @@ class TestEveryFormPage:
 
         page.goto(f"{base}/web/imports")
         page.get_by_label("Local authority").select_option("charnwood")
-        page.get_by_label("Files").set_input_files([str(path) for path in sorted(CHARNWOOD.glob("charnwood_*.csv"))])
+        page.get_by_label("Files").set_input_files([str(path) for path in CHARNWOOD_CSV])
         page.get_by_label("Police purpose for imported contributions").select_option("equipment")
         with page.expect_navigation():
             page.get_by_role("button", name="Check the files").click()
@@ -259,7 +259,7 @@ class TestEveryFormPage:
 
         page.goto(f"{base}/web/comparisons")
         page.get_by_label("Local authority").select_option("charnwood")
-        page.get_by_label("Files").set_input_files([str(path) for path in sorted(CHARNWOOD.glob("charnwood_*.csv"))])
+        page.get_by_label("Files").set_input_files([str(path) for path in CHARNWOOD_CSV])
         with page.expect_navigation():
             page.get_by_role("button", name="Compare them").click()
         assert page.locator("#contributions").count() == 1
