@@ -78,5 +78,8 @@ Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2), _serialize]
 PositiveMoney = Annotated[Decimal, _written, Field(gt=0, max_digits=14, decimal_places=2), _serialize, _written_schema]
 """An amount that must be greater than zero (every ledger movement)."""
 
+WrittenMoney = Annotated[Decimal, _written, Field(ge=0, max_digits=14, decimal_places=2), _serialize, _written_schema]
+"""An amount a client writes that may be zero (a cost, say): pounds and pence as a string, as every amount."""
+
 SignedMoney = Annotated[Decimal, _serialize]
 """A derived figure that may be negative, such as unspent_drawn when spend came first."""

@@ -1,7 +1,6 @@
 """Request and response shapes for repurposing proposals and their summary for the Panel."""
 
 from datetime import date, datetime
-from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
@@ -10,10 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.dates import Day
 from app.ids import RowId
 from app.models import ProposalStatus, Purpose
-from app.money import SignedMoney
+from app.money import SignedMoney, WrittenMoney
 
 Text = Annotated[str | None, Field(max_length=5000)]
-Costs = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2, description="what the change would cost")]
+Costs = Annotated[WrittenMoney, Field(description="what the change would cost")]
 
 
 class ProposalCreate(BaseModel):
