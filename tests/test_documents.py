@@ -5,6 +5,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from app.config import get_settings
 from tests.builders import agreement
 from tests.doc_builders import PDF, PNG, upload
@@ -77,6 +79,14 @@ class TestScope:
 
 class TestNeverDeleted:
     """A replacement supersedes; nothing leaves storage."""
+
+    @pytest.mark.parametrize("address", ["javascript:alert(1)", "data:text/html,<b>x</b>", "ftp://example.org/a"])
+    def test_a_published_address_must_be_a_web_address(self, api: Any, address: str) -> None:
+        deed = agreement(api)
+        response = upload(api, owner_type="agreement", owner_id=deed["id"], kind="agreement", document_url=address)
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "document_url"
+        assert api.get("/documents", params={"owner_type": "agreement", "owner_id": deed["id"]}).json() == []
 
     def test_a_superseded_document_stays_readable_and_stored(self, api: Any) -> None:
         deed = agreement(api)

@@ -6,6 +6,7 @@ readable by whoever may read that record. A replacement supersedes it; the old v
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session, aliased
@@ -77,6 +78,11 @@ def _clean_filename(filename: str) -> str:
 def upload(*, session: Session, store: DocumentStore, principal: Principal, data: Upload) -> Document:
     """Check and keep an uploaded file against its owner; a replacement names the version it supersedes."""
     check_owner(session=session, owner_type=data.owner_type, owner_id=data.owner_id, scope=principal.scope)
+    if data.document_url is not None and urlsplit(data.document_url).scheme.lower() not in ("http", "https"):
+        raise RuleError(
+            f"document_url {data.document_url[:100]!r} is not a web address: it starts with http:// or https://",
+            field="document_url",
+        )
     limit = get_settings().max_document_bytes
     if not data.content:
         raise RuleError("the file is empty", field="file")
