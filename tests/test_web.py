@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -602,3 +603,14 @@ class TestFormatting:
 
     def test_no_money_draws_no_chart(self) -> None:
         assert stacked_bars([]) is None
+
+
+class TestNavigation:
+    @pytest.mark.parametrize(("role", "shown"), [("officer", True), ("finance", True), ("planning", False)])
+    def test_the_audit_trail_is_linked_only_for_roles_that_may_open_it(self, api, role: str, shown: bool) -> None:
+        sign_in(api, role)
+        header = page(api, "/web").text.split('id="navigation"')[1].split("</ul>")[0]
+        assert ('href="/web/audit"' in header) is shown
+        assert ('href="/web/users"' in header) is (role == "officer")
+        for link in re.findall(r'href="([^"]+)"', header):
+            assert api.get(link, role=None).status_code == 200, (role, link)

@@ -68,10 +68,17 @@ NAVIGATION: list[tuple[str, str]] = [
     ("web_audit", "Audit trail"),
     ("web_users", "Users"),
 ]
-"""The header's links, as (route name, text); each new page adds its own ("Users" shows to the officer only)."""
+"""The header's links, as (route name, text); each new page adds its own."""
+
+NAVIGATION_ROLES: dict[str, frozenset[Role]] = {
+    "web_users": frozenset({Role.officer}),
+    "web_audit": frozenset({Role.officer, Role.finance}),
+}
+"""Links only some roles see (a link that would answer 403 is not shown); the rest every role but the Panel's."""
 
 PANEL_NAVIGATION = frozenset({"web_home", "web_bids", "web_investment"})
 """The header's links a Panel account sees."""
+
 
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -97,7 +104,7 @@ def render(request: Request, template: str, context: dict[str, Any], *, status_c
     viewer = getattr(request.state, "viewer", None)
     page = {
         "viewer": viewer,
-        "navigation": [entry for entry in NAVIGATION if not panel_view(viewer) or entry[0] in PANEL_NAVIGATION],
+        "navigation": navigation_for(viewer),
         "panel_view": panel_view(viewer),
         "current": getattr(request.scope.get("route"), "name", None),
         "today": date.today(),
@@ -170,6 +177,16 @@ def panel_may_open(request: Request) -> bool:
 def panel_view(viewer: Viewer | None) -> bool:
     """Whether the page is shown to a Panel account (which sees aggregates and links to nothing finer)."""
     return viewer is not None and viewer.principal.role is Role.panel
+
+
+def navigation_for(viewer: Viewer | None) -> list[tuple[str, str]]:
+    """The header's links the viewer may follow."""
+    if viewer is None:
+        return []
+    if panel_view(viewer):
+        return [entry for entry in NAVIGATION if entry[0] in PANEL_NAVIGATION]
+    role = viewer.principal.role
+    return [entry for entry in NAVIGATION if role in NAVIGATION_ROLES.get(entry[0], frozenset(Role))]
 
 
 def current_viewer(request: Request, session: SessionDep, principal: PagePrincipal) -> Viewer:
