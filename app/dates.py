@@ -4,7 +4,6 @@ import re
 from datetime import date, datetime
 from typing import Annotated
 
-from annotated_types import Interval
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 
 from app.errors import RuleError
@@ -15,6 +14,10 @@ LATEST = date(2999, 12, 31)
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TYPED_DATE = re.compile(r"(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{4})")
 DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+DATE_WRITTEN = "a date is written YYYY-MM-DD, such as 2024-03-31, without a time"
+"""The API's refusal of a date not written as it takes them."""
+DATE_TYPED = "enter a real date as day/month/year, such as 31/03/2024"
+"""The same refusal as a page puts it, where dates are typed day first."""
 
 
 def _date_as_written(value: object) -> object:
@@ -22,7 +25,7 @@ def _date_as_written(value: object) -> object:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
-        raise ValueError("a date is written YYYY-MM-DD, such as 2024-03-31, without a time")
+        raise ValueError(DATE_WRITTEN)
     return value
 
 
@@ -39,10 +42,16 @@ def date_as_typed(text: str) -> str:
     return cleaned
 
 
+def _within_years(value: date) -> date:
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(f"{value} is outside the years {EARLIEST.year} to {LATEST.year} that a ledger holds")
+    return value
+
+
 Day = Annotated[
     date,
     BeforeValidator(_date_as_written),
-    Interval(ge=EARLIEST, le=LATEST),
+    AfterValidator(_within_years),
     WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN}, mode="validation"),
 ]
 """A date in a path, query or body: one outside 1900-2999 is refused as 422, never a 500."""

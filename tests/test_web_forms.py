@@ -65,6 +65,16 @@ class TestAgreementForm:
         assert 'value="24/0100/OUT"' in response.text
         assert count(session, Agreement) == 0
 
+    def test_a_date_that_is_not_a_day_is_refused_in_the_forms_own_words(self, api, session) -> None:
+        sign_in(api, "officer")
+        for typed in ("31/13/2024", "30/02/2024", "next Tuesday"):
+            response = post_form(api, "/web/agreements/new", {**NEW_AGREEMENT, "signed_on": typed})
+            assert response.status_code == 422, typed
+            error = response.text.split('id="signed_on-error"')[1].split("</p>")[0]
+            assert "day/month/year, such as 31/03/2024" in error and "YYYY-MM-DD" not in error, typed
+            assert f'value="{typed}"' in response.text
+        assert count(session, Agreement) == 0
+
     def test_a_duplicate_reference_is_refused_as_the_api_refuses_it(self, api, session) -> None:
         agreement(api, reference="24/0100/OUT")
         sign_in(api, "officer")

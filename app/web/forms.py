@@ -21,7 +21,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from app.auth.dependencies import session_principal
 from app.auth.service import Principal
-from app.dates import date_as_typed
+from app.dates import DATE_TYPED, DATE_WRITTEN, date_as_typed
 from app.db import SessionDep
 from app.errors import DomainError, ForbiddenError, UnauthorizedError
 from app.models import Role
@@ -236,7 +236,14 @@ def read_form(
     try:
         return schema.model_validate(body)
     except ValidationError as error:
-        raise FormInvalid(messages_of(error)) from error
+        raise FormInvalid({name: _as_typed(message) for name, message in messages_of(error).items()}) from error
+
+
+def _as_typed(message: str) -> str:
+    """The API's refusal of a date worded for a page, where dates are typed day first."""
+    if message == DATE_WRITTEN or message.startswith("Input should be a valid date"):
+        return DATE_TYPED
+    return message
 
 
 def refusal(error: DomainError) -> dict[str, str]:
