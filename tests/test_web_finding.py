@@ -177,3 +177,39 @@ class TestDownloads:
         assert rows[0] == ["Contribution", "Local authority", "Charged"] and rows[-1][-1] == spent["amount"]
         for path in (f"/web/drawdowns/{drawdown['id']}", f"/web/spend/{spent['id']}"):
             assert "format=xlsx" in api.get(path, role=None).text, path
+
+    def test_the_bids_summary_and_the_investment_list_download_with_formula_totals(self, api) -> None:
+        formula = api.post(
+            "/bid-formulas",
+            json={
+                "name": "Per-dwelling formula",
+                "base_date": "2024-04-01",
+                "items": [{"item": "premises", "cost_per_dwelling": "80.00", "assumption": "0.5 sq m a home"}],
+            },
+        ).json()
+        body = {"site": "Land south of Hospital Lane", "consulted_on": "2024-03-01", "formula_id": formula["id"]}
+        for reference, dwellings in (("24/0100/OUT", 100), ("24/0200/OUT", 50)):
+            made = api.post(
+                "/bids",
+                json={
+                    **body,
+                    "local_authority_id": "blaby",
+                    "application_reference": reference,
+                    "dwellings": dwellings,
+                },
+            )
+            assert made.status_code == 201, made.text
+        item = {"category": "equipment", "estimate": "15000.00", "strategy_reference": "Capital programme line 31"}
+        assert api.post("/investment-items", json={**item, "name": "Drones"}).status_code == 201
+        sign_in(api, "panel")
+        for path in ("/web/bids", "/web/investment"):
+            assert "format=xlsx" in api.get(path, role=None).text, path
+        summary = list(csv.reader(io.StringIO(api.get("/web/bids", role=None, params={"format": "csv"}).text)))
+        assert summary[0][:3] == ["Local authority", "Year consulted", "Bids"]
+        assert summary[1][:5] == ["Blaby District Council", "2024", "2", "0", "12000.00"]
+        workbook = api.get("/web/investment", role=None, params={"format": "xlsx"})
+        sheet = load_workbook(io.BytesIO(workbook.content)).active
+        headings = [cell.value for cell in sheet[1]]
+        estimate = headings.index("Estimate") + 1
+        assert sheet.cell(2, 1).value == "Drones" and sheet.cell(2, estimate).value == 15000
+        assert str(sheet.cell(sheet.max_row, estimate).value).startswith("=SUM(")

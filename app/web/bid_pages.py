@@ -10,8 +10,11 @@ from app.bids.schemas import BidAgreementCreate, BidCreate, OutcomeCreate
 from app.db import SessionDep
 from app.ids import RowId
 from app.models import BidOutcome, Purpose, Role, TriggerType
+from app.web import downloads
 from app.web.agreement_forms import authority_choices, choices
+from app.web.downloads import FormatQuery
 from app.web.forms import Field, FormDataDep, FormSpec, WriterDep, may_write, require_role
+from app.web.listing import download
 from app.web.pages import ViewerDep, render
 from app.web.project_pages import visible_names
 from app.web.submitting import FormRoute, audit_log, show_form, submit
@@ -69,9 +72,14 @@ def bid_form(session: Session, viewer: ViewerDep) -> FormSpec:
 
 
 @router.get("/web/bids", name="web_bids")
-def bids_page(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
+def bids_page(request: Request, session: SessionDep, viewer: ViewerDep, file_format: FormatQuery = "html") -> Response:
     """The bids the viewer may see, and how much was bid, secured and received by authority and year."""
     principal = viewer.principal
+    if file_format != "html":
+        names = visible_names(session, principal.scope)
+        found = summary(session, scope=principal.scope, year=None)
+        listing = downloads.bid_summary("Bids by authority and year", found.rows, names)
+        return download(listing, "bids-by-authority-and-year", file_format)
     rows, total = service.list_bids(
         session=session,
         scope=principal.scope,

@@ -323,3 +323,66 @@ def invoice_charges(title: str, spend: SpendRead, names: Mapping[str, str]) -> L
         Column("amount", "Charged", "money", total=True),
     ]
     return Listing(title=title, columns=columns, rows=rows, totals=True)
+
+
+def bid_summary(title: str, rows: Sequence[Any], names: Mapping[str, str]) -> Listing:
+    """Bids by authority and year consulted: how many, how much bid, secured and received, with a total row."""
+    shown = [
+        {
+            "authority": names.get(row.local_authority_id, row.local_authority_id),
+            "year": str(row.year),
+            "bids": row.bids,
+            "secured_bids": row.secured_bids,
+            "amount_bid": row.amount_bid,
+            "secured": row.secured,
+            "received": row.received,
+        }
+        for row in rows
+    ]
+    columns = [
+        Column("authority", "Local authority"),
+        Column("year", "Year consulted"),
+        Column("bids", "Bids", "count", total=True),
+        Column("secured_bids", "Secured", "count", total=True),
+        Column("amount_bid", "Amount bid", "money", total=True),
+        Column("secured", "Secured in agreements", "money", total=True),
+        Column("received", "Received so far", "money", total=True),
+    ]
+    return Listing(title=title, columns=columns, rows=shown, totals=True)
+
+
+def investment_items(title: str, items: Sequence[Any]) -> Listing:
+    """The investment list with each item's S106 money and what is still to find, and a total row."""
+    rows = [
+        {
+            "name": item.name,
+            "category": label(item.category),
+            "strategy_reference": item.strategy_reference,
+            "status": label(item.status),
+            "priority": item.priority,
+            "estimate": item.estimate,
+            "identified": item.figures.identified,
+            "requested": item.figures.requested,
+            "received": item.figures.received,
+            "spent": item.figures.spent,
+            "to_find": item.to_find,
+        }
+        for item in items
+    ]
+    money = [
+        ("estimate", "Estimate"),
+        ("identified", "Identified"),
+        ("requested", "Requested"),
+        ("received", "Received"),
+        ("spent", "Spent"),
+        ("to_find", "Still to find"),
+    ]
+    columns = [
+        Column("name", "Item"),
+        Column("category", "Capital category"),
+        Column("strategy_reference", "Strategy reference"),
+        Column("status", "Status"),
+        Column("priority", "Priority", "count"),
+        *(Column(key, heading, "money", total=True) for key, heading in money),
+    ]
+    return Listing(title=title, columns=columns, rows=rows, totals=True)

@@ -11,8 +11,11 @@ from app.investment.schemas import InvestmentItemCreate, InvestmentItemUpdate
 from app.models import CapitalCategory, InvestmentStatus, Role
 from app.proposals import service as proposals
 from app.proposals.reads import read_models as proposal_models
+from app.web import downloads
 from app.web.agreement_forms import choices
+from app.web.downloads import FormatQuery
 from app.web.forms import Field, FormDataDep, FormSpec, FormState, WriterDep, may_write, require_role
+from app.web.listing import download
 from app.web.pages import ViewerDep, render
 from app.web.project_pages import visible_names
 from app.web.submitting import FormRoute, audit_log, show_form, submit
@@ -63,9 +66,14 @@ CHANGE_FORM = FormSpec(
 
 
 @router.get("/web/investment", name="web_investment")
-def investment_page(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
+def investment_page(
+    request: Request, session: SessionDep, viewer: ViewerDep, file_format: FormatQuery = "html"
+) -> Response:
     """The investment list, highest priority first, with each item's S106 money and what is still to find."""
     rows, total = service.list_items(session=session, status=None, limit=LISTED, offset=0)
+    if file_format != "html":
+        listing = downloads.investment_items("Investment list", read_models(session, viewer.principal, rows))
+        return download(listing, "investment-list", file_format)
     return render(
         request,
         "investment.html",
