@@ -71,6 +71,23 @@ def _site_started(ids: Ids) -> None:
     assert response.status_code == 201, response.text
 
 
+def _closed(ids: Ids) -> None:
+    """The authority's agreement closed (a new one, with nothing owed), so that it can be reopened."""
+    api = ids.api  # type: ignore[attr-defined]
+    made = api.post(
+        "/agreements",
+        json={
+            "local_authority_id": ids["local_authority_id"],
+            "reference": f"{ids['local_authority_id']}/CLOSED/1",
+            "site": "A finished site",
+            "signed_on": "2019-01-01",
+        },
+    ).json()
+    closed = api.patch(f"/agreements/{made['id']}", json={"status": "closed", "closed_on": "2020-01-01"})
+    assert closed.status_code == 200, closed.text
+    ids["agreement_id"] = made["id"]
+
+
 def _drawdown_line(ids: Ids) -> dict[str, Any]:
     assert ids["movement_id"]  # the authority holds money to ask for
     return {
@@ -139,6 +156,10 @@ WEB_RULES: dict[tuple[str, str], WebRule] = {
     ("GET", "/web/agreements/{agreement_id}/close"): FORM_PAGE,
     ("POST", "/web/agreements/{agreement_id}/close"): WebRule(
         access="officer", ok=303, scoped=False, form=lambda ids: {"closed_on": "2026-11-01"}
+    ),
+    ("GET", "/web/agreements/{agreement_id}/reopen"): FORM_PAGE,
+    ("POST", "/web/agreements/{agreement_id}/reopen"): WebRule(
+        access="officer", ok=303, scoped=False, form=lambda ids: {}, prepare=lambda ids: _closed(ids)
     ),
     ("GET", "/web/agreements/{agreement_id}/contributions/new"): FORM_PAGE,
     ("POST", "/web/agreements/{agreement_id}/contributions/new"): WebRule(

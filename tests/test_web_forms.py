@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.models import Agreement, AuditEntry, Movement
 from app.web.csrf import SESSION_COOKIE, token_for
-from tests.builders import agreement, contribution, event
+from tests.builders import agreement, contribution, event, movement
 from tests.forms import created_id, fill, open_form, post_form, sign_in
 
 NEW_AGREEMENT = {
@@ -110,6 +110,24 @@ class TestAgreementForm:
         assert closed.status_code == 303, closed.text
         after = api.get(f"/agreements/{made['id']}").json()
         assert (after["status"], after["closed_on"]) == ("closed", "2026-11-01")
+
+    def test_a_closed_agreement_offers_no_new_money_until_the_officer_reopens_it(self, api, session) -> None:
+        made = agreement(api)
+        owed = contribution(api, made["id"])
+        assert movement(api, owed["id"], "written_off", "10000.00", date(2026, 10, 1)).status_code == 201
+        closed = api.patch(f"/agreements/{made['id']}", json={"status": "closed", "closed_on": "2026-11-01"})
+        assert closed.status_code == 200, closed.text
+        sign_in(api, "officer")
+        shown = api.get(f"/web/contributions/{owed['id']}", role=None).text
+        assert 'id="closed"' in shown and "Record money" not in shown
+        agreement_page = api.get(f"/web/agreements/{made['id']}", role=None).text
+        assert "Add a contribution" not in agreement_page and "Reopen the agreement" in agreement_page
+        before = count(session, AuditEntry)
+        reopened = fill(api, f"/web/agreements/{made['id']}/reopen", {})
+        assert reopened.status_code == 303, reopened.text
+        assert api.get(f"/agreements/{made['id']}").json()["status"] == "open"
+        assert count(session, AuditEntry) == before + 1
+        assert "Record money" in api.get(f"/web/contributions/{owed['id']}", role=None).text
 
 
 class TestContributionAndMoneyForms:

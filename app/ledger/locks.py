@@ -34,7 +34,7 @@ def refuse_if_closed(agreement: Agreement) -> None:
     if agreement.closed_on is not None:
         raise AgreementClosedError(
             f"agreement {agreement.id} was closed on {agreement.closed_on}; it takes no new money, events or "
-            "contributions. Reopen it first (PATCH /agreements/{id} with status open), which the audit trail records",
+            "contributions until the S106 officer reopens it (PATCH /agreements/{id} with status open; audited)",
             field="agreement_id",
         )
 

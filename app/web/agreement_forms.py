@@ -155,6 +155,16 @@ def update_agreement(
     return patch_agreement(request, agreement_id, session, viewer, form, spec=EDIT_AGREEMENT, extra={})
 
 
+REOPEN_AGREEMENT = FormSpec(
+    title="Reopen the agreement",
+    caption="Agreements",
+    button="Reopen the agreement",
+    intro="A reopened agreement takes money, events and contributions again; the audit trail records who "
+    "reopened it and when.",
+    fields=(),
+)
+
+
 @router.get("/web/agreements/{agreement_id}/close", name="web_agreement_close_form")
 def close_agreement_page(request: Request, agreement_id: RowId, session: SessionDep, viewer: ViewerDep) -> Response:
     """The form to close an agreement."""
@@ -171,6 +181,23 @@ def close_agreement(
     """Close an agreement, as PATCH /agreements/{id} with status closed does."""
     extra = {"status": AgreementStatus.closed.value}
     return patch_agreement(request, agreement_id, session, viewer, form, spec=CLOSE_AGREEMENT, extra=extra)
+
+
+@router.get("/web/agreements/{agreement_id}/reopen", name="web_agreement_reopen_form")
+def reopen_agreement_page(request: Request, agreement_id: RowId, session: SessionDep, viewer: ViewerDep) -> Response:
+    """The form to reopen a closed agreement."""
+    require_role(viewer.principal, Role.officer)
+    agreements.get_agreement(session=session, agreement_id=agreement_id, scope=None)
+    return show_form(request, REOPEN_AGREEMENT, back=agreement_path(agreement_id))
+
+
+@router.post("/web/agreements/{agreement_id}/reopen", name="web_agreement_reopen")
+def reopen_agreement(
+    request: Request, agreement_id: RowId, session: SessionDep, viewer: WriterDep, form: FormDataDep
+) -> Response:
+    """Reopen an agreement, as PATCH /agreements/{id} with status open does."""
+    extra = {"status": AgreementStatus.open.value}
+    return patch_agreement(request, agreement_id, session, viewer, form, spec=REOPEN_AGREEMENT, extra=extra)
 
 
 def patch_agreement(
