@@ -17,6 +17,8 @@ def _integer_as_written(value: object) -> object:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise ValueError("an id is a whole number such as 12")
     if isinstance(value, str) and not _DIGITS.fullmatch(value):
+        if value.isascii() and value.isdigit():
+            raise ValueError(f"{value[:30]!r} is larger than any id (at most {MAX_ROW_ID})")
         raise ValueError(f"{value!r} is not an id: write it in digits 0-9, such as 12")
     return int(value)
 

@@ -62,7 +62,8 @@ def _amount_as_written(value: object) -> object:
         raise ValueError('an amount is a string of pounds and pence, such as "1234.50", not a number')
     if not _AMOUNT.fullmatch(value):
         raise ValueError(
-            f'{value!r} is not an amount: write pounds and pence such as "1234.50" (at most 2 decimal places)'
+            f'{value[:40]!r} is not an amount: write pounds and pence such as "1234.50" '
+            "(at most 12 digits before the point and 2 after it)"
         )
     return value
 

@@ -127,6 +127,11 @@ class TestAbsurdIdsAndText:
         assert_problem(api.get(path.format(2**63)), 422)
         assert_problem(api.get(path.format(0)), 422)
 
+    def test_a_huge_id_is_told_it_is_too_large(self, api) -> None:
+        response = api.get(f"/agreements/{10**20}")
+        assert_problem(response, 422)
+        assert "larger than any id" in response.json()["detail"]
+
     def test_huge_body_id(self, api) -> None:
         response = movement(api, 2**63, "received", "1.00", date(2020, 1, 1))
         assert_problem(response, 422, "contribution_id")
@@ -177,6 +182,8 @@ class TestAbsurdDates:
         made = contribution(api, agreement(api)["id"], amount="1000.00")
         response = movement(api, made["id"], "received", "1.00", "0001-01-01")
         assert_problem(response, 422, "on")
+        assert "outside the years 1900 to 2999" in response.json()["detail"]
+        assert "datetime" not in response.json()["detail"]
 
 
 class TestNotJson:
