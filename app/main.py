@@ -28,6 +28,7 @@ from app.sites.router import router as sites_router
 from app.spend.router import router as spend_router
 from app.standard.router import router as standard_router
 from app.web.accounts import router as web_accounts_router
+from app.web.blank_filters import BlankFiltersDropped
 from app.web.router import router as web_router
 from app.web.sign_in import router as web_sign_in_router
 
@@ -46,6 +47,7 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(DatabaseFailures)  # inside the size limit, so it buffers only bodies that pass it
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(BlankFiltersDropped)
     app.include_router(health_router)
 
     for router in (

@@ -42,6 +42,29 @@ class TestAgreementsList:
         charnwood = api.get("/web/agreements", role=None, params={"local_authority": "charnwood"}).text
         assert "P/21/0001" in charnwood and "19/0001/OUT" not in charnwood
 
+    def test_the_filter_form_as_a_browser_sends_it_with_every_any_choice_left_blank(self, api) -> None:
+        ledger(api)
+        sign_in(api, "officer")
+        blank = {"q": "", "local_authority": "", "status": "", "stage": "", "purpose": "", "sort": "reference"}
+        every = api.get("/web/agreements", role=None, params=blank)
+        assert every.status_code == 200
+        assert "19/0001/OUT" in every.text and "P/21/0001" in every.text
+        held = api.get("/web/agreements", role=None, params={**blank, "stage": "held_by_developer"})
+        assert "19/0001/OUT" in held.text and "20/0500/FUL" not in held.text
+
+    def test_an_unknown_stage_is_refused_like_an_unknown_sort(self, api) -> None:
+        sign_in(api, "officer")
+        assert api.get("/web/agreements", role=None, params={"stage": "bogus"}).status_code == 400
+        assert api.get("/web/agreements", role=None, params={"sort": "bogus"}).status_code == 400
+
+    def test_the_stage_filter_offers_exactly_the_stages_pages_name(self) -> None:
+        from typing import get_args
+
+        from app.web.finding import StageCode
+        from app.web.formatting import STAGE_LABELS
+
+        assert set(get_args(StageCode)) == set(STAGE_LABELS)
+
     def test_a_planning_officer_finds_only_their_authority(self, api) -> None:
         ledger(api)
         sign_in(api, "planning")
