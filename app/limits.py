@@ -7,6 +7,11 @@ from app.config import get_settings
 from app.errors import problem_response
 
 
+def megabytes(size: int) -> str:
+    """A size as people read it: 4 MB, 4.5 MB."""
+    return f"{size / 1_000_000:.1f}".removesuffix(".0") + " MB"
+
+
 class BodyTooLargeError(HTTPException):
     """A body longer than max_body_bytes; rendered as a 413 problem by the HTTP error handler."""
 
@@ -28,7 +33,10 @@ class BodySizeLimit:
         limit = get_settings().max_body_bytes
         headers = dict(scope["headers"])
         length = headers.get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > limit):
+        # A page's upload is read up to the limit and then refused by the page (app.web.pages.PageRoute), so a
+        # person sees a page saying the file is too large rather than a problem document.
+        page = scope["path"].startswith("/web/") and length is not None and length.isdigit()
+        if length is not None and not page and (not length.isdigit() or int(length) > limit):
             error = BodyTooLargeError(limit)
             body = {"type": "about:blank", "title": "Request body too large", "status": 413, "detail": error.detail}
             await problem_response(413, body)(scope, receive, send)

@@ -137,3 +137,13 @@ class TestUploadFromThePage:
         assert "is not a web address" in sent.text
         page = api.get(PAGES["agreement"].format(records["agreement"]), role=None).text
         assert 'href="javascript:' not in page
+
+    @pytest.mark.parametrize("size", [4_500_000, 6_000_000], ids=["over-the-document-limit", "over-the-body-limit"])
+    def test_a_file_too_large_is_told_on_a_page_and_nothing_kept(self, api: Any, size: int) -> None:
+        records = _records(api)
+        sign_in(api, "officer")
+        sent = _upload_from_page(api, "spend", records["spend"], kind="invoice", content=PDF + b"0" * size)
+        assert sent.status_code == 413
+        assert sent.headers["content-type"].startswith("text/html")
+        assert "4 MB" in sent.text
+        assert api.get("/documents", params={"owner_type": "spend", "owner_id": records["spend"]}).json() == []

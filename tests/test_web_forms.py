@@ -367,6 +367,16 @@ class TestUploads:
         assert count(session, Agreement) == 1
         assert len(session.scalars(select(AuditEntry).where(AuditEntry.resource == "imports")).all()) == 1
 
+    def test_a_councils_file_over_the_upload_limit_is_told_on_a_page(self, api, session) -> None:
+        sign_in(api, "officer")
+        keys = open_form(api, "/web/imports")
+        files = {"files": ("agreements.csv", b"x" * 6_000_000, "text/csv")}
+        data = {**keys, "local_authority": "blaby", "local_purpose": "equipment"}
+        refused = api.post("/web/imports", role=None, data=data, files=files, follow_redirects=False)
+        assert refused.status_code == 413
+        assert "The file is too large" in refused.text and "5 MB" in refused.text
+        assert count(session, Agreement) == 0
+
     def test_a_published_table_is_reconciled_on_screen(self, api) -> None:
         from tests.test_access import PUBLISHED_2024
 

@@ -17,6 +17,7 @@ from app.config import get_settings
 from app.documents.sniffing import ACCEPTED, sniff
 from app.documents.storage import DocumentStore
 from app.errors import ConflictError, DomainError, NotFoundError, RuleError
+from app.limits import megabytes
 from app.models import Document, DocumentKind, DocumentOwner
 
 
@@ -88,7 +89,9 @@ def upload(*, session: Session, store: DocumentStore, principal: Principal, data
         raise RuleError("the file is empty", field="file")
     if len(data.content) > limit:
         raise DocumentTooLargeError(
-            f"the file is {len(data.content)} bytes; documents may be at most {limit} bytes", field="file"
+            f"the file is {megabytes(len(data.content))} ({len(data.content):,} bytes); documents may be at most "
+            f"{megabytes(limit)}",
+            field="file",
         )
     media_type = sniff(data.content)
     if media_type is None:

@@ -19,9 +19,11 @@ from pydantic import BeforeValidator
 from app.auth.dependencies import PagePrincipal
 from app.auth.service import Principal
 from app.balances.queries import stage_of
+from app.config import get_settings
 from app.dates import AsAtDay, Day, date_as_typed
 from app.db import SessionDep
 from app.errors import ForbiddenError, NotFoundError, UnauthorizedError
+from app.limits import BodyTooLargeError, megabytes
 from app.local_authorities.service import get_local_authority
 from app.models import Role
 from app.web import formatting, tables
@@ -141,6 +143,13 @@ class PageRoute(APIRoute):
                 return RedirectResponse(sign_in_location(target), status_code=303)
             except NotFoundError:
                 return render(request, "not_found.html", {}, status_code=404)
+            except BodyTooLargeError:
+                settings = get_settings()
+                limits = {
+                    "document": megabytes(settings.max_document_bytes),
+                    "body": megabytes(settings.max_body_bytes),
+                }
+                return render(request, "too_large.html", {"limits": limits}, status_code=413)
             except ForbiddenError as error:
                 return render(request, "forbidden.html", {"reason": error.detail.rstrip(".")}, status_code=403)
             except RequestValidationError as error:
