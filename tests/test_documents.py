@@ -112,6 +112,13 @@ class TestNeverDeleted:
         assert again.status_code == 409
         assert api.request("DELETE", f"/documents/{first['id']}").status_code == 405
 
+    def test_an_unknown_version_to_supersede_is_named_as_that_field(self, api: Any) -> None:
+        deed = agreement(api)
+        refused = upload(api, owner_type="agreement", owner_id=deed["id"], kind="agreement", supersedes_id=999999)
+        assert refused.status_code == 404
+        assert refused.json()["errors"][0]["field"] == "supersedes_id"
+        assert "to supersede" in refused.json()["detail"]
+
     def test_the_upload_is_audited(self, api: Any) -> None:
         deed = agreement(api)
         made = upload(api, owner_type="agreement", owner_id=deed["id"], kind="agreement").json()

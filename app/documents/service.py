@@ -100,7 +100,10 @@ def upload(*, session: Session, store: DocumentStore, principal: Principal, data
             field="file",
         )
     if data.supersedes_id is not None:
-        older = get_document(session=session, document_id=data.supersedes_id, scope=principal.scope, lock=True)
+        try:
+            older = get_document(session=session, document_id=data.supersedes_id, scope=principal.scope, lock=True)
+        except NotFoundError as unknown:
+            raise NotFoundError(f"no document {data.supersedes_id} to supersede", field="supersedes_id") from unknown
         if (older.owner_type, older.owner_id) != (data.owner_type, data.owner_id):
             raise RuleError(
                 f"document {older.id} belongs to {older.owner_type.value} {older.owner_id}; "
