@@ -387,6 +387,9 @@ RULES.update(
             },
         ),
         ("GET", "/repurposing-proposal-summary"): Rule(access="any-role", panel=True),
+        ("GET", "/repurposing/candidates"): Rule(access="any-role", params={"sort": "soonest"}),
+        ("GET", "/reports/panel/projects"): Rule(access="any-role", panel=True),
+        ("GET", "/reports/panel/deadlines"): Rule(access="any-role", panel=True),
         ("GET", "/repurposing-proposals/{proposal_id}"): Rule(access="any-role"),
         ("PATCH", "/repurposing-proposals/{proposal_id}"): Rule(access="officer", body={"costs": "500.00"}),
         ("POST", "/repurposing-proposals/{proposal_id}/steps"): Rule(
@@ -788,6 +791,8 @@ class TestEveryRouteHasARule:
             ("GET", "/investment-items"),
             ("GET", "/investment-items/{item_id}"),
             ("GET", "/reports/panel"),
+            ("GET", "/reports/panel/deadlines"),
+            ("GET", "/reports/panel/projects"),
             ("GET", "/repurposing-proposal-summary"),
         ]
 
