@@ -17,7 +17,13 @@ def received(api: Any, **changes: Any) -> dict[str, Any]:
 def item(api: Any, name: str, category: str, status: str = "approved") -> dict[str, Any]:
     response = api.post(
         "/investment-items",
-        json={"name": name, "category": category, "estimate": "100000.00", "strategy_reference": "E1", "status": status},
+        json={
+            "name": name,
+            "category": category,
+            "estimate": "100000.00",
+            "strategy_reference": "E1",
+            "status": status,
+        },
     )
     assert response.status_code == 201, response.text
     return dict(response.json())
@@ -34,7 +40,11 @@ class TestApi:
         found = api.get("/repurposing/candidates").json()
         assert [row["contribution_id"] for row in found] == [vehicles["id"]]
         (row,) = found
-        assert (row["unspent"], row["held_by_local_authority"], row["deadline"]) == ("20000.00", "20000.00", "2030-06-01")
+        assert (row["unspent"], row["held_by_local_authority"], row["deadline"]) == (
+            "20000.00",
+            "20000.00",
+            "2030-06-01",
+        )
         assert "vehicles" in row["reasons"][0]
         assert premises["id"] != broad["id"]
 
@@ -51,9 +61,7 @@ class TestApi:
 
     def test_largest_or_soonest_first_and_an_open_proposal_removes_it(self, api) -> None:
         big = received(api, reference="19/0001/OUT", purpose="vehicles", amount="80000.00")
-        soon = received(
-            api, reference="19/0002/OUT", purpose="vehicles", amount="5000.00", repayment_period_years=5
-        )
+        soon = received(api, reference="19/0002/OUT", purpose="vehicles", amount="5000.00", repayment_period_years=5)
         largest = [row["contribution_id"] for row in api.get("/repurposing/candidates").json()]
         soonest = [row["contribution_id"] for row in api.get("/repurposing/candidates?sort=soonest").json()]
         assert (largest, soonest) == ([big["id"], soon["id"]], [soon["id"], big["id"]])
