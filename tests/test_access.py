@@ -332,6 +332,7 @@ RULES.update(
         ),
         ("GET", "/bid-summary"): Rule(access="any-role", panel=True),
         ("GET", "/bids/{bid_id}"): Rule(access="any-role"),
+        ("GET", "/bids/{bid_id}/workings"): Rule(access="any-role", params={"format": "pdf"}),
         ("PATCH", "/bids/{bid_id}"): Rule(access="officer", body={"heads_of_terms": "£30,000 towards premises"}),
         ("POST", "/bids/{bid_id}/outcome"): Rule(access="officer", body={"outcome": "withdrawn", "on": "2024-05-01"}),
         ("POST", "/bids/{bid_id}/agreement"): Rule(

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.bids import service
-from app.bids.formula import per_dwelling, work_out
+from app.bids.formula import per_dwelling
 from app.bids.schemas import BidRead, BidSummary, FormulaLineRead, FormulaRead, SummaryFigures, SummaryRow
 from app.ledger.expressions import sum_of
 from app.models import Bid, BidFormula, Contribution, Movement, MovementKind
@@ -43,8 +43,15 @@ def formula_model(formula: BidFormula) -> FormulaRead:
         name=formula.name,
         version=formula.version,
         base_date=formula.base_date,
+        index_series=formula.index_series,
         items=[
-            FormulaLineRead(item=line.item, cost_per_dwelling=line.cost_per_dwelling, assumption=line.assumption)
+            FormulaLineRead(
+                item=line.item,
+                cost_per_dwelling=line.cost_per_dwelling,
+                cost_per_house=line.cost_per_house,
+                cost_per_flat=line.cost_per_flat,
+                assumption=line.assumption,
+            )
             for line in formula.items
         ],
         per_dwelling=per_dwelling(formula),
@@ -77,13 +84,15 @@ def read_models(session: Session, bids: list[Bid]) -> list[BidRead]:
                 application_reference=bid.application_reference,
                 site=bid.site,
                 dwellings=bid.dwellings,
+                houses=bid.houses,
+                flats=bid.flats,
                 consulted_on=bid.consulted_on,
                 respond_by=bid.respond_by,
                 responded_on=bid.responded_on,
                 response=bid.response,
                 formula_id=bid.formula_id,
                 amount_bid=bid.amount_bid,
-                workings=work_out(formula, bid.dwellings) if formula is not None else None,
+                workings=service.workings_of(bid, formula) if formula is not None else None,
                 necessary=bid.necessary,
                 directly_related=bid.directly_related,
                 fairly_related=bid.fairly_related,
