@@ -385,6 +385,8 @@ WEB_RULES: dict[tuple[str, str], WebRule] = {
     # Accounts, sign-in and the stylesheet: walked for every caller by tests/test_access.py.
     ("GET", "/web/account"): WebRule(access="public", checked=False),
     ("GET", "/web/govuk/govuk-frontend.min.css"): WebRule(access="public", checked=False),
+    # Off by default (a 404 to everyone); tests/test_public_page.py walks it on and off.
+    ("GET", "/public/panel"): WebRule(access="public", checked=False),
     ("GET", "/web/set-password/{secret}"): WebRule(access="public", checked=False),
     ("GET", "/web/users"): WebRule(access="public", checked=False),
     ("GET", "/web/users/invite"): WebRule(access="public", checked=False),
