@@ -99,3 +99,28 @@ class TestPage:
         sign_in(api, "finance")
         page = api.get("/web/repurposing/candidates", role=None)
         assert page.status_code == 200 and "£20,000.00" in page.text and "Propose repurposing" not in page.text
+
+
+class TestThroughConsent:
+    """A candidate proposed and consented to a purpose that fits is no longer a candidate, and its history says so."""
+
+    def test_the_candidate_leaves_the_list_once_repurposed(self, api) -> None:
+        item(api, "Custody refurbishment", "land_and_buildings")
+        money = received(api, purpose="vehicles", amount="20000.00")
+        (candidate,) = api.get("/repurposing/candidates").json()
+        made = api.post(
+            "/repurposing-proposals",
+            json={
+                "contribution_id": candidate["contribution_id"],
+                "proposed_purpose": "premises",
+                "reason": "; ".join(candidate["reasons"]),
+                "identified_on": "2024-01-08",
+            },
+        )
+        assert made.status_code == 201, made.text
+        assert api.get("/repurposing/candidates").json() == []
+        consent = {"on": "2024-03-01", "reference": "BDC letter 2024/3"}
+        assert api.post(f"/repurposing-proposals/{made.json()['id']}/consent", json=consent).status_code == 201
+        assert api.get("/repurposing/candidates").json() == []
+        history = api.get(f"/contributions/{money['id']}/repurposings").json()
+        assert [(row["from_purpose"], row["to_purpose"]) for row in history] == [("vehicles", "premises")]

@@ -17,23 +17,29 @@ from app.money import ZERO, to_money
 
 @dataclass(frozen=True)
 class AgreementMoney:
-    """An agreement's money as the ledger has it today: the sum secured, and what was received of it."""
+    """An agreement's money as the ledger has it today: the sum secured, what was received of it and drawn."""
 
     secured: Decimal
     received: Decimal
+    drawn: Decimal
 
 
 def agreement_money(session: Session, *, agreement_ids: list[int]) -> dict[int, AgreementMoney]:
-    """Secured and received per agreement, summed over its contributions' movements (one query)."""
+    """Secured, received and drawn per agreement, summed over its contributions' movements (one query)."""
     if not agreement_ids:
         return {}
     rows = session.execute(
-        select(Contribution.agreement_id, sum_of(MovementKind.secured), sum_of(MovementKind.received))
+        select(
+            Contribution.agreement_id,
+            sum_of(MovementKind.secured),
+            sum_of(MovementKind.received),
+            sum_of(MovementKind.drawn),
+        )
         .join(Contribution, Contribution.id == Movement.contribution_id)
         .where(Contribution.agreement_id.in_(agreement_ids))
         .group_by(Contribution.agreement_id)
     )
-    return {row[0]: AgreementMoney(to_money(row[1]), to_money(row[2])) for row in rows}
+    return {row[0]: AgreementMoney(to_money(row[1]), to_money(row[2]), to_money(row[3])) for row in rows}
 
 
 def formula_model(formula: BidFormula) -> FormulaRead:
@@ -116,7 +122,7 @@ def read_one(session: Session, bid: Bid) -> BidRead:
 
 
 def summary(session: Session, *, scope: str | None, year: int | None) -> BidSummary:
-    """Per authority and year consulted: bids, how much was bid, secured in agreements and received so far."""
+    """Per authority and year consulted: bids, how much was bid, secured in agreements, received and drawn so far."""
     bids = service.all_readable_bids(session=session, scope=scope)
     if year is not None:
         bids = [bid for bid in bids if bid.consulted_on.year == year]
@@ -133,6 +139,7 @@ def summary(session: Session, *, scope: str | None, year: int | None) -> BidSumm
             amount_bid=sum((bid.amount_bid or ZERO for bid in group), ZERO),
             secured=sum((part.secured for part in linked), ZERO),
             received=sum((part.received for part in linked), ZERO),
+            drawn=sum((part.drawn for part in linked), ZERO),
         )
 
     rows = [

@@ -222,13 +222,14 @@ class BidRead(BaseModel):
 
 
 class SummaryFigures(BaseModel):
-    """How many bids, and how much was bid, secured in agreements and received so far."""
+    """How many bids, and how much was bid, secured in agreements, received by the authorities and drawn so far."""
 
     bids: int
     secured_bids: int
     amount_bid: SignedMoney
     secured: SignedMoney
     received: SignedMoney
+    drawn: SignedMoney = Field(description="what the force has drawn of it from the authorities")
 
 
 class SummaryRow(SummaryFigures):

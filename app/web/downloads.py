@@ -338,6 +338,7 @@ def bid_summary(title: str, rows: Sequence[Any], names: Mapping[str, str]) -> Li
             "amount_bid": row.amount_bid,
             "secured": row.secured,
             "received": row.received,
+            "drawn": row.drawn,
         }
         for row in rows
     ]
@@ -349,6 +350,7 @@ def bid_summary(title: str, rows: Sequence[Any], names: Mapping[str, str]) -> Li
         Column("amount_bid", "Amount bid", "money", total=True),
         Column("secured", "Secured in agreements", "money", total=True),
         Column("received", "Received so far", "money", total=True),
+        Column("drawn", "Drawn by the force", "money", total=True),
     ]
     return Listing(title=title, columns=columns, rows=shown, totals=True)
 
