@@ -207,7 +207,10 @@ def current_viewer(request: Request, session: SessionDep, principal: PagePrincip
     viewer = Viewer(principal=principal, authority_name=authority_name)
     request.state.viewer = viewer
     if principal.role is Role.panel and not panel_may_open(request):
-        raise ForbiddenError("A Panel account sees the Panel's tables, the bids summary and the investment list only")
+        raise ForbiddenError(
+            "A Panel account sees the Panel's tables, projects and deadlines, the bids summary and the investment "
+            "list only"
+        )
     return viewer
 
 
