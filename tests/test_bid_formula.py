@@ -6,7 +6,8 @@ from typing import Any
 
 from docx import Document as WordDocument
 
-from tests.forms import sign_in
+from tests.forms import created_id, fill, sign_in
+from tests.pages import figures
 from tests.test_bids import bid
 
 INDEX = (
@@ -160,3 +161,28 @@ class TestWorkingsDocuments:
         assert f"/bids/{shown['id']}/workings?format=pdf" in page.text
         assert "60 houses, 40 flats" in page.text
         assert api.get(f"/bids/{shown['id']}/workings?format=pdf", role=None).status_code == 200
+
+
+class TestTheForm:
+    """The officer's bid form takes the mix and the calculation date, and refuses a mix that does not add up."""
+
+    def test_the_form_records_a_bid_by_type(self, api) -> None:
+        load_index(api)
+        made = typed_formula(api)
+        sign_in(api, "officer")
+        fields = {
+            "local_authority_id": "blaby",
+            "application_reference": "24/0100/OUT",
+            "site": "Land south of Hospital Lane",
+            "dwellings": "100",
+            "houses": "60",
+            "consulted_on": "01/03/2024",
+            "formula_id": str(made["id"]),
+            "calculated_on": "15/11/2024",
+        }
+        bid_id = created_id(fill(api, "/web/bids/new", fields), "/web/bids/")
+        page = api.get(f"/web/bids/{bid_id}", role=None)
+        assert figures(page.text, "workings")["key:total"]["amount"] == "£17,430.00"
+        assert figures(page.text, "workings")["key:officers_and_staff-flat"]["indexed_cost"] == "£84.00"
+        refused = fill(api, "/web/bids/new", {**fields, "application_reference": "24/0101/OUT", "flats": "50"})
+        assert refused.status_code == 422 and "must add up to the 100 dwellings" in refused.text
