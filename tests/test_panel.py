@@ -108,5 +108,7 @@ class TestProjectsAndDeadlines:
             assert page.status_code == 200, path
             assert "19/0456/OUT" not in page.text and f"/web/contributions/{money['id']}" not in page.text
             assert api.get(f"{path}?format=xlsx", role=None).status_code == 200
+        total_row = api.get("/web/panel/deadlines", role=None).text.split("<tfoot>")[1]
+        assert 'data-field="receipts">1</td>' in total_row  # a count, not money
         deadlines = api.get("/web/panel/deadlines?format=csv", role=None).text
         assert "Blaby" in deadlines and "100000.00" in deadlines
