@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     smtp_port: int = 25
     smtp_from: str | None = None
     """The address digests are sent from."""
+    public_panel_page: bool = False
+    """Whether /public/panel shows the Panel's tables and the bids summary to anyone, without signing in."""
     base_url: str = "http://127.0.0.1:8000"
     """Where the service is reached, for the links in emailed digests."""
 

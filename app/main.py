@@ -19,6 +19,7 @@ from app.investment.router import router as investment_router
 from app.limits import BodySizeLimit
 from app.local_authorities.router import router as local_authorities_router
 from app.movements.router import router as movements_router
+from app.panel.router import router as panel_router
 from app.projects.router import router as projects_router
 from app.proposals.router import router as proposals_router
 from app.reports.router import router as reports_router
@@ -68,6 +69,7 @@ def create_app() -> FastAPI:
         sites_router,
         investment_router,
         proposals_router,
+        panel_router,
         indexation_router,
         forecast_router,
         standard_router,

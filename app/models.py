@@ -792,6 +792,14 @@ class FormulaItem(enum.StrEnum):
     it = "it"
 
 
+class DwellingType(enum.StrEnum):
+    """The kinds of dwelling a formula may cost apart: police formulas price a household from the people in it,
+    and households in flats are smaller than in houses."""
+
+    house = "house"
+    flat = "flat"
+
+
 class BidFormula(Base):
     """One version of the per-dwelling funding formula; never changed, a change makes the next version."""
 
@@ -806,6 +814,9 @@ class BidFormula(Base):
     version: Mapped[int]
     base_date: Mapped[date] = mapped_column(Date)
     """The date the costs are priced at (the base of any index-linking in the response)."""
+    index_series: Mapped[str | None] = mapped_column(String(64))
+    """The price index the costs move with (e.g. BCIS All-in TPI), from the month before the base date to the month
+    before a bid's calculation date; None for costs that are not index-linked."""
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
     created_by: Mapped[str] = mapped_column(String(200))
@@ -820,13 +831,19 @@ class BidFormulaLine(Base):
     __table_args__ = (
         UniqueConstraint("formula_id", "item"),
         CheckConstraint("cost_per_dwelling > 0", name="cost_positive"),
+        CheckConstraint("cost_per_house IS NULL OR cost_per_house > 0", name="house_cost_positive"),
+        CheckConstraint("cost_per_flat IS NULL OR cost_per_flat > 0", name="flat_cost_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     formula_id: Mapped[int] = mapped_column(ForeignKey("bid_formulas.id"), index=True)
     item: Mapped[FormulaItem]
     cost_per_dwelling: Mapped[Decimal]
-    """Pounds per new dwelling for this item, positive."""
+    """Pounds per new dwelling for this item, positive; also a house's or flat's where not costed apart."""
+    cost_per_house: Mapped[Decimal | None]
+    """Pounds per new house for this item, positive; None where a house costs cost_per_dwelling."""
+    cost_per_flat: Mapped[Decimal | None]
+    """Pounds per new flat for this item, positive; None where a flat costs cost_per_dwelling."""
     assumption: Mapped[str] = mapped_column(Text)
 
 
@@ -839,6 +856,8 @@ class Bid(Base):
         CheckConstraint("dwellings > 0", name="dwellings_positive"),
         CheckConstraint("amount_bid IS NULL OR amount_bid > 0", name="amount_bid_positive"),
         CheckConstraint("(outcome IS NULL) = (outcome_on IS NULL)", name="outcome_dated"),
+        CheckConstraint("houses IS NULL OR houses >= 0", name="houses_not_negative"),
+        CheckConstraint("flats IS NULL OR flats >= 0", name="flats_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -846,12 +865,24 @@ class Bid(Base):
     application_reference: Mapped[str] = mapped_column(String(100))
     site: Mapped[str] = mapped_column(String(300))
     dwellings: Mapped[int]
+    houses: Mapped[int | None]
+    """Of the dwellings, how many are houses; None (with flats) when the application gives no mix."""
+    flats: Mapped[int | None]
+    """Of the dwellings, how many are flats (houses + flats = dwellings when either is given)."""
     consulted_on: Mapped[date] = mapped_column(Date)
     respond_by: Mapped[date | None] = mapped_column(Date)
     responded_on: Mapped[date | None] = mapped_column(Date)
     response: Mapped[str | None] = mapped_column(Text)
     formula_id: Mapped[int | None] = mapped_column(ForeignKey("bid_formulas.id"), index=True)
     """The formula version the amount was worked out with; None for an amount set by hand."""
+    calculated_on: Mapped[date | None] = mapped_column(Date)
+    """The date the formula's costs were worked out at (their index applied); None without a formula."""
+    index_month: Mapped[date | None] = mapped_column(Date)
+    """The month whose index value was applied (the month before calculated_on, or the latest loaded before it)."""
+    index_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    """The index value applied, kept so a series loaded again later leaves the bid's workings as they were."""
+    index_base_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    """The index value of the formula's base month, kept for the same reason."""
     amount_bid: Mapped[Decimal | None]
     """Pounds the force asks for in its response, positive; None until it responds."""
     necessary: Mapped[str | None] = mapped_column(Text)

@@ -12,11 +12,16 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.auth.service import Principal
+from app.bids.schemas import BidCreate, FormulaCreate, OutcomeCreate
+from app.bids.service import create_bid, create_formula, record_outcome
 from app.drawdowns.schemas import DrawdownCreate, LineCreate
 from app.drawdowns.service import approve, create_drawdown, pay, submit
+from app.investment.schemas import InvestmentItemCreate
+from app.investment.service import create_item
 from app.ledger import rollup
 from app.models import (
     Agreement,
+    BidOutcome,
     Contribution,
     ContributionEvent,
     DocumentKind,
@@ -185,8 +190,19 @@ def _day(text: str) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
-def load_projects(session: Session, rows: list[dict[str, str]]) -> dict[str, int]:
-    """The 2024 report's projects, through the projects service, returning their ids by name."""
+def load_investment_items(session: Session, rows: list[dict[str, str]]) -> dict[str, int]:
+    """Items of the investment strategy the 2024 projects deliver, through the investment service, by name."""
+    ids = {}
+    for row in rows:
+        data = InvestmentItemCreate.model_validate(
+            {name: value or None for name, value in row.items()} | {"estimate": f"{Decimal(row['estimate']):.2f}"}
+        )
+        ids[row["name"]] = create_item(session=session, principal=SEED, data=data).id
+    return ids
+
+
+def load_projects(session: Session, rows: list[dict[str, str]], item_ids: dict[str, int]) -> dict[str, int]:
+    """The 2024 report's projects, through the projects service, each linked to its investment item, by name."""
     ids = {}
     for row in rows:
         data = ProjectCreate.model_validate(
@@ -198,6 +214,7 @@ def load_projects(session: Session, rows: list[dict[str, str]]) -> dict[str, int
                 "stage": row["stage"],
                 "estimate_low": row["estimate_low"],
                 "estimate_high": row["estimate_high"],
+                "investment_item_id": item_ids[row["investment_item"]] if row["investment_item"] else None,
                 "notes": row["note"] or None,
             }
         )
@@ -285,6 +302,60 @@ def load_drawdowns(
             pay(session=session, principal=SEED, drawdown_id=drawdown_id, on=paid_on, reference=reference)
 
 
+ILLUSTRATIVE_FORMULA = "Illustrative LLR per-dwelling formula"
+FORMULA_BASE_DATE = date(2024, 4, 1)
+
+
+def load_bids(
+    session: Session, formula_rows: list[dict[str, str]], rows: list[dict[str, str]], agreement_ids: dict[str, int]
+) -> None:
+    """An illustrative formula version and a few illustrative bids, through the bids service.
+
+    A secured bid is linked to the seeded agreement it became (the seed's agreements are made first, by
+    the agreement loader, so the Panel's tables stay as published).
+    """
+    formula = create_formula(
+        session=session,
+        principal=SEED,
+        data=FormulaCreate.model_validate(
+            {
+                "name": ILLUSTRATIVE_FORMULA,
+                "base_date": FORMULA_BASE_DATE,
+                "items": [{name: value or None for name, value in row.items()} for row in formula_rows],
+                "notes": "Illustrative figures, not the force's formula (the 2024 report: still under review).",
+            }
+        ),
+    )
+    for row in rows:
+        uses_formula = row["formula"] == "yes"
+        data = BidCreate.model_validate(
+            {
+                "local_authority_id": row["local_authority_id"],
+                "application_reference": row["application_reference"],
+                "site": row["site"],
+                "dwellings": int(row["dwellings"]),
+                "houses": _optional_int(row["houses"]),
+                "flats": _optional_int(row["flats"]),
+                "consulted_on": row["consulted_on"],
+                "respond_by": row["respond_by"] or None,
+                "responded_on": row["responded_on"] or None,
+                "formula_id": formula.id if uses_formula else None,
+                "calculated_on": (row["responded_on"] or row["consulted_on"]) if uses_formula else None,
+                "amount_bid": row["amount_bid"] or None,
+                "notes": row["notes"],
+            }
+        )
+        bid = create_bid(session=session, principal=SEED, data=data)
+        if row["agreement"]:
+            bid.outcome = BidOutcome.secured
+            bid.outcome_on = date.fromisoformat(row["outcome_on"])
+            bid.agreement_id = agreement_ids[row["agreement"]]
+        elif row["outcome"]:
+            ended = OutcomeCreate(outcome=BidOutcome(row["outcome"]), on=date.fromisoformat(row["outcome_on"]))
+            record_outcome(session=session, bid_id=bid.id, data=ended)
+    session.flush()
+
+
 def load_seed(*, session: Session, console: Console) -> bool:
     """Load everything in the caller's one transaction; a database that has agreements is left alone (False).
 
@@ -296,7 +367,8 @@ def load_seed(*, session: Session, console: Console) -> bool:
     if session.scalar(select(Agreement.id).limit(1)) is not None:
         return False
     files = ["local_authorities", "agreements", "contributions", "movements", "events"]
-    files += ["projects", "repurposings", "allocations", "spend", "drawdowns"]
+    files += ["investment_items", "projects", "repurposings", "allocations", "spend", "drawdowns"]
+    files += ["bid_formula", "bids"]
     data = {name: _rows(f"{name}.csv") for name in files}
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("seeding", total=sum(len(rows) for rows in data.values()))
@@ -314,7 +386,9 @@ def load_seed(*, session: Session, console: Console) -> bool:
         done("movements")
         session.execute(insert(ContributionEvent), event_values(data["events"], contribution_ids))
         done("events")
-        project_ids = load_projects(session, data["projects"])
+        item_ids = load_investment_items(session, data["investment_items"])
+        done("investment_items")
+        project_ids = load_projects(session, data["projects"], item_ids)
         done("projects")
         load_repurposings(session, data["repurposings"], contribution_ids)
         done("repurposings")
@@ -324,6 +398,9 @@ def load_seed(*, session: Session, console: Console) -> bool:
         done("spend")
         load_drawdowns(session, data["drawdowns"], project_ids, contribution_ids, spend_ids)
         done("drawdowns")
+        load_bids(session, data["bid_formula"], data["bids"], agreement_ids)
+        done("bid_formula")
+        done("bids")
         close_agreements(session, data["agreements"], agreement_ids)
         load_release_rules(session, data["local_authorities"])
     session.flush()

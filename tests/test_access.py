@@ -332,6 +332,7 @@ RULES.update(
         ),
         ("GET", "/bid-summary"): Rule(access="any-role", panel=True),
         ("GET", "/bids/{bid_id}"): Rule(access="any-role"),
+        ("GET", "/bids/{bid_id}/workings"): Rule(access="any-role", params={"format": "pdf"}),
         ("PATCH", "/bids/{bid_id}"): Rule(access="officer", body={"heads_of_terms": "£30,000 towards premises"}),
         ("POST", "/bids/{bid_id}/outcome"): Rule(access="officer", body={"outcome": "withdrawn", "on": "2024-05-01"}),
         ("POST", "/bids/{bid_id}/agreement"): Rule(
@@ -387,6 +388,9 @@ RULES.update(
             },
         ),
         ("GET", "/repurposing-proposal-summary"): Rule(access="any-role", panel=True),
+        ("GET", "/repurposing/candidates"): Rule(access="any-role", params={"sort": "soonest"}),
+        ("GET", "/reports/panel/projects"): Rule(access="any-role", panel=True),
+        ("GET", "/reports/panel/deadlines"): Rule(access="any-role", panel=True),
         ("GET", "/repurposing-proposals/{proposal_id}"): Rule(access="any-role"),
         ("PATCH", "/repurposing-proposals/{proposal_id}"): Rule(access="officer", body={"costs": "500.00"}),
         ("POST", "/repurposing-proposals/{proposal_id}/steps"): Rule(
@@ -788,6 +792,8 @@ class TestEveryRouteHasARule:
             ("GET", "/investment-items"),
             ("GET", "/investment-items/{item_id}"),
             ("GET", "/reports/panel"),
+            ("GET", "/reports/panel/deadlines"),
+            ("GET", "/reports/panel/projects"),
             ("GET", "/repurposing-proposal-summary"),
         ]
 

@@ -209,6 +209,7 @@ class TestSummary:
             "amount_bid": "2500.00",
             "secured": "0.00",
             "received": "0.00",
+            "drawn": "0.00",
         }
         totals = api.get("/bid-summary").json()["totals"]
         assert totals["amount_bid"] == "42500.00" and totals["received"] == "20000.00"

@@ -1,11 +1,14 @@
 """The Panel's role through HTTP: it reads the Panel's aggregate views, links to no record, and writes nothing."""
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
+from app.panel.reads import BANDS
 from tests.accounts import post_form
 from tests.forms import sign_in
 from tests.pages import figures
-from tests.project_builders import funded_contribution
+from tests.project_builders import allocate, funded_contribution, project
 
 
 def a_bid(api: Any) -> dict[str, Any]:
@@ -71,3 +74,41 @@ class TestPages:
         assert invited.status_code == 201, invited.text
         listing = api.get("/web/users", role=None)
         assert "cllr@panel.example" in listing.text
+
+
+class TestProjectsAndDeadlines:
+    """The Panel's view of projects and deadlines: by authority and project, no agreement named."""
+
+    def test_the_api_gives_projects_and_deadline_bands(self, api) -> None:
+        money = funded_contribution(api, reference="19/0456/OUT", amount="100000.00", received_on=date(2020, 6, 1))
+        made = project(api, name="Firearms Building")
+        assert allocate(api, made["id"], money["id"], "60000.00").status_code == 201
+        projects = api.get("/reports/panel/projects", role="panel")
+        assert projects.status_code == 200
+        (row,) = projects.json()["rows"]
+        assert (row["name"], row["totals"]["identified"], row["gap"]) == ("Firearms Building", "60000.00", "440000.00")
+        assert [part["local_authority_id"] for part in row["by_authority"]] == ["blaby"]
+        deadlines = api.get("/reports/panel/deadlines", role="panel").json()
+        (blaby,) = deadlines["rows"]
+        # Received 1 June 2020 with a ten-year clock: the deadline, 1 June 2030, is more than two years away.
+        assert blaby["local_authority_id"] == "blaby" and blaby["receipts"] == 1
+        assert sum(Decimal(blaby[name]) for name in BANDS) == Decimal("100000.00")
+        assert deadlines["totals"]["receipts"] == 1
+        for text in (projects.text, api.get("/reports/panel/deadlines", role="panel").text):
+            assert "19/0456/OUT" not in text and "contribution_id" not in text and "agreement" not in text
+
+    def test_the_pages_are_in_the_panels_navigation_and_download(self, api) -> None:
+        money = funded_contribution(api, reference="19/0456/OUT")
+        sign_in(api, "panel")
+        home = api.get("/web", role=None)
+        navigation = home.text.split('id="navigation"')[1].split("</ul>")[0]
+        assert "/web/panel/projects" in navigation and "/web/panel/deadlines" in navigation
+        for path in ("/web/panel/projects", "/web/panel/deadlines"):
+            page = api.get(path, role=None)
+            assert page.status_code == 200, path
+            assert "19/0456/OUT" not in page.text and f"/web/contributions/{money['id']}" not in page.text
+            assert api.get(f"{path}?format=xlsx", role=None).status_code == 200
+        total_row = api.get("/web/panel/deadlines", role=None).text.split("<tfoot>")[1]
+        assert 'data-field="receipts">1</td>' in total_row  # a count, not money
+        deadlines = api.get("/web/panel/deadlines?format=csv", role=None).text
+        assert "Blaby" in deadlines and "100000.00" in deadlines

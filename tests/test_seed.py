@@ -193,3 +193,35 @@ class TestIdentitiesOverTime:
     def test_no_movement_after_the_2024_table(self, seeded: Session) -> None:
         latest = seeded.scalar(select(func.max(Movement.on)))
         assert latest is not None and latest <= date(2024, 1, 31)
+
+
+class TestTaskGroupSeed:
+    """The Task Group's pieces in the seed: the 2024 projects linked to investment items, and illustrative bids."""
+
+    def test_every_2024_project_links_to_an_investment_item(self, seeded: Session, api: Any) -> None:
+        projects = api.get("/projects", params={"limit": 100}).json()["items"]
+        assert len(projects) == 13 and all(project["investment_item_id"] for project in projects)
+        items = {item["name"]: item for item in api.get("/investment-items", params={"limit": 100}).json()["items"]}
+        assert len(items) == 9
+        firearms = items["Firearms training and storage"]
+        assert sorted(project["name"] for project in firearms["projects"]) == [
+            "Firearms Building",
+            "Firearms Locker Room",
+        ]
+        assert items["Digital engagement platform"]["status"] == "delivered"
+        panel_projects = api.get("/reports/panel/projects", role="panel").json()["rows"]
+        assert {row["name"]: row["investment_item"] for row in panel_projects}["Car Park"] == "Station car parking"
+
+    def test_a_few_illustrative_bids_one_secured_in_a_seeded_agreement(self, seeded: Session, api: Any) -> None:
+        bids = api.get("/bids", params={"limit": 100}).json()["items"]
+        assert len(bids) == 5 and all(bid["notes"].startswith("Illustrative") for bid in bids)
+        outcomes = sorted((bid["outcome"] or "open") for bid in bids)
+        assert outcomes == ["open", "open", "refused", "secured", "withdrawn"]
+        secured = next(bid for bid in bids if bid["outcome"] == "secured")
+        assert (secured["amount_bid"], secured["secured"]) == ("60986.00", "60986.00")
+        worked = next(bid for bid in bids if bid["application_reference"] == "24/00412/OUT")
+        # 120 houses at £136.00 and 60 flats at £78.00 for officers and staff; £106.00 a dwelling for the rest.
+        assert worked["amount_bid"] == "40080.00" and (worked["houses"], worked["flats"]) == (120, 60)
+        summary = api.get("/bid-summary", role="panel").json()
+        assert summary["totals"]["bids"] == 5 and summary["totals"]["secured_bids"] == 1
+        assert seeded.scalar(select(func.count()).select_from(Agreement)) == 140

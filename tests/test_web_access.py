@@ -360,6 +360,9 @@ WEB_RULES: dict[tuple[str, str], WebRule] = {
     ),
     ("GET", "/web/repurposing-proposals"): WebRule(access="any-role", scoped=False, panel=True),
     ("GET", "/web/repurposing-proposals/new"): FORM_PAGE,
+    ("GET", "/web/repurposing/candidates"): WebRule(access="any-role", scoped=False),
+    ("GET", "/web/panel/projects"): WebRule(access="any-role", scoped=False, panel=True),
+    ("GET", "/web/panel/deadlines"): WebRule(access="any-role", scoped=False, panel=True),
     ("POST", "/web/repurposing-proposals/new"): WebRule(
         access="officer",
         ok=303,
@@ -382,6 +385,8 @@ WEB_RULES: dict[tuple[str, str], WebRule] = {
     # Accounts, sign-in and the stylesheet: walked for every caller by tests/test_access.py.
     ("GET", "/web/account"): WebRule(access="public", checked=False),
     ("GET", "/web/govuk/govuk-frontend.min.css"): WebRule(access="public", checked=False),
+    # Off by default (a 404 to everyone); tests/test_public_page.py walks it on and off.
+    ("GET", "/public/panel"): WebRule(access="public", checked=False),
     ("GET", "/web/set-password/{secret}"): WebRule(access="public", checked=False),
     ("GET", "/web/users"): WebRule(access="public", checked=False),
     ("GET", "/web/users/invite"): WebRule(access="public", checked=False),
@@ -459,7 +464,7 @@ def test_the_panel_opens_only_aggregate_pages() -> None:
     assert allowed == sorted(
         ("GET", path)
         for path in ("/web", "/web/panel.csv", "/web/panel.xlsx", "/web/bids", "/web/investment")
-        + ("/web/investment/{item_id}", "/web/repurposing-proposals")
+        + ("/web/investment/{item_id}", "/web/repurposing-proposals", "/web/panel/projects", "/web/panel/deadlines")
     )
 
 

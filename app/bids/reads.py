@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.bids import service
-from app.bids.formula import per_dwelling, work_out
+from app.bids.formula import per_dwelling
 from app.bids.schemas import BidRead, BidSummary, FormulaLineRead, FormulaRead, SummaryFigures, SummaryRow
 from app.ledger.expressions import sum_of
 from app.models import Bid, BidFormula, Contribution, Movement, MovementKind
@@ -17,23 +17,29 @@ from app.money import ZERO, to_money
 
 @dataclass(frozen=True)
 class AgreementMoney:
-    """An agreement's money as the ledger has it today: the sum secured, and what was received of it."""
+    """An agreement's money as the ledger has it today: the sum secured, what was received of it and drawn."""
 
     secured: Decimal
     received: Decimal
+    drawn: Decimal
 
 
 def agreement_money(session: Session, *, agreement_ids: list[int]) -> dict[int, AgreementMoney]:
-    """Secured and received per agreement, summed over its contributions' movements (one query)."""
+    """Secured, received and drawn per agreement, summed over its contributions' movements (one query)."""
     if not agreement_ids:
         return {}
     rows = session.execute(
-        select(Contribution.agreement_id, sum_of(MovementKind.secured), sum_of(MovementKind.received))
+        select(
+            Contribution.agreement_id,
+            sum_of(MovementKind.secured),
+            sum_of(MovementKind.received),
+            sum_of(MovementKind.drawn),
+        )
         .join(Contribution, Contribution.id == Movement.contribution_id)
         .where(Contribution.agreement_id.in_(agreement_ids))
         .group_by(Contribution.agreement_id)
     )
-    return {row[0]: AgreementMoney(to_money(row[1]), to_money(row[2])) for row in rows}
+    return {row[0]: AgreementMoney(to_money(row[1]), to_money(row[2]), to_money(row[3])) for row in rows}
 
 
 def formula_model(formula: BidFormula) -> FormulaRead:
@@ -43,8 +49,15 @@ def formula_model(formula: BidFormula) -> FormulaRead:
         name=formula.name,
         version=formula.version,
         base_date=formula.base_date,
+        index_series=formula.index_series,
         items=[
-            FormulaLineRead(item=line.item, cost_per_dwelling=line.cost_per_dwelling, assumption=line.assumption)
+            FormulaLineRead(
+                item=line.item,
+                cost_per_dwelling=line.cost_per_dwelling,
+                cost_per_house=line.cost_per_house,
+                cost_per_flat=line.cost_per_flat,
+                assumption=line.assumption,
+            )
             for line in formula.items
         ],
         per_dwelling=per_dwelling(formula),
@@ -77,13 +90,15 @@ def read_models(session: Session, bids: list[Bid]) -> list[BidRead]:
                 application_reference=bid.application_reference,
                 site=bid.site,
                 dwellings=bid.dwellings,
+                houses=bid.houses,
+                flats=bid.flats,
                 consulted_on=bid.consulted_on,
                 respond_by=bid.respond_by,
                 responded_on=bid.responded_on,
                 response=bid.response,
                 formula_id=bid.formula_id,
                 amount_bid=bid.amount_bid,
-                workings=work_out(formula, bid.dwellings) if formula is not None else None,
+                workings=service.workings_of(bid, formula) if formula is not None else None,
                 necessary=bid.necessary,
                 directly_related=bid.directly_related,
                 fairly_related=bid.fairly_related,
@@ -107,7 +122,7 @@ def read_one(session: Session, bid: Bid) -> BidRead:
 
 
 def summary(session: Session, *, scope: str | None, year: int | None) -> BidSummary:
-    """Per authority and year consulted: bids, how much was bid, secured in agreements and received so far."""
+    """Per authority and year consulted: bids, how much was bid, secured in agreements, received and drawn so far."""
     bids = service.all_readable_bids(session=session, scope=scope)
     if year is not None:
         bids = [bid for bid in bids if bid.consulted_on.year == year]
@@ -124,6 +139,7 @@ def summary(session: Session, *, scope: str | None, year: int | None) -> BidSumm
             amount_bid=sum((bid.amount_bid or ZERO for bid in group), ZERO),
             secured=sum((part.secured for part in linked), ZERO),
             received=sum((part.received for part in linked), ZERO),
+            drawn=sum((part.drawn for part in linked), ZERO),
         )
 
     rows = [

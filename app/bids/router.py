@@ -6,13 +6,15 @@ versions belong to no authority, so the force's and planning roles read them. Th
 only the bids summary (by authority and year, no application).
 """
 
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from app.audit.dependencies import AuditDep
 from app.auth.dependencies import Officer, PanelReader, Reader
 from app.bids import service
+from app.bids.document import workings_document
 from app.bids.formula import work_out
 from app.bids.reads import formula_model, read_models, read_one, summary
 from app.bids.schemas import (
@@ -26,11 +28,15 @@ from app.bids.schemas import (
     OutcomeCreate,
     Workings,
 )
+from app.config import get_settings
+from app.dates import Day
 from app.db import SessionDep
 from app.idempotency import idempotent
 from app.ids import RowId
+from app.local_authorities.service import get_local_authority
 from app.models import BidOutcome
 from app.pagination import Page, PageDep
+from app.printing import DOCX, MEDIA_TYPES, PDF
 
 router = APIRouter(tags=["bids"])
 
@@ -64,9 +70,15 @@ def get_workings(
     session: SessionDep,
     principal: Reader,
     dwellings: Annotated[int, Query(ge=1, le=1_000_000, description="new dwellings of the application")],
+    houses: Annotated[int | None, Query(ge=0, le=1_000_000, description="of them, the houses")] = None,
+    flats: Annotated[int | None, Query(ge=0, le=1_000_000, description="of them, the flats")] = None,
+    on: Annotated[Day | None, Query(description="the date the costs are worked out at; today if omitted")] = None,
 ) -> Workings:
-    """The bid this formula version gives for so many dwellings, with its workings as text for a response."""
-    return work_out(service.get_formula(session=session, formula_id=formula_id), dwellings)
+    """The bid this formula version gives for so many dwellings (of a mix, on a date), with its workings as text."""
+    formula = service.get_formula(session=session, formula_id=formula_id)
+    when = on or date.today()
+    index = service.index_applied(session, formula, when)
+    return work_out(formula, service.mix_of(dwellings, houses, flats), index=index, calculated_on=when)
 
 
 @router.get("/bids", response_model=Page[BidRead])
@@ -116,6 +128,31 @@ def get_summary(
 def get_bid(bid_id: RowId, session: SessionDep, principal: Reader) -> BidRead:
     """One bid with its workings, its outcome and the agreement it became."""
     return read_one(session, service.get_bid(session=session, bid_id=bid_id, scope=principal.scope))
+
+
+@router.get(
+    "/bids/{bid_id}/workings",
+    name="bid_workings",
+    response_class=Response,
+    responses={200: {"content": {DOCX: {}, PDF: {}}}, 404: {}},
+)
+def get_bid_workings(
+    bid_id: RowId,
+    session: SessionDep,
+    principal: Reader,
+    format: Annotated[Literal["docx", "pdf"], Query(description="docx for Word, pdf to print")] = "docx",
+) -> Response:
+    """A bid's workings as a Word document or a PDF, ready to attach to the response."""
+    bid = service.get_bid(session=session, bid_id=bid_id, scope=principal.scope)
+    shown = read_one(session, bid)
+    authority = get_local_authority(session=session, local_authority_id=bid.local_authority_id, scope=principal.scope)
+    document = workings_document(shown, authority.name, get_settings().force_name)
+    filename = f"bid-{bid.id}-workings.{format}"
+    return Response(
+        document.write(format),
+        media_type=MEDIA_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
 
 
 @router.patch("/bids/{bid_id}", response_model=BidRead, responses={404: {}, 409: {}, 422: {}})

@@ -1,6 +1,7 @@
 """Request and response shapes for bids, the funding formula and the bids summary."""
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -8,11 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.contributions.schemas import ContributionCreate
 from app.dates import Day
 from app.ids import RowId
-from app.models import BidOutcome, FormulaItem
+from app.models import BidOutcome, DwellingType, FormulaItem
 from app.money import PositiveMoney, SignedMoney
 
 Text = Annotated[str | None, Field(max_length=5000)]
 Dwellings = Annotated[int, Field(ge=1, le=1_000_000, description="new dwellings the application proposes")]
+Count = Annotated[int, Field(ge=0, le=1_000_000)]
 
 
 class FormulaLineCreate(BaseModel):
@@ -22,7 +24,9 @@ class FormulaLineCreate(BaseModel):
 
     item: FormulaItem
     cost_per_dwelling: PositiveMoney
-    assumption: Annotated[str, Field(min_length=1, max_length=5000, description="how the figure was reached")]
+    cost_per_house: PositiveMoney | None = Field(default=None, description="a house's cost, if costed apart")
+    cost_per_flat: PositiveMoney | None = Field(default=None, description="a flat's cost, if costed apart")
+    assumption: Annotated[str, Field(min_length=1, max_length=5000, description="how the figures were reached")]
 
 
 class FormulaCreate(BaseModel):
@@ -32,6 +36,14 @@ class FormulaCreate(BaseModel):
 
     name: Annotated[str, Field(min_length=1, max_length=200)]
     base_date: Day = Field(description="the date the costs are priced at")
+    index_series: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            max_length=64,
+            description="the loaded price index the costs move with, from the month before base_date",
+        ),
+    ] = None
     items: Annotated[list[FormulaLineCreate], Field(min_length=1, max_length=20)]
     notes: Text = None
 
@@ -41,6 +53,8 @@ class FormulaLineRead(BaseModel):
 
     item: FormulaItem
     cost_per_dwelling: SignedMoney
+    cost_per_house: SignedMoney | None
+    cost_per_flat: SignedMoney | None
     assumption: str
 
 
@@ -51,6 +65,7 @@ class FormulaRead(BaseModel):
     name: str
     version: int
     base_date: date
+    index_series: str | None
     items: list[FormulaLineRead]
     per_dwelling: SignedMoney = Field(description="the sum of the items' costs per dwelling")
     notes: str | None
@@ -58,11 +73,23 @@ class FormulaRead(BaseModel):
     created_by: str
 
 
+class IndexApplied(BaseModel):
+    """The index values a bid's costs were moved by: the month applied over the formula's base month."""
+
+    series: str
+    base_month: date = Field(description="the month before the formula's base date")
+    base_value: Decimal
+    month: date = Field(description="the month before the calculation date, or the latest loaded before it")
+    value: Decimal
+
+
 class WorkingLine(BaseModel):
-    """One line of a bid's workings: an item's cost per dwelling times the dwellings."""
+    """One line of a bid's workings: an item's cost per dwelling (of a type), indexed, times those dwellings."""
 
     item: FormulaItem
-    cost_per_dwelling: SignedMoney
+    dwelling_type: DwellingType | None = Field(description="house or flat; null for dwellings of any type")
+    cost_per_dwelling: SignedMoney = Field(description="the formula's figure, at its base date")
+    indexed_cost: SignedMoney = Field(description="the figure moved by the index (the same without one)")
     dwellings: int
     amount: SignedMoney
     assumption: str
@@ -75,7 +102,11 @@ class Workings(BaseModel):
     formula_name: str
     formula_version: int
     base_date: date
+    calculated_on: date | None = Field(description="the date the costs were worked out at")
+    index: IndexApplied | None = Field(description="the index applied; null where the formula is not index-linked")
     dwellings: int
+    houses: int | None
+    flats: int | None
     lines: list[WorkingLine]
     total: SignedMoney
     text: str = Field(description="the workings as plain text, to paste into the response")
@@ -93,11 +124,16 @@ class BidCreate(BaseModel):
     application_reference: Annotated[str, Field(min_length=1, max_length=100)]
     site: Annotated[str, Field(min_length=1, max_length=300)]
     dwellings: Dwellings
+    houses: Count | None = Field(default=None, description="of the dwellings, the houses (the rest are flats)")
+    flats: Count | None = Field(default=None, description="of the dwellings, the flats (the rest are houses)")
     consulted_on: Day
     respond_by: Day | None = None
     responded_on: Day | None = None
     response: Text = None
     formula_id: RowId | None = None
+    calculated_on: Day | None = Field(
+        default=None, description="the date the formula's costs are worked out at; today if omitted"
+    )
     amount_bid: PositiveMoney | None = Field(default=None, description="set by hand, when no formula is used")
     necessary: Text = Field(default=None, description="why the contribution is necessary to make it acceptable")
     directly_related: Text = Field(default=None, description="how it is directly related to the development")
@@ -115,10 +151,13 @@ class BidUpdate(BaseModel):
 
     site: Annotated[str | None, Field(min_length=1, max_length=300)] = None
     dwellings: Dwellings | None = None
+    houses: Count | None = None
+    flats: Count | None = None
     respond_by: Day | None = None
     responded_on: Day | None = None
     response: Text = None
     formula_id: RowId | None = None
+    calculated_on: Day | None = None
     amount_bid: PositiveMoney | None = None
     necessary: Text = None
     directly_related: Text = None
@@ -159,6 +198,8 @@ class BidRead(BaseModel):
     application_reference: str
     site: str
     dwellings: int
+    houses: int | None
+    flats: int | None
     consulted_on: date
     respond_by: date | None
     responded_on: date | None
@@ -181,13 +222,14 @@ class BidRead(BaseModel):
 
 
 class SummaryFigures(BaseModel):
-    """How many bids, and how much was bid, secured in agreements and received so far."""
+    """How many bids, and how much was bid, secured in agreements, received by the authorities and drawn so far."""
 
     bids: int
     secured_bids: int
     amount_bid: SignedMoney
     secured: SignedMoney
     received: SignedMoney
+    drawn: SignedMoney = Field(description="what the force has drawn of it from the authorities")
 
 
 class SummaryRow(SummaryFigures):

@@ -11,10 +11,19 @@ from app import scoping
 from app.agreements.schemas import AgreementCreate
 from app.agreements.service import create_agreement
 from app.auth.service import Principal
-from app.bids.formula import work_out
-from app.bids.schemas import BidAgreementCreate, BidCreate, BidUpdate, FormulaCreate, OutcomeCreate
+from app.bids.formula import Mix, work_out
+from app.bids.schemas import (
+    BidAgreementCreate,
+    BidCreate,
+    BidUpdate,
+    FormulaCreate,
+    IndexApplied,
+    OutcomeCreate,
+    Workings,
+)
 from app.contributions.service import create_contribution
 from app.errors import ConflictError, NotFoundError, RuleError
+from app.indexation.service import latest_value, month_before, value_of
 from app.local_authorities.service import get_local_authority
 from app.models import Bid, BidFormula, BidFormulaLine, BidOutcome, Contribution
 
@@ -41,18 +50,24 @@ def create_formula(*, session: Session, principal: Principal, data: FormulaCreat
     items = [line.item for line in data.items]
     if len(items) != len(set(items)):
         raise RuleError("each item appears once in a formula version", field="items")
+    if data.index_series is not None:
+        base_month = month_before(data.base_date)
+        if value_of(session, data.index_series, base_month) is None:
+            raise RuleError(
+                f"{data.index_series} has no value for {base_month:%Y-%m}, the month before the base date; "
+                "load it first",
+                field="index_series",
+            )
     latest = session.scalar(select(func.max(BidFormula.version)).where(BidFormula.name == data.name)) or 0
     formula = BidFormula(
         name=data.name,
         version=latest + 1,
         base_date=data.base_date,
+        index_series=data.index_series,
         notes=data.notes,
         created_by=principal.label,
     )
-    formula.items = [
-        BidFormulaLine(item=line.item, cost_per_dwelling=line.cost_per_dwelling, assumption=line.assumption)
-        for line in data.items
-    ]
+    formula.items = [BidFormulaLine(**line.model_dump()) for line in data.items]
     session.add(formula)
     try:
         with session.begin_nested():
@@ -117,16 +132,83 @@ def _check_dates(consulted_on: date, respond_by: date | None, responded_on: date
         raise RuleError(f"responded_on {responded_on} is after today", field="responded_on")
 
 
-def _amount(session: Session, formula_id: int | None, amount_bid: Decimal | None, dwellings: int) -> Decimal | None:
-    """The amount bid: worked out from the formula version when one is named, else as set by hand."""
+def _refuse_both(formula_id: int | None, amount_bid: Decimal | None) -> None:
     if formula_id is not None and amount_bid is not None:
         raise RuleError(
             "a bid worked out with a formula takes its amount from it; send formula_id or amount_bid, not both",
             field="amount_bid",
         )
-    if formula_id is None:
-        return amount_bid
-    return work_out(get_formula(session=session, formula_id=formula_id), dwellings).total
+
+
+def mix_of(dwellings: int, houses: int | None, flats: int | None) -> Mix:
+    """The application's mix: houses and flats that add up to the dwellings (one given, the other is the rest)."""
+    if houses is None and flats is None:
+        return Mix(dwellings)
+    houses = dwellings - (flats or 0) if houses is None else houses
+    flats = dwellings - houses if flats is None else flats
+    if houses < 0 or flats < 0 or houses + flats != dwellings:
+        raise RuleError(
+            f"houses ({houses}) and flats ({flats}) must add up to the {dwellings} dwellings",
+            field="houses" if houses < 0 or houses > dwellings else "flats",
+        )
+    return Mix(dwellings, houses, flats)
+
+
+def index_applied(session: Session, formula: BidFormula, calculated_on: date) -> IndexApplied | None:
+    """The index values that move the formula's costs to the calculation date; None if it is not index-linked."""
+    if formula.index_series is None:
+        return None
+    base_month = month_before(formula.base_date)
+    base_value = value_of(session, formula.index_series, base_month)
+    if base_value is None:
+        raise RuleError(
+            f"{formula.index_series} has no value for {base_month:%Y-%m}; load it first", field="formula_id"
+        )
+    wanted = month_before(calculated_on)
+    found = latest_value(session, formula.index_series, wanted)
+    if found is None:
+        raise RuleError(
+            f"{formula.index_series} has no value for {wanted:%Y-%m} or before; load it first", field="calculated_on"
+        )
+    return IndexApplied(
+        series=formula.index_series, base_month=base_month, base_value=base_value, month=found[0], value=found[1]
+    )
+
+
+def stored_index(bid: Bid, formula: BidFormula) -> IndexApplied | None:
+    """The index values a bid was worked out with, as it keeps them."""
+    if formula.index_series is None or bid.index_value is None or bid.index_base_value is None:
+        return None
+    assert bid.index_month is not None
+    return IndexApplied(
+        series=formula.index_series,
+        base_month=month_before(formula.base_date),
+        base_value=bid.index_base_value,
+        month=bid.index_month,
+        value=bid.index_value,
+    )
+
+
+def workings_of(bid: Bid, formula: BidFormula) -> Workings:
+    """A bid's workings from what it keeps: its formula version, its mix and the index values applied then."""
+    mix = Mix(bid.dwellings, bid.houses, bid.flats)
+    return work_out(formula, mix, index=stored_index(bid, formula), calculated_on=bid.calculated_on)
+
+
+def _price(session: Session, bid: Bid) -> None:
+    """Work the amount out from the bid's formula version, keeping the date and the index values applied."""
+    if bid.formula_id is None:
+        bid.calculated_on = bid.index_month = bid.index_value = bid.index_base_value = None
+        return
+    if bid.calculated_on is not None and bid.calculated_on > date.today():
+        raise RuleError(f"calculated_on {bid.calculated_on} is after today", field="calculated_on")
+    formula = get_formula(session=session, formula_id=bid.formula_id)
+    bid.calculated_on = bid.calculated_on or date.today()
+    index = index_applied(session, formula, bid.calculated_on)
+    bid.index_month = index.month if index else None
+    bid.index_value = index.value if index else None
+    bid.index_base_value = index.base_value if index else None
+    bid.amount_bid = workings_of(bid, formula).total
 
 
 def _ensure_reference_free(session: Session, local_authority_id: str, reference: str) -> None:
@@ -157,10 +239,14 @@ def create_bid(*, session: Session, principal: Principal, data: BidCreate) -> Bi
     """Record a consultation and the force's bid; its reference must be new within its authority."""
     get_local_authority(session=session, local_authority_id=data.local_authority_id, scope=principal.scope)
     _check_dates(data.consulted_on, data.respond_by, data.responded_on)
-    values = data.model_dump()
-    values["amount_bid"] = _amount(session, data.formula_id, data.amount_bid, data.dwellings)
+    _refuse_both(data.formula_id, data.amount_bid)
+    mix = mix_of(data.dwellings, data.houses, data.flats)
+    values = data.model_dump() | {"houses": mix.houses, "flats": mix.flats}
+    if data.formula_id is None:
+        values["calculated_on"] = None
     _ensure_reference_free(session, data.local_authority_id, data.application_reference)
     bid = Bid(**values, created_by=principal.label)
+    _price(session, bid)
     _flush_new(session, bid)
     return bid
 
@@ -174,21 +260,24 @@ def _refuse_if_ended(bid: Bid) -> None:
 
 
 def update_bid(*, session: Session, bid_id: int, data: BidUpdate) -> Bid:
-    """Change an open bid; a change of dwellings or formula works its amount out again."""
+    """Change an open bid; a change of formula, dwellings, mix or calculation date works its amount out again."""
     bid = get_bid(session=session, bid_id=bid_id, scope=None, lock=True)
     _refuse_if_ended(bid)
     changes = data.model_dump(exclude_unset=True)
     for name in ("site", "dwellings"):
         if name in changes and changes[name] is None:
             raise RuleError(f"{name} cannot be emptied", field=name)
-    _amount(session, changes.get("formula_id"), changes.get("amount_bid"), bid.dwellings)
+    _refuse_both(changes.get("formula_id"), changes.get("amount_bid"))
     if changes.get("amount_bid") is not None:
         changes["formula_id"] = None
+    repriced = any(name in changes for name in ("formula_id", "dwellings", "houses", "flats", "calculated_on"))
     for name, value in changes.items():
         setattr(bid, name, value)
+    mix = mix_of(bid.dwellings, bid.houses, bid.flats)
+    bid.houses, bid.flats = mix.houses, mix.flats
     _check_dates(bid.consulted_on, bid.respond_by, bid.responded_on)
-    if bid.formula_id is not None:
-        bid.amount_bid = _amount(session, bid.formula_id, None, bid.dwellings)
+    if repriced:
+        _price(session, bid)
     session.flush()
     return bid
 

@@ -151,6 +151,23 @@ def link(*, session: Session, contribution_id: int, series: str, base_month: dat
     session.flush()
 
 
+def value_of(session: Session, series: str, month: date) -> Decimal | None:
+    """A series' value for a month, if loaded."""
+    value = session.scalar(select(IndexValue.value).where(IndexValue.series == series, IndexValue.month == month))
+    return None if value is None else Decimal(value)
+
+
+def latest_value(session: Session, series: str, month: date) -> tuple[date, Decimal] | None:
+    """A series' value for the month, or for the latest month loaded before it (an index published late)."""
+    row = session.execute(
+        select(IndexValue.month, IndexValue.value)
+        .where(IndexValue.series == series, IndexValue.month <= month)
+        .order_by(IndexValue.month.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else (row[0], Decimal(row[1]))
+
+
 def _value(session: Session, series: str, month: date, field: str) -> Decimal:
     value = session.scalar(select(IndexValue.value).where(IndexValue.series == series, IndexValue.month == month))
     if value is None:

@@ -1,4 +1,5 @@
-"""HTTP routes for repurposing. The officer records; every role reads the history of contributions it may see."""
+"""HTTP routes for repurposing. The officer records; every role but the Panel's reads the history of contributions
+it may see, and the candidates for repurposing among them (a planning officer, their own authority's)."""
 
 from fastapi import APIRouter, status
 
@@ -8,13 +9,15 @@ from app.db import SessionDep
 from app.idempotency import idempotent
 from app.ids import RowId
 from app.repurposing import service
-from app.repurposing.schemas import RepurposingCreate, RepurposingRead
+from app.repurposing.reads import candidates
+from app.repurposing.schemas import CandidateRead, CandidateSort, RepurposingCreate, RepurposingRead
 
-router = APIRouter(prefix="/contributions/{contribution_id}/repurposings", tags=["repurposing"])
+router = APIRouter(tags=["repurposing"])
+HISTORY = "/contributions/{contribution_id}/repurposings"
 
 
 @router.post(
-    "", response_model=RepurposingRead, status_code=status.HTTP_201_CREATED, responses={404: {}, 409: {}, 422: {}}
+    HISTORY, response_model=RepurposingRead, status_code=status.HTTP_201_CREATED, responses={404: {}, 409: {}, 422: {}}
 )
 @idempotent
 def create_repurposing(
@@ -26,8 +29,16 @@ def create_repurposing(
     return RepurposingRead.model_validate(change)
 
 
-@router.get("", response_model=list[RepurposingRead], responses={404: {}})
+@router.get(HISTORY, response_model=list[RepurposingRead], responses={404: {}})
 def list_repurposings(contribution_id: RowId, session: SessionDep, principal: Reader) -> list[RepurposingRead]:
     """A contribution's changes of purpose and project, oldest first."""
     changes = service.history(session=session, principal=principal, contribution_id=contribution_id)
     return [RepurposingRead.model_validate(change) for change in changes]
+
+
+@router.get("/repurposing/candidates", response_model=list[CandidateRead], responses={422: {}})
+def list_candidates(
+    session: SessionDep, principal: Reader, sort: CandidateSort = CandidateSort.largest
+) -> list[CandidateRead]:
+    """Contributions with unspent money whose purpose no longer fits the investment list or the estate plans."""
+    return candidates(session, scope=principal.scope, sort=sort)

@@ -1,6 +1,7 @@
 """Request and response shapes for repurposing a contribution."""
 
-from datetime import datetime
+from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -45,3 +46,27 @@ class RepurposingRead(BaseModel):
     note: str | None
     recorded_at: datetime
     recorded_by: str
+
+
+class CandidateSort(StrEnum):
+    """How candidates are ordered: the largest unspent sum first, or the soonest deadline first."""
+
+    largest = "largest"
+    soonest = "soonest"
+
+
+class CandidateRead(BaseModel):
+    """A contribution with unspent money whose purpose no longer fits the investment list or the estate plans."""
+
+    contribution_id: int
+    agreement_id: int
+    agreement_reference: str
+    local_authority_id: str
+    purpose: Purpose
+    total_value: SignedMoney
+    unspent: SignedMoney = Field(description="total value less what was spent (remaining)")
+    held_by_local_authority: SignedMoney
+    unspent_drawn: SignedMoney
+    deadline: date | None = Field(description="the soonest repayment deadline of its unspent money, or its spend-by")
+    reasons: list[str] = Field(description="why its purpose no longer fits, in words")
+    projects: list[str] = Field(description="the projects its money is identified for")

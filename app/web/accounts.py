@@ -26,7 +26,10 @@ ROLE_HINTS = {
     Role.officer: "Records and changes everything, and manages users",
     Role.finance: "Reads everything, including the audit trail; records nothing",
     Role.planning: "Sees one local authority only, and records receipts from developers for it",
-    Role.panel: "A Panel member: reads the Panel's tables, the bids summary and the investment list; records nothing",
+    Role.panel: (
+        "A Panel member: reads the Panel's tables, projects and deadlines by authority, the bids summary "
+        "and the investment list; records nothing"
+    ),
 }
 """What each role may do, as the invitation form explains it."""
 

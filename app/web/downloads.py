@@ -11,7 +11,9 @@ from app.balances.queries import Balance, stage_of
 from app.deadlines.service import Deadline
 from app.drawdowns.schemas import DrawdownRead
 from app.models import Agreement, Contribution
+from app.panel.schemas import PanelDeadlines, PanelProjects
 from app.projects.schemas import ProjectRead
+from app.repurposing.schemas import CandidateRead
 from app.spend.schemas import SpendRead
 from app.web.formatting import label, stage_label
 from app.web.listing import Column, Listing
@@ -336,6 +338,7 @@ def bid_summary(title: str, rows: Sequence[Any], names: Mapping[str, str]) -> Li
             "amount_bid": row.amount_bid,
             "secured": row.secured,
             "received": row.received,
+            "drawn": row.drawn,
         }
         for row in rows
     ]
@@ -347,6 +350,7 @@ def bid_summary(title: str, rows: Sequence[Any], names: Mapping[str, str]) -> Li
         Column("amount_bid", "Amount bid", "money", total=True),
         Column("secured", "Secured in agreements", "money", total=True),
         Column("received", "Received so far", "money", total=True),
+        Column("drawn", "Drawn by the force", "money", total=True),
     ]
     return Listing(title=title, columns=columns, rows=shown, totals=True)
 
@@ -384,5 +388,94 @@ def investment_items(title: str, items: Sequence[Any]) -> Listing:
         Column("status", "Status"),
         Column("priority", "Priority", "count"),
         *(Column(key, heading, "money", total=True) for key, heading in money),
+    ]
+    return Listing(title=title, columns=columns, rows=rows, totals=True)
+
+
+def repurposing_candidates(title: str, found: Sequence[CandidateRead], names: Mapping[str, str]) -> Listing:
+    """Contributions whose purpose no longer fits, with their unspent money and deadline, and a total row."""
+    rows = [
+        {
+            "contribution_id": candidate.contribution_id,
+            "authority": names.get(candidate.local_authority_id, candidate.local_authority_id),
+            "agreement": candidate.agreement_reference,
+            "purpose": label(candidate.purpose),
+            "unspent": candidate.unspent,
+            "held_by_local_authority": candidate.held_by_local_authority,
+            "unspent_drawn": candidate.unspent_drawn,
+            "deadline": candidate.deadline,
+            "reasons": "; ".join(candidate.reasons),
+            "projects": "; ".join(candidate.projects),
+        }
+        for candidate in found
+    ]
+    columns = [
+        Column("contribution_id", "Contribution", "count"),
+        Column("authority", "Local authority"),
+        Column("agreement", "Agreement"),
+        Column("purpose", "Purpose"),
+        Column("unspent", "Unspent", "money", total=True),
+        Column("held_by_local_authority", "Held by the authority", "money", total=True),
+        Column("unspent_drawn", "Drawn, unspent", "money", total=True),
+        Column("deadline", "Soonest deadline", "date"),
+        Column("reasons", "Why it no longer fits"),
+        Column("projects", "Projects"),
+    ]
+    return Listing(title=title, columns=columns, rows=rows, totals=True)
+
+
+def panel_projects(title: str, found: PanelProjects, names: Mapping[str, str]) -> Listing:
+    """Every project at the Panel's level: estimate, money and what is still to find, with a total row."""
+    rows = [
+        {
+            "name": project.name,
+            "funding": label(project.funding),
+            "authority": names.get(project.local_authority_id or "", "Several (pooled)"),
+            "category": label(project.category),
+            "stage": label(project.stage),
+            "investment_item": project.investment_item or "",
+            "estimate_high": project.estimate_high,
+            "identified": project.totals.identified,
+            "requested": project.totals.requested,
+            "received": project.totals.received,
+            "spent": project.totals.spent,
+            "gap": project.gap,
+        }
+        for project in found.rows
+    ]
+    money = [
+        ("estimate_high", "Estimate"),
+        ("identified", "Identified"),
+        ("requested", "Requested"),
+        ("received", "Received"),
+        ("spent", "Spent"),
+        ("gap", "Still to find"),
+    ]
+    columns = [
+        Column("name", "Project"),
+        Column("funding", "Funding"),
+        Column("authority", "Local authority"),
+        Column("category", "Capital category"),
+        Column("stage", "Stage"),
+        Column("investment_item", "Investment item"),
+        *(Column(key, heading, "money", total=True) for key, heading in money),
+    ]
+    return Listing(title=title, columns=columns, rows=rows, totals=True)
+
+
+def panel_deadlines(title: str, found: PanelDeadlines, names: Mapping[str, str]) -> Listing:
+    """Unspent money with a repayment deadline by authority and how soon it falls, with a total row."""
+    rows = [
+        {"authority": names.get(row.local_authority_id, row.local_authority_id), **row.model_dump()}
+        for row in found.rows
+    ]
+    columns = [
+        Column("authority", "Local authority"),
+        Column("passed", "Deadline passed", "money", total=True),
+        Column("within_one_year", "Within a year", "money", total=True),
+        Column("one_to_two_years", "In 1 to 2 years", "money", total=True),
+        Column("two_to_five_years", "In 2 to 5 years", "money", total=True),
+        Column("later", "Later", "money", total=True),
+        Column("receipts", "Receipts", "count", total=True),
     ]
     return Listing(title=title, columns=columns, rows=rows, totals=True)

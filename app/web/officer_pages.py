@@ -12,6 +12,7 @@ from app.web import (
     finding,
     investment_pages,
     movement_forms,
+    panel_pages,
     project_pages,
     proposal_pages,
     site_pages,
@@ -34,5 +35,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     alert_pages.router,
     investment_pages.router,
     proposal_pages.router,
+    panel_pages.router,
 )
 """Included before the web view's own routes, so /web/agreements/new is not read as an agreement's id."""

@@ -78,8 +78,14 @@ NAVIGATION_ROLES: dict[str, frozenset[Role]] = {
 }
 """Links only some roles see (a link that would answer 403 is not shown); the rest every role but the Panel's."""
 
-PANEL_NAVIGATION = frozenset({"web_home", "web_bids", "web_investment"})
-"""The header's links a Panel account sees."""
+PANEL_NAVIGATION: list[tuple[str, str]] = [
+    ("web_home", "Balances"),
+    ("web_panel_projects", "Projects"),
+    ("web_bids", "Bids"),
+    ("web_investment", "Investment"),
+    ("web_panel_deadlines", "Deadlines"),
+]
+"""The header's links a Panel account sees: the Panel's own views of projects and deadlines, by authority."""
 
 
 SECURITY_HEADERS = {
@@ -170,6 +176,8 @@ PANEL_PAGES = frozenset(
         "/web/investment",
         "/web/investment/{item_id}",
         "/web/repurposing-proposals",
+        "/web/panel/projects",
+        "/web/panel/deadlines",
         "/web/account",
         "/web/account/tokens",
         "/web/account/tokens/{token_id}/revoke",
@@ -193,7 +201,7 @@ def navigation_for(viewer: Viewer | None) -> list[tuple[str, str]]:
     if viewer is None:
         return []
     if panel_view(viewer):
-        return [entry for entry in NAVIGATION if entry[0] in PANEL_NAVIGATION]
+        return PANEL_NAVIGATION
     role = viewer.principal.role
     return [entry for entry in NAVIGATION if role in NAVIGATION_ROLES.get(entry[0], frozenset(Role))]
 
@@ -208,7 +216,10 @@ def current_viewer(request: Request, session: SessionDep, principal: PagePrincip
     viewer = Viewer(principal=principal, authority_name=authority_name)
     request.state.viewer = viewer
     if principal.role is Role.panel and not panel_may_open(request):
-        raise ForbiddenError("A Panel account sees the Panel's tables, the bids summary and the investment list only")
+        raise ForbiddenError(
+            "A Panel account sees the Panel's tables, projects and deadlines, the bids summary and the investment "
+            "list only"
+        )
     return viewer
 
 

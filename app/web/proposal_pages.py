@@ -2,7 +2,9 @@
 officer's forms to record a proposal, date its steps, and record the authority's consent (which records the
 repurposing, as POST /repurposing-proposals/{id}/consent does)."""
 
+from datetime import date
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
@@ -14,8 +16,13 @@ from app.models import Purpose, Role
 from app.proposals import service
 from app.proposals.reads import read_models, read_one, summary
 from app.proposals.schemas import ConsentCreate, ProposalCreate, Step, StepCreate
-from app.web.agreement_forms import choices
+from app.repurposing.reads import candidates
+from app.repurposing.schemas import CandidateRead, CandidateSort
+from app.web import downloads
+from app.web.agreement_forms import choices, contribution_path
+from app.web.downloads import FormatQuery
 from app.web.forms import Field, FormDataDep, FormSpec, FormState, WriterDep, may_write, require_role
+from app.web.listing import Column, download
 from app.web.pages import ViewerDep, render
 from app.web.project_pages import visible_names
 from app.web.submitting import FormRoute, audit_log, show_form, submit
@@ -25,6 +32,7 @@ router = APIRouter(route_class=FormRoute, include_in_schema=False)
 
 LISTED = 500
 LIST_PATH = "/web/repurposing-proposals"
+CANDIDATES_PATH = "/web/repurposing/candidates"
 
 
 def proposal_path(proposal_id: int) -> str:
@@ -119,17 +127,60 @@ def proposals_page(request: Request, session: SessionDep, viewer: ViewerDep) -> 
     )
 
 
+@router.get(CANDIDATES_PATH, name="web_repurposing_candidates")
+def candidates_page(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    sort: CandidateSort = CandidateSort.largest,
+    file_format: FormatQuery = "html",
+) -> Response:
+    """Contributions with unspent money whose purpose no longer fits, each with a link to propose repurposing it."""
+    principal = viewer.principal
+    found = candidates(session, scope=principal.scope, sort=sort)
+    names = visible_names(session, principal.scope)
+    listing = downloads.repurposing_candidates("Candidates for repurposing", found, names)
+    if file_format != "html":
+        return download(listing, f"repurposing-candidates-{sort.value}-first", file_format)
+    writer = may_write(principal)
+    listing.links = [
+        {"contribution_id": contribution_path(candidate.contribution_id)}
+        | ({"propose": propose_path(candidate)} if writer else {})
+        for candidate in found
+    ]
+    if writer:
+        listing.columns.append(Column("propose", "Proposal"))
+        for row, candidate in zip(listing.rows, found, strict=True):
+            row["propose"] = f"Propose repurposing contribution {candidate.contribution_id}"
+    return render(
+        request,
+        "candidates.html",
+        {"listing": listing, "sort": sort, "query_string": f"sort={sort.value}", "may_write": writer},
+    )
+
+
+def propose_path(candidate: CandidateRead) -> str:
+    """The new proposal form, filled in with the candidate's contribution and why it no longer fits."""
+    query = {"contribution_id": candidate.contribution_id, "reason": "; ".join(candidate.reasons).capitalize() + "."}
+    return f"{LIST_PATH}/new?{urlencode(query)}"
+
+
 @router.get(f"{LIST_PATH}/new", name="web_proposal_new")
 def new_proposal_page(
     request: Request,
     session: SessionDep,
     viewer: ViewerDep,
     contribution_id: Annotated[RowId | None, Query()] = None,
+    reason: Annotated[str | None, Query(max_length=5000)] = None,
 ) -> Response:
-    """The form to propose repurposing a contribution."""
+    """The form to propose repurposing a contribution (filled in from a candidate's link)."""
     require_role(viewer.principal, Role.officer)
-    state = FormState(values={"contribution_id": str(contribution_id)} if contribution_id else {})
-    return show_form(request, proposal_form(session), state, back=LIST_PATH)
+    values = {"contribution_id": str(contribution_id)} if contribution_id else {}
+    if reason:
+        values["reason"] = reason
+    if values:
+        values["identified_on"] = date.today().isoformat()
+    return show_form(request, proposal_form(session), FormState(values=values), back=LIST_PATH)
 
 
 @router.post(f"{LIST_PATH}/new", name="web_proposal_create")

@@ -45,7 +45,8 @@ def prepare_database(url: str) -> Tokens:
 
 def start_server(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
     """uvicorn serving app.main:app on the port, against the database; returns once /health answers."""
-    environment = {**os.environ, "DATABASE_URL": url}
+    # The public page is off by default; the walk turns it on to check it with axe.
+    environment = {**os.environ, "DATABASE_URL": url, "PUBLIC_PANEL_PAGE": "true"}
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],

@@ -16,7 +16,16 @@ PUBLISHED = ROOT / "seed" / "published"
 BID_FORMULA = {
     "name": "LLR per-dwelling formula",
     "base_date": "2024-04-01",
-    "items": [{"item": "premises", "cost_per_dwelling": "80.00", "assumption": "0.5 sq m per household"}],
+    "items": [
+        {"item": "premises", "cost_per_dwelling": "80.00", "assumption": "0.5 sq m per household"},
+        {
+            "item": "officers_and_staff",
+            "cost_per_dwelling": "120.00",
+            "cost_per_house": "140.00",
+            "cost_per_flat": "80.00",
+            "assumption": "2.4 people a house, 1.6 a flat",
+        },
+    ],
 }
 MONEY_FIELDS = ("total_value", "held_by_developer", "at_risk", "held_by_local_authority", "drawn", "spent", "remaining")
 
@@ -283,6 +292,7 @@ class TestBids:
                     "application_reference": "24/0777/OUT",
                     "site": "Land north of Scalford Road",
                     "dwellings": 120,
+                    "houses": 80,
                     "consulted_on": "2024-03-01",
                     "respond_by": "2024-03-22",
                     "formula_id": made["id"],
@@ -334,6 +344,8 @@ class TestTheRestOfTheDesk:
             "proposals": "/web/repurposing-proposals",
             "proposal-new": "/web/repurposing-proposals/new",
             "proposal": f"/web/repurposing-proposals/{proposal['id']}",
+            "candidates": "/web/repurposing/candidates",
+            "panel-projects-officer": "/web/panel/projects",
         }
         for name, path in pages.items():
             response = page.goto(f"{base}{path}")
@@ -347,9 +359,17 @@ class TestTheRestOfTheDesk:
             ("panel-home", "/web"),
             ("panel-bids", "/web/bids"),
             ("panel-investment", "/web/investment"),
+            ("panel-projects", "/web/panel/projects"),
+            ("panel-deadlines", "/web/panel/deadlines"),
         ):
             response = page.goto(f"{base}{path}")
             assert response is not None and response.status == 200, name
             shoot(page, name)
         response = page.goto(f"{base}/web/agreements/{live_server.scenario.blaby_agreement}")
         assert response is not None and response.status == 403
+
+    def test_the_public_page_passes_axe_without_signing_in(self, page: Any, live_server: LiveServer) -> None:
+        response = page.goto(f"{live_server.url}/public/panel")
+        assert response is not None and response.status == 200
+        assert page.locator("#public-projects").is_visible()
+        shoot(page, "public-panel")
