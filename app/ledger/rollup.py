@@ -386,14 +386,22 @@ class MonthEnds:
     def as_at(self, session: Session, as_at: date, columns: tuple[str, ...], where: list[Any]) -> Select[Any]:
         """The group's figures as at the date, one row per group: the month end before it plus the days since."""
         horizon = self.horizon(session)
-        before = month_of(as_at) - timedelta(days=1)
-        base = None if horizon is None else min(month_of(before), horizon)
-        days_from = date.min if base is None else next_month(base)
-        parts = [
-            select(*(self.days.c[name] for name in self.group), *(self.days.c[name] for name in columns)).where(
-                self.days.c.on >= days_from, self.days.c.on <= as_at, *(clause(self.days) for clause in where)
+        month = month_of(as_at)
+        later_in_month = select(self.days.c.on).where(
+            self.days.c.on > as_at, self.days.c.on < next_month(month), *(clause(self.days) for clause in where)
+        )
+        parts = []
+        if horizon is not None and month <= horizon and session.scalar(later_in_month.limit(1)) is None:
+            # Nothing happens later in the date's month (a month end, or today): its month end is the answer.
+            base: date | None = month
+        else:
+            base = None if horizon is None else min(month_of(month - timedelta(days=1)), horizon)
+            days_from = date.min if base is None else next_month(base)
+            parts.append(
+                select(*(self.days.c[name] for name in self.group), *(self.days.c[name] for name in columns)).where(
+                    self.days.c.on >= days_from, self.days.c.on <= as_at, *(clause(self.days) for clause in where)
+                )
             )
-        ]
         if base is not None:
             parts.append(
                 select(*(self.months.c[name] for name in self.group), *(self.months.c[name] for name in columns)).where(
