@@ -737,9 +737,14 @@ class RollupContributionDay(StageFigures, Base):
 
 
 class RollupMonth(StageFigures, Base):
-    """The sum of the contribution days of one authority, purpose and month (the first day of it)."""
+    """Every stage's money of one authority and purpose at the end of one month (named by its first day).
+
+    Unlike the day rows, these are figures, not changes: the sum of the contribution days up to the
+    month's end. Each authority and purpose has a row for every month from its first to the latest.
+    """
 
     __tablename__ = "rollup_months"
+    __table_args__ = (Index("ix_rollup_months_month", "month"),)
 
     local_authority_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     purpose: Mapped[Purpose] = mapped_column(primary_key=True)
@@ -760,9 +765,10 @@ class RollupAgreementDay(Base):
 
 
 class RollupAgreementMonth(Base):
-    """The sum of the agreement days of one authority and month (the first day of it)."""
+    """The agreement counts of one authority at the end of one month: its agreement days summed up to then."""
 
     __tablename__ = "rollup_agreement_months"
+    __table_args__ = (Index("ix_rollup_agreement_months_month", "month"),)
 
     local_authority_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)

@@ -210,3 +210,77 @@ class TestCommandLine:
         assert "1 differences" in broken.output
         assert CliRunner().invoke(main, ["rollup", "rebuild"]).exit_code == 0
         assert CliRunner().invoke(main, ["rollup", "check"]).exit_code == 0
+
+
+class TestMonthEnds:
+    """The month ends are kept up to the current month; months passing without a write, and days after the
+    latest month, still give the ledger's figures."""
+
+    @staticmethod
+    def _agrees_with_the_ledger(session: Session, dates: list[date]) -> None:
+        assert_agrees(session)
+        for as_at in dates:
+            for layout in Layout:
+                computed = panel_table(session=session, layout=layout, as_at=as_at, scope=None)
+                summed = panel_table(session=session, layout=layout, as_at=as_at, scope=None, from_rollup=False)
+                assert computed == summed, (layout, as_at)
+
+    def test_a_read_needs_one_row_per_authority_and_purpose_however_long_the_history(
+        self, api: Any, session: Session
+    ) -> None:
+        made = funded_contribution(api, amount="20000.00", received="1000.00")
+        for year in range(2020, 2026):
+            assert movement(api, made["id"], "received", "10.00", date(year, 9, 1)).status_code == 201
+        session.commit()
+        months = session.scalars(
+            select(RollupMonth.month).where(RollupMonth.local_authority_id == "blaby").order_by(RollupMonth.month)
+        ).all()
+        assert months[-1] == rollup.current_month()
+        assert len(months) == len(rollup.months_from(months[0], months[-1]))  # dense: no month missing
+        rows = (
+            session.execute(select(RollupMonth.received).where(RollupMonth.month == date(2025, 2, 1))).scalars().all()
+        )
+        assert rows == [Decimal("1050.00")]
+
+    def test_months_passing_without_a_write_then_a_write_that_brings_them_up(
+        self, api: Any, session: Session, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(rollup, "current_month", lambda: date(2024, 1, 1))
+        made = funded_contribution(api, amount="20000.00", received="5000.00")
+        assert movement(api, made["id"], "drawn", "1000.00", date(2024, 1, 10)).status_code == 201
+        # Dated after the latest month the writer knew of: kept in the days, reaching the months later.
+        assert movement(api, made["id"], "received", "700.00", date(2024, 3, 5)).status_code == 201
+        session.commit()
+        assert rollup.STAGE_MONTHS.horizon(session) == date(2024, 1, 1)
+        dates = [date(2024, 1, 31), date(2024, 2, 15), date(2024, 3, 4), date(2024, 3, 5), date(2024, 6, 30)]
+        self._agrees_with_the_ledger(session, [*dates, date.today()])
+
+        monkeypatch.setattr(rollup, "current_month", lambda: date(2024, 5, 1))
+        other = funded_contribution(api, reference="19/0099/OUT", purpose="vehicles", amount="900.00", received=None)
+        assert movement(api, other["id"], "received", "300.00", date(2024, 4, 20)).status_code == 201
+        session.commit()
+        assert rollup.STAGE_MONTHS.horizon(session) == date(2024, 5, 1)
+        assert rollup.AGREEMENT_MONTHS.horizon(session) == date(2024, 5, 1)
+        march = session.execute(
+            select(RollupMonth.received).where(
+                RollupMonth.local_authority_id == "blaby",
+                RollupMonth.purpose == made["purpose"],
+                RollupMonth.month == date(2024, 3, 1),
+            )
+        ).scalar_one()
+        assert march == Decimal("5700.00")
+        self._agrees_with_the_ledger(session, [*dates, date(2024, 4, 30), date(2024, 5, 2), date.today()])
+
+    def test_a_rebuild_gives_the_same_month_ends_as_the_writes_kept(
+        self, api: Any, session: Session, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(rollup, "current_month", lambda: date(2022, 6, 1))
+        made = funded_contribution(api, amount="8000.00", received="2000.00")
+        assert movement(api, made["id"], "received", "500.00", date(2021, 1, 4)).status_code == 201
+        session.commit()
+        kept = session.execute(select(RollupMonth).order_by(RollupMonth.local_authority_id, RollupMonth.month))
+        before = [(row.local_authority_id, row.purpose, row.month, row.received) for row in kept.scalars()]
+        rollup.rebuild(session)
+        rebuilt = session.execute(select(RollupMonth).order_by(RollupMonth.local_authority_id, RollupMonth.month))
+        after = [(row.local_authority_id, row.purpose, row.month, row.received) for row in rebuilt.scalars()]
+        assert before == after and before[-1][2] == date(2022, 6, 1)

@@ -13,14 +13,14 @@ the ORM (a bulk insert) calls `rederive_contributions` itself, or `rebuild` for 
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import delete, event, func, insert, inspect, select, union_all
+from sqlalchemy import Select, delete, event, func, insert, inspect, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -236,47 +236,199 @@ def agreement_monthly(days: Iterable[AgreementDay]) -> dict[tuple[str, date], tu
     return sums
 
 
-def _upsert(
-    session: Session, table: Any, keys: tuple[str, ...], columns: tuple[str, ...], rows: list[dict[str, Any]]
-) -> None:
-    """Add each row's figures to the stored row with its key, creating it if there is none (keys in order)."""
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = dialect_insert(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(keys), set_={name: table.c[name] + statement.excluded[name] for name in columns}
-    )
-    # Sorted, so two writers adding to the same months take the row locks in one order.
-    for row in sorted(rows, key=lambda row: tuple(str(row[key]) for key in keys)):
-        session.execute(statement, row)
+def current_month() -> date:
+    """The month of today: the horizon every write brings the month ends up to."""
+    return month_of(date.today())
 
 
-def _store(session: Session, days: list[ContributionDay], agreement_days: list[AgreementDay], sign: int) -> None:
-    """Add (sign 1) or take away (sign -1) these days' sums from the monthly tables."""
-    months = [
-        {
-            "local_authority_id": key[0],
-            "purpose": key[1],
-            "month": key[2],
-            **dict(zip(FIGURES, (sign * value for value in figures), strict=True)),
+def next_month(month: date) -> date:
+    """The first day of the month after this one."""
+    return (month.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def months_from(first: date, last: date) -> list[date]:
+    """Every month from the first to the last, both included (first days)."""
+    months: list[date] = []
+    month = month_of(first)
+    while month <= last:
+        months.append(month)
+        month = next_month(month)
+    return months
+
+
+Steps = Mapping[tuple[Any, ...], Sequence[Any]]
+"""Changes per (group..., month): a group's key columns, then the month."""
+
+
+@dataclass(frozen=True)
+class MonthEnds:
+    """A table of figures at each month's end per group, kept dense, and the table of days it accumulates.
+
+    Every group has a row for every month from the month of its first step to the horizon (the latest
+    month stored, which every write first brings up to the current month), so the figures as at any date
+    are one row per group (the month before the date's month) plus the days since: a read costs the same
+    however long the ledger's history. Days after the horizon (dated after the current month when written)
+    are added to the months when a later write brings the horizon up to them.
+    """
+
+    months: Any  # the tables' Table objects (typed FromClause on the models)
+    days: Any
+    group: tuple[str, ...]
+    columns: tuple[str, ...]
+
+    def horizon(self, session: Session) -> date | None:
+        """The latest month stored, if any."""
+        return session.scalar(select(func.max(self.months.c.month)))
+
+    def _group_of(self, row: Any) -> tuple[Any, ...]:
+        return tuple(row[: len(self.group)])
+
+    def _rows_at(self, session: Session, month: date, *, lock: bool) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+        query = (
+            select(*(self.months.c[name] for name in self.group), *(self.months.c[name] for name in self.columns))
+            .where(self.months.c.month == month)
+            .order_by(*(self.months.c[name] for name in self.group))
+        )
+        if lock:
+            query = query.with_for_update()
+        return {self._group_of(row): tuple(row[len(self.group) :]) for row in session.execute(query)}
+
+    def _day_sums(self, session: Session, first: date, last: date | None) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+        """The days' steps from the first date to the last (open-ended for None), summed per group."""
+        query = select(
+            *(self.days.c[name] for name in self.group), *(func.sum(self.days.c[name]) for name in self.columns)
+        ).where(self.days.c.on >= first)
+        if last is not None:
+            query = query.where(self.days.c.on <= last)
+        query = query.group_by(*(self.days.c[name] for name in self.group))
+        return {self._group_of(row): tuple(row[len(self.group) :]) for row in session.execute(query)}
+
+    def _insert(self, session: Session, rows: list[dict[str, Any]], *, replace: bool = False) -> None:
+        if not rows:
+            return
+        dialect = session.get_bind().dialect.name
+        statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(self.months)
+        if not replace:
+            statement = statement.on_conflict_do_nothing(index_elements=[*self.group, "month"])
+        session.execute(statement, rows)
+
+    def _row(self, group: tuple[Any, ...], month: date, values: Iterable[Any]) -> dict[str, Any]:
+        return {
+            **dict(zip(self.group, group, strict=True)),
+            "month": month,
+            **dict(zip(self.columns, values, strict=True)),
         }
-        for key, figures in monthly(days).items()
-        if any(figures)
-    ]
-    _upsert(session, RollupMonth.__table__, ("local_authority_id", "purpose", "month"), FIGURES, months)
-    agreement_months = [
-        {
-            "local_authority_id": key[0],
-            "month": key[1],
-            "agreements": sign * counts[0],
-            "open_agreements": sign * counts[1],
-        }
-        for key, counts in agreement_monthly(agreement_days).items()
-        if any(counts)
-    ]
-    _upsert(session, RollupAgreementMonth.__table__, ("local_authority_id", "month"), COUNTS, agreement_months)
+
+    def extend(self, session: Session, to_month: date) -> date | None:
+        """Bring the horizon up to this month, each new month the last plus its days; the new horizon."""
+        horizon = self.horizon(session)
+        if horizon is None or horizon >= to_month:
+            return horizon
+        # Locking the horizon's rows makes two writers extending at once, or a writer adding to the
+        # horizon while another extends past it, take turns: the later one copies committed figures.
+        figures = self._rows_at(session, horizon, lock=True)
+        for month in months_from(next_month(horizon), to_month):
+            for group, steps in self._day_sums(session, month, next_month(month) - timedelta(days=1)).items():
+                before = figures.get(group, tuple(0 for _ in self.columns))
+                figures[group] = tuple(a + b for a, b in zip(before, steps, strict=True))
+            self._insert(session, [self._row(group, month, values) for group, values in sorted(figures.items())])
+        return to_month
+
+    def add(self, session: Session, changes: Steps) -> None:
+        """Add each (group..., month) change to that month's row and every later one, up to the horizon."""
+        changes = {key: values for key, values in changes.items() if any(values)}
+        if not changes:
+            return
+        current = current_month()
+        horizon = self.extend(session, current) or current
+        if any(key[-1] > horizon for key in changes):
+            # A step after the horizon reaches the months through a later extension: wait for one running now.
+            self._rows_at(session, horizon, lock=True)
+            horizon = self.horizon(session) or horizon
+        table = self.months
+        # Sorted, so two writers adding to the same groups take the row locks in one order.
+        for key in sorted(changes, key=lambda key: tuple(str(part) for part in key)):
+            group, month = key[:-1], key[-1]
+            if month > horizon:
+                continue
+            matches = [table.c[name] == value for name, value in zip(self.group, group, strict=True)]
+            first = session.scalar(select(func.min(table.c.month)).where(*matches))
+            missing = months_from(month, horizon) if first is None else months_from(month, first)[:-1]
+            self._insert(session, [self._row(group, each, (0 for _ in self.columns)) for each in missing])
+            session.execute(
+                update(table)
+                .where(*matches, table.c.month >= month)
+                .values({name: table.c[name] + value for name, value in zip(self.columns, changes[key], strict=True)})
+            )
+
+    def fill(self, session: Session, steps: Steps, to_month: date) -> None:
+        """Write the month ends from every group's monthly steps up to the month, into an empty table."""
+        self._insert(session, self.expected(steps, to_month), replace=True)
+
+    def expected(self, steps: Steps, to_month: date) -> list[dict[str, Any]]:
+        """The dense month-end rows that monthly steps give, up to the month."""
+        by_group: dict[tuple[Any, ...], dict[date, Sequence[Any]]] = defaultdict(dict)
+        for key, values in steps.items():
+            by_group[key[:-1]][key[-1]] = values
+        rows: list[dict[str, Any]] = []
+        for group in sorted(by_group, key=lambda group: tuple(str(part) for part in group)):
+            months = by_group[group]
+            first = min(months)
+            if first > to_month:
+                continue
+            running: tuple[Any, ...] = tuple(0 for _ in self.columns)
+            for month in months_from(first, to_month):
+                step = months.get(month, (0,) * len(self.columns))
+                running = tuple(a + b for a, b in zip(running, step, strict=True))
+                rows.append(self._row(group, month, running))
+        return rows
+
+    def as_at(self, session: Session, as_at: date, columns: tuple[str, ...], where: list[Any]) -> Select[Any]:
+        """The group's figures as at the date, one row per group: the month end before it plus the days since."""
+        horizon = self.horizon(session)
+        month = month_of(as_at)
+        later_in_month = select(self.days.c.on).where(
+            self.days.c.on > as_at, self.days.c.on < next_month(month), *(clause(self.days) for clause in where)
+        )
+        parts = []
+        if horizon is not None and month <= horizon and session.scalar(later_in_month.limit(1)) is None:
+            # Nothing happens later in the date's month (a month end, or today): its month end is the answer.
+            base: date | None = month
+        else:
+            base = None if horizon is None else min(month_of(month - timedelta(days=1)), horizon)
+            days_from = date.min if base is None else next_month(base)
+            parts.append(
+                select(*(self.days.c[name] for name in self.group), *(self.days.c[name] for name in columns)).where(
+                    self.days.c.on >= days_from, self.days.c.on <= as_at, *(clause(self.days) for clause in where)
+                )
+            )
+        if base is not None:
+            parts.append(
+                select(*(self.months.c[name] for name in self.group), *(self.months.c[name] for name in columns)).where(
+                    self.months.c.month == base, *(clause(self.months) for clause in where)
+                )
+            )
+        both = union_all(*parts).subquery("rollup_parts")
+        return select(*(both.c[name] for name in self.group), *(func.sum(both.c[name]) for name in columns)).group_by(
+            *(both.c[name] for name in self.group)
+        )
+
+
+STAGE_MONTHS = MonthEnds(
+    RollupMonth.__table__, RollupContributionDay.__table__, ("local_authority_id", "purpose"), FIGURES
+)
+AGREEMENT_MONTHS = MonthEnds(
+    RollupAgreementMonth.__table__, RollupAgreementDay.__table__, ("local_authority_id",), COUNTS
+)
+
+
+def _net(old: Steps, new: Steps, width: int) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    """What each month gains going from the old steps to the new (unchanged months net to nothing)."""
+    zeros = (0,) * width
+    return {
+        key: tuple(b - a for a, b in zip(old.get(key, zeros), new.get(key, zeros), strict=True))
+        for key in set(old) | set(new)
+    }
 
 
 def _stored_days(session: Session, contribution_ids: list[int]) -> list[ContributionDay]:
@@ -347,11 +499,16 @@ def rederive_contributions(session: Session, contribution_ids: Iterable[int]) ->
         {day.agreement_id for day in agreement_days}
         | set(session.scalars(select(Contribution.agreement_id).where(Contribution.id.in_(ids))))
     )
-    _store(session, _stored_days(session, ids), _stored_agreement_days(session, agreement_ids), -1)
+    old_days = _stored_days(session, ids)
+    old_agreement_days = _stored_agreement_days(session, agreement_ids)
     session.execute(delete(RollupContributionDay).where(RollupContributionDay.contribution_id.in_(ids)))
     session.execute(delete(RollupAgreementDay).where(RollupAgreementDay.agreement_id.in_(agreement_ids)))
     _insert_days(session, days, agreement_days)
-    _store(session, days, agreement_days, 1)
+    # Only the months whose sums changed are touched: a new movement today moves this month's row alone.
+    STAGE_MONTHS.add(session, _net(dict(monthly(old_days)), dict(monthly(days)), len(FIGURES)))
+    AGREEMENT_MONTHS.add(
+        session, _net(dict(agreement_monthly(old_agreement_days)), dict(agreement_monthly(agreement_days)), 2)
+    )
 
 
 def rederive_contribution(session: Session, contribution_id: int) -> None:
@@ -365,18 +522,9 @@ def rebuild(session: Session) -> None:
         session.execute(delete(table))
     days, agreement_days = derive(session)
     _insert_days(session, days, agreement_days)
-    months = [
-        {"local_authority_id": key[0], "purpose": key[1], "month": key[2], **dict(zip(FIGURES, figures, strict=True))}
-        for key, figures in monthly(days).items()
-    ]
-    if months:
-        session.execute(insert(RollupMonth), months)
-    counts = [
-        {"local_authority_id": key[0], "month": key[1], "agreements": value[0], "open_agreements": value[1]}
-        for key, value in agreement_monthly(agreement_days).items()
-    ]
-    if counts:
-        session.execute(insert(RollupAgreementMonth), counts)
+    current = current_month()
+    STAGE_MONTHS.fill(session, dict(monthly(days)), current)
+    AGREEMENT_MONTHS.fill(session, dict(agreement_monthly(agreement_days)), current)
     session.info.pop(DIRTY_CONTRIBUTIONS, None)
     session.info.pop(DIRTY_AGREEMENTS, None)
 
@@ -410,6 +558,24 @@ def compare(
     return differences
 
 
+def _compare_months(session: Session, table: MonthEnds, steps: Steps, horizon: date, name: str) -> list[Difference]:
+    """The stored month ends against the ones the ledger's steps give, up to the stored horizon."""
+    keys = (*table.group, "month")
+    expected = {
+        tuple(row[key] for key in keys): tuple(row[column] for column in table.columns)
+        for row in table.expected(steps, horizon)
+    }
+    stored = session.execute(
+        select(*(table.months.c[key] for key in keys), *(table.months.c[c] for c in table.columns))
+    )
+    return compare(
+        expected,
+        {tuple(row[: len(keys)]): tuple(row[len(keys) :]) for row in stored},
+        table=name,
+        columns=table.columns,
+    )
+
+
 def check(session: Session) -> list[Difference]:
     """Derive the whole rollup from the ledger and compare it with the stored one; empty when they agree."""
     settle(session)
@@ -429,20 +595,8 @@ def check(session: Session) -> list[Difference]:
         table="rollup_contribution_days",
         columns=FIGURES,
     )
-    months = session.execute(
-        select(
-            RollupMonth.local_authority_id,
-            RollupMonth.purpose,
-            RollupMonth.month,
-            *(RollupMonth.__table__.c[name] for name in FIGURES),
-        )
-    )
-    differences += compare(
-        dict(monthly(days)),
-        {tuple(row[:3]): tuple(to_money(value) for value in row[3:]) for row in months},
-        table="rollup_months",
-        columns=FIGURES,
-    )
+    horizon = STAGE_MONTHS.horizon(session) or current_month()
+    differences += _compare_months(session, STAGE_MONTHS, dict(monthly(days)), horizon, "rollup_months")
     differences += compare(
         {(day.agreement_id, day.on, day.local_authority_id): day.counts for day in agreement_days},
         {
@@ -452,20 +606,9 @@ def check(session: Session) -> list[Difference]:
         table="rollup_agreement_days",
         columns=COUNTS,
     )
-    agreement_months = session.execute(
-        select(
-            RollupAgreementMonth.local_authority_id,
-            RollupAgreementMonth.month,
-            RollupAgreementMonth.agreements,
-            RollupAgreementMonth.open_agreements,
-        )
-    )
-    differences += compare(
-        dict(agreement_monthly(agreement_days)),
-        {tuple(row[:2]): tuple(row[2:]) for row in agreement_months},
-        table="rollup_agreement_months",
-        columns=COUNTS,
-    )
+    horizon = AGREEMENT_MONTHS.horizon(session) or current_month()
+    agreement_steps = dict(agreement_monthly(agreement_days))
+    differences += _compare_months(session, AGREEMENT_MONTHS, agreement_steps, horizon, "rollup_agreement_months")
     return differences
 
 
@@ -547,26 +690,8 @@ def stage_sums(
     """Every stage's money as at the date per (authority, purpose), for all agreements or open ones only."""
     settle(session)
     columns = tuple(f"open_{name}" for name in STAGES) if open_only else STAGES
-    start = month_of(as_at)
-    months = RollupMonth.__table__
-    days = RollupContributionDay.__table__
-    parts = [
-        select(months.c.local_authority_id, months.c.purpose, *(months.c[name] for name in columns)).where(
-            months.c.month < start
-        ),
-        select(days.c.local_authority_id, days.c.purpose, *(days.c[name] for name in columns)).where(
-            days.c.on >= start, days.c.on <= as_at
-        ),
-    ]
-    if local_authority_id is not None:
-        parts = [
-            parts[0].where(months.c.local_authority_id == local_authority_id),
-            parts[1].where(days.c.local_authority_id == local_authority_id),
-        ]
-    both = union_all(*parts).subquery("rollup_parts")
-    query = select(both.c.local_authority_id, both.c.purpose, *(func.sum(both.c[name]) for name in columns)).group_by(
-        both.c.local_authority_id, both.c.purpose
-    )
+    where = [] if local_authority_id is None else [lambda table: table.c.local_authority_id == local_authority_id]
+    query = STAGE_MONTHS.as_at(session, as_at, columns, where)
     return {
         (row[0], Purpose(row[1])): {stage: to_money(value) for stage, value in zip(STAGES, row[2:], strict=True)}
         for row in session.execute(query)
@@ -576,24 +701,6 @@ def stage_sums(
 def agreement_counts(session: Session, *, as_at: date, local_authority_id: str | None) -> dict[str, tuple[int, int]]:
     """Per authority: agreements counted as at the date, and how many of them are open then."""
     settle(session)
-    start = month_of(as_at)
-    months = RollupAgreementMonth.__table__
-    days = RollupAgreementDay.__table__
-    parts = [
-        select(months.c.local_authority_id, months.c.agreements, months.c.open_agreements).where(
-            months.c.month < start
-        ),
-        select(days.c.local_authority_id, days.c.agreements, days.c.open_agreements).where(
-            days.c.on >= start, days.c.on <= as_at
-        ),
-    ]
-    if local_authority_id is not None:
-        parts = [
-            parts[0].where(months.c.local_authority_id == local_authority_id),
-            parts[1].where(days.c.local_authority_id == local_authority_id),
-        ]
-    both = union_all(*parts).subquery("rollup_agreement_parts")
-    query = select(both.c.local_authority_id, func.sum(both.c.agreements), func.sum(both.c.open_agreements)).group_by(
-        both.c.local_authority_id
-    )
+    where = [] if local_authority_id is None else [lambda table: table.c.local_authority_id == local_authority_id]
+    query = AGREEMENT_MONTHS.as_at(session, as_at, COUNTS, where)
     return {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in session.execute(query)}
