@@ -5,7 +5,7 @@ days since, instead of summing every month of the ledger's history. Both tables 
 month. Upgrading derives them again from the ledger; downgrading turns the month ends back into changes.
 
 Revision ID: 0017e
-Revises: 0016c
+Revises: 0017b
 Create Date: 2026-12-01 16:00:00
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 from sqlalchemy.orm import Session
 
 revision: str = "0017e"
-down_revision: str | Sequence[str] | None = "0016c"
+down_revision: str | Sequence[str] | None = "0017b"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
