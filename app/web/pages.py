@@ -2,8 +2,8 @@
 
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from functools import cache
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
