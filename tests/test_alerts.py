@@ -11,13 +11,15 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from alembic import command
 from icalendar import Calendar
 from openpyxl import load_workbook
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app.alerts.cli import send_all, smtp_sender
+from app.alerts.subscriptions import defaults_for
 from app.auth.accounts import create_account, find_account
 from app.auth.service import create_token
 from app.cli import main
@@ -26,7 +28,9 @@ from app.models import CalendarFeed, Movement, Role
 from tests.accounts import EMAILS, PASSWORD, make_accounts, post_form
 from tests.accounts import sign_in as account_sign_in
 from tests.builders import agreement, contribution, event, movement
+from tests.conftest import alembic_config
 from tests.project_builders import allocate, drawdown, project, step
+from tests.servers import scratch_database
 
 CHARNWOOD_PLANNER = "planner@charnwood.example"
 TODAY = date.today()
@@ -461,3 +465,42 @@ class TestCalendar:
         become(api, "officer")
         officer = api.client.get(make_calendar(api)).content.decode()
         assert "CH/DEADLINE" in officer
+
+
+class TestMigration:
+    def test_existing_accounts_get_their_roles_defaults(self) -> None:
+        with scratch_database("alert_defaults") as (_url, engine):
+            with engine.begin() as connection:
+                command.downgrade(alembic_config(connection), "0016c")
+                connection.execute(text("DELETE FROM accounts"))
+                connection.execute(
+                    text(
+                        "INSERT INTO local_authorities"
+                        " (id, name, regime, release_evidence, evidence_kinds, own_template)"
+                        " SELECT 'blaby', 'Blaby', 's106', '[]', '[]', false"
+                        " WHERE NOT EXISTS (SELECT 1 FROM local_authorities WHERE id = 'blaby')"
+                    )
+                )
+                for email, role, authority in (
+                    ("o@x.example", "officer", None),
+                    ("f@x.example", "finance", None),
+                    ("p@x.example", "planning", "blaby"),
+                    ("m@x.example", "panel", None),
+                ):
+                    connection.execute(
+                        text("INSERT INTO accounts (email, name, role, local_authority_id) VALUES (:e, :e, :r, :a)"),
+                        {"e": email, "r": role, "a": authority},
+                    )
+                command.upgrade(alembic_config(connection), "head")
+                rows = connection.execute(
+                    text(
+                        "SELECT accounts.role, alert_subscriptions.kind, alert_subscriptions.days"
+                        " FROM alert_subscriptions JOIN accounts ON accounts.id = alert_subscriptions.account_id"
+                    )
+                ).all()
+        found: dict[str, dict[str, int | None]] = {}
+        for role, kind, days in rows:
+            found.setdefault(role, {})[kind] = days
+        for role in (Role.officer, Role.finance, Role.planning):
+            assert found[role.value] == {kind.value: days for kind, days in defaults_for(role).items()}
+        assert "panel" not in found
