@@ -14,23 +14,24 @@ from aiosmtpd.controller import Controller
 from alembic import command
 from icalendar import Calendar
 from openpyxl import load_workbook
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app.alerts.cli import send_all, smtp_sender
 from app.alerts.subscriptions import defaults_for
-from app.auth.accounts import create_account, find_account
+from app.auth.accounts import create_account, disable_account, find_account
 from app.auth.service import create_token
 from app.cli import main
 from app.config import Settings
-from app.models import CalendarFeed, Movement, Role
+from app.models import CalendarFeed, Role
 from tests.accounts import EMAILS, PASSWORD, make_accounts, post_form
 from tests.accounts import sign_in as account_sign_in
 from tests.builders import agreement, contribution, event, movement
 from tests.conftest import alembic_config
 from tests.project_builders import allocate, drawdown, project, step
 from tests.servers import scratch_database
+from tests.standard_helpers import MESSY, give_organisation_codes, imported
 
 CHARNWOOD_PLANNER = "planner@charnwood.example"
 TODAY = date.today()
@@ -174,6 +175,20 @@ class TestAlertsPage:
         assert 'data-kind="trigger_due"' not in page.text
 
 
+def charnwood_planner(session: Session) -> str:
+    """A planning officer of charnwood, made for a test; returns their address."""
+    create_account(
+        session=session,
+        email=CHARNWOOD_PLANNER,
+        name="Chris Charnwood",
+        role=Role.planning,
+        local_authority_id="charnwood",
+        password=PASSWORD,
+    )
+    session.commit()
+    return CHARNWOOD_PLANNER
+
+
 def account_api_token(session: Session, email: str) -> dict[str, str]:
     """The Authorization header of a token made by the account itself (as from its page)."""
     account = find_account(session, email)
@@ -310,28 +325,33 @@ class TestNewKinds:
         assert by_planner.status_code == 201, by_planner.text
         by_officer = movement(api, money["id"], "received", "800.00", TODAY - timedelta(days=2))
         assert by_officer.status_code == 201
-        charnwood = agreement(api, local_authority_id="charnwood", reference="CH/RECEIPT")
-        theirs = contribution(api, charnwood["id"], trigger_type="on_signing", amount="500.00")
-        imported = movement(api, theirs["id"], "received", "500.00", TODAY - timedelta(days=1))
-        assert imported.status_code == 201
-        session.execute(
-            update(Movement).where(Movement.id == imported.json()["id"]).values(note="received (published)")
-        )
-        session.commit()
         officer = account_api_token(session, EMAILS["officer"])
         items = api.client.get("/alerts", headers=officer).json()["items"]
         receipts = [item for item in items if item["kind"] == "receipt"]
-        assert [item["key"] for item in receipts] == [
-            f"receipt:{by_planner.json()['id']}",
-            f"receipt:{imported.json()['id']}",
-        ]
+        assert [item["key"] for item in receipts] == [f"receipt:{by_planner.json()['id']}"]  # not the officer's own
         assert "£1,200.00 received" in receipts[0]["title"] and "test planning (planning)" in receipts[0]["title"]
-        assert "imported from the authority's file" in receipts[1]["title"]
         planner = account_api_token(session, EMAILS["planning"])
         body = {"subscriptions": [{"kind": "receipt"}]}
         assert api.client.put("/alerts/subscriptions", json=body, headers=planner).status_code == 200
         mine = api.client.get("/alerts", headers=planner).json()["items"]
         assert [item["key"] for item in mine] == [f"receipt:{by_planner.json()['id']}"]
+        assert api.post(f"/movements/{by_planner.json()['id']}/reverse", json={}).status_code == 201
+        items = api.client.get("/alerts", headers=officer).json()["items"]
+        assert not [item for item in items if item["kind"] == "receipt"]  # a reversed receipt is no longer news
+
+    def test_an_import_of_an_authoritys_file_is_a_receipt_recorded_by_it(self, api: Any, session: Session) -> None:
+        make_accounts(session)
+        give_organisation_codes(session)
+        imported(api, MESSY, "blaby")
+        officer = account_api_token(session, EMAILS["officer"])
+        items = api.client.get("/alerts", headers=officer).json()["items"]
+        receipts = [item for item in items if item["kind"] == "receipt"]
+        assert receipts and all("imported from the authority's file" in item["title"] for item in receipts)
+        assert {item["local_authority_id"] for item in receipts} == {"blaby"}
+        headers = account_api_token(session, charnwood_planner(session))
+        body = {"subscriptions": [{"kind": "receipt"}]}
+        assert api.client.put("/alerts/subscriptions", json=body, headers=headers).status_code == 200
+        assert api.client.get("/alerts", headers=headers).json()["items"] == []  # nothing of blaby's
 
     def test_an_at_risk_contribution_is_an_alert_until_cleared(self, api: Any, session: Session) -> None:
         make_accounts(session)
@@ -448,6 +468,12 @@ class TestCalendar:
         assert revoked.status_code == 303
         assert api.client.get(second).status_code == 404
         assert api.client.get("/calendar/s106cal_never-made.ics").status_code == 404
+        third = make_calendar(api)
+        account = find_account(session, EMAILS["officer"])
+        assert account is not None
+        disable_account(session=session, account=account)
+        session.commit()
+        assert api.client.get(third).status_code == 404  # a disabled account's calendar stops too
         stored = session.scalars(select(CalendarFeed.secret_hash)).all()
         assert second.removeprefix("/calendar/").removesuffix(".ics") not in stored  # only its hash is kept
 
