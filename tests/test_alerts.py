@@ -455,6 +455,22 @@ class TestCalendar:
         assert f"trigger:{world['occupation']}:2024-03-31@s106" in events  # expected triggers too
         assert f"trigger:{world['started']}:2024-03-31@s106" in events
 
+    def test_the_feed_holds_triggers_a_sites_own_build_rate_expects(self, api: Any, session: Session) -> None:
+        make_accounts(session)
+        site = agreement(api, reference="BL/BUILDING", dwellings=100)
+        later = contribution(api, site["id"], trigger_type="on_occupation", threshold=80, amount="6000.00")
+        for on, built in ((TODAY - timedelta(days=180), 10), (TODAY - timedelta(days=1), 20)):
+            record = {"on": on.isoformat(), "started": 30, "completed": built, "occupied": built}
+            assert api.post(f"/agreements/{site['id']}/progress", json=record).status_code == 201
+        assumed = contribution(api, agreement(api, reference="BL/ASSUMED")["id"], trigger_type="on_commencement")
+        become(api, "officer")
+        events = Calendar.from_ical(api.client.get(make_calendar(api)).content).walk("VEVENT")
+        expected = [item for item in events if str(item["uid"]).startswith(f"expected:{later['id']}:")]
+        assert len(expected) == 1
+        assert expected[0].decoded("dtstart") > TODAY
+        assert "Trigger expected: £6,000.00 of BL/BUILDING" in str(expected[0]["summary"])
+        assert not [item for item in events if f":{assumed['id']}:" in str(item["uid"])]  # no assumed rate's date
+
     def test_a_revoked_or_replaced_address_is_404(self, api: Any, session: Session) -> None:
         build_world(api, session)
         become(api, "officer")
