@@ -302,6 +302,14 @@ class TestSubscriptions:
         officer = handler.received[EMAILS["officer"]][0]
         assert "BL/DEADLINE" in officer and "Drawdown request" in officer and "TRIGGER" not in officer
 
+    def test_nothing_ticked_is_no_alerts(self, api: Any, session: Session) -> None:
+        build_world(api, session)
+        become(api, "planning")
+        assert post_form(api.client, "/web/alerts/settings", token_from="/web/alerts/settings").status_code == 303
+        page = api.get("/web/alerts", role=None)
+        assert 'id="no-alerts"' in page.text and "You subscribe to no alerts" in page.text
+        assert subscribed(api, account_api_token(session, EMAILS["planning"])) == {}
+
     def test_a_planning_officer_subscribed_to_triggers_gets_only_their_authoritys(
         self, api: Any, session: Session, inbox: Any
     ) -> None:

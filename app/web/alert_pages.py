@@ -1,9 +1,9 @@
 """The signed-in account's alerts (read and unread), what it subscribes to, and its calendar address."""
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
@@ -75,15 +75,21 @@ def alerts_page(
 
 
 @router.post("/web/alerts/read", name="web_alert_read", responses={303: {}})
-async def mark_read(request: Request, session: SessionDep, viewer: ViewerDep, _csrf: CsrfDep) -> Response:
+def mark_read(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    _csrf: CsrfDep,
+    key: Annotated[str, Form(max_length=200)] = "",
+    mark_all: Annotated[str, Form(alias="all", max_length=10)] = "",
+) -> Response:
     """Mark one alert read (its key in the form), or all of the current ones (all=yes)."""
-    form = await request.form()
     principal = viewer.principal
     assert principal.account_id is not None
-    if form.get("all"):
+    if mark_all:
         keys = [alert.key for alert in service.alerts_for(session=session, principal=principal, today=date.today())]
     else:
-        keys = [str(form.get("key", ""))[:200]] if form.get("key") else []
+        keys = [key] if key else []
     marked = service.mark_read(session=session, account_id=principal.account_id, keys=keys)
     audit(request, session, principal).record("alert_reads", [principal.account_id], {"keys": marked})
     return RedirectResponse(request.url_for("web_alerts").path, status_code=303)
@@ -126,12 +132,19 @@ def settings_page(request: Request, session: SessionDep, viewer: ViewerDep) -> R
 
 
 @router.post("/web/alerts/settings", responses={303: {}, 422: {}})
-async def save_settings(request: Request, session: SessionDep, viewer: ViewerDep, _csrf: CsrfDep) -> Response:
+def save_settings(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    _csrf: CsrfDep,
+    kinds: Annotated[list[str] | None, Form(max_length=len(AlertKind))] = None,
+    deadline_days: Annotated[str, Form(max_length=20)] = "",
+    drawdown_unanswered_days: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
     """Subscribe this account to exactly the kinds ticked, each with its number of days."""
-    form = await request.form()
     principal = viewer.principal
-    ticked = {str(value) for value in form.getlist("kinds")}
-    typed = {f"{kind.value}_days": str(form.get(f"{kind.value}_days", "")).strip() for kind in AlertKind}
+    ticked = set(kinds or [])
+    typed = {"deadline_days": deadline_days.strip(), "drawdown_unanswered_days": drawdown_unanswered_days.strip()}
     chosen: dict[AlertKind, int | None] = {}
     errors: dict[str, str] = {}
     for kind, info in subscriptions.KINDS.items():
@@ -140,7 +153,7 @@ async def save_settings(request: Request, session: SessionDep, viewer: ViewerDep
         chosen[kind] = None
         field = f"{kind.value}_days"
         if info.default_days is not None:
-            text = typed[field]
+            text = typed.get(field, "")
             if not text.isascii() or not text.isdigit():
                 errors[field] = f"{info.days_label}: enter a whole number of days, such as {info.default_days}"
                 continue
