@@ -27,8 +27,11 @@ class Settings(BaseSettings):
     """The force that asks the authorities for their money, as drawdown letters name it."""
     max_document_bytes: int = 4_000_000
     """The largest document accepted (under max_body_bytes, which also bounds the upload's form)."""
+    smtp_url: str | None = None
+    """The mail server the alert digests go through, as smtp://[user:password@]host[:port] (smtps:// for TLS
+    from the start; smtp+starttls:// to upgrade); unset (and SMTP_HOST unset), `s106 alerts send` sends nothing."""
     smtp_host: str | None = None
-    """The mail server the alert digests go through; unset, `s106 alerts send` sends nothing."""
+    """The mail server as a host name and SMTP_PORT, where SMTP_URL is not set."""
     smtp_port: int = 25
     smtp_from: str | None = None
     """The address digests are sent from."""

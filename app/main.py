@@ -3,6 +3,8 @@
 from fastapi import FastAPI
 
 from app.agreements.router import router as agreements_router
+from app.alerts.router import calendar_router
+from app.alerts.router import router as alerts_router
 from app.audit.router import router as audit_router
 from app.auth.dependencies import document_auth_errors
 from app.balances.router import router as balances_router
@@ -64,6 +66,8 @@ def create_app() -> FastAPI:
         documents_router,
         spend_router,
         deadlines_router,
+        alerts_router,
+        calendar_router,
         repurposing_router,
         bids_router,
         sites_router,

@@ -956,6 +956,61 @@ class AlertDelivery(Base):
     sent_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class AlertKind(enum.StrEnum):
+    """What an account can subscribe to be told of."""
+
+    deadline = "deadline"
+    """Unspent money within N days of its repayment deadline, or past it."""
+    trigger_due = "trigger_due"
+    """A trigger the recorded site progress has passed, not yet confirmed: money falling due."""
+    receipt = "receipt"
+    """Money an authority recorded as received (its planning officer, or an import of its file)."""
+    drawdown_unanswered = "drawdown_unanswered"
+    """A drawdown request submitted N or more days ago and still unanswered."""
+    at_risk = "at_risk"
+    """A contribution whose money may never be released."""
+
+
+class AlertSubscription(Base):
+    """One kind of alert an account has chosen, with its own number of days where the kind takes one."""
+
+    __tablename__ = "alert_subscriptions"
+    __table_args__ = (
+        UniqueConstraint("account_id", "kind"),
+        CheckConstraint("days IS NULL OR (days > 0 AND days <= 3650)", name="days_in_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    kind: Mapped[AlertKind]
+    days: Mapped[int | None]
+    """N for deadlines within N days or a request unanswered for N days; None for kinds without one."""
+
+
+class AlertRead(Base):
+    """An alert an account has marked read in the in-app list."""
+
+    __tablename__ = "alert_reads"
+    __table_args__ = (UniqueConstraint("account_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    key: Mapped[str] = mapped_column(String(200))
+    read_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CalendarFeed(Base):
+    """An account's secret calendar address, stored as the SHA-256 of its secret; revoked, it answers 404."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
 # The investment list and repurposing proposals: the Task Group's recommendations B and A.
 
 

@@ -101,6 +101,9 @@ class Rule:
     """Whether the Panel's token may call it (an aggregate view by authority); otherwise it gets 403."""
 
 
+NO_ACCOUNT = {"officer": 409, "finance": 409, "planning-own": 409, "planning-other": 409}
+"""A write to the caller's own account by a token that has none (tests/test_alerts.py writes through accounts)."""
+
 RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/health"): Rule(access="public"),
     ("GET", "/health/ready"): Rule(access="public"),
@@ -282,7 +285,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/documents/{document_id}"): Rule(access="any-role"),
     ("GET", "/documents/{document_id}/content"): Rule(access="any-role"),
-    ("GET", "/deadlines"): Rule(access="any-role"),
+    ("GET", "/deadlines"): Rule(access="any-role", params={"as_at": "2024-01-31"}),
+    # Alerts are the caller's account's own: a token made on the command line has no account to keep them in.
+    ("GET", "/alerts"): Rule(access="any-role"),
+    ("GET", "/alerts/subscriptions"): Rule(access="any-role"),
+    ("POST", "/alerts/read"): Rule(access="any-role", body={"all": True}, overrides=NO_ACCOUNT),
+    ("PUT", "/alerts/subscriptions"): Rule(
+        access="any-role", body={"subscriptions": [{"kind": "deadline", "days": 30}]}, overrides=NO_ACCOUNT
+    ),
     ("GET", "/forecast"): Rule(access="any-role", params={"as_at": "2024-01-31"}),
     ("GET", "/index-series"): Rule(access="any-role"),
     ("GET", "/index-series/{series}"): Rule(access="any-role", scoped=False),

@@ -7,6 +7,7 @@ import pytest
 
 from app.balances.queries import Receipt
 from app.deadlines.service import add_years, receipt_deadline, unspent_by_receipt
+from tests.accounts import make_accounts, sign_in
 from tests.builders import agreement, movement
 from tests.project_builders import allocate, funded_contribution, project
 
@@ -123,6 +124,42 @@ class TestDeadlines:
         response = api.get("/deadlines", params={"within_days": -1})
         assert response.status_code == 422
         assert response.json()["errors"][0]["field"] == "within_days"
+
+
+class TestDeadlinesAsAt:
+    """GET /deadlines?as_at= and the page's as-at field: the deadlines as they stood on a past day."""
+
+    def test_before_todays_spend_the_oldest_receipt_was_still_unspent(self, api, receipts) -> None:
+        yesterday = TODAY - timedelta(days=1)
+        report = api.get("/deadlines", params={"within_days": 120, "as_at": yesterday.isoformat()}).json()
+        assert report["as_at"] == yesterday.isoformat()
+        listed = {item["receipt_movement_id"]: (item["unspent"], item["days_left"]) for item in report["items"]}
+        assert listed[receipts["older"]] == ("30000.00", 11)  # spent only today, 10 days + 1 from its deadline
+        assert listed[receipts["newer"]] == ("20000.00", 101)
+        today = api.get("/deadlines", params={"within_days": 120}).json()
+        assert receipts["older"] not in [item["receipt_movement_id"] for item in today["items"]]
+
+    def test_a_receipt_after_the_date_is_not_there_yet(self, api, receipts) -> None:
+        before_newer = add_years(TODAY, -5) + timedelta(days=50)
+        report = api.get("/deadlines", params={"within_days": 3650, "as_at": before_newer.isoformat()}).json()
+        ids = [item["receipt_movement_id"] for item in report["items"]]
+        assert receipts["older"] in ids and receipts["newer"] not in ids and receipts["fixed"] in ids
+
+    def test_a_day_not_yet_come_is_refused(self, api) -> None:
+        response = api.get("/deadlines", params={"as_at": (TODAY + timedelta(days=1)).isoformat()})
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "as_at"
+
+    def test_the_page_takes_a_date_typed_day_first(self, api, session, receipts) -> None:
+        yesterday = TODAY - timedelta(days=1)
+        make_accounts(session)
+        assert sign_in(api.client, "officer").status_code == 303
+        page = api.get("/web/deadlines", role=None, params={"within_days": 120, "as_at": f"{yesterday:%d/%m/%Y}"})
+        assert page.status_code == 200
+        assert f'value="{yesterday:%d/%m/%Y}"' in page.text
+        assert f'data-key="receipt-{receipts["older"]}"' in page.text
+        assert f"as_at={yesterday.isoformat()}&amp;format=csv" in page.text
+        assert f'data-key="receipt-{receipts["older"]}"' not in api.get("/web/deadlines", role=None).text
 
 
 class TestRules:

@@ -116,6 +116,15 @@ WEB_RULES: dict[tuple[str, str], WebRule] = {
     ("GET", "/web/spend"): WebRule(access="any-role", scoped=False),
     ("GET", "/web/forecast"): WebRule(access="any-role", scoped=False),
     ("GET", "/web/alerts"): WebRule(access="any-role", scoped=False),
+    ("POST", "/web/alerts/read"): WebRule(access="any-role", ok=303, scoped=False, form=lambda ids: {"all": "yes"}),
+    ("GET", "/web/alerts/settings"): WebRule(access="any-role", scoped=False),
+    ("POST", "/web/alerts/settings"): WebRule(
+        access="any-role", ok=303, scoped=False, form=lambda ids: {"kinds": "deadline", "deadline_days": "30"}
+    ),
+    ("POST", "/web/alerts/calendar"): WebRule(access="any-role", ok=201, scoped=False),
+    ("POST", "/web/alerts/calendar/revoke"): WebRule(access="any-role", ok=303, scoped=False),
+    # The calendar is fetched by its secret address, without signing in: tests/test_alerts.py covers it.
+    ("GET", "/calendar/{secret}.ics"): WebRule(access="public", checked=False),
     ("GET", "/web/agreements/{agreement_id}/progress"): WebRule(access="any-role"),
     ("POST", "/web/agreements/{agreement_id}/progress"): WebRule(
         access="officer+planning-receipts", ok=303, form=lambda ids: {"on": "01/03/2020", "started": "12"}

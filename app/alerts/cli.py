@@ -6,6 +6,7 @@ from contextlib import AbstractContextManager
 from datetime import date
 from email.message import EmailMessage
 from typing import Annotated
+from urllib.parse import unquote, urlsplit
 
 import typer
 from rich.console import Console
@@ -23,11 +24,25 @@ Transaction = Callable[[], AbstractContextManager[Session]]
 
 
 def smtp_sender(settings: Settings) -> Sender:
-    """Send a message through the configured SMTP server."""
+    """Send a message through the configured SMTP server (SMTP_URL, or SMTP_HOST and SMTP_PORT)."""
+    if settings.smtp_url:
+        url = urlsplit(settings.smtp_url)
+        if url.scheme not in ("smtp", "smtps", "smtp+starttls") or not url.hostname:
+            raise ValueError("SMTP_URL is written smtp://host:port, smtps://host:port or smtp+starttls://host:port")
+        host, scheme = url.hostname, url.scheme
+        port = url.port or (465 if scheme == "smtps" else 25)
+        user, password = unquote(url.username or ""), unquote(url.password or "")
+    else:
+        assert settings.smtp_host is not None
+        host, port, scheme, user, password = settings.smtp_host, settings.smtp_port, "smtp", "", ""
 
     def send(message: EmailMessage) -> None:
-        assert settings.smtp_host is not None
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
+        kind = smtplib.SMTP_SSL if scheme == "smtps" else smtplib.SMTP
+        with kind(host, port, timeout=30) as smtp:
+            if scheme == "smtp+starttls":
+                smtp.starttls()
+            if user:
+                smtp.login(user, password)
             smtp.send_message(message)
 
     return send
@@ -58,8 +73,8 @@ def send(
 ) -> None:
     """Email every active account the alerts it has not been sent yet (none twice)."""
     settings = get_settings()
-    if not settings.smtp_host or not settings.smtp_from:
-        console.print("[red]SMTP_HOST and SMTP_FROM are not set; nothing sent[/red]")
+    if not (settings.smtp_url or settings.smtp_host) or not settings.smtp_from:
+        console.print("[red]SMTP_URL (or SMTP_HOST) and SMTP_FROM are not set; nothing sent[/red]")
         raise typer.Exit(2)
     sent = send_all(
         transaction=get_sessionmaker().begin,

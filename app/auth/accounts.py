@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from app.alerts import subscriptions
 from app.auth import passwords
 from app.errors import ConflictError, NotFoundError, RuleError
 from app.models import Account, AccountSession, ApiToken, LocalAuthority, PasswordLink, Role
@@ -87,6 +88,7 @@ def create_account(
     )
     session.add(account)
     session.flush()
+    subscriptions.subscribe_defaults(session=session, account=account)
     return account
 
 

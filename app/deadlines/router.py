@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.auth.dependencies import Reader
+from app.dates import AsAtDay
 from app.db import SessionDep
 from app.deadlines import service
 from app.deadlines.schemas import DeadlineRead, DeadlineReport, DeadlineSort, ProjectOption
@@ -24,9 +25,12 @@ def list_deadlines(
     sort: Annotated[DeadlineSort, Query(description="soonest deadline first, or largest unspent first")] = (
         DeadlineSort.deadline
     ),
+    as_at: Annotated[
+        AsAtDay | None, Query(description="the deadlines as they stood at this date (YYYY-MM-DD); today if omitted")
+    ] = None,
 ) -> DeadlineReport:
-    """Money received but unspent whose deadline falls within N days or has passed, by receipt."""
-    today = date.today()
+    """Money received but unspent whose deadline falls within N days of the as-at date or has passed, by receipt."""
+    today = as_at or date.today()
     found = service.deadlines(session=session, scope=principal.scope, within_days=within_days, as_at=today)
     if sort is DeadlineSort.amount:
         found.sort(key=lambda item: (-item.unspent, item.deadline, item.receipt.movement_id))

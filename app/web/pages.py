@@ -3,6 +3,7 @@
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
@@ -16,6 +17,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from pydantic import BeforeValidator
 
+from app.alerts import service as alerts
 from app.auth.dependencies import PagePrincipal
 from app.auth.service import Principal
 from app.balances.queries import stage_of
@@ -105,6 +107,12 @@ class Viewer:
 
     principal: Principal
     authority_name: str | None
+    count_unread: Callable[[], int] = lambda: 0
+    """How many of the viewer's alerts are unread; worked out only when the header shows it, once."""
+
+    def unread_alerts(self) -> int:
+        """The unread count the header's Alerts link shows."""
+        return self.count_unread()
 
 
 def render(request: Request, template: str, context: dict[str, Any], *, status_code: int = 200) -> Response:
@@ -213,7 +221,8 @@ def current_viewer(request: Request, session: SessionDep, principal: PagePrincip
         authority_name = get_local_authority(
             session=session, local_authority_id=principal.scope, scope=principal.scope
         ).name
-    viewer = Viewer(principal=principal, authority_name=authority_name)
+    counted = cache(lambda: alerts.unread_count(session=session, principal=principal, today=date.today()))
+    viewer = Viewer(principal=principal, authority_name=authority_name, count_unread=counted)
     request.state.viewer = viewer
     if principal.role is Role.panel and not panel_may_open(request):
         raise ForbiddenError(

@@ -337,9 +337,12 @@ def deadlines_page(
     viewer: ViewerDep,
     within_days: Annotated[int, Query(ge=0, le=36500)] = 365,
     file_format: FormatQuery = "html",
+    as_at: AsAt = None,
 ) -> Response:
-    """Money received but unspent whose repayment deadline falls within the window or has passed, soonest first."""
-    today = date.today()
+    """Money received but unspent whose repayment deadline falls within the window or has passed, soonest first,
+    as they stood at the as-at date."""
+    context = as_at_context(as_at)
+    today = context["as_at"]
     found = deadlines(session=session, scope=viewer.principal.scope, within_days=within_days, as_at=today)
     found.sort(key=lambda item: (item.deadline, -item.unspent, item.receipt.movement_id))
     names = authority_names(session, viewer.principal.scope)
@@ -356,6 +359,7 @@ def deadlines_page(
             "windows": DEADLINE_WINDOWS,
             "summary": deadline_summary(found, today),
             "authority_names": names,
+            **context,
         },
     )
 

@@ -352,6 +352,29 @@ class TestTheRestOfTheDesk:
             assert response is not None and response.status == 200, (name, response and response.status)
             shoot(page, name)
 
+    def test_alert_settings_calendar_and_read_marks(self, page: Any, live_server: LiveServer) -> None:
+        base, api, scenario = live_server.url, live_server.api, live_server.scenario
+        ok(api.post(f"/agreements/{scenario.blaby_agreement}/progress", json={"on": "2024-03-01", "started": 12}))
+        sign_in(page, live_server, "officer")
+        page.goto(f"{base}/web/alerts/settings")
+        page.get_by_label("Deadlines within this many days").fill("120")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Save my alerts").click()
+        assert page.locator("#saved-title").is_visible()
+        assert page.get_by_label("Deadlines within this many days").input_value() == "120"
+        with page.expect_navigation():
+            page.get_by_role("button", name="Make a calendar address").click()
+        address = page.locator("#calendar-address").inner_text()
+        assert "/calendar/s106cal_" in address
+        shoot(page, "alert-settings")
+        page.goto(f"{base}/web/alerts")
+        shoot(page, "alerts-unread")
+        if page.get_by_role("button", name="Mark all read").count():
+            with page.expect_navigation():
+                page.get_by_role("button", name="Mark all read").click()
+        assert page.locator("#unread-alerts").count() == 0
+        assert page.locator('tr[data-read="no"]').count() == 0
+
     def test_the_panel_sees_aggregates_and_no_record(self, page: Any, live_server: LiveServer) -> None:
         base = live_server.url
         sign_in(page, live_server, "panel")
