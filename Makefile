@@ -45,6 +45,7 @@ check-migrations: $(STAMP)
 SCALE ?= 0.1
 BENCH_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/s106_bench
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/run.py --scale $(SCALE) --postgres-url $(BENCH_POSTGRES_URL) $(BENCH_ARGS)
 
 clean:

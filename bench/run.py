@@ -10,15 +10,20 @@ For each engine (SQLite, PostgreSQL) it prints and records:
   memory    peak resident memory (VmHWM) of the server's processes
   panel     the Panel report (both layouts) from the rollup against the ledger query, in process, as at today,
             the last month end and a mid-month date five years back, identical figures checked first
+  duckdb    balances by authority from the rollup, in process, against DuckDB aggregating the same movements in
+            memory (the floor query below, on copies of the tables), at the Panel's dates, identical figures first
   import    rows/s of `s106 import` of one authority's export into an empty database, against a raw insert of
             the same number of rows (one transaction, executemany) in the same run on the same engine, and
             their ratio (the issue's goal: at least a third)
 
-Usage: python bench/run.py --scale 0.1 [--engines sqlite,postgresql] [--out bench/results.json]
+Usage: python bench/run.py --scale 0.1 [--engines sqlite,postgresql] [--skip import,server] [--out bench/results.json]
+
+DuckDB is a bench extra (`pip install -e '.[bench]'`), never a dependency of the service.
 """
 
 import argparse
 import asyncio
+import csv
 import json
 import os
 import platform
@@ -34,6 +39,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import httpx
 from rich.console import Console
 from sqlalchemy import create_engine, text
@@ -44,6 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.auth.service import create_token  # noqa: E402
+from app.balances.queries import BalanceFilter, authority_figures  # noqa: E402
 from app.models import Role  # noqa: E402
 from app.reports.reconcile import Layout, PanelTable  # noqa: E402
 from app.reports.service import panel_table  # noqa: E402
@@ -138,6 +145,10 @@ class EngineResult:
     panel_rollup_ms: dict[str, float] = field(default_factory=dict)
     panel_ledger_ms: dict[str, float] = field(default_factory=dict)
     panel_ledger_over_rollup: dict[str, float] = field(default_factory=dict)
+    balances_rollup_ms: dict[str, float] = field(default_factory=dict)
+    duckdb_ms: dict[str, float] = field(default_factory=dict)
+    duckdb_over_rollup: dict[str, float] = field(default_factory=dict)
+    duckdb_copy_seconds: float = 0.0
 
 
 def run(*args: str, database: str) -> str:
@@ -371,6 +382,69 @@ def bench_panel(engine: Any, runs: int, result: EngineResult) -> None:
             )
 
 
+DUCKDB_TABLES = {
+    "local_authorities": "id VARCHAR, name VARCHAR",
+    "agreements": "id BIGINT, local_authority_id VARCHAR, signed_on DATE, closed_on DATE",
+    "contributions": "id BIGINT, agreement_id BIGINT, trigger_type VARCHAR",
+    "contribution_events": 'contribution_id BIGINT, kind VARCHAR, "on" DATE',
+    "movements": 'contribution_id BIGINT, kind VARCHAR, amount DECIMAL(14,2), "on" DATE, reverses_id BIGINT',
+}
+"""The columns the floor query reads, copied into DuckDB with these types."""
+
+
+def copy_into_duckdb(engine: Any) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB holding copies of the tables the floor query reads (through CSV files)."""
+    duck = duckdb.connect(":memory:")
+    folder = Path(tempfile.mkdtemp(prefix="s106-bench-duckdb-"))
+    with engine.connect() as connection:
+        for table, columns in DUCKDB_TABLES.items():
+            names = [column.split()[0] for column in columns.split(", ")]
+            path = folder / f"{table}.csv"
+            with path.open("w", newline="") as handle:
+                writer = csv.writer(handle)
+                writer.writerow([name.strip('"') for name in names])
+                for row in connection.execute(text(f"SELECT {', '.join(names)} FROM {table}")):
+                    writer.writerow(["" if value is None else value for value in row])
+            duck.execute(f"CREATE TABLE {table} ({columns})")
+            duck.execute(f"COPY {table} FROM '{path}' (HEADER)")
+    return duck
+
+
+def bench_duckdb(engine: Any, runs: int, result: EngineResult) -> None:
+    """Balances by authority from the rollup against DuckDB's in-memory aggregation of the same movements."""
+    started = time.perf_counter()
+    duck = copy_into_duckdb(engine)
+    result.duckdb_copy_seconds = time.perf_counter() - started
+    query = FLOOR_SQL.replace(":as_at", "$as_at")
+    with Session(engine) as session:
+        for label, as_at in panel_dates(date.today()).items():
+            cursor = duck.execute(query, {"as_at": as_at})
+            names = [column[0] for column in cursor.description]
+            floor = {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+            figures = authority_figures(session, as_at=as_at, where=BalanceFilter())
+            assert len(figures.rows) == len(floor), (label, len(figures.rows), len(floor))
+            for row in figures.rows:
+                for name in (*CHECKED, "agreements"):
+                    assert Decimal(getattr(row, name)) == Decimal(floor[row.key][name]), (label, row.key, name)
+            rollup_timings: list[float] = []
+            duckdb_timings: list[float] = []
+            for _ in range(runs):
+                begun = time.perf_counter()
+                authority_figures(session, as_at=as_at, where=BalanceFilter())
+                rollup_timings.append(time.perf_counter() - begun)
+                begun = time.perf_counter()
+                duck.execute(query, {"as_at": as_at}).fetchall()
+                duckdb_timings.append(time.perf_counter() - begun)
+            result.balances_rollup_ms[label] = median_ms(rollup_timings)
+            result.duckdb_ms[label] = median_ms(duckdb_timings)
+            result.duckdb_over_rollup[label] = median_ms(duckdb_timings) / median_ms(rollup_timings)
+            console.print(
+                f"  balances by authority as at {as_at} ({label}): rollup {result.balances_rollup_ms[label]:.1f} ms, "
+                f"DuckDB in memory {result.duckdb_ms[label]:.1f} ms"
+            )
+    duck.close()
+
+
 def bench_engine(engine_name: str, args: argparse.Namespace) -> EngineResult:
     """Load, then measure, one engine."""
     result = EngineResult(engine=engine_name)
@@ -392,7 +466,11 @@ def bench_engine(engine_name: str, args: argparse.Namespace) -> EngineResult:
         session.commit()
     console.print(f"  loaded {result.rows} in {result.load_seconds:.1f}s")
     bench_panel(engine, args.runs, result)
-    bench_import(engine_name, database, args, result)
+    bench_duckdb(engine, args.runs, result)
+    if "import" not in args.skip:
+        bench_import(engine_name, database, args, result)
+    if "server" in args.skip:
+        return result
 
     port = args.port
     server = start_server(database, port, args.workers)
@@ -480,6 +558,8 @@ def show(results: list[EngineResult], scale: float) -> None:
         "| --- | ---: | ---: | ---: | ---: |",
     ]
     for result in results:
+        if not result.import_seconds:
+            continue
         lines.append(
             f"| {result.engine} | {result.import_rows:,} | {result.import_rows / result.import_seconds:,.0f} rows/s "
             f"({result.import_seconds:.1f} s) | {result.import_rows / result.raw_insert_seconds:,.0f} rows/s "
@@ -496,6 +576,17 @@ def show(results: list[EngineResult], scale: float) -> None:
                 f"| {result.engine} | {label} | {rollup_ms:,.1f} ms | {result.panel_ledger_ms[label]:,.1f} ms "
                 f"| {result.panel_ledger_over_rollup[label]:.1f}x |"
             )
+    lines += [
+        "",
+        "| engine | balances by authority as at | from the rollup | DuckDB in memory | DuckDB over rollup |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    for result in results:
+        for label, rollup_ms in result.balances_rollup_ms.items():
+            lines.append(
+                f"| {result.engine} | {label} | {rollup_ms:,.1f} ms | {result.duckdb_ms[label]:,.1f} ms "
+                f"| {result.duckdb_over_rollup[label]:.1f}x |"
+            )
     print("\n".join(lines))  # noqa: T201 - the report is the program's output
 
 
@@ -511,6 +602,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--port", type=int, default=8105)
     parser.add_argument("--out", type=Path, help="append the results as JSON lines to this file")
+    parser.add_argument("--skip", default="", help="parts to leave out: import, server (the HTTP measurements)")
     args = parser.parse_args()
     results = [bench_engine(engine, args) for engine in args.engines.split(",")]
     show(results, args.scale)
