@@ -406,5 +406,8 @@ def load_seed(*, session: Session, console: Console) -> bool:
     session.flush()
     # The movements and events went in by bulk insert, past the rollup's upkeep: derive it whole.
     rollup.rebuild(session)
-    console.print(", ".join(f"{len(data[name])} {name.replace('_', ' ')}" for name in files) + " loaded")
+    said = {"bid_formula": "bid formula lines"}
+    console.print(
+        ", ".join(f"{len(data[name])} {said.get(name, name.replace('_', ' '))}" for name in files) + " loaded"
+    )
     return True
