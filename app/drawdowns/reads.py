@@ -72,7 +72,8 @@ def _history(
             on=on, step=step, recorded_by=by, by_force=True, letter_dated=None, letter_reference=None, description=words
         )
 
-    entries = [force(drawdown.created_at.date(), "drafted", f"Drafted by {drawdown.created_by}", drawdown.created_by)]
+    drafted = force(drawdown.created_at.date(), "drafted", f"Drafted by {drawdown.created_by}", drawdown.created_by)
+    entries = []
     if drawdown.submitted_on:
         entries.append(force(drawdown.submitted_on, "submitted", "Submitted to the authority", None))
     steps = {answer.step for answer in answers}
@@ -85,7 +86,8 @@ def _history(
         entries.append(_answer_entry(answer, detail))
     if drawdown.withdrawn_on:
         entries.append(force(drawdown.withdrawn_on, "withdrawn", "Withdrawn by the force", None))
-    return sorted(entries, key=lambda entry: entry.on)
+    # Drafted is dated when it was keyed in; the other steps by when they happened, which may be years before.
+    return [drafted, *sorted(entries, key=lambda entry: entry.on)]
 
 
 def read_models(session: Session, principal: Principal, drawdowns: list[DrawdownRequest]) -> list[DrawdownRead]:

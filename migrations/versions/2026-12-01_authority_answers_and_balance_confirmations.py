@@ -34,9 +34,18 @@ KINDS = (
     "request_pack",
     "other",
 )
-OLD_OWNERS = sa.Enum("agreement", "contribution", "project", "drawdown", "spend", name="documentowner", native_enum=False)
+OLD_OWNERS = sa.Enum(
+    "agreement", "contribution", "project", "drawdown", "spend", name="documentowner", native_enum=False
+)
 NEW_OWNERS = sa.Enum(
-    "agreement", "contribution", "project", "drawdown", "spend", "local_authority", name="documentowner", native_enum=False
+    "agreement",
+    "contribution",
+    "project",
+    "drawdown",
+    "spend",
+    "local_authority",
+    name="documentowner",
+    native_enum=False,
 )
 OLD_KINDS = sa.Enum(*KINDS, name="documentkind", native_enum=False)
 NEW_KINDS = sa.Enum(*KINDS, "pack_template", name="documentkind", native_enum=False)
