@@ -16,6 +16,7 @@ from app.drawdowns.schemas import (
     PaymentRead,
     QueryRead,
 )
+from app.drawdowns.service import release_findings
 from app.drawdowns.templating import spelt
 from app.ledger.figures import paid_by_line, payment_parts
 from app.models import (
@@ -222,6 +223,9 @@ def read_models(session: Session, principal: Principal, drawdowns: list[Drawdown
                 created_at=drawdown.created_at,
                 created_by=drawdown.created_by,
                 history=_history(drawdown, own_answers, paid_words, asked),
+                release_findings=(
+                    release_findings(session, drawdown) if drawdown.status is DrawdownStatus.submitted else []
+                ),
             )
         )
     return result

@@ -212,3 +212,6 @@ class DrawdownRead(BaseModel):
     created_at: datetime
     created_by: str
     history: list[HistoryEntry] = Field(description="the request's steps, oldest first")
+    release_findings: list[str] = Field(
+        description="for a submitted request, what its authority's rules as they stand would refuse; empty otherwise"
+    )

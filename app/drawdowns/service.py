@@ -27,7 +27,7 @@ from app.balances.queries import (
 )
 from app.documents.service import current_kinds
 from app.drawdowns.schemas import DrawdownCreate, DrawdownUpdate, FromLetter, LineCreate, PaymentLineCreate
-from app.errors import ConflictError, NotFoundError, RuleError
+from app.errors import ConflictError, DomainError, NotFoundError, RuleError
 from app.ledger import locks
 from app.ledger.figures import movement_amounts, paid_by_line
 from app.ledger.writer import post_owned, reverse_owned
@@ -403,6 +403,29 @@ def _check_release_rules(session: Session, drawdown: DrawdownRequest, authority:
     _check_project_stage(authority, project)
     _check_cited_invoices(session, drawdown, authority, on)
     _check_evidence(session, drawdown, authority)
+
+
+def release_findings(session: Session, drawdown: DrawdownRequest) -> list[str]:
+    """What the authority's rules as they stand would refuse in a request already sent (empty when none).
+
+    A request submitted before its authority's rules were recorded (the seed's January 2024 requests) is
+    kept as it was sent; this says what the authority may answer it with, without changing it.
+    """
+    authority = get_local_authority(session=session, local_authority_id=drawdown.local_authority_id, scope=None)
+    project = get_project(session=session, project_id=drawdown.project_id, scope=None)
+    on = drawdown.submitted_on or date.today()
+    checks = (
+        lambda: _check_project_stage(authority, project),
+        lambda: _check_cited_invoices(session, drawdown, authority, on),
+        lambda: _check_evidence(session, drawdown, authority),
+    )
+    findings = []
+    for check in checks:
+        try:
+            check()
+        except DomainError as error:
+            findings.append(error.detail)
+    return findings
 
 
 def submit(*, session: Session, drawdown_id: int, on: date | None) -> DrawdownRequest:
