@@ -278,3 +278,17 @@ class TestTheAuthoritysTemplate:
         )
         assert done.status_code == 303, done.text
         assert "good.docx" in api.get("/web/local-authorities/blaby/pack-template", role=None).text
+
+    def test_a_template_failing_on_a_real_request_is_a_4xx_and_the_pdf_still_works(self, api: Any) -> None:
+        # Renders for the sample (whose reference is REF-1) and fails for any other request.
+        fragile = word_file('{% if reference != "REF-1" %}{{ no_such_field }}{% endif %}{{ authority }}')
+        assert upload_template(api, "blaby", fragile).status_code == 201
+        request = _request(api, reference="DD-1")
+        response = api.get(f"/drawdowns/{request['id']}/pack")
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "template" and "no_such_field" in response.text
+        assert api.get(f"/drawdowns/{request['id']}/pack", params={"format": "pdf"}).status_code == 200
+        refused = api.post(f"/drawdowns/{request['id']}/submit", json={"on": "2021-02-01"})
+        assert refused.status_code == 422
+        assert api.get(f"/drawdowns/{request['id']}").json()["status"] == "draft"
+        assert _packs(api, request["id"]) == []
