@@ -403,3 +403,6 @@ class TestBalanceConfirmations:
         assert 'data-confirmation="' in listed and "−£500.00" in listed
         authority = api.get("/web/local-authorities/blaby", role=None).text
         assert "confirmed £5,500.00; the ledger holds £6,000.00 at that date, a difference of −£500.00" in authority
+        sign_in(api, "finance")
+        seen = api.get("/web/local-authorities/blaby/balance-confirmations", role=None).text
+        assert 'data-confirmation="' in seen and "Record the confirmation" not in seen

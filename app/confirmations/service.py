@@ -6,7 +6,7 @@ letter, which the confirmation then says (its `letter_dated`, the as-at date if 
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.auth.service import Principal
@@ -53,6 +53,13 @@ def list_confirmations(
 ) -> tuple[list[BalanceConfirmation], int]:
     """An authority's confirmations, latest as-at date first."""
     authority = get_local_authority(session=session, local_authority_id=local_authority_id, scope=principal.scope)
-    query = select(BalanceConfirmation).where(BalanceConfirmation.local_authority_id == authority.id)
-    rows = list(session.scalars(query.order_by(BalanceConfirmation.as_at.desc(), BalanceConfirmation.id.desc())))
-    return rows[offset : offset + limit], len(rows)
+    where = BalanceConfirmation.local_authority_id == authority.id
+    total = session.scalar(select(func.count()).select_from(BalanceConfirmation).where(where)) or 0
+    rows = session.scalars(
+        select(BalanceConfirmation)
+        .where(where)
+        .order_by(BalanceConfirmation.as_at.desc(), BalanceConfirmation.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows), total
