@@ -406,3 +406,24 @@ class TestBalanceConfirmations:
         sign_in(api, "finance")
         seen = api.get("/web/local-authorities/blaby/balance-confirmations", role=None).text
         assert 'data-confirmation="' in seen and "Record the confirmation" not in seen
+
+
+class TestTheHistoryOfAPayment:
+    """A payment the authority recorded and the force reversed are both in the history."""
+
+    def test_paid_then_reversed(self, api: Any) -> None:
+        request = _submitted(api)
+        assert api.post(f"/drawdowns/{request['id']}/approve", role="planning", json={"on": "2021-02-10"}).status_code
+        paid = api.post(f"/drawdowns/{request['id']}/payments", role="planning", json={"on": "2021-03-01"}).json()
+        payment_id = paid["payments"][0]["id"]
+        reversed_ = api.post(
+            f"/drawdowns/{request['id']}/payments/{payment_id}/reverse", json={"on": "2021-03-05", "note": "twice"}
+        )
+        assert reversed_.status_code == 200, reversed_.text
+        assert [(on, step) for on, step, _words in _history(api, request["id"])][1:] == [
+            ("2021-02-01", "submitted"),
+            ("2021-02-10", "approved"),
+            ("2021-03-01", "paid"),
+            ("2021-03-05", "payment_reversed"),
+        ]
+        assert _history(api, request["id"])[-1][2] == "A payment of £4,000.00 reversed by the force"

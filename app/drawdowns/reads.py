@@ -64,7 +64,11 @@ def _answer_entry(answer: DrawdownAnswer, detail: str) -> HistoryEntry:
 
 
 def _history(
-    drawdown: DrawdownRequest, answers: list[DrawdownAnswer], paid: dict[int, str], asked: dict[int, str]
+    drawdown: DrawdownRequest,
+    answers: list[DrawdownAnswer],
+    paid: dict[int, str],
+    asked: dict[int, str],
+    reversed_: list[tuple[date, str]],
 ) -> list[HistoryEntry]:
     """The request's steps, oldest first: drafted and submitted by the force, the authority's answers, withdrawn."""
 
@@ -85,6 +89,8 @@ def _history(
     for answer in answers:
         detail = paid.get(answer.payment_id or 0) or asked.get(answer.query_id or 0) or ""
         entries.append(_answer_entry(answer, detail))
+    for on, amount in reversed_:
+        entries.append(force(on, "payment_reversed", f"A payment of {amount} reversed by the force", None))
     if drawdown.withdrawn_on:
         entries.append(force(drawdown.withdrawn_on, "withdrawn", "Withdrawn by the force", None))
     # Drafted is dated when it was keyed in; the other steps by when they happened, which may be years before.
@@ -222,7 +228,17 @@ def read_models(session: Session, principal: Principal, drawdowns: list[Drawdown
                 withdrawn_on=drawdown.withdrawn_on,
                 created_at=drawdown.created_at,
                 created_by=drawdown.created_by,
-                history=_history(drawdown, own_answers, paid_words, asked),
+                history=_history(
+                    drawdown,
+                    own_answers,
+                    paid_words,
+                    asked,
+                    [
+                        (payment.reversed_on, paid_words[payment.id])
+                        for payment in payments
+                        if payment.drawdown_id == drawdown.id and payment.reversed_on is not None
+                    ],
+                ),
                 release_findings=(
                     release_findings(session, drawdown) if drawdown.status is DrawdownStatus.submitted else []
                 ),

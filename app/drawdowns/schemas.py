@@ -177,7 +177,9 @@ class HistoryEntry(BaseModel):
     """One dated step of a request, and who recorded it (the force from the authority's letter, saying so)."""
 
     on: Day
-    step: str = Field(description="drafted, submitted, acknowledged, approved, rejected, queried, paid, withdrawn")
+    step: str = Field(
+        description="drafted, submitted, acknowledged, approved, rejected, queried, paid, payment_reversed, withdrawn"
+    )
     recorded_by: str | None
     by_force: bool = Field(description="recorded by the force's officer on the authority's behalf")
     letter_dated: Day | None
