@@ -130,7 +130,7 @@ def downgrade() -> None:
     op.drop_table("balance_confirmations")
     op.execute("DELETE FROM documents WHERE owner_type = 'local_authority'")
     with op.batch_alter_table("documents") as batch:
-        batch.drop_constraint("ck_documents_owner_id_or_local_authority", type_="check")
+        batch.drop_constraint("owner_id_or_local_authority", type_="check")
         batch.drop_constraint("fk_documents_local_authority_id_local_authorities", type_="foreignkey")
         batch.drop_index(batch.f("ix_documents_local_authority_id"))
         batch.drop_column("local_authority_id")
