@@ -9,6 +9,7 @@ from app.audit.router import router as audit_router
 from app.auth.dependencies import document_auth_errors
 from app.balances.router import router as balances_router
 from app.bids.router import router as bids_router
+from app.confirmations.router import router as confirmations_router
 from app.contributions.router import router as contributions_router
 from app.deadlines.router import router as deadlines_router
 from app.documents.router import router as documents_router
@@ -63,6 +64,7 @@ def create_app() -> FastAPI:
         reports_router,
         projects_router,
         drawdowns_router,
+        confirmations_router,
         documents_router,
         spend_router,
         deadlines_router,

@@ -94,6 +94,9 @@ class DocumentKind(enum.StrEnum):
     completion_certificate = "completion_certificate"
     correspondence = "correspondence"
     request_pack = "request_pack"
+    """The pack generated for a request as it was submitted (or regenerated), kept with it."""
+    pack_template = "pack_template"
+    """An authority's own DOCX template for its request packs, rendered with docxtpl."""
     other = "other"
 
 
@@ -105,6 +108,7 @@ class DocumentOwner(enum.StrEnum):
     project = "project"
     drawdown = "drawdown"
     spend = "spend"
+    local_authority = "local_authority"
 
 
 class Purpose(enum.StrEnum):
@@ -188,6 +192,16 @@ class DrawdownStatus(enum.StrEnum):
     withdrawn = "withdrawn"
 
 
+class AnswerStep(enum.StrEnum):
+    """What an authority did about a request it was sent, as its history records it."""
+
+    acknowledged = "acknowledged"
+    approved = "approved"
+    rejected = "rejected"
+    queried = "queried"
+    paid = "paid"
+
+
 class Role(enum.StrEnum):
     """The four kinds of user: the force's officer and finance, a planning officer, and a Panel member."""
 
@@ -220,6 +234,26 @@ class LocalAuthority(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
 
     agreements: Mapped[list["Agreement"]] = relationship(back_populates="local_authority")
+
+
+class BalanceConfirmation(Base):
+    """What an authority confirms it holds for the force at a date, set beside the ledger's figure."""
+
+    __tablename__ = "balance_confirmations"
+    __table_args__ = (CheckConstraint("amount >= 0", name="amount_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    local_authority_id: Mapped[str] = mapped_column(ForeignKey("local_authorities.id"), index=True)
+    as_at: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal]
+    """Pounds the authority says it holds for the force at as_at, not negative."""
+    note: Mapped[str | None] = mapped_column(Text)
+    by_force: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Whether the force's officer recorded it from the authority's letter, not its planning officer."""
+    letter_dated: Mapped[date | None] = mapped_column(Date)
+    letter_reference: Mapped[str | None] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
+    recorded_by: Mapped[str] = mapped_column(String(200))
 
 
 class Agreement(Base):
@@ -491,6 +525,25 @@ class DrawdownQuery(Base):
     """Who recorded it: the authority's planning officer, or the force's officer from the authority's letter."""
 
 
+class DrawdownAnswer(Base):
+    """A step the authority took on a request (acknowledged, approved, rejected, queried, paid), for its history."""
+
+    __tablename__ = "drawdown_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    drawdown_id: Mapped[int] = mapped_column(ForeignKey("drawdown_requests.id"), index=True)
+    step: Mapped[AnswerStep]
+    on: Mapped[date] = mapped_column(Date)
+    by_force: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Whether the force's officer recorded it from the authority's letter, not the authority's planning officer."""
+    letter_dated: Mapped[date | None] = mapped_column(Date)
+    letter_reference: Mapped[str | None] = mapped_column(String(200))
+    query_id: Mapped[int | None] = mapped_column(ForeignKey("drawdown_queries.id"))
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("drawdown_payments.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
+    recorded_by: Mapped[str] = mapped_column(String(200))
+
+
 class DrawdownPaymentLine(Base):
     """The drawn movement a payment posted for one line of its request."""
 
@@ -600,12 +653,19 @@ class Document(Base):
     __table_args__ = (
         Index("ix_documents_owner", "owner_type", "owner_id"),
         CheckConstraint("size_bytes > 0", name="size_positive"),
+        CheckConstraint(
+            "(owner_type = 'local_authority') = (local_authority_id IS NOT NULL AND owner_id IS NULL)",
+            name="owner_id_or_local_authority",
+        ),
         UniqueConstraint("supersedes_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_type: Mapped[DocumentOwner]
-    owner_id: Mapped[int]
+    owner_id: Mapped[int | None]
+    """The owning record's id; empty for an authority's own document, whose id is a slug."""
+    local_authority_id: Mapped[str | None] = mapped_column(ForeignKey("local_authorities.id"), index=True)
+    """The owning authority, for its own documents (a request-pack template)."""
     kind: Mapped[DocumentKind]
     title: Mapped[str] = mapped_column(String(300))
     filename: Mapped[str] = mapped_column(String(300))

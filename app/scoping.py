@@ -113,7 +113,8 @@ def document(scope: Scope) -> ColumnElement[bool]:
         (DocumentOwner.drawdown, select(DrawdownRequest.id).where(drawdown(scope))),
         (DocumentOwner.spend, select(Spend.id).where(spend(scope))),
     )
-    return or_(*((Document.owner_type == owner) & Document.owner_id.in_(ids) for owner, ids in owners))
+    own = (Document.owner_type == DocumentOwner.local_authority) & (Document.local_authority_id == scope)
+    return or_(own, *((Document.owner_type == owner) & Document.owner_id.in_(ids) for owner, ids in owners))
 
 
 def readable_documents(scope: Scope) -> Select[Document]:

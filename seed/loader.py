@@ -296,7 +296,7 @@ def load_drawdowns(
         drawdown_id = create_drawdown(session=session, principal=SEED, data=data).id
         submit(session=session, drawdown_id=drawdown_id, on=_day(first["submitted_on"]))
         if first["approved_on"]:
-            approve(session=session, drawdown_id=drawdown_id, on=_day(first["approved_on"]))
+            approve(session=session, principal=SEED, drawdown_id=drawdown_id, on=_day(first["approved_on"]))
         paid_on = _day(first["paid_on"])
         if paid_on is not None:
             pay(session=session, principal=SEED, drawdown_id=drawdown_id, on=paid_on, reference=reference)

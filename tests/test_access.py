@@ -37,7 +37,7 @@ from app.auth.service import create_token, revoke_token
 from app.main import app
 from app.models import AuditEntry, Role
 from tests.builders import agreement, contribution, event, movement
-from tests.doc_builders import PDF, upload
+from tests.doc_builders import PDF, TEMPLATE, upload
 from tests.project_builders import allocate, drawdown, pay, project, spend, step
 
 Ids = dict[str, Any]
@@ -236,6 +236,23 @@ RULES: dict[tuple[str, str], Rule] = {
         prepare=lambda api, ids: _advance(api, ids, "submit"),
     ),
     ("GET", "/drawdowns/{drawdown_id}/pack"): Rule(access="any-role"),
+    ("POST", "/drawdowns/{drawdown_id}/pack"): Rule(
+        access="officer", prepare=lambda api, ids: _advance(api, ids, "submit")
+    ),
+    ("POST", "/drawdowns/{drawdown_id}/acknowledge"): Rule(
+        access="officer+authority",
+        body={"on": "2020-03-05", "letter_dated": "2020-03-04"},
+        prepare=lambda api, ids: _advance(api, ids, "submit"),
+        separate=True,
+    ),
+    ("GET", "/local-authorities/{local_authority_id}/pack-templates"): Rule(access="any-role"),
+    ("POST", "/local-authorities/{local_authority_id}/pack-templates"): Rule(
+        access="officer", ok=201, files={"file": ("template.docx", TEMPLATE, "application/octet-stream")}
+    ),
+    ("GET", "/local-authorities/{local_authority_id}/balance-confirmations"): Rule(access="any-role"),
+    ("POST", "/local-authorities/{local_authority_id}/balance-confirmations"): Rule(
+        access="officer+planning-receipts", ok=201, body={"as_at": "2020-03-31", "amount": "1000.00"}
+    ),
     ("POST", "/drawdowns/{drawdown_id}/withdraw"): Rule(
         access="officer", body={"on": "2020-03-01", "note": "re-scoped"}
     ),

@@ -183,3 +183,247 @@ class TestOnTheRequestPage:
         assert withdraw.status_code == 403
         assert api.get(f"/drawdowns/{other['id']}").json()["status"] == "submitted"
         assert api.get(f"/drawdowns/{own['id']}").json()["status"] == "submitted"
+
+
+def _history(api: Any, drawdown_id: int) -> list[tuple[str, str, str]]:
+    """The request's history as (date, step, words)."""
+    seen = api.get(f"/drawdowns/{drawdown_id}").json()
+    return [(entry["on"], entry["step"], entry["description"]) for entry in seen["history"]]
+
+
+class TestAcknowledging:
+    """The authority acknowledges a submitted request: dated, in its history, once, and not an answer."""
+
+    def test_the_planning_officer_acknowledges_and_the_force_sees_it(self, api: Any, session: Session) -> None:
+        request = _submitted(api)
+        done = api.post(f"/drawdowns/{request['id']}/acknowledge", role="planning", json={"on": "2021-02-03"})
+        assert done.status_code == 200, done.text
+        body = done.json()
+        assert (body["status"], body["acknowledged_on"]) == ("submitted", "2021-02-03")
+        assert (
+            "2021-02-03",
+            "acknowledged",
+            "Acknowledged by the authority; recorded by test planning (planning)",
+        ) in (_history(api, request["id"]))
+        assert _last_audit(session).actor_role == "planning"
+
+    def test_a_request_is_acknowledged_once_and_only_once_submitted(self, api: Any) -> None:
+        request = _submitted(api)
+        before = api.post(f"/drawdowns/{request['id']}/acknowledge", role="planning", json={"on": "2021-01-01"})
+        assert before.status_code == 422 and before.json()["errors"][0]["field"] == "on"
+        assert api.post(f"/drawdowns/{request['id']}/acknowledge", role="planning", json={}).status_code == 200
+        again = api.post(f"/drawdowns/{request['id']}/acknowledge", role="planning", json={})
+        assert again.status_code == 409 and "already acknowledged" in again.text
+        assert api.post(f"/drawdowns/{request['id']}/approve", role="planning", json={}).status_code == 200
+        late = api.post(f"/drawdowns/{request['id']}/acknowledge", role="planning", json={})
+        assert late.status_code == 409
+
+    def test_another_authoritys_request_is_not_found(self, api: Any) -> None:
+        request = _submitted(api, "charnwood")
+        assert api.post(f"/drawdowns/{request['id']}/acknowledge", role="planning", json={}).status_code == 404
+        assert api.get(f"/drawdowns/{request['id']}").json()["acknowledged_on"] is None
+
+    def test_acknowledging_does_not_stop_the_unanswered_clock(self, api: Any) -> None:
+        request = _submitted(api)
+        assert api.post(f"/drawdowns/{request['id']}/acknowledge", role="planning", json={}).status_code == 200
+        sign_in(api, "officer")
+        alerts = api.get("/web/alerts", role=None).text
+        assert f"/web/drawdowns/{request['id']}" in alerts
+
+    def test_the_page_offers_the_button_until_it_is_acknowledged(self, api: Any) -> None:
+        request = _submitted(api)
+        sign_in(api, "planning")
+        page = api.get(f"/web/drawdowns/{request['id']}", role=None)
+        assert 'id="step-acknowledge"' in page.text and "letter_dated" not in page.text
+        done = api.post(
+            f"/web/drawdowns/{request['id']}/acknowledge",
+            role=None,
+            data={**hidden_keys(page.text), "on": "03/02/2021"},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303, done.text
+        page = api.get(f"/web/drawdowns/{request['id']}", role=None)
+        assert 'id="step-acknowledge"' not in page.text and "Acknowledged by the authority" in page.text
+
+
+class TestRecordedFromTheAuthoritysLetter:
+    """The officer recording the authority's answer says so, with the letter's date and reference."""
+
+    def test_each_answer_by_the_officer_names_the_letter(self, api: Any) -> None:
+        request = _submitted(api)
+        letter = {"letter_dated": "2021-02-08", "letter_reference": "BDC/S106/44"}
+        assert (
+            api.post(f"/drawdowns/{request['id']}/acknowledge", json={"on": "2021-02-08", **letter}).status_code == 200
+        )
+        assert api.post(f"/drawdowns/{request['id']}/queries", json={"on": "2021-02-09", "message": "Costs?", **letter})
+        assert api.post(f"/drawdowns/{request['id']}/approve", json={"on": "2021-02-10", **letter}).status_code == 200
+        assert api.post(f"/drawdowns/{request['id']}/payments", json={"on": "2021-03-01"}).status_code == 201
+        history = _history(api, request["id"])
+        words = " (test officer (officer))"
+        assert history[-4:] == [
+            (
+                "2021-02-08",
+                "acknowledged",
+                "Acknowledged by the authority; recorded by the force from the authority's letter of 8 February 2021, "
+                "reference BDC/S106/44" + words,
+            ),
+            (
+                "2021-02-09",
+                "queried",
+                "Queried by the authority (Costs?); recorded by the force from the authority's letter of "
+                "8 February 2021, reference BDC/S106/44" + words,
+            ),
+            (
+                "2021-02-10",
+                "approved",
+                "Approved by the authority; recorded by the force from the authority's letter of 8 February 2021, "
+                "reference BDC/S106/44" + words,
+            ),
+            (
+                "2021-03-01",
+                "paid",
+                "Paid by the authority (£4,000.00); recorded by the force from the authority's letter of 1 March 2021"
+                + words,
+            ),
+        ]
+
+    def test_a_rejection_from_a_letter_and_a_letter_from_the_future_is_refused(self, api: Any) -> None:
+        request = _submitted(api)
+        future = api.post(f"/drawdowns/{request['id']}/reject", json={"reason": "no", "letter_dated": "2999-01-01"})
+        assert future.status_code == 422 and future.json()["errors"][0]["field"] == "letter_dated"
+        assert api.get(f"/drawdowns/{request['id']}").json()["status"] == "submitted"
+        done = api.post(
+            f"/drawdowns/{request['id']}/reject",
+            json={"on": "2021-02-12", "reason": "proportionality not shown", "letter_dated": "2021-02-11"},
+        )
+        assert done.status_code == 200, done.text
+        assert _history(api, request["id"])[-1][2].startswith(
+            "Rejected by the authority; recorded by the force from the authority's letter of 11 February 2021"
+        )
+
+    def test_the_page_asks_the_officer_for_the_letter_and_shows_it(self, api: Any) -> None:
+        request = _submitted(api)
+        sign_in(api, "officer")
+        page = api.get(f"/web/drawdowns/{request['id']}", role=None)
+        assert 'name="letter_dated"' in page.text
+        done = api.post(
+            f"/web/drawdowns/{request['id']}/approve",
+            role=None,
+            data={**hidden_keys(page.text), "on": "10/02/2021", "letter_dated": "09/02/2021", "letter_reference": "L1"},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303, done.text
+        page = api.get(f"/web/drawdowns/{request['id']}", role=None)
+        assert "recorded by the force from the authority&#39;s letter of 9 February 2021, reference L1" in page.text
+
+
+class TestBalanceConfirmations:
+    """A planning officer confirms what their authority holds at a date, beside the ledger's held figure."""
+
+    def test_a_confirmation_sits_beside_the_ledgers_figure_with_the_difference(
+        self, api: Any, session: Session
+    ) -> None:
+        funded_contribution(api, reference="blaby/20/0100", amount="10000.00", received="6000.00")
+        made = api.post(
+            "/local-authorities/blaby/balance-confirmations",
+            role="planning",
+            json={"as_at": "2021-03-31", "amount": "6500.00", "note": "per our ledger"},
+        )
+        assert made.status_code == 201, made.text
+        body = made.json()
+        assert (body["amount"], body["ledger_held"], body["difference"]) == ("6500.00", "6000.00", "500.00")
+        assert (body["by_force"], body["description"]) == (False, "confirmed by test planning (planning)")
+        entry = _last_audit(session)
+        assert (entry.resource, entry.actor_role, entry.resource_ids) == (
+            "balance_confirmations",
+            "planning",
+            [body["id"]],
+        )
+        listed = api.get("/local-authorities/blaby/balance-confirmations", role="finance").json()
+        assert [item["id"] for item in listed["items"]] == [body["id"]]
+
+    def test_the_ledgers_figure_is_at_the_confirmations_date(self, api: Any) -> None:
+        funded_contribution(api, reference="blaby/20/0101", amount="10000.00", received="6000.00")
+        early = api.post(
+            "/local-authorities/blaby/balance-confirmations",
+            role="planning",
+            json={"as_at": "2000-01-01", "amount": "0"},
+        )
+        assert (early.json()["ledger_held"], early.json()["difference"]) == ("0.00", "0.00")
+
+    def test_the_officer_records_one_from_the_letter(self, api: Any) -> None:
+        made = api.post(
+            "/local-authorities/blaby/balance-confirmations",
+            json={"as_at": "2021-03-31", "amount": "0.00", "letter_reference": "BDC/77"},
+        )
+        assert made.status_code == 201, made.text
+        body = made.json()
+        assert (body["by_force"], body["letter_dated"]) == (True, "2021-03-31")
+        assert body["description"].startswith("recorded by the force from the authority's letter of 31 March 2021")
+
+    def test_bad_input_names_the_field_and_writes_nothing(self, api: Any) -> None:
+        for body, field in (
+            ({"as_at": "2999-01-01", "amount": "1.00"}, "as_at"),
+            ({"as_at": "2021-03-31", "amount": "-1.00"}, "amount"),
+            ({"as_at": "2021-03-31", "amount": "1.00", "letter_dated": "2021-03-01"}, "letter_dated"),
+        ):
+            response = api.post("/local-authorities/blaby/balance-confirmations", role="planning", json=body)
+            assert response.status_code == 422, response.text
+            assert field in response.json()["errors"][0]["field"], response.text
+        assert api.get("/local-authorities/blaby/balance-confirmations").json()["items"] == []
+
+    def test_another_authority_is_not_found_and_finance_cannot_write(self, api: Any) -> None:
+        body = {"as_at": "2021-03-31", "amount": "1.00"}
+        assert (
+            api.post("/local-authorities/charnwood/balance-confirmations", role="planning", json=body).status_code
+            == 404
+        )
+        assert api.get("/local-authorities/charnwood/balance-confirmations", role="planning").status_code == 404
+        assert api.post("/local-authorities/blaby/balance-confirmations", role="finance", json=body).status_code == 403
+
+    def test_the_page_form_records_one_and_the_authoritys_page_shows_it(self, api: Any) -> None:
+        funded_contribution(api, reference="blaby/20/0102", amount="10000.00", received="6000.00")
+        sign_in(api, "planning")
+        page = api.get("/web/local-authorities/blaby/balance-confirmations", role=None)
+        assert page.status_code == 200 and 'name="letter_dated"' not in page.text
+        refused = api.post(
+            "/web/local-authorities/blaby/balance-confirmations",
+            role=None,
+            data={**hidden_keys(page.text), "as_at": "31/03/2021", "amount": "lots"},
+        )
+        assert refused.status_code == 422 and 'id="amount-error"' in refused.text
+        done = api.post(
+            "/web/local-authorities/blaby/balance-confirmations",
+            role=None,
+            data={**hidden_keys(page.text), "as_at": "31/03/2021", "amount": "£5,500"},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303, done.text
+        listed = api.get("/web/local-authorities/blaby/balance-confirmations", role=None).text
+        assert 'data-confirmation="' in listed and "−£500.00" in listed
+        authority = api.get("/web/local-authorities/blaby", role=None).text
+        assert "confirmed £5,500.00; the ledger holds £6,000.00 at that date, a difference of −£500.00" in authority
+        sign_in(api, "finance")
+        seen = api.get("/web/local-authorities/blaby/balance-confirmations", role=None).text
+        assert 'data-confirmation="' in seen and "Record the confirmation" not in seen
+
+
+class TestTheHistoryOfAPayment:
+    """A payment the authority recorded and the force reversed are both in the history."""
+
+    def test_paid_then_reversed(self, api: Any) -> None:
+        request = _submitted(api)
+        assert api.post(f"/drawdowns/{request['id']}/approve", role="planning", json={"on": "2021-02-10"}).status_code
+        paid = api.post(f"/drawdowns/{request['id']}/payments", role="planning", json={"on": "2021-03-01"}).json()
+        payment_id = paid["payments"][0]["id"]
+        reversed_ = api.post(
+            f"/drawdowns/{request['id']}/payments/{payment_id}/reverse", json={"on": "2021-03-05", "note": "twice"}
+        )
+        assert reversed_.status_code == 200, reversed_.text
+        assert [(on, step) for on, step, _words in _history(api, request["id"])][1:] == [
+            ("2021-02-01", "submitted"),
+            ("2021-02-10", "approved"),
+            ("2021-03-01", "paid"),
+            ("2021-03-05", "payment_reversed"),
+        ]
+        assert _history(api, request["id"])[-1][2] == "A payment of £4,000.00 reversed by the force"

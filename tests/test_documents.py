@@ -9,7 +9,8 @@ import pytest
 
 from app.config import get_settings
 from tests.builders import agreement
-from tests.doc_builders import PDF, PNG, upload
+from tests.doc_builders import PDF, PNG, upload, upload_template, word_file
+from tests.project_builders import allocate, drawdown, funded_contribution, project, step
 
 
 def _stored(sha256: str) -> Path:
@@ -124,3 +125,75 @@ class TestNeverDeleted:
         made = upload(api, owner_type="agreement", owner_id=deed["id"], kind="agreement").json()
         entries = api.get("/audit", params={"resource": "documents"}).json()["items"]
         assert any(entry["resource_ids"] == [made["id"]] for entry in entries)
+
+
+def _stored_files() -> set[Path]:
+    return {path for path in Path(os.environ["DOCUMENTS_DIR"]).rglob("*") if path.is_file()}
+
+
+def _closed_request(api: Any) -> dict[str, Any]:
+    """A request to blaby with a spend proposal attached, submitted and then refused by the authority."""
+    money = funded_contribution(api, reference="blaby/21/0001", amount="5000.00", received="5000.00")
+    made = project(api, name="Closed request's project")
+    assert allocate(api, made["id"], money["id"], "5000.00").status_code == 201
+    request = drawdown(api, local_authority_id="blaby", project_id=made["id"], lines=[(money["id"], "1000.00")]).json()
+    attached = upload(api, owner_type="drawdown", owner_id=request["id"], kind="spend_proposal").json()
+    assert step(api, request["id"], "submit", on="2021-02-01").status_code == 200
+    refused = api.post(f"/drawdowns/{request['id']}/reject", role="planning", json={"reason": "not proportionate"})
+    assert refused.status_code == 200, refused.text
+    return dict(request, document=attached)
+
+
+class TestClosedRecords:
+    """A closed request's documents stay readable by whoever may read the request."""
+
+    def test_a_rejected_requests_documents_stay_readable(self, api: Any) -> None:
+        request = _closed_request(api)
+        document = request["document"]
+        for role in ("officer", "finance", "planning"):
+            assert api.get(f"/documents/{document['id']}", role=role).status_code == 200, role
+            content = api.get(document["content_url"], role=role)
+            assert (content.status_code, content.content) == (200, PDF), role
+        listed = api.get("/documents", role="planning", params={"owner_type": "drawdown", "owner_id": request["id"]})
+        assert {item["kind"] for item in listed.json()} == {"spend_proposal", "request_pack"}
+
+    def test_a_withdrawn_requests_kept_pack_stays_readable(self, api: Any) -> None:
+        money = funded_contribution(api, reference="blaby/21/0002", amount="5000.00", received="5000.00")
+        made = project(api, name="Withdrawn request's project")
+        assert allocate(api, made["id"], money["id"], "5000.00").status_code == 201
+        request = drawdown(api, local_authority_id="blaby", project_id=made["id"], lines=[(money["id"], "1.00")]).json()
+        assert step(api, request["id"], "submit", on="2021-02-01").status_code == 200
+        assert step(api, request["id"], "withdraw", on="2021-02-02").status_code == 200
+        packs = api.get("/documents", params={"owner_type": "drawdown", "owner_id": request["id"]}).json()
+        assert [item["kind"] for item in packs] == ["request_pack"]
+        assert api.get(packs[0]["content_url"], role="planning").status_code == 200
+
+
+class TestNothingLeavesStorage:
+    """Superseding, regenerating, refusing and closing add to storage and never take from it."""
+
+    def test_every_stored_file_is_still_there_after_every_kind_of_change(self, api: Any) -> None:
+        before = _stored_files()
+        deed = agreement(api, reference="21/0003/OUT")
+        first = upload(api, owner_type="agreement", owner_id=deed["id"], kind="agreement").json()
+        upload(
+            api, owner_type="agreement", owner_id=deed["id"], kind="agreement", content=PNG, supersedes_id=first["id"]
+        )
+        request = _closed_request(api)
+        assert api.post(f"/drawdowns/{request['id']}/pack").status_code == 200
+        assert upload_template(api, "blaby").status_code == 201
+        assert upload_template(api, "blaby", word_file("Second {{ authority }}")).status_code == 201
+        refused = upload(api, owner_type="agreement", owner_id=deed["id"], kind="agreement", content=b"<html>")
+        assert refused.status_code == 415
+        after = _stored_files()
+        assert before <= after
+        listed = [
+            *api.get("/documents", params={"owner_type": "agreement", "owner_id": deed["id"]}).json(),
+            *api.get("/documents", params={"owner_type": "drawdown", "owner_id": request["id"]}).json(),
+            *api.get("/local-authorities/blaby/pack-templates").json(),
+        ]
+        assert len(listed) == 7
+        for item in listed:
+            assert _stored(item["sha256"]) in after, item
+            assert api.get(item["content_url"]).status_code == 200
+        assert not any(path.name.startswith(".upload-") for path in after)

@@ -3,9 +3,11 @@
 import io
 from typing import Any
 
+import pytest
 from docx import Document as WordDocument
 
-from tests.doc_builders import upload
+from tests.doc_builders import PDF, TEMPLATE, upload, upload_template, word_file
+from tests.forms import hidden_keys, sign_in
 from tests.project_builders import allocate, drawdown, funded_contribution, project
 
 CLAUSE = "To be used towards the provision of policing infrastructure serving the Development & its residents."
@@ -102,3 +104,191 @@ class TestWhoGetsIt:
         download = api.get(f"/web/drawdowns/{request['id']}/pack.docx", role=None)
         assert download.headers["content-disposition"].startswith("attachment;")
         assert CLAUSE in _letter(download)
+
+
+def _submitted(api: Any, authority: str = "blaby") -> dict[str, Any]:
+    """A request to an authority releasing in advance, submitted."""
+    request = _request(api, authority)
+    response = api.post(f"/drawdowns/{request['id']}/submit", json={"on": "2021-02-01"})
+    assert response.status_code == 200, response.text
+    return dict(response.json(), contribution_id=request["contribution_id"])
+
+
+def _packs(api: Any, drawdown_id: int) -> list[dict[str, Any]]:
+    listed = api.get("/documents", params={"owner_type": "drawdown", "owner_id": drawdown_id}).json()
+    return [item for item in listed if item["kind"] == "request_pack"]
+
+
+class TestBothFormats:
+    """The one printable writer gives the letter as DOCX (the default) and as PDF."""
+
+    def test_the_pdf_is_a_pdf_and_the_docx_the_default(self, api: Any) -> None:
+        request = _request(api)
+        pdf = api.get(f"/drawdowns/{request['id']}/pack", params={"format": "pdf"})
+        assert pdf.status_code == 200, pdf.text
+        assert pdf.headers["content-type"] == "application/pdf"
+        assert pdf.content.startswith(b"%PDF-") and b"%%EOF" in pdf.content[-32:]
+        assert f"drawdown-request-{request['id']}-blaby.pdf" in pdf.headers["content-disposition"]
+        assert CLAUSE in _letter(api.get(f"/drawdowns/{request['id']}/pack", params={"format": "docx"}))
+
+    def test_an_unknown_format_is_refused_naming_it(self, api: Any) -> None:
+        response = api.get(f"/drawdowns/{_request(api)['id']}/pack", params={"format": "odt"})
+        assert response.status_code == 422
+        assert "format" in response.text
+
+    def test_the_page_links_both(self, api: Any) -> None:
+        request = _request(api)
+        sign_in(api, "officer")
+        page = api.get(f"/web/drawdowns/{request['id']}", role=None)
+        assert f"/web/drawdowns/{request['id']}/pack.docx" in page.text
+        assert f"/web/drawdowns/{request['id']}/pack.pdf" in page.text
+        pdf = api.get(f"/web/drawdowns/{request['id']}/pack.pdf", role=None)
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+
+
+class TestKeptWithTheRequest:
+    """Submitting keeps the pack as a request_pack document; regenerating supersedes it, removing nothing."""
+
+    def test_the_pack_as_submitted_is_kept_and_audited(self, api: Any) -> None:
+        request = _submitted(api)
+        packs = _packs(api, request["id"])
+        assert len(packs) == 1 and packs[0]["superseded_by_id"] is None
+        kept = api.get(packs[0]["content_url"])
+        assert CLAUSE in _letter(kept)
+        entries = api.get("/audit", params={"resource": "drawdowns"}).json()["items"]
+        assert any(entry["resource_ids"] == [request["id"], packs[0]["id"]] for entry in entries)
+
+    def test_a_draft_keeps_no_pack_and_cannot_regenerate_one(self, api: Any) -> None:
+        request = _request(api)
+        assert _packs(api, request["id"]) == []
+        assert api.post(f"/drawdowns/{request['id']}/pack").status_code == 409
+
+    def test_regenerating_supersedes_the_old_pack(self, api: Any) -> None:
+        request = _submitted(api)
+        assert (
+            api.patch(f"/drawdowns/{request['id']}", json={"note": "Revised after the authority's query"}).status_code
+            == 200
+        )
+        assert api.post(f"/drawdowns/{request['id']}/pack").status_code == 200
+        first, second = _packs(api, request["id"])
+        assert first["superseded_by_id"] == second["id"]
+        assert "Revised after the authority's query" not in _letter(api.get(first["content_url"]))
+        assert "Revised after the authority's query" in _letter(api.get(second["content_url"]))
+
+    def test_the_page_regenerates_and_lists_the_packs(self, api: Any) -> None:
+        request = _submitted(api)
+        sign_in(api, "officer")
+        page = api.get(f"/web/drawdowns/{request['id']}", role=None)
+        assert 'id="step-pack"' in page.text and "Request pack for request" in page.text
+        done = api.post(
+            f"/web/drawdowns/{request['id']}/pack", role=None, data=hidden_keys(page.text), follow_redirects=False
+        )
+        assert done.status_code == 303, done.text
+        assert len(_packs(api, request["id"])) == 2
+
+
+class TestTheAuthoritysTemplate:
+    """An authority's DOCX template, checked at upload, replaces the built-in DOCX letter; the PDF stays built in."""
+
+    def test_a_template_writes_the_docx_and_the_pdf_stays_built_in(self, api: Any) -> None:
+        made = upload_template(api, "blaby")
+        assert made.status_code == 201, made.text
+        assert made.json()["owner_type"] == "local_authority" and made.json()["local_authority_id"] == "blaby"
+        request = _request(api)
+        text = _letter(api.get(f"/drawdowns/{request['id']}/pack"))
+        assert "Leicestershire Police to Blaby District Council: £2,500.00 for ANPR cameras (blaby)" in text
+        assert f"blaby/17/1177 premises £2,500.00: {CLAUSE}" in text
+        assert "To: Blaby District Council" not in text
+        assert api.get(f"/drawdowns/{request['id']}/pack", params={"format": "pdf"}).content.startswith(b"%PDF-")
+        sign_in(api, "officer")
+        page = api.get("/web/local-authorities/blaby", role=None)
+        assert "written from Blaby District Council's own template, t.docx" in page.text
+
+    def test_typed_text_reaches_a_template_as_text(self, api: Any) -> None:
+        assert upload_template(api, "blaby").status_code == 201
+        request = _request(api)
+        assert (
+            api.patch(
+                f"/contributions/{request['contribution_id']}", json={"clause_text": "A </w:t> & <b>"}
+            ).status_code
+            == 200
+        )
+        assert "A </w:t> & <b>" in _letter(api.get(f"/drawdowns/{request['id']}/pack"))
+
+    def test_a_new_template_supersedes_the_old(self, api: Any) -> None:
+        first = upload_template(api, "blaby").json()
+        second = upload_template(api, "blaby", word_file("Second {{ authority }}")).json()
+        assert second["supersedes_id"] == first["id"]
+        listed = api.get("/local-authorities/blaby/pack-templates").json()
+        assert [item["id"] for item in listed] == [first["id"], second["id"]]
+        assert "Second Blaby District Council" in _letter(api.get(f"/drawdowns/{_request(api)['id']}/pack"))
+
+    def test_without_a_template_the_page_says_built_in(self, api: Any) -> None:
+        sign_in(api, "officer")
+        assert "Packs are the service's built-in letter" in api.get("/web/local-authorities/blaby", role=None).text
+
+    def test_a_file_that_is_not_a_word_document_is_refused_naming_the_file(self, api: Any) -> None:
+        response = upload_template(api, "blaby", PDF, "template.pdf")
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "file" and "DOCX" in response.text
+        assert api.get("/local-authorities/blaby/pack-templates").json() == []
+
+    @pytest.mark.parametrize(
+        ("text", "why"),
+        [
+            ("{{ no_such_placeholder }}", "no_such_placeholder"),
+            ("{{ authority.__class__.__mro__ }}", "does not render"),
+            ("{% for x in %}", "does not render"),
+        ],
+    )
+    def test_a_template_that_does_not_render_is_refused_saying_why(self, api: Any, text: str, why: str) -> None:
+        response = upload_template(api, "blaby", word_file(text))
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "file" and why in response.text
+        assert api.get("/local-authorities/blaby/pack-templates").json() == []
+
+    def test_only_the_officer_uploads_and_planning_reads_their_own(self, api: Any) -> None:
+        assert upload_template(api, "blaby").status_code == 201
+        assert (
+            api.post(
+                "/local-authorities/blaby/pack-templates", role="planning", files={"file": ("t.docx", TEMPLATE)}
+            ).status_code
+            == 403
+        )
+        assert len(api.get("/local-authorities/blaby/pack-templates", role="planning").json()) == 1
+        assert api.get("/local-authorities/charnwood/pack-templates", role="planning").status_code == 404
+
+    def test_the_page_upload_names_the_field(self, api: Any) -> None:
+        sign_in(api, "officer")
+        page = api.get("/web/local-authorities/blaby/pack-template", role=None)
+        assert page.status_code == 200 and "force_name" in page.text
+        refused = api.post(
+            "/web/local-authorities/blaby/pack-template",
+            role=None,
+            data=hidden_keys(page.text),
+            files={"file": ("bad.docx", word_file("{{ nope }}"), "application/octet-stream")},
+        )
+        assert refused.status_code == 422 and "does not render" in refused.text
+        done = api.post(
+            "/web/local-authorities/blaby/pack-template",
+            role=None,
+            data=hidden_keys(page.text),
+            files={"file": ("good.docx", TEMPLATE, "application/octet-stream")},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303, done.text
+        assert "good.docx" in api.get("/web/local-authorities/blaby/pack-template", role=None).text
+
+    def test_a_template_failing_on_a_real_request_is_a_4xx_and_the_pdf_still_works(self, api: Any) -> None:
+        # Renders for the sample (whose reference is REF-1) and fails for any other request.
+        fragile = word_file('{% if reference != "REF-1" %}{{ no_such_field }}{% endif %}{{ authority }}')
+        assert upload_template(api, "blaby", fragile).status_code == 201
+        request = _request(api, reference="DD-1")
+        response = api.get(f"/drawdowns/{request['id']}/pack")
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "template" and "no_such_field" in response.text
+        assert api.get(f"/drawdowns/{request['id']}/pack", params={"format": "pdf"}).status_code == 200
+        refused = api.post(f"/drawdowns/{request['id']}/submit", json={"on": "2021-02-01"})
+        assert refused.status_code == 422
+        assert api.get(f"/drawdowns/{request['id']}").json()["status"] == "draft"
+        assert _packs(api, request["id"]) == []

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from app.models import Agreement, Contribution, Purpose, Repurposing
 from app.projects.service import fits
+from tests.doc_builders import upload
+from tests.forms import sign_in
 from tests.project_builders import allocate, drawdown, funded_contribution, step
 
 SEED = Path(__file__).resolve().parent.parent / "seed"
@@ -178,3 +180,33 @@ class TestSeededDeadlines:
             for (period,) in seeded.execute(select(Contribution.repayment_period_years).distinct())
             if period is not None
         }
+
+
+class TestSeededRequestsAwaitingAnswers:
+    """The January 2024 requests stay submitted as they were sent; each says what today's rules would refuse."""
+
+    def test_the_three_refused_on_their_basis_and_the_rest_for_evidence(self, seeded: Session, api: Any) -> None:
+        listed = api.get("/drawdowns", params={"status": "submitted", "limit": 100}).json()["items"]
+        findings = {item["reference"]: item["release_findings"] for item in listed}
+        assert len(findings) == 11
+        for reference in ("DD-FB-CHA-2", "DD-CM-CHA-2"):
+            assert any("does not fund costs the force has already paid" in text for text in findings[reference])
+        assert any("complete in its entirety" in text for text in findings["DD-EV-BLA-2"])
+        for reference in ("DD-FB-RUT-2", "DD-SV-RUT-2"):
+            assert findings[reference] == [
+                f"Rutland County Council needs evidence that request "
+                f"{next(item['id'] for item in listed if item['reference'] == reference)} does not yet carry: "
+                "spend_proposal; upload each as a document of the request (POST /documents with that kind)"
+            ]
+        paid = api.get("/drawdowns", params={"status": "paid", "limit": 100}).json()["items"]
+        assert paid and all(item["release_findings"] == [] for item in paid)
+
+    def test_evidence_attached_clears_a_finding_and_the_page_warns(self, seeded: Session, api: Any) -> None:
+        listed = api.get("/drawdowns", params={"status": "submitted", "limit": 100}).json()["items"]
+        rutland = next(item for item in listed if item["reference"] == "DD-SV-RUT-2")
+        sign_in(api, "officer")
+        page = api.get(f"/web/drawdowns/{rutland['id']}", role=None)
+        assert 'id="release-findings"' in page.text
+        assert upload(api, owner_type="drawdown", owner_id=rutland["id"], kind="spend_proposal").status_code == 201
+        assert api.get(f"/drawdowns/{rutland['id']}").json()["release_findings"] == []
+        assert 'id="release-findings"' not in api.get(f"/web/drawdowns/{rutland['id']}", role=None).text

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.main import app
 from app.web.csrf import SESSION_COOKIE, token_for
-from tests.doc_builders import PDF
+from tests.doc_builders import PDF, TEMPLATE
 from tests.forms import sign_in
 from tests.test_access import (
     INDEX_CSV,
@@ -229,6 +229,19 @@ WEB_RULES: dict[tuple[str, str], WebRule] = {
         access="officer", ok=303, scoped=False, path={"action": "submit"}, form=lambda ids: {"on": "2020-03-01"}
     ),
     ("GET", "/web/drawdowns/{drawdown_id}/pack.docx"): WebRule(access="any-role"),
+    ("GET", "/web/drawdowns/{drawdown_id}/pack.pdf"): WebRule(access="any-role"),
+    ("GET", "/web/local-authorities/{local_authority_id}/balance-confirmations"): WebRule(access="any-role"),
+    ("POST", "/web/local-authorities/{local_authority_id}/balance-confirmations"): WebRule(
+        access="officer+planning-receipts", ok=303, form=lambda ids: {"as_at": "31/03/2020", "amount": "1000"}
+    ),
+    ("GET", "/web/local-authorities/{local_authority_id}/pack-template"): FORM_PAGE,
+    ("POST", "/web/local-authorities/{local_authority_id}/pack-template"): WebRule(
+        access="officer",
+        ok=303,
+        scoped=False,
+        form=lambda ids: {},
+        files={"file": ("template.docx", TEMPLATE, "application/octet-stream")},
+    ),
     ("GET", "/web/documents/new"): WebRule(
         access="officer", scoped=False, query=lambda ids: {"owner_type": "agreement", "owner_id": ids["agreement_id"]}
     ),

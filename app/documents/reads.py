@@ -15,6 +15,7 @@ def read_models(session: Session, documents: list[Document]) -> list[DocumentRea
             id=document.id,
             owner_type=document.owner_type,
             owner_id=document.owner_id,
+            local_authority_id=document.local_authority_id,
             kind=document.kind,
             title=document.title,
             filename=document.filename,

@@ -13,7 +13,8 @@ class DocumentRead(BaseModel):
 
     id: int
     owner_type: DocumentOwner
-    owner_id: RowId
+    owner_id: RowId | None = Field(description="the owning record's id; empty for an authority's own document")
+    local_authority_id: str | None = Field(description="the owning authority, for its own documents (pack templates)")
     kind: DocumentKind
     title: str
     filename: str

@@ -1,24 +1,35 @@
 """Documents: checked on upload (type sniffed, size limited), stored by content hash, never deleted.
 
-A document belongs to one record (agreement, contribution, project, drawdown request or spend) and is
-readable by whoever may read that record. A replacement supersedes it; the old version stays readable.
+A document belongs to one record (agreement, contribution, project, drawdown request or spend), or to
+an authority itself (its request-pack template), and is readable by whoever may read that record. A
+replacement supersedes it; the old version stays readable.
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import ColumnElement, Select, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from app import scoping
 from app.auth.service import Principal
 from app.config import get_settings
-from app.documents.sniffing import ACCEPTED, sniff
+from app.documents.sniffing import ACCEPTED, OFFICE_OPEN_XML, sniff
 from app.documents.storage import DocumentStore
+from app.drawdowns.templating import check as check_template
 from app.errors import ConflictError, DomainError, NotFoundError, RuleError
 from app.limits import megabytes
 from app.models import Document, DocumentKind, DocumentOwner
+
+DOCX = OFFICE_OPEN_XML["word/"]
+
+
+def current(session: Session, documents: Iterable[Document]) -> list[Document]:
+    """Those of the documents no other document supersedes."""
+    listed = list(documents)
+    replaced = superseded_by(session, (document.id for document in listed))
+    return [document for document in listed if document.id not in replaced]
 
 
 class DocumentTooLargeError(DomainError):
@@ -40,7 +51,8 @@ class Upload:
     """What was uploaded and what it is for."""
 
     owner_type: DocumentOwner
-    owner_id: int
+    owner_id: int | str
+    """The record's id; an authority's slug for an authority's own document."""
     kind: DocumentKind
     filename: str
     content: bytes
@@ -57,16 +69,37 @@ def _owner_statement(owner_type: DocumentOwner, scope: str | None) -> Select:
         DocumentOwner.project: scoping.readable_projects,
         DocumentOwner.drawdown: scoping.readable_drawdowns,
         DocumentOwner.spend: scoping.readable_spend,
+        DocumentOwner.local_authority: scoping.readable_local_authorities,
     }
     return statements[owner_type](scope)
 
 
-def check_owner(*, session: Session, owner_type: DocumentOwner, owner_id: int, scope: str | None) -> None:
+def check_owner(*, session: Session, owner_type: DocumentOwner, owner_id: int | str, scope: str | None) -> None:
     """The record exists and the caller may read it; otherwise 404, as an unknown id."""
     statement = _owner_statement(owner_type, scope)
     entity = statement.column_descriptions[0]["entity"]
     if session.scalar(statement.where(entity.id == owner_id)) is None:
         raise NotFoundError(f"no {owner_type.value} {owner_id}", field="owner_id")
+
+
+def owned_by(owner_type: DocumentOwner, owner_id: int | str) -> ColumnElement[bool]:
+    """Documents of one record (an authority's by its slug)."""
+    if owner_type is DocumentOwner.local_authority:
+        return (Document.owner_type == owner_type) & (Document.local_authority_id == str(owner_id))
+    return (Document.owner_type == owner_type) & (Document.owner_id == owner_id)
+
+
+def _check_kind(data: Upload, media_type: str) -> None:
+    """A pack template belongs to an authority, is a Word document and renders against a sample request."""
+    if (data.kind is DocumentKind.pack_template) != (data.owner_type is DocumentOwner.local_authority):
+        raise RuleError(
+            "a pack_template belongs to a local authority, and an authority's own documents are its pack templates",
+            field="kind",
+        )
+    if data.kind is DocumentKind.pack_template:
+        if media_type != DOCX:
+            raise RuleError(f"a pack template is a Word document (DOCX); this file is {media_type}", field="file")
+        check_template(data.content)
 
 
 def _clean_filename(filename: str) -> str:
@@ -99,12 +132,15 @@ def upload(*, session: Session, store: DocumentStore, principal: Principal, data
             f"{data.filename or 'the file'} is not one of the accepted kinds ({ACCEPTED}), whatever its name says",
             field="file",
         )
+    _check_kind(data, media_type)
+    by_authority = data.owner_type is DocumentOwner.local_authority
     if data.supersedes_id is not None:
         try:
             older = get_document(session=session, document_id=data.supersedes_id, scope=principal.scope, lock=True)
         except NotFoundError as unknown:
             raise NotFoundError(f"no document {data.supersedes_id} to supersede", field="supersedes_id") from unknown
-        if (older.owner_type, older.owner_id) != (data.owner_type, data.owner_id):
+        owner = older.local_authority_id if by_authority else older.owner_id
+        if (older.owner_type, owner) != (data.owner_type, data.owner_id):
             raise RuleError(
                 f"document {older.id} belongs to {older.owner_type.value} {older.owner_id}; "
                 "a replacement belongs to the same record",
@@ -119,7 +155,8 @@ def upload(*, session: Session, store: DocumentStore, principal: Principal, data
     filename = _clean_filename(data.filename)
     document = Document(
         owner_type=data.owner_type,
-        owner_id=data.owner_id,
+        owner_id=None if by_authority else int(data.owner_id),
+        local_authority_id=str(data.owner_id) if by_authority else None,
         kind=data.kind,
         title=(data.title or filename)[:300],
         filename=filename,
@@ -147,10 +184,12 @@ def get_document(*, session: Session, document_id: int, scope: str | None, lock:
     return document
 
 
-def list_documents(*, session: Session, scope: str | None, owner_type: DocumentOwner, owner_id: int) -> list[Document]:
+def list_documents(
+    *, session: Session, scope: str | None, owner_type: DocumentOwner, owner_id: int | str
+) -> list[Document]:
     """A record's documents, every version, oldest first."""
     check_owner(session=session, owner_type=owner_type, owner_id=owner_id, scope=scope)
-    query = scoping.readable_documents(scope).where(Document.owner_type == owner_type, Document.owner_id == owner_id)
+    query = scoping.readable_documents(scope).where(owned_by(owner_type, owner_id))
     return list(session.scalars(query.order_by(Document.id)))
 
 

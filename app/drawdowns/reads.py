@@ -1,14 +1,28 @@
 """What the drawdown routes and pages return: requests with lines, invoices and payments."""
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import scoping
 from app.auth.service import Principal
-from app.drawdowns.schemas import DrawdownRead, InvoiceRead, LineRead, PaymentLineRead, PaymentRead, QueryRead
+from app.drawdowns.schemas import (
+    DrawdownRead,
+    HistoryEntry,
+    InvoiceRead,
+    LineRead,
+    PaymentLineRead,
+    PaymentRead,
+    QueryRead,
+)
+from app.drawdowns.service import release_findings
+from app.drawdowns.templating import spelt
 from app.ledger.figures import paid_by_line, payment_parts
 from app.models import (
+    AnswerStep,
     Contribution,
+    DrawdownAnswer,
     DrawdownInvoice,
     DrawdownLine,
     DrawdownPayment,
@@ -18,7 +32,69 @@ from app.models import (
     LocalAuthority,
     Spend,
 )
-from app.money import ZERO
+from app.money import ZERO, pounds
+
+STEP_WORDS = {
+    AnswerStep.acknowledged: "Acknowledged by the authority",
+    AnswerStep.approved: "Approved by the authority",
+    AnswerStep.rejected: "Rejected by the authority",
+    AnswerStep.queried: "Queried by the authority",
+    AnswerStep.paid: "Paid by the authority",
+}
+
+
+def _answer_entry(answer: DrawdownAnswer, detail: str) -> HistoryEntry:
+    """An authority's step in words; one the force recorded says it came from the authority's letter."""
+    words = STEP_WORDS[answer.step] + (f" ({detail})" if detail else "")
+    if answer.by_force:
+        letter = f"the authority's letter of {spelt(answer.letter_dated)}" if answer.letter_dated else "a letter"
+        reference = f", reference {answer.letter_reference}" if answer.letter_reference else ""
+        words += f"; recorded by the force from {letter}{reference} ({answer.recorded_by})"
+    else:
+        words += f"; recorded by {answer.recorded_by}"
+    return HistoryEntry(
+        on=answer.on,
+        step=answer.step.value,
+        recorded_by=answer.recorded_by,
+        by_force=answer.by_force,
+        letter_dated=answer.letter_dated,
+        letter_reference=answer.letter_reference,
+        description=words,
+    )
+
+
+def _history(
+    drawdown: DrawdownRequest,
+    answers: list[DrawdownAnswer],
+    paid: dict[int, str],
+    asked: dict[int, str],
+    reversed_: list[tuple[date, str]],
+) -> list[HistoryEntry]:
+    """The request's steps, oldest first: drafted and submitted by the force, the authority's answers, withdrawn."""
+
+    def force(on: date, step: str, words: str, by: str | None) -> HistoryEntry:
+        return HistoryEntry(
+            on=on, step=step, recorded_by=by, by_force=True, letter_dated=None, letter_reference=None, description=words
+        )
+
+    drafted = force(drawdown.created_at.date(), "drafted", f"Drafted by {drawdown.created_by}", drawdown.created_by)
+    entries = []
+    if drawdown.submitted_on:
+        entries.append(force(drawdown.submitted_on, "submitted", "Submitted to the authority", None))
+    steps = {answer.step for answer in answers}
+    # Requests answered before answers were kept show their dates without who recorded them.
+    for step, on in ((AnswerStep.approved, drawdown.approved_on), (AnswerStep.rejected, drawdown.rejected_on)):
+        if on is not None and step not in steps:
+            entries.append(force(on, step.value, STEP_WORDS[step], None))
+    for answer in answers:
+        detail = paid.get(answer.payment_id or 0) or asked.get(answer.query_id or 0) or ""
+        entries.append(_answer_entry(answer, detail))
+    for on, amount in reversed_:
+        entries.append(force(on, "payment_reversed", f"A payment of {amount} reversed by the force", None))
+    if drawdown.withdrawn_on:
+        entries.append(force(drawdown.withdrawn_on, "withdrawn", "Withdrawn by the force", None))
+    # Drafted is dated when it was keyed in; the other steps by when they happened, which may be years before.
+    return [drafted, *sorted(entries, key=lambda entry: entry.on)]
 
 
 def read_models(session: Session, principal: Principal, drawdowns: list[DrawdownRequest]) -> list[DrawdownRead]:
@@ -50,6 +126,9 @@ def read_models(session: Session, principal: Principal, drawdowns: list[Drawdown
     queries = list(
         session.scalars(select(DrawdownQuery).where(DrawdownQuery.drawdown_id.in_(ids)).order_by(DrawdownQuery.id))
     )
+    answers = list(
+        session.scalars(select(DrawdownAnswer).where(DrawdownAnswer.drawdown_id.in_(ids)).order_by(DrawdownAnswer.id))
+    )
     bases = dict(
         session.execute(
             select(LocalAuthority.id, LocalAuthority.release_basis).where(
@@ -74,6 +153,13 @@ def read_models(session: Session, principal: Principal, drawdowns: list[Drawdown
         amount = sum((line.amount for line in own_lines), ZERO)
         paid_total = sum((line.paid for line in own_lines), ZERO)
         closed = drawdown.status in (DrawdownStatus.rejected, DrawdownStatus.withdrawn)
+        own_answers = [answer for answer in answers if answer.drawdown_id == drawdown.id]
+        paid_words = {
+            payment.id: pounds(sum((part.amount for part in payment_lines if part.payment_id == payment.id), ZERO))
+            for payment in payments
+            if payment.drawdown_id == drawdown.id
+        }
+        asked = {query.id: query.message for query in queries if query.drawdown_id == drawdown.id}
         result.append(
             DrawdownRead(
                 id=drawdown.id,
@@ -133,12 +219,29 @@ def read_models(session: Session, principal: Principal, drawdowns: list[Drawdown
                     if query.drawdown_id == drawdown.id
                 ],
                 submitted_on=drawdown.submitted_on,
+                acknowledged_on=next(
+                    (answer.on for answer in own_answers if answer.step is AnswerStep.acknowledged), None
+                ),
                 approved_on=drawdown.approved_on,
                 rejected_on=drawdown.rejected_on,
                 rejection_reason=drawdown.rejection_reason,
                 withdrawn_on=drawdown.withdrawn_on,
                 created_at=drawdown.created_at,
                 created_by=drawdown.created_by,
+                history=_history(
+                    drawdown,
+                    own_answers,
+                    paid_words,
+                    asked,
+                    [
+                        (payment.reversed_on, paid_words[payment.id])
+                        for payment in payments
+                        if payment.drawdown_id == drawdown.id and payment.reversed_on is not None
+                    ],
+                ),
+                release_findings=(
+                    release_findings(session, drawdown) if drawdown.status is DrawdownStatus.submitted else []
+                ),
             )
         )
     return result

@@ -9,15 +9,17 @@ requests to their own authority (another authority's answer 404).
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from app.audit.dependencies import AuditDep
 from app.auth.dependencies import Officer, OfficerOrAuthority, Reader
 from app.db import SessionDep
+from app.documents.storage import DocumentStore, get_store
 from app.drawdowns import service
-from app.drawdowns.pack import request_pack
+from app.drawdowns.pack import Format, keep_pack, request_pack
 from app.drawdowns.reads import read_models, read_one
 from app.drawdowns.schemas import (
+    Answer,
     DrawdownCreate,
     DrawdownRead,
     DrawdownUpdate,
@@ -35,6 +37,8 @@ from app.models import (
 from app.pagination import Page, PageDep
 
 router = APIRouter(prefix="/drawdowns", tags=["drawdowns"])
+
+StoreDep = Annotated[DocumentStore, Depends(get_store)]
 
 
 @router.post(
@@ -82,13 +86,25 @@ def get_drawdown(drawdown_id: RowId, session: SessionDep, principal: Reader) -> 
     "/{drawdown_id}/pack",
     response_class=Response,
     responses={
-        200: {"content": {"application/vnd.openxmlformats-officedocument.wordprocessingml.document": {}}},
+        200: {
+            "content": {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {},
+                "application/pdf": {},
+            }
+        },
         404: {},
+        422: {},
     },
 )
-def download_pack(drawdown_id: RowId, session: SessionDep, principal: Reader) -> Response:
-    """The drawdown letter for the request, as DOCX: clause wording, amounts, evidence and documents attached."""
-    pack = request_pack(session=session, principal=principal, drawdown_id=drawdown_id)
+def download_pack(
+    drawdown_id: RowId,
+    session: SessionDep,
+    principal: Reader,
+    store: StoreDep,
+    format: Annotated[Format, Query(description="docx (the authority's template, if it has one) or pdf")] = "docx",
+) -> Response:
+    """The drawdown letter for the request: clause wording, amounts, evidence and documents attached."""
+    pack = request_pack(session=session, store=store, principal=principal, drawdown_id=drawdown_id, format=format)
     return Response(
         pack.content,
         media_type=pack.media_type,
@@ -97,6 +113,17 @@ def download_pack(drawdown_id: RowId, session: SessionDep, principal: Reader) ->
             "X-Content-Type-Options": "nosniff",
         },
     )
+
+
+@router.post("/{drawdown_id}/pack", response_model=DrawdownRead, responses={404: {}, 409: {}, 422: {}})
+@idempotent
+def regenerate_pack(
+    drawdown_id: RowId, session: SessionDep, principal: Officer, audit: AuditDep, store: StoreDep
+) -> DrawdownRead:
+    """Keep a new request pack with the request, superseding the one kept before (nothing is removed)."""
+    document = keep_pack(session=session, store=store, principal=principal, drawdown_id=drawdown_id)
+    audit.record("documents", [document.id, drawdown_id], {"kind": document.kind.value, "sha256": document.sha256})
+    return read_one(session, principal, service.get_drawdown(session=session, drawdown_id=drawdown_id, scope=None))
 
 
 @router.patch("/{drawdown_id}", response_model=DrawdownRead, responses={404: {}, 409: {}, 422: {}})
@@ -112,10 +139,25 @@ def update_drawdown(
 @router.post("/{drawdown_id}/submit", response_model=DrawdownRead, responses={404: {}, 409: {}, 422: {}})
 @idempotent
 def submit_drawdown(
-    drawdown_id: RowId, data: Transition, session: SessionDep, principal: Officer, audit: AuditDep
+    drawdown_id: RowId, data: Transition, session: SessionDep, principal: Officer, audit: AuditDep, store: StoreDep
 ) -> DrawdownRead:
-    """Submit a draft; an arrears authority (Blaby, Charnwood) needs invoices of completed spend matching it."""
+    """Submit a draft (an arrears authority needs invoices matching it); the pack as submitted is kept with it."""
     drawdown = service.submit(session=session, drawdown_id=drawdown_id, on=data.on)
+    pack = keep_pack(session=session, store=store, principal=principal, drawdown_id=drawdown.id)
+    body = {**data.model_dump(mode="json", exclude_unset=True), "request_pack_document_id": pack.id}
+    audit.record("drawdowns", [drawdown.id, pack.id], body)
+    return read_one(session, principal, drawdown)
+
+
+@router.post("/{drawdown_id}/acknowledge", response_model=DrawdownRead, responses={404: {}, 409: {}, 422: {}})
+@idempotent
+def acknowledge_drawdown(
+    drawdown_id: RowId, data: Answer, session: SessionDep, principal: OfficerOrAuthority, audit: AuditDep
+) -> DrawdownRead:
+    """Record that the authority has received a submitted request (its planning officer, or from its letter)."""
+    drawdown = service.acknowledge(
+        session=session, principal=principal, drawdown_id=drawdown_id, on=data.on, letter=data
+    )
     audit.record("drawdowns", [drawdown.id], data)
     return read_one(session, principal, drawdown)
 
@@ -123,10 +165,10 @@ def submit_drawdown(
 @router.post("/{drawdown_id}/approve", response_model=DrawdownRead, responses={404: {}, 409: {}, 422: {}})
 @idempotent
 def approve_drawdown(
-    drawdown_id: RowId, data: Transition, session: SessionDep, principal: OfficerOrAuthority, audit: AuditDep
+    drawdown_id: RowId, data: Answer, session: SessionDep, principal: OfficerOrAuthority, audit: AuditDep
 ) -> DrawdownRead:
     """Record the authority's approval of a submitted request (its planning officer, or the officer from its letter)."""
-    drawdown = service.approve(session=session, drawdown_id=drawdown_id, on=data.on, scope=principal.scope)
+    drawdown = service.approve(session=session, principal=principal, drawdown_id=drawdown_id, on=data.on, letter=data)
     audit.record("drawdowns", [drawdown.id], data)
     return read_one(session, principal, drawdown)
 
@@ -138,7 +180,7 @@ def reject_drawdown(
 ) -> DrawdownRead:
     """Record the authority's refusal and its reason (e.g. proportionality); no money moves."""
     drawdown = service.reject(
-        session=session, drawdown_id=drawdown_id, on=data.on, reason=data.reason, scope=principal.scope
+        session=session, principal=principal, drawdown_id=drawdown_id, on=data.on, reason=data.reason, letter=data
     )
     audit.record("drawdowns", [drawdown.id], data)
     return read_one(session, principal, drawdown)
@@ -173,6 +215,7 @@ def create_payment(
         on=data.on,
         reference=data.reference,
         lines=data.lines,
+        letter=data,
     )
     audit.record("drawdown_payments", [payment.id, drawdown_id], data)
     return read_one(session, principal, service.get_drawdown(session=session, drawdown_id=drawdown_id, scope=None))
@@ -190,7 +233,7 @@ def create_query(
 ) -> DrawdownRead:
     """Record a question the authority puts back to the force about a submitted or approved request."""
     query = service.raise_query(
-        session=session, principal=principal, drawdown_id=drawdown_id, on=data.on, message=data.message
+        session=session, principal=principal, drawdown_id=drawdown_id, on=data.on, message=data.message, letter=data
     )
     audit.record("drawdown_queries", [query.id, drawdown_id], data)
     return read_one(session, principal, service.get_drawdown(session=session, drawdown_id=drawdown_id, scope=None))

@@ -61,19 +61,35 @@ class Transition(BaseModel):
     note: Note = None
 
 
-class Rejection(BaseModel):
-    """The authority's refusal, with its reason (e.g. proportionality not shown)."""
+class FromLetter(BaseModel):
+    """The authority's letter an answer was recorded from, when the force records it on the authority's behalf."""
 
     model_config = ConfigDict(extra="forbid")
+
+    letter_dated: Day | None = Field(
+        default=None,
+        description="the date of the authority's letter; when the force's officer records the answer and leaves "
+        "it out, the answer's own date",
+    )
+    letter_reference: Reference = Field(default=None, description="the letter's reference, if it has one")
+
+
+class Answer(FromLetter):
+    """A dated answer of the authority (acknowledgement, approval)."""
+
+    on: Day | None = Field(default=None, description="when it happened; today if omitted")
+    note: Note = None
+
+
+class Rejection(FromLetter):
+    """The authority's refusal, with its reason (e.g. proportionality not shown)."""
 
     on: Day | None = None
     reason: Annotated[str, Field(min_length=1, max_length=5000)]
 
 
-class QueryCreate(BaseModel):
+class QueryCreate(FromLetter):
     """A question the authority puts back to the force about a request (e.g. which costs are ongoing)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     on: Day | None = Field(default=None, description="when it was asked; today if omitted")
     message: Annotated[str, Field(min_length=1, max_length=5000)]
@@ -98,10 +114,8 @@ class PaymentLineCreate(BaseModel):
     amount: PositiveMoney
 
 
-class PaymentCreate(BaseModel):
+class PaymentCreate(FromLetter):
     """A payment by the authority; without lines it pays everything still outstanding."""
-
-    model_config = ConfigDict(extra="forbid")
 
     on: Day
     reference: Reference = None
@@ -159,6 +173,20 @@ class InvoiceRead(BaseModel):
     amount: SignedMoney
 
 
+class HistoryEntry(BaseModel):
+    """One dated step of a request, and who recorded it (the force from the authority's letter, saying so)."""
+
+    on: Day
+    step: str = Field(
+        description="drafted, submitted, acknowledged, approved, rejected, queried, paid, payment_reversed, withdrawn"
+    )
+    recorded_by: str | None
+    by_force: bool = Field(description="recorded by the force's officer on the authority's behalf")
+    letter_dated: Day | None
+    letter_reference: str | None
+    description: str = Field(description="the step in words, as the request's page shows it")
+
+
 class DrawdownRead(BaseModel):
     """A drawdown request with its lines, evidence, invoices, payments and lifecycle dates."""
 
@@ -178,9 +206,14 @@ class DrawdownRead(BaseModel):
     payments: list[PaymentRead]
     queries: list[QueryRead] = Field(description="questions the authority put back to the force, oldest first")
     submitted_on: Day | None
+    acknowledged_on: Day | None = Field(description="when the authority acknowledged the request, if it has")
     approved_on: Day | None
     rejected_on: Day | None
     rejection_reason: str | None
     withdrawn_on: Day | None
     created_at: datetime
     created_by: str
+    history: list[HistoryEntry] = Field(description="the request's steps, oldest first")
+    release_findings: list[str] = Field(
+        description="for a submitted request, what its authority's rules as they stand would refuse; empty otherwise"
+    )

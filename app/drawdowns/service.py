@@ -1,11 +1,12 @@
 """Drawdown requests: asking an authority for its money, following its release rules, and its payments.
 
 Lifecycle: draft -> submitted -> approved -> paid (in one or more payments), or rejected (with the
-authority's reason) or withdrawn. The authority's answers (approval, refusal, queries back to the force,
-payments) are recorded by its own planning officer, scoped to its requests, or by the officer from its
-letters. Only a payment posts `drawn` movements. A request asks no more of a
-contribution than the authority holds less what other submitted or approved requests still await;
-the contribution rows are locked while that is checked, so concurrent requests cannot overdraw.
+authority's reason) or withdrawn. The authority's answers (acknowledgement, approval, refusal, queries
+back to the force, payments), each kept in the request's history, are recorded by its own planning
+officer, scoped to its requests, or by the officer from its letters, saying so. Only a payment posts
+`drawn` movements. A request asks no more of a contribution than the authority holds less what other
+submitted or approved requests still await; the contribution rows are locked while that is checked, so
+concurrent requests cannot overdraw.
 """
 
 from collections.abc import Iterable
@@ -25,17 +26,19 @@ from app.balances.queries import (
     requested_for_projects,
 )
 from app.documents.service import current_kinds
-from app.drawdowns.schemas import DrawdownCreate, DrawdownUpdate, LineCreate, PaymentLineCreate
-from app.errors import ConflictError, NotFoundError, RuleError
+from app.drawdowns.schemas import DrawdownCreate, DrawdownUpdate, FromLetter, LineCreate, PaymentLineCreate
+from app.errors import ConflictError, DomainError, NotFoundError, RuleError
 from app.ledger import locks
 from app.ledger.figures import movement_amounts, paid_by_line
 from app.ledger.writer import post_owned, reverse_owned
 from app.local_authorities.service import get_local_authority
 from app.models import (
     Agreement,
+    AnswerStep,
     Contribution,
     DocumentKind,
     DocumentOwner,
+    DrawdownAnswer,
     DrawdownInvoice,
     DrawdownLine,
     DrawdownPayment,
@@ -51,6 +54,7 @@ from app.models import (
     ProjectFunding,
     ProjectStage,
     ReleaseBasis,
+    Role,
     Spend,
 )
 from app.money import ZERO, pounds
@@ -401,6 +405,29 @@ def _check_release_rules(session: Session, drawdown: DrawdownRequest, authority:
     _check_evidence(session, drawdown, authority)
 
 
+def release_findings(session: Session, drawdown: DrawdownRequest) -> list[str]:
+    """What the authority's rules as they stand would refuse in a request already sent (empty when none).
+
+    A request submitted before its authority's rules were recorded (the seed's January 2024 requests) is
+    kept as it was sent; this says what the authority may answer it with, without changing it.
+    """
+    authority = get_local_authority(session=session, local_authority_id=drawdown.local_authority_id, scope=None)
+    project = get_project(session=session, project_id=drawdown.project_id, scope=None)
+    on = drawdown.submitted_on or date.today()
+    checks = (
+        lambda: _check_project_stage(authority, project),
+        lambda: _check_cited_invoices(session, drawdown, authority, on),
+        lambda: _check_evidence(session, drawdown, authority),
+    )
+    findings = []
+    for check in checks:
+        try:
+            check()
+        except DomainError as error:
+            findings.append(error.detail)
+    return findings
+
+
 def submit(*, session: Session, drawdown_id: int, on: date | None) -> DrawdownRequest:
     """Send a draft to the authority: checks what it holds, the allocation, and the authority's release rules."""
     drawdown = get_drawdown(session=session, drawdown_id=drawdown_id, scope=None, lock=True)
@@ -423,14 +450,70 @@ def submit(*, session: Session, drawdown_id: int, on: date | None) -> DrawdownRe
     return drawdown
 
 
-def approve(*, session: Session, drawdown_id: int, on: date | None, scope: str | None = None) -> DrawdownRequest:
+def _answer(
+    session: Session,
+    principal: Principal,
+    drawdown: DrawdownRequest,
+    step: AnswerStep,
+    on: date,
+    letter: FromLetter | None,
+    *,
+    query_id: int | None = None,
+    payment_id: int | None = None,
+) -> DrawdownAnswer:
+    """Put an authority's step in the request's history; one the force records is from the authority's letter."""
+    by_force = principal.role is not Role.planning
+    dated = letter.letter_dated if letter is not None else None
+    if by_force and dated is None:
+        dated = on
+    if dated is not None and dated > date.today():
+        raise RuleError(f"letter_dated {dated} is in the future", field="letter_dated")
+    answer = DrawdownAnswer(
+        drawdown_id=drawdown.id,
+        step=step,
+        on=on,
+        by_force=by_force,
+        letter_dated=dated,
+        letter_reference=letter.letter_reference if letter is not None else None,
+        query_id=query_id,
+        payment_id=payment_id,
+        recorded_by=principal.label,
+    )
+    session.add(answer)
+    return answer
+
+
+def acknowledge(
+    *, session: Session, principal: Principal, drawdown_id: int, on: date | None, letter: FromLetter | None = None
+) -> DrawdownRequest:
+    """Record that the authority has received a submitted request (dated; it answers nothing yet)."""
+    drawdown = get_drawdown(session=session, drawdown_id=drawdown_id, scope=principal.scope, lock=True)
+    _require(drawdown, "acknowledged", DrawdownStatus.submitted)
+    done = session.scalar(
+        select(DrawdownAnswer.on).where(
+            DrawdownAnswer.drawdown_id == drawdown.id, DrawdownAnswer.step == AnswerStep.acknowledged
+        )
+    )
+    if done is not None:
+        raise ConflictError(f"request {drawdown.id} was already acknowledged on {done}", field="status")
+    when = on or date.today()
+    _check_on(when, drawdown.submitted_on, "submitted")
+    _answer(session, principal, drawdown, AnswerStep.acknowledged, when, letter)
+    session.flush()
+    return drawdown
+
+
+def approve(
+    *, session: Session, principal: Principal, drawdown_id: int, on: date | None, letter: FromLetter | None = None
+) -> DrawdownRequest:
     """Record the authority's agreement to release the money (by its planning officer, or from its letter)."""
-    drawdown = get_drawdown(session=session, drawdown_id=drawdown_id, scope=scope, lock=True)
+    drawdown = get_drawdown(session=session, drawdown_id=drawdown_id, scope=principal.scope, lock=True)
     _require(drawdown, "approved", DrawdownStatus.submitted)
     when = on or date.today()
     _check_on(when, drawdown.submitted_on, "submitted")
     drawdown.status = DrawdownStatus.approved
     drawdown.approved_on = when
+    _answer(session, principal, drawdown, AnswerStep.approved, when, letter)
     session.flush()
     return drawdown
 
@@ -441,10 +524,16 @@ def _paid_total(session: Session, drawdown: DrawdownRequest) -> Decimal:
 
 
 def reject(
-    *, session: Session, drawdown_id: int, on: date | None, reason: str, scope: str | None = None
+    *,
+    session: Session,
+    principal: Principal,
+    drawdown_id: int,
+    on: date | None,
+    reason: str,
+    letter: FromLetter | None = None,
 ) -> DrawdownRequest:
     """Record the authority's refusal and its reason; balances are untouched."""
-    drawdown = get_drawdown(session=session, drawdown_id=drawdown_id, scope=scope, lock=True)
+    drawdown = get_drawdown(session=session, drawdown_id=drawdown_id, scope=principal.scope, lock=True)
     _require(drawdown, "rejected", DrawdownStatus.submitted, DrawdownStatus.approved)
     if _paid_total(session, drawdown) > 0:
         raise ConflictError(
@@ -455,6 +544,7 @@ def reject(
     drawdown.status = DrawdownStatus.rejected
     drawdown.rejected_on = when
     drawdown.rejection_reason = reason
+    _answer(session, principal, drawdown, AnswerStep.rejected, when, letter)
     session.flush()
     return drawdown
 
@@ -481,6 +571,7 @@ def pay(
     on: date,
     reference: str | None = None,
     lines: list[PaymentLineCreate] | None = None,
+    letter: FromLetter | None = None,
 ) -> DrawdownPayment:
     """Record a payment by the authority: one drawn movement per line; without lines, all that is outstanding."""
     drawdown = get_drawdown(session=session, drawdown_id=drawdown_id, scope=principal.scope, lock=True)
@@ -533,6 +624,7 @@ def pay(
         outstanding[line.contribution_id] -= line.amount
     if all(amount <= 0 for amount in outstanding.values()):
         drawdown.status = DrawdownStatus.paid
+    _answer(session, principal, drawdown, AnswerStep.paid, on, letter, payment_id=payment.id)
     session.flush()
     return payment
 
@@ -541,7 +633,13 @@ QUERYABLE = (DrawdownStatus.submitted, DrawdownStatus.approved)
 
 
 def raise_query(
-    *, session: Session, principal: Principal, drawdown_id: int, on: date | None, message: str
+    *,
+    session: Session,
+    principal: Principal,
+    drawdown_id: int,
+    on: date | None,
+    message: str,
+    letter: FromLetter | None = None,
 ) -> DrawdownQuery:
     """Record a question the authority puts back to the force about a request it has been sent."""
     drawdown = get_drawdown(session=session, drawdown_id=drawdown_id, scope=principal.scope, lock=True)
@@ -550,6 +648,8 @@ def raise_query(
     _check_on(when, drawdown.submitted_on, "submitted")
     query = DrawdownQuery(drawdown_id=drawdown.id, on=when, message=message, raised_by=principal.label)
     session.add(query)
+    session.flush()
+    _answer(session, principal, drawdown, AnswerStep.queried, when, letter, query_id=query.id)
     session.flush()
     return query
 

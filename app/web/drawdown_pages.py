@@ -1,7 +1,9 @@
-"""Drawdown requests from a page: draft, submit, approve, pay, reject, query, withdraw and reverse a payment.
+"""Drawdown requests from a page: draft, submit, acknowledge, approve, pay, reject, query, withdraw, reverse a
+payment and keep a new request pack.
 
-The officer takes every step; a planning officer takes the authority's steps (approve, reject, query,
-pay) on requests made to their own authority, and another authority's request is a 404 page.
+The officer takes every step; a planning officer takes the authority's steps (acknowledge, approve,
+reject, query, pay) on requests made to their own authority, and another authority's request is a 404
+page. The officer recording an authority's step gives the date of the authority's letter.
 """
 
 from dataclasses import dataclass
@@ -15,10 +17,19 @@ from sqlalchemy.orm import Session
 
 from app.auth.service import Principal
 from app.db import SessionDep
+from app.documents.storage import get_store
 from app.drawdowns import service
-from app.drawdowns.pack import request_pack
+from app.drawdowns.pack import Format, current_template, keep_pack, request_pack
 from app.drawdowns.reads import read_models
-from app.drawdowns.schemas import DrawdownCreate, PaymentCreate, PaymentReverse, QueryCreate, Rejection, Transition
+from app.drawdowns.schemas import (
+    Answer,
+    DrawdownCreate,
+    PaymentCreate,
+    PaymentReverse,
+    QueryCreate,
+    Rejection,
+    Transition,
+)
 from app.errors import ForbiddenError, NotFoundError
 from app.ids import RowId
 from app.models import DocumentOwner, DrawdownStatus, Role
@@ -158,18 +169,47 @@ class Step:
     resource: str = "drawdowns"
     warning: bool = False
 
-    def spec(self) -> FormSpec:
+    def fields_for(self, principal: Principal, action: str) -> tuple[Field, ...]:
+        """The step's fields; the officer recording the authority's step also gives its letter."""
+        if action in AUTHORITY_STEPS and principal.role is Role.officer:
+            return (*self.fields, *LETTER)
+        return self.fields
+
+    def spec(self, principal: Principal, action: str) -> FormSpec:
         """The step's form."""
-        return FormSpec(title=self.title, caption="Drawdown request", button=self.button, fields=self.fields)
+        fields = self.fields_for(principal, action)
+        return FormSpec(title=self.title, caption="Drawdown request", button=self.button, fields=fields)
+
+
+class KeepPack(BaseModel):
+    """Nothing to give: keeping a new pack is the whole step."""
 
 
 ON = Field("on", "Date", "date", hint="Today if left empty", optional=True)
 OPEN = (DrawdownStatus.draft, DrawdownStatus.submitted, DrawdownStatus.approved)
+SENT = (
+    DrawdownStatus.submitted,
+    DrawdownStatus.approved,
+    DrawdownStatus.paid,
+    DrawdownStatus.rejected,
+    DrawdownStatus.withdrawn,
+)
+LETTER = (
+    Field(
+        "letter_dated",
+        "Date of the authority's letter",
+        "date",
+        hint="You are recording the authority's answer for it; the date above if left empty",
+        optional=True,
+    ),
+    Field("letter_reference", "The letter's reference", optional=True, width=20),
+)
 
 STEPS: dict[str, Step] = {
     "submit": Step("Submit the request", "Submit it", (ON,), Transition, (DrawdownStatus.draft,)),
+    "acknowledge": Step("Acknowledge the request", "Acknowledge it", (ON,), Answer, (DrawdownStatus.submitted,)),
     "approve": Step(
-        "Record the authority's approval", "Record the approval", (ON,), Transition, (DrawdownStatus.submitted,)
+        "Record the authority's approval", "Record the approval", (ON,), Answer, (DrawdownStatus.submitted,)
     ),
     "reject": Step(
         "Record the authority's refusal",
@@ -206,10 +246,11 @@ STEPS: dict[str, Step] = {
         service.QUERYABLE,
         resource="drawdown_queries",
     ),
+    "pack": Step("Keep a new request pack", "Regenerate the pack", (), KeepPack, SENT, resource="documents"),
 }
 """The lifecycle's steps by their path (as the API names them); a payment without lines pays all outstanding."""
 
-AUTHORITY_STEPS = ("approve", "reject", "queries", "payments")
+AUTHORITY_STEPS = ("acknowledge", "approve", "reject", "queries", "payments")
 """The authority's own answers, which its planning officer records (the officer records them from its letters)."""
 
 
@@ -226,17 +267,25 @@ def check_may_take(principal: Principal, action: str) -> None:
 
 def run_step(session: Session, viewer: Viewer, drawdown_id: int, action: str, data: Any) -> list[int]:
     """Make the step's service call, as the API's route for it does; the ids the audit entry names."""
+    principal = viewer.principal
     if action == "submit":
         service.submit(session=session, drawdown_id=drawdown_id, on=data.on)
+        kept = keep_pack(session=session, store=get_store(), principal=principal, drawdown_id=drawdown_id)
+        return [drawdown_id, kept.id]
+    if action == "pack":
+        kept = keep_pack(session=session, store=get_store(), principal=principal, drawdown_id=drawdown_id)
+        return [kept.id, drawdown_id]
+    if action == "acknowledge":
+        service.acknowledge(session=session, principal=principal, drawdown_id=drawdown_id, on=data.on, letter=data)
     elif action == "approve":
-        service.approve(session=session, drawdown_id=drawdown_id, on=data.on, scope=viewer.principal.scope)
+        service.approve(session=session, principal=principal, drawdown_id=drawdown_id, on=data.on, letter=data)
     elif action == "reject":
         service.reject(
-            session=session, drawdown_id=drawdown_id, on=data.on, reason=data.reason, scope=viewer.principal.scope
+            session=session, principal=principal, drawdown_id=drawdown_id, on=data.on, reason=data.reason, letter=data
         )
     elif action == "queries":
         query = service.raise_query(
-            session=session, principal=viewer.principal, drawdown_id=drawdown_id, on=data.on, message=data.message
+            session=session, principal=principal, drawdown_id=drawdown_id, on=data.on, message=data.message, letter=data
         )
         return [query.id, drawdown_id]
     elif action == "withdraw":
@@ -244,11 +293,12 @@ def run_step(session: Session, viewer: Viewer, drawdown_id: int, action: str, da
     else:
         payment = service.pay(
             session=session,
-            principal=viewer.principal,
+            principal=principal,
             drawdown_id=drawdown_id,
             on=data.on,
             reference=data.reference,
             lines=data.lines,
+            letter=data,
         )
         return [payment.id, drawdown_id]
     return [drawdown_id]
@@ -261,10 +311,10 @@ def step_of(action: str) -> Step:
     return STEPS[action]
 
 
-@router.get("/web/drawdowns/{drawdown_id}/pack.docx", name="web_drawdown_pack")
-def drawdown_pack(drawdown_id: RowId, session: SessionDep, viewer: ViewerDep) -> Response:
-    """The request's drawdown letter, as GET /drawdowns/{id}/pack gives it."""
-    pack = request_pack(session=session, principal=viewer.principal, drawdown_id=drawdown_id)
+def _pack(session: Session, viewer: Viewer, drawdown_id: int, format: Format) -> Response:
+    pack = request_pack(
+        session=session, store=get_store(), principal=viewer.principal, drawdown_id=drawdown_id, format=format
+    )
     return Response(
         pack.content,
         media_type=pack.media_type,
@@ -275,6 +325,18 @@ def drawdown_pack(drawdown_id: RowId, session: SessionDep, viewer: ViewerDep) ->
     )
 
 
+@router.get("/web/drawdowns/{drawdown_id}/pack.docx", name="web_drawdown_pack")
+def drawdown_pack(drawdown_id: RowId, session: SessionDep, viewer: ViewerDep) -> Response:
+    """The request's drawdown letter as DOCX, as GET /drawdowns/{id}/pack gives it."""
+    return _pack(session, viewer, drawdown_id, "docx")
+
+
+@router.get("/web/drawdowns/{drawdown_id}/pack.pdf", name="web_drawdown_pack_pdf")
+def drawdown_pack_pdf(drawdown_id: RowId, session: SessionDep, viewer: ViewerDep) -> Response:
+    """The request's drawdown letter as PDF, as GET /drawdowns/{id}/pack?format=pdf gives it."""
+    return _pack(session, viewer, drawdown_id, "pdf")
+
+
 @router.get("/web/drawdowns/{drawdown_id}/{action}", name="web_drawdown_step_form")
 def step_page(request: Request, drawdown_id: RowId, action: str, session: SessionDep, viewer: ViewerDep) -> Response:
     """A lifecycle step's form on its own (the request's page shows it inline too)."""
@@ -282,7 +344,7 @@ def step_page(request: Request, drawdown_id: RowId, action: str, session: Sessio
     step = step_of(action)
     service.get_drawdown(session=session, drawdown_id=drawdown_id, scope=viewer.principal.scope)
     state = FormState(values={"on": date.today().isoformat()})
-    return show_form(request, step.spec(), state, back=drawdown_path(drawdown_id))
+    return show_form(request, step.spec(viewer.principal, action), state, back=drawdown_path(drawdown_id))
 
 
 @router.post("/web/drawdowns/{drawdown_id}/{action}", name="web_drawdown_step")
@@ -306,7 +368,7 @@ def take_step(
         session,
         viewer,
         form,
-        spec=step.spec(),
+        spec=step.spec(viewer.principal, action),
         schema=step.schema,
         write=write,
         back=back,
@@ -380,7 +442,13 @@ def drawdown_page(
         listing = (downloads.drawdown_lines if table == "lines" else downloads.drawdown_payments)(title, shown)
         return download(listing, f"drawdown-{drawdown_id}-{table}", file_format)
     names = visible_names(session, principal.scope)
-    steps = {name: step for name, step in STEPS.items() if shown.status in step.allowed and may_take(principal, name)}
+    acknowledged = shown.acknowledged_on is not None
+    steps = {
+        name: step
+        for name, step in STEPS.items()
+        if shown.status in step.allowed and may_take(principal, name) and not (name == "acknowledge" and acknowledged)
+    }
+    template = current_template(session, shown.local_authority_id)
     return render(
         request,
         "drawdown.html",
@@ -389,6 +457,8 @@ def drawdown_page(
             "project": project,
             "authority_name": names.get(shown.local_authority_id, shown.local_authority_id),
             "steps": steps,
+            "step_fields": {name: step.fields_for(principal, name) for name, step in steps.items()},
+            "pack_template": template,
             "step_state": FormState(values={"on": date.today().isoformat()}),
             **document_listing(session, principal, DocumentOwner.drawdown, drawdown_id),
         },

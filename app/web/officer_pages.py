@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from app.web import (
     agreement_forms,
     alert_pages,
+    authority_pages,
     bid_pages,
     comparison_pages,
     document_pages,
@@ -33,6 +34,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     document_pages.router,
     site_pages.router,
     alert_pages.router,
+    authority_pages.router,
     investment_pages.router,
     proposal_pages.router,
     panel_pages.router,

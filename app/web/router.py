@@ -23,7 +23,7 @@ from app.projects.service import list_projects
 from app.reports.formats import to_csv, to_xlsx
 from app.reports.reconcile import Layout, PanelTable
 from app.reports.service import panel_table
-from app.web import downloads, officer_pages, tables
+from app.web import authority_pages, downloads, officer_pages, tables
 from app.web.assets import govuk_css_without_fonts
 from app.web.charts import stacked_bars
 from app.web.document_pages import document_listing
@@ -202,6 +202,7 @@ def local_authority_page(
         "local_authority.html",
         {
             **context,
+            **authority_pages.authority_side(session, viewer.principal, authority.id),
             "authority": authority,
             "summary": summary[0],
             "agreements": agreements,
