@@ -4,6 +4,7 @@ A planning officer answers only requests made to their own authority (another au
 unknown ids); the officer can still record the same answers from the authority's letters.
 """
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -185,10 +186,31 @@ class TestOnTheRequestPage:
         assert api.get(f"/drawdowns/{own['id']}").json()["status"] == "submitted"
 
 
-def _history(api: Any, drawdown_id: int) -> list[tuple[str, str, str]]:
-    """The request's history as (date, step, words)."""
+def _history(api: Any, drawdown_id: int, *, drafted: bool = False) -> list[tuple[str, str, str]]:
+    """The request's history as (date, step, words), without the day it was keyed in unless asked."""
     seen = api.get(f"/drawdowns/{drawdown_id}").json()
-    return [(entry["on"], entry["step"], entry["description"]) for entry in seen["history"]]
+    entries = [(entry["on"], entry["step"], entry["description"]) for entry in seen["history"]]
+    return [entry for entry in entries if drafted or entry[1] != "drafted"]
+
+
+class TestHistoryOrder:
+    """A request keyed in after its steps happened says so in date order; one drafted first starts with its draft."""
+
+    def test_a_request_keyed_in_after_the_event(self, api: Any) -> None:
+        request = _submitted(api)
+        assert api.post(f"/drawdowns/{request['id']}/approve", json={"on": "2021-02-10"}).status_code == 200
+        history = _history(api, request["id"], drafted=True)
+        assert [step for _on, step, _words in history] == ["submitted", "approved", "drafted"]
+        assert history[-1][2].startswith("Recorded in the service by ") and history[-1][0] == date.today().isoformat()
+
+    def test_a_request_drafted_before_it_is_submitted(self, api: Any) -> None:
+        made = project(api, name="Custody suite")
+        money = funded_contribution(api, amount="9000.00", received="9000.00")
+        assert allocate(api, made["id"], money["id"], "9000.00").status_code == 201
+        request = drawdown(api, local_authority_id="blaby", project_id=made["id"], lines=[(money["id"], "100.00")])
+        assert request.status_code == 201, request.text
+        history = _history(api, request.json()["id"], drafted=True)
+        assert [(step, words.startswith("Drafted by ")) for _on, step, words in history] == [("drafted", True)]
 
 
 class TestAcknowledging:
@@ -420,7 +442,7 @@ class TestTheHistoryOfAPayment:
             f"/drawdowns/{request['id']}/payments/{payment_id}/reverse", json={"on": "2021-03-05", "note": "twice"}
         )
         assert reversed_.status_code == 200, reversed_.text
-        assert [(on, step) for on, step, _words in _history(api, request["id"])][1:] == [
+        assert [(on, step) for on, step, _words in _history(api, request["id"])] == [
             ("2021-02-01", "submitted"),
             ("2021-02-10", "approved"),
             ("2021-03-01", "paid"),

@@ -93,7 +93,11 @@ def _history(
         entries.append(force(on, "payment_reversed", f"A payment of {amount} reversed by the force", None))
     if drawdown.withdrawn_on:
         entries.append(force(drawdown.withdrawn_on, "withdrawn", "Withdrawn by the force", None))
-    # Drafted is dated when it was keyed in; the other steps by when they happened, which may be years before.
+    if entries and drafted.on > min(entry.on for entry in entries):
+        # Keyed in after its steps happened on paper (the seed's history, a request taken over from a spreadsheet):
+        # say so, in date order, rather than list a draft dated years after its own submission.
+        words = f"Recorded in the service by {drawdown.created_by}, after the steps above"
+        return sorted([*entries, force(drafted.on, "drafted", words, drawdown.created_by)], key=lambda entry: entry.on)
     return [drafted, *sorted(entries, key=lambda entry: entry.on)]
 
 

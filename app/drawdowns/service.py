@@ -392,7 +392,7 @@ def _check_evidence(session: Session, drawdown: DrawdownRequest, authority: Loca
         names = ", ".join(kind.value for kind in missing)
         raise ConflictError(
             f"{authority.name} needs evidence that request {drawdown.id} does not yet carry: {names}; "
-            "upload each as a document of the request (POST /documents with that kind)",
+            "upload each as a document of the request, of that kind",
             field="evidence",
         )
 
