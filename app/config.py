@@ -3,6 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -23,6 +24,10 @@ class Settings(BaseSettings):
     """A page session ends this long after signing in, however busy."""
     documents_dir: str | None = None
     """Where uploaded documents are kept, by content hash; by default a `documents` folder beside the SQLite file."""
+    documents_store: str | None = Field(default=None, pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
+    """`s3://bucket/prefix`: keep documents in an S3-compatible bucket instead of DOCUMENTS_DIR."""
+    s3_endpoint_url: str | None = None
+    """The S3-compatible service's address (MinIO, Ceph); unset means AWS S3 itself."""
     force_name: str = "Leicestershire Police"
     """The force that asks the authorities for their money, as drawdown letters name it."""
     max_document_bytes: int = 4_000_000
