@@ -298,6 +298,7 @@ class ContributionEvent(Base):
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
     recorded_by: Mapped[str] = mapped_column(String(200))
 
+
 class Instalment(Base):
     """One tranche of a contribution's money: its share and the trigger at which it is payable.
 

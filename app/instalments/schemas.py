@@ -31,9 +31,7 @@ class InstalmentTrigger(BaseModel):
 
     @model_validator(mode="after")
     def complete(self) -> "InstalmentTrigger":
-        """A date trigger has its date; a percent threshold is at most 100."""
-        if self.type is TriggerType.on_date and self.on is None:
-            raise ValueError("an on_date trigger needs its date (on)")
+        """A percent threshold is at most 100 (a schedule's date triggers are checked with the schedule)."""
         if self.threshold_unit is ThresholdUnit.percent and (self.threshold or 0) > 100:
             raise ValueError("a percent threshold is at most 100")
         return self

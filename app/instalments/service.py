@@ -79,6 +79,8 @@ def check_schedule(schedule: Sequence[InstalmentWrite], total: Decimal) -> None:
                 "an occupation or completion threshold is at least the 1st dwelling (or 1%)",
                 field=f"instalments[{index}].trigger.threshold",
             )
+        if trigger.type is TriggerType.on_date and trigger.on is None:
+            raise RuleError("an on_date trigger needs its date (on)", field=f"instalments[{index}].trigger.on")
 
 
 def one_instalment(contribution: Contribution) -> InstalmentWrite:
