@@ -145,3 +145,37 @@ class TestSchedule:
         assert (only["status"], only["due_on"]) == ("due", "2021-05-01")
         kept = schedule(api, owed["id"], CHARNWOOD)
         assert kept.status_code == 409 and kept.json()["errors"][0]["field"] == "instalments"
+
+
+class TestPages:
+    def test_the_page_shows_the_schedule_and_the_officer_replaces_it_line_by_line(self, api: Any) -> None:
+        from tests.forms import fill, sign_in
+
+        site = agreement(api)
+        owed = contribution(api, site["id"], amount="1000.00", trigger_type="on_occupation", threshold=30)
+        sign_in(api, "officer")
+        page = f"/web/contributions/{owed['id']}"
+        shown = api.get(page, role=None).text
+        assert 'id="instalments"' in shown and "on the 30th occupation" in shown and "Not yet due" in shown
+        form = f"/web/contributions/{owed['id']}/instalments"
+        assert "100% on the 30th occupation" in api.get(form, role=None).text
+        refused = fill(api, form, {"schedule": "50% on commencement\n50% at adoption"})
+        assert refused.status_code == 422
+        assert "line 2: cannot read &#39;at adoption&#39; as a trigger" in refused.text
+        assert 'id="schedule-error"' in refused.text
+        short = fill(api, form, {"schedule": "50% on commencement\n40% on the 10th occupation"})
+        assert short.status_code == 422 and "add to 90%, not 100%" in short.text
+        saved = fill(api, form, {"schedule": "10% on commencement\n45% on 100% occupation\n45% other: at adoption"})
+        assert saved.status_code == 303, saved.text
+        shown = api.get(page, role=None).text
+        assert "on 100% occupation" in shown and "at adoption" in shown and "£450.00" in shown
+        read = api.get(f"/contributions/{owed['id']}").json()["instalments"]
+        assert [(item["percent"], item["trigger"]["type"]) for item in read] == [
+            ("10", "on_commencement"),
+            ("45", "on_occupation"),
+            ("45", "other"),
+        ]
+        api.client.cookies.clear()
+        sign_in(api, "finance")
+        assert api.get(form, role=None).status_code == 403
+        assert "Change the instalments" not in api.get(page, role=None).text

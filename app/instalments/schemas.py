@@ -73,6 +73,7 @@ class InstalmentRead(BaseModel):
     percent: Decimal | None
     amount: Money | None = Field(description="the share as the agreement states it, where it is an amount")
     trigger: InstalmentTrigger
+    words: str = Field(description='the trigger in words, such as "on the 250th occupation"')
     value: SignedMoney = Field(description="its part of the contribution's total value today (they sum to it)")
     due_on: Day | None = Field(description="the date it was recorded as fallen due (the latest record), if any")
     status: Literal["due", "not_due"]

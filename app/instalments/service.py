@@ -242,3 +242,17 @@ def valued(*, session: Session, totals: dict[int, Decimal], as_at: date | None =
         ]
         for contribution_id, items in found.items()
     }
+
+
+def typed_line(instalment: Instalment) -> str:
+    """An instalment as the schedule form shows it, one line that `wording.read_typed` reads back."""
+    share = (
+        f"{instalment.share_percent.normalize():f}%"
+        if instalment.share_percent is not None
+        else f"£{instalment.share_amount or ZERO:,.2f}"
+    )
+    if instalment.trigger_type is TriggerType.other:
+        return f"{share} other: {instalment.description or ''}".strip()
+    if instalment.trigger_type is TriggerType.on_date and instalment.due_date is not None:
+        return f"{share} on {instalment.due_date:%d/%m/%Y}"
+    return f"{share} {describe(instalment)}"

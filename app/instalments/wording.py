@@ -206,3 +206,36 @@ def schedule_for(reading: ScheduleReading, total: Decimal) -> tuple[list[Instalm
         for percent, item in zip(percents, reading.instalments, strict=True)
     ]
     return converted, f"its amounts add to £{whole:,.2f}, not the £{total:,.2f} published: read as shares of it"
+
+
+_TYPED_SHARE = re.compile(rf"^({_SHARE})\s+(.+)$", re.IGNORECASE)
+
+
+def read_typed(text: str) -> list[InstalmentWrite]:
+    """A schedule typed on a page, one instalment a line ("45% on the 100th occupation", "£5,000 other: on
+    adoption"); a ValueError names the first line that is not a share followed by a trigger this reads."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise ValueError("write at least one instalment: its share, then its trigger")
+    schedule = []
+    for number, line in enumerate(lines, start=1):
+        found = _TYPED_SHARE.match(cleaned(line))
+        if found is None:
+            raise ValueError(f"line {number} ({line[:80]!r}) does not start with a share such as 45% or £5,000.00")
+        percent, amount, bare = read_share(found[1])
+        if bare:
+            raise ValueError(f"line {number}: write its share {found[1]} as {found[1]}% or as £{found[1]}")
+        words = found[2].strip()
+        if words.lower().startswith("other:"):
+            trigger = InstalmentTrigger(type=TriggerType.other, description=words[6:].strip()[:2000] or None)
+        else:
+            read = read_trigger(words)
+            if read is None:
+                raise ValueError(
+                    f"line {number}: cannot read {words[:80]!r} as a trigger; write it as on signing, on commencement, "
+                    "on the 50th occupation, on 50% occupation, on completion, on 31/03/2027, or start it with "
+                    '"other:" to keep the words as they are'
+                )
+            trigger = read.model_copy(update={"description": None})
+        schedule.append(InstalmentWrite(percent=percent, amount=amount, trigger=trigger))
+    return schedule

@@ -10,6 +10,7 @@ from app.web import (
     document_pages,
     drawdown_pages,
     finding,
+    instalment_pages,
     investment_pages,
     movement_forms,
     project_pages,
@@ -34,5 +35,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     alert_pages.router,
     investment_pages.router,
     proposal_pages.router,
+    instalment_pages.router,
 )
 """Included before the web view's own routes, so /web/agreements/new is not read as an agreement's id."""
