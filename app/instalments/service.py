@@ -256,3 +256,14 @@ def typed_line(instalment: Instalment) -> str:
     if instalment.trigger_type is TriggerType.on_date and instalment.due_date is not None:
         return f"{share} on {instalment.due_date:%d/%m/%Y}"
     return f"{share} {describe(instalment)}"
+
+
+def outstanding(values: Sequence[Decimal], received: Decimal) -> list[Decimal]:
+    """What each instalment still awaits from the developer: receipts pay the instalments in order."""
+    left = max(received, ZERO)
+    unpaid = []
+    for value in values:
+        paid = min(value, left)
+        left -= paid
+        unpaid.append(value - paid)
+    return unpaid
