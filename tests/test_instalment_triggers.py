@@ -130,3 +130,25 @@ class TestWatchList:
         assert movement(api, owed["id"], "received", "500.00", "2022-02-02").status_code == 201
         assert api.get("/instalment-watch", params={"dwellings": 0, "days": 0}).json()["items"] == []
         assert api.get("/instalment-watch", params={"days": -1}).status_code == 422
+
+
+class TestPages:
+    def test_the_site_page_confirms_an_instalment_and_the_watch_list_shows_and_downloads(self, api: Any) -> None:
+        from tests.forms import fill, sign_in
+
+        site = agreement(api, dwellings=100)
+        owed = tranched(api, site["id"])
+        first = owed["instalments"][0]["id"]
+        progress(api, site["id"], on="2021-06-30", started=60, completed=50, occupied=45)
+        sign_in(api, "officer")
+        page = f"/web/agreements/{site['id']}/progress"
+        shown = api.get(page, role=None).text
+        assert f'data-key="proposal-{first}"' in shown and "1: on commencement" in shown
+        confirmed = fill(api, page, {"on": "20/06/2021"}, action=f"/web/instalments/{first}/due")
+        assert confirmed.status_code == 303, confirmed.text
+        assert api.get(f"/contributions/{owed['id']}").json()["instalments"][0]["due_on"] == "2021-06-20"
+        watch = api.get("/web/instalment-watch", role=None, params={"dwellings": 5, "overdue_days": 30}).text
+        assert 'id="watch"' in watch and "45 of 50 dwellings occupied: 5 to go" in watch
+        assert "Due, not paid" in watch
+        csv = api.get("/web/instalment-watch", role=None, params={"dwellings": 5, "format": "csv"})
+        assert csv.status_code == 200 and "Not yet paid" in csv.text and "1000.00" in csv.text

@@ -399,3 +399,11 @@ def contribution_of(*, session: Session, contribution_id: int) -> Contribution:
     if contribution is None:
         raise NotFoundError(f"no contribution {contribution_id}", field="contribution_id")
     return contribution
+
+
+def instalment_of(*, session: Session, instalment_id: int) -> Instalment:
+    """An instalment by id, for the officer's pages (who read every authority)."""
+    instalment = session.get(Instalment, instalment_id)
+    if instalment is None:
+        raise NotFoundError(f"no instalment {instalment_id}", field="instalment_id")
+    return instalment

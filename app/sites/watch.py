@@ -93,18 +93,35 @@ def watch_list(
             if owed <= 0:
                 continue
             instalment = item.instalment
-            common = {"instalment": instalment, "contribution": contribution, "agreement": agreement}
             if item.due is not None:
                 late = (today - item.due.on).days
                 if late > overdue_days:
-                    found.append(Watched("overdue", value=item.value, unpaid=owed, on=item.due.on, days=late, **common))
+                    found.append(
+                        Watched(
+                            "overdue",
+                            value=item.value,
+                            unpaid=owed,
+                            on=item.due.on,
+                            days=late,
+                            instalment=instalment,
+                            contribution=contribution,
+                            agreement=agreement,
+                        )
+                    )
                 continue
             if instalment.trigger_type is TriggerType.on_date and instalment.due_date is not None:
                 ahead = (instalment.due_date - today).days
                 if ahead <= days:
                     found.append(
                         Watched(
-                            "near_date", value=item.value, unpaid=owed, on=instalment.due_date, days=ahead, **common
+                            "near_date",
+                            value=item.value,
+                            unpaid=owed,
+                            on=instalment.due_date,
+                            days=ahead,
+                            instalment=instalment,
+                            contribution=contribution,
+                            agreement=agreement,
                         )
                     )
                 continue
@@ -124,7 +141,9 @@ def watch_list(
                         measure=measure,
                         threshold=threshold,
                         reached=reached,
-                        **common,
+                        instalment=instalment,
+                        contribution=contribution,
+                        agreement=agreement,
                     )
                 )
     order = {"overdue": 0, "near_date": 1, "near_threshold": 2}

@@ -386,3 +386,43 @@ def investment_items(title: str, items: Sequence[Any]) -> Listing:
         *(Column(key, heading, "money", total=True) for key, heading in money),
     ]
     return Listing(title=title, columns=columns, rows=rows, totals=True)
+
+
+WATCH_KINDS = {"near_threshold": "Near its threshold", "near_date": "Near its date", "overdue": "Due, not paid"}
+
+
+def instalment_watch(title: str, items: Sequence[Any], names: Mapping[str, str]) -> Listing:
+    """The watch list: instalments near their trigger, and instalments due but unpaid, with a total row."""
+    rows = [
+        {
+            "kind": WATCH_KINDS[item.kind],
+            "authority": names.get(item.local_authority_id, item.local_authority_id),
+            "agreement": item.agreement_reference,
+            "contribution_id": item.contribution_id,
+            "instalment": f"{item.instalment_position}: {item.trigger_words}",
+            "reason": item.reason,
+            "on": item.on,
+            "value": item.value,
+            "unpaid": item.unpaid,
+        }
+        for item in items
+    ]
+    columns = [
+        Column("kind", "Watched"),
+        Column("authority", "Local authority"),
+        Column("agreement", "Agreement"),
+        Column("contribution_id", "Contribution", "count"),
+        Column("instalment", "Instalment"),
+        Column("reason", "Why"),
+        Column("on", "Date", "date"),
+        Column("value", "Worth", "money", total=True),
+        Column("unpaid", "Not yet paid", "money", total=True),
+    ]
+    links = [
+        {
+            "contribution_id": f"/web/contributions/{item.contribution_id}",
+            "agreement": f"/web/agreements/{item.agreement_id}/progress",
+        }
+        for item in items
+    ]
+    return Listing(title=title, columns=columns, rows=rows, links=links, totals=True)
