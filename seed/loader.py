@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.auth.service import Principal
 from app.drawdowns.schemas import DrawdownCreate, LineCreate
 from app.drawdowns.service import approve, create_drawdown, pay, submit
+from app.instalments.service import give_bare_contributions_one_instalment
 from app.ledger import rollup
 from app.models import (
     Agreement,
@@ -313,6 +314,7 @@ def load_seed(*, session: Session, console: Console) -> bool:
         session.execute(insert(Movement), movement_values(data["movements"], contribution_ids))
         done("movements")
         session.execute(insert(ContributionEvent), event_values(data["events"], contribution_ids))
+        give_bare_contributions_one_instalment(session, recorded_by=RECORDED_BY)
         done("events")
         project_ids = load_projects(session, data["projects"])
         done("projects")

@@ -17,13 +17,19 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
-from sqlalchemy import delete, select
+from sqlalchemy import Numeric, delete, insert, literal, select, text
 from sqlalchemy.orm import Session
 
 from app.auth.service import Principal
 from app.errors import ConflictError, RuleError
 from app.instalments.schemas import InstalmentTrigger, InstalmentWrite
-from app.models import Contribution, Instalment, InstalmentDue, ThresholdUnit, TriggerType
+from app.models import (
+    Contribution,
+    Instalment,
+    InstalmentDue,
+    ThresholdUnit,
+    TriggerType,
+)
 from app.money import CENT, ZERO, pounds
 
 HUNDRED = Decimal(100)
@@ -267,3 +273,39 @@ def outstanding(values: Sequence[Decimal], received: Decimal) -> list[Decimal]:
         left -= paid
         unpaid.append(value - paid)
     return unpaid
+
+
+def give_bare_contributions_one_instalment(session: Session, *, recorded_by: str) -> None:
+    """Contributions written in bulk (the seed, the generator) become one instalment of 100% at their trigger,
+    due on their first trigger_met event where they have one: as migration 0017c did for those it found."""
+    bare = ~Contribution.id.in_(select(Instalment.contribution_id))
+    session.execute(
+        insert(Instalment).from_select(
+            ["contribution_id", "position", "share_percent", "trigger_type", "threshold", "threshold_unit"]
+            + ["description", "created_by"],
+            select(
+                Contribution.id,
+                literal(1),
+                literal(HUNDRED, Numeric(7, 4)),
+                Contribution.trigger_type,
+                Contribution.trigger_threshold,
+                literal(ThresholdUnit.dwellings.value),
+                Contribution.trigger_description,
+                literal(recorded_by),
+            ).where(bare),
+        )
+    )
+    # A single instalment not yet due falls due with its contribution's first trigger_met (as 0017c did).
+    session.execute(
+        text(
+            'INSERT INTO instalment_due (instalment_id, "on", note, event_id, recorded_by) '
+            "SELECT i.id, e.\"on\", 'the trigger recorded as met', e.id, e.recorded_by "
+            "FROM instalments i JOIN contribution_events e ON e.contribution_id = i.contribution_id "
+            "WHERE i.id NOT IN (SELECT d.instalment_id FROM instalment_due d) "
+            "AND (SELECT COUNT(*) FROM instalments j WHERE j.contribution_id = i.contribution_id) = 1 "
+            "AND e.id = (SELECT MIN(f.id) FROM contribution_events f WHERE f.contribution_id = i.contribution_id "
+            'AND f.kind = \'trigger_met\' AND f."on" = (SELECT MIN(g."on") FROM contribution_events g '
+            "WHERE g.contribution_id = i.contribution_id AND g.kind = 'trigger_met'))"
+        )
+    )
+    session.flush()

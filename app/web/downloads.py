@@ -10,6 +10,7 @@ from fastapi import Query
 from app.balances.queries import Balance, stage_of
 from app.deadlines.service import Deadline
 from app.drawdowns.schemas import DrawdownRead
+from app.forecast.schemas import Forecast
 from app.models import Agreement, Contribution
 from app.projects.schemas import ProjectRead
 from app.spend.schemas import SpendRead
@@ -426,3 +427,45 @@ def instalment_watch(title: str, items: Sequence[Any], names: Mapping[str, str])
         for item in items
     ]
     return Listing(title=title, columns=columns, rows=rows, links=links, totals=True)
+
+
+BAND_HEADINGS = {
+    "held_by_local_authority": "Held by the authority",
+    "trigger_met": "Trigger met",
+    "trigger_expected": "Trigger expected (recorded build rate or its date)",
+    "speculative": "Speculative (assumed build rate, at risk or undated)",
+}
+
+
+def forecast(title: str, report: Forecast) -> Listing:
+    """The forecast for finance: per financial year, the money not yet drawn by band of certainty, the money
+    drawn but unspent, and a last row for what no year holds (at risk or undated), with a total row."""
+    rows: list[dict[str, Any]] = []
+    for year in report.years:
+        bands: dict[str, Any] = {band.band: band.amount for band in year.bands}
+        rows.append(
+            {
+                "financial_year": year.financial_year,
+                **bands,
+                "not_yet_drawn": year.not_yet_drawn,
+                "drawn_unspent": year.drawn_unspent,
+                "total": year.total,
+            }
+        )
+    undated: dict[str, Any] = {band.band: band.amount for band in report.undated}
+    rows.append(
+        {
+            "financial_year": "No year (at risk or undated)",
+            **undated,
+            "not_yet_drawn": sum(undated.values(), Decimal("0.00")),
+            "total": sum(undated.values(), Decimal("0.00")),
+        }
+    )
+    columns = [
+        Column("financial_year", "Financial year"),
+        *(Column(band, heading, "money", total=True) for band, heading in BAND_HEADINGS.items()),
+        Column("not_yet_drawn", "Not yet drawn", "money", total=True),
+        Column("drawn_unspent", "Drawn, not yet spent", "money", total=True),
+        Column("total", "Available", "money", total=True),
+    ]
+    return Listing(title=title, columns=columns, rows=rows, totals=True)
