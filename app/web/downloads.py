@@ -452,7 +452,8 @@ def forecast(title: str, report: Forecast) -> Listing:
                 "total": year.total,
             }
         )
-    undated: dict[str, Any] = {band.band: band.amount for band in report.undated}
+    undated: dict[str, Any] = dict.fromkeys(BAND_HEADINGS, Decimal("0.00"))
+    undated.update({band.band: band.amount for band in report.undated})
     rows.append(
         {
             "financial_year": "No year (at risk or undated)",
