@@ -47,7 +47,9 @@ def upgrade() -> None:
             "share_percent IS NULL OR (share_percent >= 0 AND share_percent <= 100)",
             name=op.f("ck_instalments_percent_range"),
         ),
-        sa.CheckConstraint("share_amount IS NULL OR share_amount >= 0", name=op.f("ck_instalments_amount_not_negative")),
+        sa.CheckConstraint(
+            "share_amount IS NULL OR share_amount >= 0", name=op.f("ck_instalments_amount_not_negative")
+        ),
         sa.CheckConstraint("threshold IS NULL OR threshold >= 0", name=op.f("ck_instalments_threshold_not_negative")),
         sa.ForeignKeyConstraint(
             ["contribution_id"], ["contributions.id"], name=op.f("fk_instalments_contribution_id_contributions")
@@ -83,12 +85,12 @@ def upgrade() -> None:
         "'migration 0017c (its trigger)' FROM contributions"
     )
     op.execute(
-        "INSERT INTO instalment_due (instalment_id, \"on\", note, event_id, recorded_by) "
+        'INSERT INTO instalment_due (instalment_id, "on", note, event_id, recorded_by) '
         "SELECT i.id, e.\"on\", 'the trigger recorded as met', e.id, e.recorded_by "
         "FROM instalments i JOIN contribution_events e ON e.contribution_id = i.contribution_id "
         "WHERE e.kind = 'trigger_met' AND e.id = (SELECT MIN(f.id) FROM contribution_events f "
         "WHERE f.contribution_id = i.contribution_id AND f.kind = 'trigger_met' AND f.\"on\" = "
-        "(SELECT MIN(g.\"on\") FROM contribution_events g WHERE g.contribution_id = i.contribution_id "
+        '(SELECT MIN(g."on") FROM contribution_events g WHERE g.contribution_id = i.contribution_id '
         "AND g.kind = 'trigger_met'))"
     )
 
