@@ -136,6 +136,17 @@ class TestSchedule:
         audit = api.get("/audit", params={"resource": "instalments"}).json()["items"]
         assert audit[0]["resource_ids"] == [owed["id"]]
 
+    def test_a_changed_trigger_is_the_single_instalments_and_refused_for_tranches(self, api: Any) -> None:
+        site = agreement(api)
+        owed = contribution(api, site["id"], amount="1000.00")
+        changed = api.patch(f"/contributions/{owed['id']}", json={"trigger": {"type": "on_occupation", "threshold": 9}})
+        assert changed.status_code == 200
+        assert changed.json()["instalments"][0]["trigger"]["threshold"] == 9
+        tranched = create(api, site["id"], "1000.00", CHARNWOOD).json()
+        refused = api.patch(f"/contributions/{tranched['id']}", json={"trigger": {"type": "on_signing"}})
+        assert refused.status_code == 409 and refused.json()["errors"][0]["field"] == "trigger"
+        assert api.get(f"/contributions/{tranched['id']}").json()["trigger"]["type"] == "on_commencement"
+
     def test_a_schedule_with_an_instalment_due_is_kept(self, api: Any) -> None:
         site = agreement(api)
         owed = contribution(api, site["id"], amount="1000.00")

@@ -92,7 +92,13 @@ def update_contribution(*, session: Session, contribution_id: int, data: Contrib
         contribution.trigger_threshold = data.trigger.threshold
         contribution.trigger_description = data.trigger.description
         single = instalments.schedules(session=session, contribution_ids=[contribution.id])[contribution.id]
-        if len(single) == 1 and not instalments.due_records(session=session, instalment_ids=[single[0].id]):
+        if len(single) > 1:
+            raise ConflictError(
+                f"contribution {contribution.id} is paid in {len(single)} instalments, each with its own trigger: "
+                "change them with PUT /contributions/{id}/instalments",
+                field="trigger",
+            )
+        if single:
             single[0].trigger_type = data.trigger.type
             single[0].threshold = data.trigger.threshold
             single[0].threshold_unit = ThresholdUnit.dwellings
