@@ -224,6 +224,8 @@ class LocalAuthority(Base):
     """Whether the authority wants its request on its own template (a drawdown_letter document)."""
     response_days: Mapped[int | None]
     """How many days the authority usually takes to answer a request."""
+    dwellings_per_year: Mapped[int | None]
+    """The build rate the forecast assumes for the authority's sites without recorded progress; None: the fallback."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
 
     agreements: Mapped[list["Agreement"]] = relationship(back_populates="local_authority")

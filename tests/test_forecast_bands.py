@@ -134,3 +134,30 @@ class TestDownload:
         assert sheet.cell(row=1, column=3).value == "Trigger met"
         assert sheet.cell(row=2, column=3).value == 8000
         assert str(sheet.cell(row=sheet.max_row, column=3).value).startswith("=SUM(")
+
+
+class TestBuildRates:
+    def test_a_site_without_progress_builds_at_its_authoritys_default_rate_else_the_fallback(self, api: Any) -> None:
+        own = agreement(api, dwellings=200)
+        defaulted = api.post(
+            f"/agreements/{own['id']}/contributions",
+            json={"purpose": "premises", "amount": "5000.00", "trigger": {"type": "on_occupation", "threshold": 100}},
+        ).json()
+        assert event(api, defaulted["id"], "development_started", date(2024, 1, 1)).status_code == 201
+        other = agreement(api, local_authority_id="charnwood", reference="C/1", dwellings=200)
+        fallback = api.post(
+            f"/agreements/{other['id']}/contributions",
+            json={"purpose": "premises", "amount": "5000.00", "trigger": {"type": "on_occupation", "threshold": 100}},
+        ).json()
+        assert event(api, fallback["id"], "development_started", date(2024, 1, 1)).status_code == 201
+        assert api.patch("/local-authorities/blaby", role="finance", json={"dwellings_per_year": 25}).status_code == 403
+        assert api.patch("/local-authorities/blaby", json={"dwellings_per_year": 0}).status_code == 422
+        changed = api.patch("/local-authorities/blaby", json={"dwellings_per_year": 25})
+        assert changed.status_code == 200 and changed.json()["dwellings_per_year"] == 25
+        report = api.get("/forecast", params={"as_at": "2024-03-31", "detail": "true"}).json()
+        items = {item["contribution_id"]: item for item in report["items"]}
+        assert items[defaulted["id"]]["build_rate_basis"] == "authority_default"
+        assert items[defaulted["id"]]["estimated_due_on"] == "2028-01-01"  # 100 at 25 a year from January 2024
+        assert "the authority's default rate" in items[defaulted["id"]]["basis"]
+        assert items[fallback["id"]]["build_rate_basis"] == "assumed"
+        assert items[fallback["id"]]["estimated_due_on"] == "2025-12-31"  # 100 at the fallback 50 a year (730 days)

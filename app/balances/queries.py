@@ -673,6 +673,8 @@ class ForecastInput:
     total_value: Decimal = ZERO
     received: Decimal = ZERO
     """Received by the authority to date (held, drawn and returned): receipts pay the instalments in order."""
+    authority_dwellings_per_year: int | None = None
+    """The authority's default build rate for sites without recorded progress, if it has one."""
 
 
 def forecast_inputs(session: Session, *, as_at: date, scope: str | None) -> list[ForecastInput]:
@@ -708,9 +710,11 @@ def forecast_inputs(session: Session, *, as_at: date, scope: str | None) -> list
             stages.c.spent,
             stages.c.total_value,
             stages.c.received,
+            LocalAuthority.dwellings_per_year,
         )
         .join(Contribution, Contribution.id == stages.c.contribution_id)
         .join(Agreement, Agreement.id == Contribution.agreement_id)
+        .join(LocalAuthority, LocalAuthority.id == Agreement.local_authority_id)
         .outerjoin(events, events.c.contribution_id == stages.c.contribution_id)
         .order_by(stages.c.contribution_id)
     )
@@ -730,6 +734,7 @@ def forecast_inputs(session: Session, *, as_at: date, scope: str | None) -> list
             spent=to_money(row[11]),
             total_value=to_money(row[12]),
             received=to_money(row[13]),
+            authority_dwellings_per_year=row[14],
         )
         for row in session.execute(query)
     ]

@@ -17,8 +17,8 @@ def band_bases(as_at: date, dwellings_per_year: int) -> dict[service.Band, str]:
         "trigger_met": "instalments recorded due (or payable on signing, or on a commencement recorded) and not yet "
         "paid to the authority: owed now",
         "trigger_expected": "instalments dated by their site's recorded build rate, or by the agreement's own date",
-        "speculative": f"instalments dated by an assumed {dwellings_per_year} dwellings a year from the recorded or an "
-        "assumed start",
+        "speculative": "instalments dated by an assumed build rate (the authority's default, else "
+        f"{dwellings_per_year} dwellings a year) from the recorded or an assumed start",
     }
 
 
@@ -69,7 +69,8 @@ def read_forecast(
             dwellings_per_year=dwellings_per_year,
             start_lag_years=start_lag_years,
             description=(
-                f"each site completes {dwellings_per_year} dwellings a year from its development start; a site not "
+                f"each site completes {dwellings_per_year} dwellings a year (or its authority's default rate, where "
+                f"it has one) from its development start; a site not "
                 f"yet started starts {start_lag_years} year(s) after {when}; dates already passed are due now; a site "
                 "with recorded progress uses its own counts and build rate instead"
             ),

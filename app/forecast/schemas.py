@@ -51,8 +51,9 @@ class ForecastItem(BaseModel):
     expected: SignedMoney
     estimated_due_on: Day | None
     basis: str
-    build_rate_basis: Literal["recorded_progress", "assumed"] | None = Field(
-        description="whose build rate dated it: the site's recorded progress, or the assumed rate; None if no rate"
+    build_rate_basis: Literal["recorded_progress", "authority_default", "assumed"] | None = Field(
+        description="whose build rate dated it: the site's recorded progress, its authority's default rate, or the "
+        "assumed rate (dwellings_per_year); None if no rate"
     )
 
 

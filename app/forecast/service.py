@@ -30,7 +30,7 @@ from app.models import Agreement, Contribution, TriggerType
 from app.money import ZERO
 from app.sites import service as sites
 
-RateBasis = Literal["recorded_progress", "assumed"]
+RateBasis = Literal["recorded_progress", "authority_default", "assumed"]
 
 DAYS_PER_YEAR = Fraction(1461, 4)
 """A year of days, leap years included (365.25), as an exact fraction."""
@@ -285,12 +285,20 @@ def estimates(
     start_lag_years: int,
     site: Site | None,
 ) -> list[Estimate]:
-    """A contribution's expected money, instalment by instalment (receipts pay the first ones first)."""
+    """A contribution's expected money, instalment by instalment (receipts pay the first ones first).
+
+    A site without recorded progress builds at its authority's default rate where it has one, else the
+    fallback `dwellings_per_year`; each estimate says which (`authority_default` or `assumed`)."""
+    authority_rate = item.authority_dwellings_per_year
+    if authority_rate:
+        dwellings_per_year = authority_rate
     if not schedule:
         due, basis, rate_basis = estimated_due(
             item, as_at=as_at, dwellings_per_year=dwellings_per_year, start_lag_years=start_lag_years, site=site
         )
         band: Band = "trigger_met" if item.trigger_met_on else "speculative"
+        if rate_basis == "assumed" and authority_rate:
+            rate_basis, basis = "authority_default", f"{basis} (the authority's default rate)"
         return [Estimate(item.contribution_id, None, expected, due, basis, rate_basis, band)]
     unpaid = instalments.outstanding([valued.value for valued in schedule], item.received)
     found = []
@@ -305,5 +313,7 @@ def estimates(
             start_lag_years=start_lag_years,
             site=site,
         )
+        if rate_basis == "assumed" and authority_rate:
+            rate_basis, basis = "authority_default", f"{basis} (the authority's default rate)"
         found.append(Estimate(item.contribution_id, valued.instalment.id, owed, due, basis, rate_basis, band))
     return found

@@ -1,5 +1,5 @@
 """Instalments: a contribution's money in tranches, each with a share and a structured trigger, and the
-dated records of an instalment falling due
+dated records of an instalment falling due; and an authority's default build rate for the forecast
 
 Every existing contribution becomes one instalment of 100% at its current trigger; a contribution whose
 trigger was recorded as met has that instalment due on the first such date, linked to the event.
@@ -23,6 +23,7 @@ TRIGGER_TYPES = ("on_signing", "on_commencement", "on_occupation", "on_completio
 
 
 def upgrade() -> None:
+    op.add_column("local_authorities", sa.Column("dwellings_per_year", sa.Integer(), nullable=True))
     op.create_table(
         "instalments",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -100,3 +101,5 @@ def downgrade() -> None:
     op.drop_table("instalment_due")
     op.drop_index(op.f("ix_instalments_contribution_id"), table_name="instalments")
     op.drop_table("instalments")
+    with op.batch_alter_table("local_authorities") as batch:
+        batch.drop_column("dwellings_per_year")
