@@ -188,3 +188,50 @@ class TestImport:
         warned = [w["message"] for w in report["warnings"] if w["message"].startswith("trigger ")]
         assert any("could not read 'prior to occupation of the 150% dwelling'" in message for message in warned)
         assert any("add to £566,233.67, not the £556,233.67 published" in message for message in warned)
+
+
+class TestOwnExport:
+    def test_a_schedule_of_tranches_survives_the_services_own_export_and_import(
+        self, api: Any, session: Session
+    ) -> None:
+        from tests.builders import agreement
+        from tests.standard_helpers import export_zip, exported_files
+
+        give_organisation_codes(session)
+        site = agreement(api, local_authority_id="blaby", reference="24/0100/OUT", dwellings=200)
+        tranches = [
+            {"percent": "10", "trigger": {"type": "on_commencement"}},
+            {"percent": "45", "trigger": {"type": "on_occupation", "threshold": 100, "threshold_unit": "percent"}},
+            {"percent": "25", "trigger": {"type": "on_date", "on": "2027-04-01"}},
+            {"percent": "20", "trigger": {"type": "other", "description": "on adoption of the roads"}},
+        ]
+        created = api.post(
+            f"/agreements/{site['id']}/contributions",
+            json={
+                "purpose": "equipment",
+                "amount": "9000.00",
+                "trigger": {"type": "on_commencement"},
+                "instalments": tranches,
+            },
+        )
+        assert created.status_code == 201, created.text
+        tables = export_zip(api, local_authority="blaby")
+        [notes] = [row["notes"] for row in tables["developer-agreement-contribution"]]
+        assert "instalments: 10% on commencement - 45% on 100% occupation - 25% on 01/04/2027 - 20% other:" in notes
+        files = [
+            (name, content.replace(b"local-authority-eng:BLA", b"local-authority-eng:CHA"))
+            for name, content in exported_files(tables)
+        ]
+        report = imported(api, files, "charnwood")
+        assert report["errors"] == [] and report["created"]["contributions"] == 1
+        [back] = api.get("/contributions", params={"local_authority": "charnwood"}).json()["items"]
+        assert [
+            (item["percent"], item["trigger"]["type"], item["trigger"]["threshold"], item["trigger"]["on"])
+            for item in back["instalments"]
+        ] == [
+            ("10", "on_commencement", None, None),
+            ("45", "on_occupation", 100, None),
+            ("25", "on_date", None, "2027-04-01"),
+            ("20", "other", None, None),
+        ]
+        assert back["instalments"][3]["trigger"]["description"] == "on adoption of the roads"

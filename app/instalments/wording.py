@@ -23,9 +23,11 @@ HUNDRED = Decimal(100)
 
 _TYPOS = {"occuaption": "occupation", "tbe": "the", "compleated": "completed", "propr": "prior"}
 _SHARE = r"(?:£\s?[0-9][0-9,]*(?:\.[0-9]{1,2})?|[0-9]+(?:\.[0-9]+)?\s?%?)"
-_OPENING = rf"{_SHARE}\s+(?:prior|before|on|upon|within|at|by|payable)\b"
+_OPENING = rf"{_SHARE}\s+(?:(?:prior|before|on|upon|within|at|by|payable)\b|other:)"
 _SPLIT = re.compile(rf"\s*(?:\s-\s|,\s+(?:and\s+)?|\s&\s|\sand\s)\s*(?={_OPENING})", re.IGNORECASE)
-_LEADING_SHARE = re.compile(rf"^({_SHARE})\s+(?=(?:prior|before|on|upon|within|at|by|payable)\b)", re.IGNORECASE)
+_LEADING_SHARE = re.compile(
+    rf"^({_SHARE})\s+(?=(?:(?:prior|before|on|upon|within|at|by|payable)\b|other:))", re.IGNORECASE
+)
 _ORDINAL = r"([0-9]+)(?:st|nd|rd|th)"
 _WORD_ORDINALS = {"first": 1, "second": 2, "third": 3}
 _DWELLING = r"(?:dwelling|unit|home|house|plot)s?"
@@ -167,6 +169,8 @@ def read_schedule(text: str) -> ScheduleReading:
     instalments = []
     for percent, amount, rest in read:
         trigger = read_trigger(rest)
+        if rest.lower().startswith("other:"):  # said to be other in so many words (the service's own export)
+            trigger = InstalmentTrigger(type=TriggerType.other, description=rest[6:].strip()[:2000] or None)
         if trigger is None:
             unread.append(rest)
             trigger = InstalmentTrigger(type=TriggerType.other, description=rest[:2000])

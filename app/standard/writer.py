@@ -448,6 +448,8 @@ class Writer:
         schedule = None
         if row.trigger_type is not None:
             trigger = Trigger(type=row.trigger_type, threshold=row.trigger_threshold, description=trigger.description)
+            if row.instalments_text and row.amount is not None:
+                schedule = self.read_schedule(row, row.instalments_text, row.amount) or None
         elif row.trigger_text and row.amount is not None:
             schedule = self.read_schedule(row, row.trigger_text, row.amount)
         if row.end_on is not None and row.end_on < agreement.signed_on:
