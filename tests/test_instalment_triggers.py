@@ -131,6 +131,16 @@ class TestWatchList:
         assert api.get("/instalment-watch", params={"dwellings": 0, "days": 0}).json()["items"] == []
         assert api.get("/instalment-watch", params={"days": -1}).status_code == 422
 
+    def test_money_payable_on_signing_and_unpaid_is_overdue_from_the_signing(self, api: Any) -> None:
+        site = agreement(api, dwellings=100)
+        owed = tranched(api, site["id"], instalments=[{"percent": "100", "trigger": {"type": "on_signing"}}])
+        [item] = api.get("/instalment-watch", params={"overdue_days": 30}).json()["items"]
+        assert (item["kind"], item["on"], item["instalment_id"]) == (
+            "overdue",
+            "2019-04-01",
+            owed["instalments"][0]["id"],
+        )
+
 
 class TestPages:
     def test_the_site_page_confirms_an_instalment_and_the_watch_list_shows_and_downloads(self, api: Any) -> None:

@@ -2,7 +2,8 @@
 
 Near: an instalment not yet due whose site's recorded counts are within N dwellings of its threshold, or
 whose date is within N days (or passed without being recorded due). Overdue: an instalment recorded due
-more than N days ago that still awaits money from the developer ("held by developer" that is overdue);
+more than N days ago (or payable on signing) that still awaits money from the developer ("held by
+developer" that is overdue);
 receipts pay a contribution's instalments in order, so the first instalments are paid first.
 """
 
@@ -93,15 +94,18 @@ def watch_list(
             if owed <= 0:
                 continue
             instalment = item.instalment
-            if item.due is not None:
-                late = (today - item.due.on).days
+            due_on = item.due.on if item.due is not None else None
+            if due_on is None and instalment.trigger_type is TriggerType.on_signing:
+                due_on = agreement.signed_on  # payable on signing: due from the day it was signed
+            if due_on is not None:
+                late = (today - due_on).days
                 if late > overdue_days:
                     found.append(
                         Watched(
                             "overdue",
                             value=item.value,
                             unpaid=owed,
-                            on=item.due.on,
+                            on=due_on,
                             days=late,
                             instalment=instalment,
                             contribution=contribution,
