@@ -134,6 +134,13 @@ class TriggerType(enum.StrEnum):
     other = "other"
 
 
+class ThresholdUnit(enum.StrEnum):
+    """How an instalment's occupation or completion threshold counts: the Nth dwelling, or N% of them."""
+
+    dwellings = "dwellings"
+    percent = "percent"
+
+
 class EventKind(enum.StrEnum):
     """Stage changes that carry no money."""
 
@@ -231,6 +238,8 @@ class LocalAuthority(Base):
     """Whether the authority wants its request on its own template (a drawdown_letter document)."""
     response_days: Mapped[int | None]
     """How many days the authority usually takes to answer a request."""
+    dwellings_per_year: Mapped[int | None]
+    """The build rate the forecast assumes for the authority's sites without recorded progress; None: the fallback."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
 
     agreements: Mapped[list["Agreement"]] = relationship(back_populates="local_authority")
@@ -322,6 +331,58 @@ class ContributionEvent(Base):
     kind: Mapped[EventKind]
     on: Mapped[date] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
+    recorded_by: Mapped[str] = mapped_column(String(200))
+
+
+class Instalment(Base):
+    """One tranche of a contribution's money: its share and the trigger at which it is payable.
+
+    The shares of a schedule are all percentages or all amounts; what each instalment is worth is worked out
+    from the contribution's total value in the ledger (app/instalments/service.py), so they always sum to it.
+    """
+
+    __tablename__ = "instalments"
+    __table_args__ = (
+        UniqueConstraint("contribution_id", "position"),
+        CheckConstraint("position > 0", name="position_positive"),
+        CheckConstraint("(share_percent IS NULL) <> (share_amount IS NULL)", name="one_share"),
+        CheckConstraint("share_percent IS NULL OR (share_percent >= 0 AND share_percent <= 100)", name="percent_range"),
+        CheckConstraint("share_amount IS NULL OR share_amount >= 0", name="amount_not_negative"),
+        CheckConstraint("threshold IS NULL OR threshold >= 0", name="threshold_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id"), index=True)
+    position: Mapped[int]
+    """The instalment's place in the schedule, from 1; the last takes any pence left by rounding."""
+    share_percent: Mapped[Decimal | None] = mapped_column(Numeric(7, 4))
+    """Percent of the contribution's total value, 0 to 100; None where the share is an amount."""
+    share_amount: Mapped[Decimal | None]
+    """Pounds as the agreement states the tranche, not negative; None where the share is a percentage."""
+    trigger_type: Mapped[TriggerType]
+    threshold: Mapped[int | None]
+    """For an occupation or completion trigger: the Nth dwelling, or N percent of them (threshold_unit)."""
+    threshold_unit: Mapped[ThresholdUnit] = mapped_column(default=ThresholdUnit.dwellings)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    """For an on_date trigger: the date the tranche is payable."""
+    description: Mapped[str | None] = mapped_column(Text)
+    """The agreement's or the council's words for the trigger (all an "other" trigger has)."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class InstalmentDue(Base):
+    """An instalment recorded as fallen due on a date; never changed, a correction is a later record."""
+
+    __tablename__ = "instalment_due"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instalment_id: Mapped[int] = mapped_column(ForeignKey("instalments.id"), index=True)
+    on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("contribution_events.id"))
+    """The contribution's trigger_met event recorded with it (its first instalment to fall due), if any."""
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
     recorded_by: Mapped[str] = mapped_column(String(200))
 

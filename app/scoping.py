@@ -16,6 +16,7 @@ from app.models import (
     Document,
     DocumentOwner,
     DrawdownRequest,
+    Instalment,
     LocalAuthority,
     Movement,
     Project,
@@ -132,6 +133,18 @@ def repurposing_proposal(scope: Scope) -> ColumnElement[bool]:
     if scope is None:
         return true()
     return RepurposingProposal.contribution_id.in_(select(Contribution.id).where(contribution(scope)))
+
+
+def instalment(scope: Scope) -> ColumnElement[bool]:
+    """Instalments readable: those of readable contributions."""
+    if scope is None:
+        return true()
+    return Instalment.contribution_id.in_(select(Contribution.id).where(contribution(scope)))
+
+
+def readable_instalments(scope: Scope) -> Select[Instalment]:
+    """The statement every read of instalments starts from."""
+    return select(Instalment).where(instalment(scope))
 
 
 def readable_local_authorities(scope: Scope) -> Select[LocalAuthority]:

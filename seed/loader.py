@@ -16,6 +16,7 @@ from app.bids.schemas import BidCreate, FormulaCreate, OutcomeCreate
 from app.bids.service import create_bid, create_formula, record_outcome
 from app.drawdowns.schemas import DrawdownCreate, LineCreate
 from app.drawdowns.service import approve, create_drawdown, pay, submit
+from app.instalments.service import give_bare_contributions_one_instalment
 from app.investment.schemas import InvestmentItemCreate
 from app.investment.service import create_item
 from app.ledger import rollup
@@ -385,6 +386,7 @@ def load_seed(*, session: Session, console: Console) -> bool:
         session.execute(insert(Movement), movement_values(data["movements"], contribution_ids))
         done("movements")
         session.execute(insert(ContributionEvent), event_values(data["events"], contribution_ids))
+        give_bare_contributions_one_instalment(session, recorded_by=RECORDED_BY)
         done("events")
         item_ids = load_investment_items(session, data["investment_items"])
         done("investment_items")

@@ -136,6 +136,15 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/contributions/{contribution_id}"): Rule(access="any-role"),
     ("PATCH", "/contributions/{contribution_id}"): Rule(access="officer", body={"notes": "ANPR cameras"}),
     ("GET", "/contributions/{contribution_id}/events"): Rule(access="any-role"),
+    ("PUT", "/contributions/{contribution_id}/instalments"): Rule(
+        access="officer",
+        body={
+            "instalments": [
+                {"percent": "10", "trigger": {"type": "on_commencement"}},
+                {"percent": "90", "trigger": {"type": "on_occupation", "threshold": 50, "threshold_unit": "percent"}},
+            ]
+        },
+    ),
     ("POST", "/contributions/{contribution_id}/events"): Rule(
         access="officer", ok=201, body={"kind": "trigger_met", "on": "2020-03-01"}
     ),
@@ -388,6 +397,10 @@ RULES.update(
             content_type="text/csv",
         ),
         ("GET", "/trigger-proposals"): Rule(access="any-role"),
+        ("POST", "/instalments/{instalment_id}/due"): Rule(
+            access="officer", ok=201, body={}, prepare=lambda api, ids: _started(api, ids)
+        ),
+        ("GET", "/instalment-watch"): Rule(access="any-role", params={"dwellings": "5", "days": "30"}),
         ("POST", "/contributions/{contribution_id}/trigger-proposal/confirm"): Rule(
             access="officer", ok=201, body={}, prepare=lambda api, ids: _started(api, ids)
         ),
@@ -516,6 +529,9 @@ ID_BUILDERS: dict[str, Callable[[Any, Ids], Any]] = {
     "bid_id": _bid,
     "formula_id": lambda api, ids: _formula(api),
     "agreement_reference": lambda api, ids: api.get(f"/agreements/{ids['agreement_id']}").json()["reference"],
+    "instalment_id": lambda api, ids: api.get(f"/contributions/{ids['contribution_id']}").json()["instalments"][0][
+        "id"
+    ],
     "item_id": _investment_item,
     "proposal_id": _proposal,
 }

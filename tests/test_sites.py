@@ -165,7 +165,8 @@ class TestPages:
 
         api.client.cookies.clear()
         sign_in(api, "officer")
-        confirmed = fill(api, page, {}, action=f"/web/contributions/{owed['id']}/trigger-proposal/confirm")
+        instalment = api.get(f"/contributions/{owed['id']}").json()["instalments"][0]["id"]
+        confirmed = fill(api, page, {}, action=f"/web/instalments/{instalment}/due")
         assert confirmed.status_code == 303, confirmed.text
         events = api.get(f"/contributions/{owed['id']}/events").json()
         assert [(item["kind"], item["on"]) for item in events] == [("trigger_met", "2024-03-31")]

@@ -136,8 +136,16 @@ WEB_RULES: dict[tuple[str, str], WebRule] = {
         prepare=lambda ids: ids["agreement_id"],
         files={"file": ("monitoring.csv", b"Reference,Date,Units started\nblaby/19/0001,01/03/2020,7\n", "text/csv")},
     ),
-    ("POST", "/web/contributions/{contribution_id}/trigger-proposal/confirm"): WebRule(
+    ("POST", "/web/instalments/{instalment_id}/due"): WebRule(
         access="officer", ok=303, scoped=False, form=lambda ids: {}, prepare=lambda ids: _site_started(ids)
+    ),
+    ("GET", "/web/instalment-watch"): WebRule(access="any-role", scoped=False),
+    ("GET", "/web/contributions/{contribution_id}/instalments"): FORM_PAGE,
+    ("POST", "/web/contributions/{contribution_id}/instalments"): WebRule(
+        access="officer",
+        ok=303,
+        scoped=False,
+        form=lambda ids: {"schedule": "25% on signing\n75% on the 10th occupation"},
     ),
     ("GET", "/web/audit"): WebRule(access="force", scoped=False),
     ("GET", "/web/local-authorities/{local_authority_id}"): WebRule(access="any-role"),

@@ -78,30 +78,36 @@ def expected_triggers(session: Session, scope: str | None, today: date) -> list[
         dwellings_per_year=ASSUMED_DWELLINGS_PER_YEAR,
         start_lag_years=ASSUMED_START_LAG_YEARS,
     )
-    dated = {
-        contribution_id: (expected, due, basis)
-        for contribution_id, expected, due, basis, rate_basis in result.items
-        if rate_basis == "recorded_progress" and due is not None and due > today
-    }
+    dated = [
+        (estimate, due)
+        for estimate in result.items
+        if estimate.rate_basis == "recorded_progress" and (due := estimate.due) is not None and due > today
+    ]
     if not dated:
         return []
     query = (
         select(Contribution.id, Agreement.id, Agreement.reference, Agreement.local_authority_id)
         .join(Agreement, Agreement.id == Contribution.agreement_id)
-        .where(Contribution.id.in_(dated))
+        .where(Contribution.id.in_({estimate.contribution_id for estimate, _due in dated}))
     )
-    return [
-        Alert(
-            key=f"expected:{contribution_id}:{dated[contribution_id][1]}",
-            kind=AlertKind.trigger_due,
-            local_authority_id=local_authority_id,
-            title=f"{pounds(dated[contribution_id][0])} of {reference} (contribution {contribution_id}) expected: "
-            f"{dated[contribution_id][2]}",
-            on=dated[contribution_id][1],
-            path=f"/web/agreements/{agreement_id}/progress",
+    agreements = {row[0]: row[1:] for row in session.execute(query)}
+    alerts: list[Alert] = []
+    for estimate, due in dated:
+        agreement_id, reference, local_authority_id = agreements[estimate.contribution_id]
+        # One event per instalment: two tranches of a contribution expected on one day stay two events.
+        instalment = f":{estimate.instalment_id}" if estimate.instalment_id is not None else ""
+        alerts.append(
+            Alert(
+                key=f"expected:{estimate.contribution_id}{instalment}:{due}",
+                kind=AlertKind.trigger_due,
+                local_authority_id=local_authority_id,
+                title=f"{pounds(estimate.expected)} of {reference} (contribution {estimate.contribution_id}) "
+                f"expected: {estimate.basis}",
+                on=due,
+                path=f"/web/agreements/{agreement_id}/progress",
+            )
         )
-        for contribution_id, agreement_id, reference, local_authority_id in session.execute(query)
-    ]
+    return alerts
 
 
 def feed_items(*, session: Session, account: Account, today: date) -> list[Alert]:

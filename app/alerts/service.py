@@ -68,11 +68,11 @@ def trigger_alerts(session: Session, scope: str | None) -> list[Alert]:
     """Triggers passed by recorded progress, waiting for the officer to confirm them."""
     return [
         Alert(
-            key=f"trigger:{proposal.contribution.id}:{proposal.due_on}",
+            key=f"trigger:{proposal.contribution.id}:{proposal.instalment.id}:{proposal.due_on}",
             kind=AlertKind.trigger_due,
             local_authority_id=proposal.agreement.local_authority_id,
-            title=f"Trigger passed on {proposal.agreement.reference} (contribution {proposal.contribution.id}): "
-            f"{proposal.reason}; confirm it",
+            title=f"Instalment {proposal.instalment.position} of {proposal.agreement.reference} (contribution "
+            f"{proposal.contribution.id}) has fallen due: {proposal.reason}; confirm it",
             on=proposal.due_on,
             path=f"/web/agreements/{proposal.agreement.id}/progress",
         )

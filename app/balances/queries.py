@@ -670,6 +670,11 @@ class ForecastInput:
     held_by_local_authority: Decimal
     drawn: Decimal
     spent: Decimal
+    total_value: Decimal = ZERO
+    received: Decimal = ZERO
+    """Received by the authority to date (held, drawn and returned): receipts pay the instalments in order."""
+    authority_dwellings_per_year: int | None = None
+    """The authority's default build rate for sites without recorded progress, if it has one."""
 
 
 def forecast_inputs(session: Session, *, as_at: date, scope: str | None) -> list[ForecastInput]:
@@ -703,9 +708,13 @@ def forecast_inputs(session: Session, *, as_at: date, scope: str | None) -> list
             held(stages.c.received, stages.c.drawn, stages.c.returned).label("held"),
             stages.c.drawn,
             stages.c.spent,
+            stages.c.total_value,
+            stages.c.received,
+            LocalAuthority.dwellings_per_year,
         )
         .join(Contribution, Contribution.id == stages.c.contribution_id)
         .join(Agreement, Agreement.id == Contribution.agreement_id)
+        .join(LocalAuthority, LocalAuthority.id == Agreement.local_authority_id)
         .outerjoin(events, events.c.contribution_id == stages.c.contribution_id)
         .order_by(stages.c.contribution_id)
     )
@@ -723,6 +732,9 @@ def forecast_inputs(session: Session, *, as_at: date, scope: str | None) -> list
             held_by_local_authority=to_money(row[9]),
             drawn=to_money(row[10]),
             spent=to_money(row[11]),
+            total_value=to_money(row[12]),
+            received=to_money(row[13]),
+            authority_dwellings_per_year=row[14],
         )
         for row in session.execute(query)
     ]

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from app.balances.queries import Balance, GroupBy, balances_by_id, secured_amounts, stage_of
 from app.balances.schemas import BalanceFigures
 from app.contributions.schemas import ContributionRead, EventRead, Trigger
+from app.instalments.reads import instalment_models
 from app.models import Agreement, Contribution, ContributionEvent
 from app.money import ZERO
 
@@ -21,9 +22,16 @@ def read_models(session: Session, contributions: list[Contribution]) -> list[Con
     authorities: dict[int, str] = dict(
         session.execute(select(Agreement.id, Agreement.local_authority_id).where(Agreement.id.in_(agreement_ids))).all()
     )
+    balances = {
+        contribution.id: figures.get(contribution.id) or Balance(key=str(contribution.id), label="")
+        for contribution in contributions
+    }
+    schedules = instalment_models(
+        session, {contribution_id: balance.total_value for contribution_id, balance in balances.items()}
+    )
     result = []
     for contribution in contributions:
-        balance = figures.get(contribution.id) or Balance(key=str(contribution.id), label="")
+        balance = balances[contribution.id]
         result.append(
             ContributionRead(
                 id=contribution.id,
@@ -36,6 +44,7 @@ def read_models(session: Session, contributions: list[Contribution]) -> list[Con
                     threshold=contribution.trigger_threshold,
                     description=contribution.trigger_description,
                 ),
+                instalments=schedules[contribution.id],
                 spend_by=contribution.spend_by,
                 repayment_period_years=contribution.repayment_period_years,
                 notes=contribution.notes,

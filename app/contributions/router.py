@@ -13,6 +13,7 @@ from app.contributions.schemas import ContributionCreate, ContributionRead, Cont
 from app.db import SessionDep
 from app.idempotency import idempotent
 from app.ids import RowId
+from app.instalments.schemas import ScheduleWrite
 from app.models import Purpose
 from app.movements.service import get_contribution as find_contribution
 from app.pagination import Page, PageDep
@@ -108,6 +109,26 @@ def update_contribution(
     """Change a contribution's trigger, deadlines or notes; money changes only by movements."""
     contribution = service.update_contribution(session=session, contribution_id=contribution_id, data=data)
     audit.record("contributions", [contribution.id], data)
+    return read_one(session, contribution)
+
+
+@router.put(
+    "/contributions/{contribution_id}/instalments",
+    response_model=ContributionRead,
+    responses={404: {}, 409: {}, 422: {}},
+)
+def replace_instalments(
+    contribution_id: RowId,
+    data: ScheduleWrite,
+    session: SessionDep,
+    principal: Officer,
+    audit: AuditDep,
+) -> ContributionRead:
+    """Replace a contribution's instalments: shares all percents adding to 100, or amounts adding to its total."""
+    contribution = service.replace_schedule(
+        session=session, principal=principal, contribution_id=contribution_id, schedule=data.instalments
+    )
+    audit.record("instalments", [contribution.id], data)
     return read_one(session, contribution)
 
 

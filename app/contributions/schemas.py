@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.balances.schemas import BalanceFigures
 from app.dates import Day
+from app.instalments.schemas import InstalmentRead, Schedule
 from app.models import EventKind, Purpose, TriggerType
 from app.money import PositiveMoney, SignedMoney
 
@@ -29,6 +30,11 @@ class ContributionCreate(BaseModel):
     purpose: Purpose
     amount: PositiveMoney = Field(description='the sum in the agreement, a decimal string such as "25000.00"')
     trigger: Trigger
+    instalments: Schedule | None = Field(
+        default=None,
+        description="the money in tranches (shares adding to 100% or to the amount); one instalment of 100% at "
+        "the trigger if omitted",
+    )
     spend_by: Day | None = Field(default=None, description="a fixed date by which the money must be spent")
     repayment_period_years: Annotated[
         int | None,
@@ -62,7 +68,10 @@ class ContributionRead(BaseModel):
     local_authority_id: str
     purpose: Purpose
     amount: SignedMoney = Field(description="the sum secured in the agreement")
-    trigger: Trigger
+    trigger: Trigger = Field(description="the trigger the ledger's stages follow: the first instalment's")
+    instalments: list[InstalmentRead] = Field(
+        description="the schedule of tranches, in order; their values sum to the total"
+    )
     spend_by: Day | None
     repayment_period_years: int | None
     notes: str | None

@@ -8,8 +8,11 @@ from sqlalchemy.orm import Session
 from app import scoping
 from app.agreements.service import get_agreement
 from app.auth.service import Principal
+from app.balances.queries import GroupBy, balances_by_id
 from app.contributions.schemas import ContributionCreate, ContributionUpdate, EventCreate
 from app.errors import ConflictError, RuleError
+from app.instalments import service as instalments
+from app.instalments.schemas import InstalmentWrite
 from app.ledger import locks
 from app.models import (
     Agreement,
@@ -18,7 +21,9 @@ from app.models import (
     EventKind,
     MovementKind,
     Purpose,
+    ThresholdUnit,
 )
+from app.money import ZERO
 from app.movements.service import get_contribution, record_movement
 
 
@@ -43,6 +48,8 @@ def create_contribution(
             f"spend_by {data.spend_by} is before the agreement was signed on {agreement.signed_on}",
             field="spend_by",
         )
+    if data.instalments is not None:
+        instalments.check_schedule(data.instalments, data.amount)
     contribution = Contribution(
         agreement_id=agreement.id,
         purpose=data.purpose,
@@ -57,6 +64,12 @@ def create_contribution(
     )
     session.add(contribution)
     session.flush()
+    instalments.write_schedule(
+        session=session,
+        principal=principal,
+        contribution=contribution,
+        schedule=data.instalments or [instalments.one_instalment(contribution)],
+    )
     record_movement(
         session=session,
         principal=principal,
@@ -78,6 +91,18 @@ def update_contribution(*, session: Session, contribution_id: int, data: Contrib
         contribution.trigger_type = data.trigger.type
         contribution.trigger_threshold = data.trigger.threshold
         contribution.trigger_description = data.trigger.description
+        single = instalments.schedules(session=session, contribution_ids=[contribution.id])[contribution.id]
+        if len(single) > 1:
+            raise ConflictError(
+                f"contribution {contribution.id} is paid in {len(single)} instalments, each with its own trigger: "
+                "change them with PUT /contributions/{id}/instalments",
+                field="trigger",
+            )
+        if single:
+            single[0].trigger_type = data.trigger.type
+            single[0].threshold = data.trigger.threshold
+            single[0].threshold_unit = ThresholdUnit.dwellings
+            single[0].description = data.trigger.description
     for name in ("spend_by", "repayment_period_years", "notes", "clause_text"):
         if name in changes:
             setattr(contribution, name, changes[name])
@@ -117,8 +142,12 @@ def record_event(
     contribution_id: int,
     data: EventCreate,
     published_history: bool = False,
+    link_instalment: bool = True,
 ) -> ContributionEvent:
-    """Record a stage change, refusing one that makes no sense at its date, or on a closed agreement."""
+    """Record a stage change, refusing one that makes no sense at its date, or on a closed agreement.
+
+    A trigger met on a contribution of one instalment is that instalment falling due (unless the caller
+    records the instalment's due itself: `link_instalment=False`)."""
     contribution = get_contribution(session=session, contribution_id=contribution_id, scope=principal.scope)
     locks.lock_for_money(session, [contribution.id], published_history=published_history)
     agreement = get_agreement(session=session, agreement_id=contribution.agreement_id, scope=None)
@@ -151,6 +180,17 @@ def record_event(
     )
     session.add(event)
     session.flush()
+    if data.kind is EventKind.trigger_met and link_instalment:
+        single = instalments.schedules(session=session, contribution_ids=[contribution.id])[contribution.id]
+        if len(single) == 1 and not instalments.due_records(session=session, instalment_ids=[single[0].id]):
+            instalments.record_due(
+                session=session,
+                principal=principal,
+                instalment=single[0],
+                on=data.on,
+                note=data.note,
+                event_id=event.id,
+            )
     return event
 
 
@@ -187,3 +227,16 @@ def contributions_of_agreements(*, session: Session, agreement_ids: list[int]) -
             select(Contribution).where(Contribution.agreement_id.in_(agreement_ids)).order_by(Contribution.id)
         )
     )
+
+
+def replace_schedule(
+    *, session: Session, principal: Principal, contribution_id: int, schedule: list[InstalmentWrite]
+) -> Contribution:
+    """Replace a contribution's instalments with a schedule whose shares add to 100% or to its total value."""
+    contribution = get_contribution(session=session, contribution_id=contribution_id, scope=principal.scope)
+    locks.lock_for_money(session, [contribution.id])
+    figures = balances_by_id(session, group_by=GroupBy.contribution, as_at=date.today(), ids=[contribution.id])
+    total = figures[contribution.id].total_value if contribution.id in figures else ZERO
+    instalments.check_schedule(schedule, total)
+    instalments.write_schedule(session=session, principal=principal, contribution=contribution, schedule=schedule)
+    return contribution

@@ -17,6 +17,17 @@ class Assumptions(BaseModel):
     description: str
 
 
+BandName = Literal["held_by_local_authority", "trigger_met", "trigger_expected", "speculative"]
+
+
+class Band(BaseModel):
+    """Money not yet drawn of one band of certainty, and what it rests on."""
+
+    band: BandName
+    amount: SignedMoney
+    basis: str
+
+
 class ForecastYear(BaseModel):
     """One financial year (April to March) of the capital programme."""
 
@@ -27,17 +38,22 @@ class ForecastYear(BaseModel):
     held_by_local_authority: SignedMoney = Field(description="held now by authorities, available this year")
     drawn_unspent: SignedMoney = Field(description="drawn by the force and not yet spent, available this year")
     total: SignedMoney
+    bands: list[Band] = Field(description="money not yet drawn available this year, by certainty, surest first")
+    not_yet_drawn: SignedMoney = Field(description="the sum of the bands: held, and expected from triggers")
 
 
 class ForecastItem(BaseModel):
-    """A contribution's expected money and the date its trigger is estimated to fall due."""
+    """An instalment's unpaid money and the date its trigger is estimated to fall due."""
 
     contribution_id: RowId
+    instalment_id: RowId | None
+    band: BandName
     expected: SignedMoney
     estimated_due_on: Day | None
     basis: str
-    build_rate_basis: Literal["recorded_progress", "assumed"] | None = Field(
-        description="whose build rate dated it: the site's recorded progress, or the assumed rate; None if no rate"
+    build_rate_basis: Literal["recorded_progress", "authority_default", "assumed"] | None = Field(
+        description="whose build rate dated it: the site's recorded progress, its authority's default rate, or the "
+        "assumed rate (dwellings_per_year); None if no rate"
     )
 
 
@@ -49,4 +65,9 @@ class Forecast(BaseModel):
     years: list[ForecastYear]
     at_risk: SignedMoney = Field(description="trigger may never be reached; not counted in any year")
     unscheduled: SignedMoney = Field(description="expected, but the trigger gives no date to estimate from")
+    undated: list[Band] = Field(description="money not yet drawn in no year: at risk, or with no date (speculative)")
+    not_yet_drawn: SignedMoney = Field(
+        description="every year's bands and the undated: what the ledger says is not yet drawn (total less drawn, "
+        "less returned) of the open agreements"
+    )
     items: list[ForecastItem] | None = None

@@ -14,7 +14,7 @@ the rate its recorded completions rose; a threshold the counts already passed, o
 started for a commencement trigger, is due now. Each item says which basis it used.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -25,11 +25,12 @@ from sqlalchemy.orm import Session
 
 from app.balances.queries import ForecastInput, forecast_inputs
 from app.deadlines.service import add_years
+from app.instalments import service as instalments
 from app.models import Agreement, Contribution, TriggerType
 from app.money import ZERO
 from app.sites import service as sites
 
-RateBasis = Literal["recorded_progress", "assumed"]
+RateBasis = Literal["recorded_progress", "authority_default", "assumed"]
 
 DAYS_PER_YEAR = Fraction(1461, 4)
 """A year of days, leap years included (365.25), as an exact fraction."""
@@ -117,24 +118,86 @@ def estimated_due(
     return max(due, as_at), basis, "assumed"
 
 
+Band = Literal["held_by_local_authority", "trigger_met", "trigger_expected", "speculative"]
+BANDS: tuple[Band, ...] = ("held_by_local_authority", "trigger_met", "trigger_expected", "speculative")
+"""The certainty bands, surest first."""
+
+
 @dataclass
 class Year:
-    """Sums for one financial year."""
+    """Sums for one financial year, with money not yet drawn by band of certainty."""
 
     start: date
     expected: Decimal = ZERO
     held: Decimal = ZERO
     drawn_unspent: Decimal = ZERO
+    bands: dict[Band, Decimal] = field(default_factory=lambda: dict.fromkeys(BANDS, ZERO))
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One instalment's unpaid money, when it is estimated to fall due, why, and how sure that is."""
+
+    contribution_id: int
+    instalment_id: int | None
+    expected: Decimal
+    due: date | None
+    basis: str
+    rate_basis: RateBasis | None
+    band: Band
 
 
 @dataclass
 class Result:
-    """The forecast's sums and its per-contribution estimates."""
+    """The forecast's sums and its per-instalment estimates."""
 
     years: dict[date, Year] = field(default_factory=dict)
     at_risk: Decimal = ZERO
     unscheduled: Decimal = ZERO
-    items: list[tuple[int, Decimal, date | None, str, RateBasis | None]] = field(default_factory=list)
+    items: list[Estimate] = field(default_factory=list)
+
+
+def instalment_due(
+    item: ForecastInput,
+    valued: instalments.Valued,
+    *,
+    as_at: date,
+    dwellings_per_year: int,
+    start_lag_years: int,
+    site: Site | None,
+) -> tuple[date | None, str, RateBasis | None, Band]:
+    """When an instalment is estimated to fall due, why, whose build rate dated it, and its band of certainty."""
+    instalment = valued.instalment
+    kind = instalment.trigger_type
+    if valued.due is not None:
+        return as_at, f"instalment {instalment.position} due since {valued.due.on}", None, "trigger_met"
+    if kind is TriggerType.on_signing:
+        return as_at, "payable on signing", None, "trigger_met"
+    if kind is TriggerType.on_date:
+        if instalment.due_date is None:
+            return None, "on_date trigger with no date recorded", None, "speculative"
+        return max(instalment.due_date, as_at), f"payable on {instalment.due_date} (its date)", None, "trigger_expected"
+    if kind is TriggerType.on_commencement and item.started_on is not None:
+        return as_at, f"on commencement; development started {item.started_on}", None, "trigger_met"
+    if kind is TriggerType.other:
+        return (
+            None,
+            f"other trigger gives no date: {instalment.description or 'no words recorded'}",
+            None,
+            "speculative",
+        )
+    threshold = instalment.threshold
+    if threshold is not None:
+        threshold = instalments.threshold_dwellings(instalment, item.dwellings)
+        if threshold is None:
+            return None, f"{instalment.threshold}% of dwellings the agreement does not number", None, "speculative"
+    adapted = replace(item, trigger_type=kind, trigger_threshold=threshold, trigger_met_on=None)
+    due, basis, rate_basis = estimated_due(
+        adapted, as_at=as_at, dwellings_per_year=dwellings_per_year, start_lag_years=start_lag_years, site=site
+    )
+    if due is None:
+        return None, basis, rate_basis, "speculative"
+    return due, basis, rate_basis, "trigger_expected" if rate_basis == "recorded_progress" else "speculative"
 
 
 def recorded_sites(session: Session, contribution_ids: list[int], *, as_at: date) -> dict[int, Site]:
@@ -165,36 +228,92 @@ def recorded_sites(session: Session, contribution_ids: list[int], *, as_at: date
 def forecast(
     *, session: Session, scope: str | None, as_at: date, dwellings_per_year: int, start_lag_years: int
 ) -> Result:
-    """Money by financial year for the contributions the caller may see, in one query."""
+    """Money by financial year and band for the contributions the caller may see, instalment by instalment.
+
+    Every pound not yet drawn is in one band: held by the authority (this year), or an instalment's unpaid
+    money in the year its trigger is estimated, or, at risk or with no date, in no year (speculative)."""
     result = Result()
     current = financial_year_start(as_at)
     result.years[current] = Year(current)
     inputs = forecast_inputs(session, as_at=as_at, scope=scope)
-    progress = recorded_sites(session, [item.contribution_id for item in inputs], as_at=as_at)
+    ids = [item.contribution_id for item in inputs]
+    progress = recorded_sites(session, ids, as_at=as_at)
+    schedules = instalments.valued(
+        session=session, totals={item.contribution_id: item.total_value for item in inputs}, as_at=as_at
+    )
     for item in inputs:
         result.at_risk += item.at_risk
         this_year = result.years[current]
         this_year.held += item.held_by_local_authority
+        this_year.bands["held_by_local_authority"] += item.held_by_local_authority
         this_year.drawn_unspent += max(item.drawn - item.spent, ZERO)
         expected = item.not_started + item.held_by_developer
         if expected <= 0:
             continue
-        due, basis, rate_basis = estimated_due(
+        for estimate in estimates(
             item,
+            schedules.get(item.contribution_id, []),
+            expected,
             as_at=as_at,
             dwellings_per_year=dwellings_per_year,
             start_lag_years=start_lag_years,
             site=progress.get(item.contribution_id),
-        )
-        result.items.append((item.contribution_id, expected, due, basis, rate_basis))
-        if due is None:
-            result.unscheduled += expected
-            continue
-        start = financial_year_start(due)
-        result.years.setdefault(start, Year(start)).expected += expected
+        ):
+            result.items.append(estimate)
+            if estimate.due is None:
+                result.unscheduled += estimate.expected
+                continue
+            start = financial_year_start(estimate.due)
+            year = result.years.setdefault(start, Year(start))
+            year.expected += estimate.expected
+            year.bands[estimate.band] += estimate.expected
     last = max(result.years)
-    year = current
-    while year < last:  # every year up to the last, so an empty year shows as zeros
-        year = date(year.year + 1, 4, 1)
-        result.years.setdefault(year, Year(year))
+    year_start = current
+    while year_start < last:  # every year up to the last, so an empty year shows as zeros
+        year_start = date(year_start.year + 1, 4, 1)
+        result.years.setdefault(year_start, Year(year_start))
     return result
+
+
+def estimates(
+    item: ForecastInput,
+    schedule: list[instalments.Valued],
+    expected: Decimal,
+    *,
+    as_at: date,
+    dwellings_per_year: int,
+    start_lag_years: int,
+    site: Site | None,
+) -> list[Estimate]:
+    """A contribution's expected money, instalment by instalment (receipts pay the first ones first).
+
+    A site without recorded progress builds at its authority's default rate where it has one, else the
+    fallback `dwellings_per_year`; each estimate says which (`authority_default` or `assumed`)."""
+    authority_rate = item.authority_dwellings_per_year
+    if authority_rate:
+        dwellings_per_year = authority_rate
+    if not schedule:
+        due, basis, rate_basis = estimated_due(
+            item, as_at=as_at, dwellings_per_year=dwellings_per_year, start_lag_years=start_lag_years, site=site
+        )
+        band: Band = "trigger_met" if item.trigger_met_on else "speculative"
+        if rate_basis == "assumed" and authority_rate:
+            rate_basis, basis = "authority_default", f"{basis} (the authority's default rate)"
+        return [Estimate(item.contribution_id, None, expected, due, basis, rate_basis, band)]
+    unpaid = instalments.outstanding([valued.value for valued in schedule], item.received)
+    found = []
+    for valued, owed in zip(schedule, unpaid, strict=True):
+        if owed <= 0:
+            continue
+        due, basis, rate_basis, band = instalment_due(
+            item,
+            valued,
+            as_at=as_at,
+            dwellings_per_year=dwellings_per_year,
+            start_lag_years=start_lag_years,
+            site=site,
+        )
+        if rate_basis == "assumed" and authority_rate:
+            rate_basis, basis = "authority_default", f"{basis} (the authority's default rate)"
+        found.append(Estimate(item.contribution_id, valued.instalment.id, owed, due, basis, rate_basis, band))
+    return found

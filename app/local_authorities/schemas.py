@@ -42,6 +42,10 @@ class LocalAuthorityUpdate(BaseModel):
     evidence_kinds: list[DocumentKind] | None = Field(default=None, max_length=20)
     own_template: bool | None = None
     response_days: Annotated[int | None, Field(ge=1, le=3650)] = None
+    dwellings_per_year: Annotated[
+        int | None,
+        Field(ge=1, le=5000, description="the forecast's build rate for its sites without recorded progress"),
+    ] = None
 
 
 class LocalAuthorityRead(BaseModel):
@@ -59,3 +63,6 @@ class LocalAuthorityRead(BaseModel):
     evidence_kinds: list[DocumentKind]
     own_template: bool
     response_days: int | None
+    dwellings_per_year: int | None = Field(
+        default=None, description="the forecast's build rate for its sites without recorded progress (null: 50)"
+    )

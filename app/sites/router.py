@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, status
+from fastapi import APIRouter, Body, Query, status
 
 from app.audit.dependencies import AuditDep
 from app.auth.dependencies import Officer, OfficerOrPlanning, Reader
@@ -11,10 +11,19 @@ from app.contributions.schemas import EventRead
 from app.db import SessionDep
 from app.idempotency import idempotent
 from app.ids import RowId
+from app.instalments.schemas import DueCreate, DueRead
 from app.local_authorities.service import get_local_authority
 from app.sites import service
-from app.sites.reads import proposal_models, read_import, read_site
-from app.sites.schemas import ProgressCreate, ProgressImport, ProgressRead, ProposalConfirm, SiteRead, TriggerProposal
+from app.sites.reads import proposal_models, read_import, read_site, read_watch_list
+from app.sites.schemas import (
+    ProgressCreate,
+    ProgressImport,
+    ProgressRead,
+    ProposalConfirm,
+    SiteRead,
+    TriggerProposal,
+    WatchList,
+)
 
 router = APIRouter(tags=["sites"])
 
@@ -69,8 +78,8 @@ def import_progress(
 
 @router.get("/trigger-proposals", response_model=list[TriggerProposal])
 def list_proposals(session: SessionDep, principal: Reader) -> list[TriggerProposal]:
-    """Triggers the recorded progress has passed, not yet confirmed as met, soonest first."""
-    return proposal_models(service.proposals(session=session, scope=principal.scope))
+    """Instalments whose trigger the recorded progress has passed, not yet confirmed due, soonest first."""
+    return proposal_models(session, service.proposals(session=session, scope=principal.scope))
 
 
 @router.post(
@@ -83,9 +92,42 @@ def list_proposals(session: SessionDep, principal: Reader) -> list[TriggerPropos
 def confirm_proposal(
     contribution_id: RowId, data: ProposalConfirm, session: SessionDep, principal: Officer, audit: AuditDep
 ) -> EventRead:
-    """Confirm a proposed trigger as met (a trigger_met event), on its proposed date or a corrected one."""
+    """Confirm a contribution's earliest proposed instalment due and its trigger met (a trigger_met event)."""
     event = service.confirm_proposal(
         session=session, principal=principal, contribution_id=contribution_id, on=data.on, note=data.note
     )
     audit.record("contribution_events", [event.id], data)
     return event_models([event])[0]
+
+
+@router.post(
+    "/instalments/{instalment_id}/due",
+    response_model=DueRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={404: {}, 409: {}, 422: {}},
+)
+@idempotent
+def confirm_instalment(
+    instalment_id: RowId, data: DueCreate, session: SessionDep, principal: Officer, audit: AuditDep
+) -> DueRead:
+    """Record an instalment as due: its proposed date, or the date given (a correction is a later record).
+
+    The contribution's first instalment to fall due also records its trigger_met event (event_id)."""
+    confirmed = service.confirm_instalment(
+        session=session, principal=principal, instalment_id=instalment_id, on=data.on, note=data.note
+    )
+    ids = [confirmed.due.id] + ([confirmed.event.id] if confirmed.event is not None else [])
+    audit.record("instalment_due", ids, data)
+    return DueRead.model_validate(confirmed.due)
+
+
+@router.get("/instalment-watch", response_model=WatchList, responses={422: {}})
+def get_watch_list(
+    session: SessionDep,
+    principal: Reader,
+    dwellings: Annotated[int, Query(ge=0, le=100_000, description="within this many dwellings of a threshold")] = 10,
+    days: Annotated[int, Query(ge=0, le=3650, description="within this many days of an instalment's date")] = 90,
+    overdue_days: Annotated[int, Query(ge=0, le=3650, description="due and unpaid for more than this many days")] = 30,
+) -> WatchList:
+    """Instalments within N dwellings or N days of their trigger, and instalments due but unpaid for over N days."""
+    return read_watch_list(session, principal, dwellings=dwellings, days=days, overdue_days=overdue_days)

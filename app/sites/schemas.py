@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.contributions.schemas import Trigger
 from app.dates import Day
+from app.money import SignedMoney
 
 Count = Annotated[int, Field(ge=0, le=100_000, description="dwellings to date")]
 Measure = Literal["started", "completed", "occupied"]
@@ -58,8 +59,12 @@ class Counts(BaseModel):
 
 
 class TriggerProposal(BaseModel):
-    """A contribution whose trigger the recorded progress has passed, not yet confirmed as met."""
+    """An instalment whose trigger the recorded progress has passed, not yet confirmed due."""
 
+    instalment_id: int
+    instalment_position: int
+    instalment_value: SignedMoney = Field(description="the instalment's part of the contribution's total value")
+    trigger_words: str = Field(description='the instalment\'s trigger in words, such as "on the 250th occupation"')
     contribution_id: int
     agreement_id: int
     agreement_reference: str
@@ -114,3 +119,34 @@ class ProgressImport(BaseModel):
     recorded: int
     unchanged: int
     rows: list[ImportedRow]
+
+
+class WatchItem(BaseModel):
+    """An instalment near its trigger, or due and unpaid too long."""
+
+    kind: Literal["near_threshold", "near_date", "overdue"]
+    instalment_id: int
+    instalment_position: int
+    contribution_id: int
+    agreement_id: int
+    agreement_reference: str
+    local_authority_id: str
+    trigger_words: str
+    value: SignedMoney = Field(description="the instalment's part of the contribution's total value")
+    unpaid: SignedMoney = Field(description="what it still awaits from the developer (receipts pay in order)")
+    on: Day | None = Field(description="its own date (near_date), or the date it fell due (overdue)")
+    days: int | None = Field(description="days until its date (negative once passed), or days since it fell due")
+    measure: Measure | None
+    threshold: int | None = Field(description="in dwellings (a percent threshold of the agreement's dwellings)")
+    reached: int | None = Field(description="the count recorded so far")
+    reason: str
+
+
+class WatchList(BaseModel):
+    """The watch list as at today, under the windows asked for."""
+
+    as_at: Day
+    dwellings: int
+    days: int
+    overdue_days: int
+    items: list[WatchItem]

@@ -3,8 +3,11 @@
 A record is never changed: a correction is a later record. The counts as at a date fold the records up
 to it in (date, id) order, each count from the latest record that gives it; a completed dwelling has
 started and an occupied one completed, so `started` is never below `completed`, nor that below
-`occupied`. A trigger passed by the counts is only proposed: the officer confirms it as a trigger_met
-event through the contributions service, so the ledger's event rules apply.
+`occupied`. Triggers are watched per instalment: an instalment whose threshold the counts passed is only
+proposed due, on the first date they did. The officer confirms it (or corrects its date) as a dated
+record of the instalment falling due; the contribution's first instalment to fall due also records its
+trigger_met event through the contributions service, so the ledger's event and stage rules apply and
+nothing changes money without the officer.
 """
 
 from collections.abc import Iterable, Sequence
@@ -21,7 +24,18 @@ from app.auth.service import Principal
 from app.contributions import service as contributions
 from app.contributions.schemas import EventCreate
 from app.errors import ConflictError, NotFoundError, RuleError
-from app.models import Agreement, Contribution, ContributionEvent, EventKind, SiteProgress, TriggerType
+from app.instalments import service as instalments
+from app.ledger import locks
+from app.models import (
+    Agreement,
+    Contribution,
+    ContributionEvent,
+    EventKind,
+    Instalment,
+    InstalmentDue,
+    SiteProgress,
+    TriggerType,
+)
 from app.sites.reading import ProgressRow, read_progress
 from app.sites.schemas import Measure, ProgressCreate
 
@@ -44,7 +58,7 @@ class SiteCounts:
 
 @dataclass(frozen=True)
 class Proposal:
-    """A contribution's trigger passed by the recorded counts on a date, not yet confirmed."""
+    """An instalment's trigger passed by the recorded counts on a date, not yet confirmed due."""
 
     contribution: Contribution
     agreement: Agreement
@@ -52,6 +66,7 @@ class Proposal:
     threshold: int
     reached: int
     due_on: date
+    instalment: Instalment
 
     @property
     def reason(self) -> str:
@@ -93,18 +108,20 @@ def first_reached(records: Sequence[SiteProgress], measure: Measure, threshold: 
     return None
 
 
-def trigger_measure(contribution: Contribution, agreement: Agreement) -> tuple[Measure, int] | None:
-    """Which count a contribution's trigger watches, and its threshold; None for a trigger counts cannot meet."""
-    threshold = max(contribution.trigger_threshold or 0, 1)
-    if contribution.trigger_type is TriggerType.on_commencement:
+def trigger_measure(instalment: Instalment, agreement: Agreement) -> tuple[Measure, int] | None:
+    """Which count an instalment's trigger watches, and its threshold in dwellings; None for one counts cannot meet."""
+    if instalment.trigger_type is TriggerType.on_commencement:
         return "started", 1
-    if contribution.trigger_type is TriggerType.on_occupation:
-        return "occupied", threshold
-    if contribution.trigger_type is TriggerType.on_completion:
-        if contribution.trigger_threshold:
-            return "completed", threshold
-        if agreement.dwellings:
-            return "completed", agreement.dwellings  # completion of the whole development
+    if instalment.trigger_type not in (TriggerType.on_occupation, TriggerType.on_completion):
+        return None
+    measure: Measure = "occupied" if instalment.trigger_type is TriggerType.on_occupation else "completed"
+    if instalment.threshold is not None:
+        threshold = instalments.threshold_dwellings(instalment, agreement.dwellings)
+        return (measure, max(threshold, 1)) if threshold is not None else None
+    if measure == "occupied":
+        return measure, 1
+    if agreement.dwellings:
+        return measure, agreement.dwellings  # completion of the whole development
     return None
 
 
@@ -180,7 +197,7 @@ def history(*, session: Session, agreement_ids: Sequence[int]) -> dict[int, list
 
 
 def proposals(*, session: Session, scope: str | None, agreement_id: int | None = None) -> list[Proposal]:
-    """Triggers the recorded progress has passed on open agreements the caller may read, not yet confirmed met."""
+    """Instalments the recorded progress has passed, on open agreements the caller may read, not yet due."""
     query = (
         scoping.readable_agreements(scope)
         .where(Agreement.closed_on.is_(None), Agreement.id.in_(select(SiteProgress.agreement_id)))
@@ -191,31 +208,105 @@ def proposals(*, session: Session, scope: str | None, agreement_id: int | None =
     agreements = {agreement.id: agreement for agreement in session.scalars(query)}
     records = history(session=session, agreement_ids=list(agreements))
     candidates = contributions.contributions_of_agreements(session=session, agreement_ids=list(agreements))
-    met = set(
-        session.scalars(
-            select(ContributionEvent.contribution_id).where(
-                ContributionEvent.kind == EventKind.trigger_met,
-                ContributionEvent.contribution_id.in_([contribution.id for contribution in candidates]),
-            )
-        )
+    schedules = instalments.schedules(session=session, contribution_ids=[item.id for item in candidates])
+    due = instalments.due_records(
+        session=session, instalment_ids=[item.id for items in schedules.values() for item in items]
     )
     found = []
     for contribution in candidates:
         agreement = agreements[contribution.agreement_id]
-        watched = trigger_measure(contribution, agreement)
-        if contribution.id in met or watched is None:
-            continue
-        measure, threshold = watched
-        reached = first_reached(records[agreement.id], measure, threshold)
-        if reached is not None:
-            found.append(Proposal(contribution, agreement, measure, threshold, reached[1], reached[0]))
-    return sorted(found, key=lambda proposal: (proposal.due_on, proposal.contribution.id))
+        for instalment in schedules[contribution.id]:
+            watched = trigger_measure(instalment, agreement)
+            if instalment.id in due or watched is None:
+                continue
+            measure, threshold = watched
+            reached = first_reached(records[agreement.id], measure, threshold)
+            if reached is not None:
+                found.append(Proposal(contribution, agreement, measure, threshold, reached[1], reached[0], instalment))
+    return sorted(found, key=lambda proposal: (proposal.due_on, proposal.contribution.id, proposal.instalment.position))
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    """An instalment recorded due, and the contribution's trigger_met event recorded with it, if any."""
+
+    due: InstalmentDue
+    event: ContributionEvent | None
+
+
+def confirm_instalment(
+    *, session: Session, principal: Principal, instalment_id: int, on: date | None, note: str | None
+) -> Confirmed:
+    """Record an instalment as due: on its proposed date, or the officer's date (a correction, or by hand).
+
+    The contribution's trigger_met event is recorded with it unless one is already recorded on or before
+    that date, so the stage rules move its unreceived money to "held by developer" only by this act."""
+    instalment = session.scalar(scoping.readable_instalments(principal.scope).where(Instalment.id == instalment_id))
+    if instalment is None:
+        raise NotFoundError(f"no instalment {instalment_id}", field="instalment_id")
+    contribution = session.get(Contribution, instalment.contribution_id)
+    assert contribution is not None
+    proposed = [
+        proposal
+        for proposal in proposals(session=session, scope=principal.scope, agreement_id=contribution.agreement_id)
+        if proposal.instalment.id == instalment.id
+    ]
+    held = instalments.due_records(session=session, instalment_ids=[instalment.id]).get(instalment.id)
+    if on is None and not proposed:
+        state = f"is already due since {held.on}" if held else "is not proposed due by the recorded progress"
+        raise ConflictError(
+            f"instalment {instalment_id} {state}: give the date it fell due (on) to record or correct it", field="on"
+        )
+    when = on or proposed[0].due_on
+    if held is not None and held.on == when:
+        raise ConflictError(f"instalment {instalment_id} is already recorded due on {when}", field="on")
+    reason = note or (f"confirmed from site progress: {proposed[0].reason}" if proposed and on is None else None)
+    met_before = session.scalar(
+        select(ContributionEvent.id).where(
+            ContributionEvent.contribution_id == contribution.id,
+            ContributionEvent.kind == EventKind.trigger_met,
+            ContributionEvent.on <= when,
+        )
+    )
+    event = None
+    if met_before is None:
+        event = contributions.record_event(
+            session=session,
+            principal=principal,
+            contribution_id=contribution.id,
+            data=EventCreate(
+                kind=EventKind.trigger_met, on=when, note=reason or f"instalment {instalment.position} fell due"
+            ),
+            link_instalment=False,
+        )
+    else:
+        check_due_date(session, contribution, when)
+    due = instalments.record_due(
+        session=session,
+        principal=principal,
+        instalment=instalment,
+        on=when,
+        note=reason,
+        event_id=event.id if event is not None else None,
+    )
+    return Confirmed(due=due, event=event)
+
+
+def check_due_date(session: Session, contribution: Contribution, on: date) -> None:
+    """The rules a trigger_met event's date meets, for a due date that records none (and the agreement open)."""
+    locks.lock_for_money(session, [contribution.id])
+    agreement = session.get(Agreement, contribution.agreement_id)
+    assert agreement is not None
+    if on < agreement.signed_on:
+        raise RuleError(f"on {on} is before the agreement was signed on {agreement.signed_on}", field="on")
+    if on > date.today():
+        raise RuleError(f"on {on} is in the future", field="on")
 
 
 def confirm_proposal(
     *, session: Session, principal: Principal, contribution_id: int, on: date | None, note: str | None
 ) -> ContributionEvent:
-    """Record the proposed trigger as met (on its proposed date, or the officer's correction of it)."""
+    """Confirm a contribution's earliest proposed instalment due, returning the trigger_met event it recorded."""
     contribution = session.scalar(
         scoping.readable_contributions(principal.scope).where(Contribution.id == contribution_id)
     )
@@ -232,13 +323,20 @@ def confirm_proposal(
             "trigger, or the trigger is already recorded as met",
             field="contribution_id",
         )
-    proposal = proposed[0]
-    event = EventCreate(
-        kind=EventKind.trigger_met,
-        on=on or proposal.due_on,
-        note=note or f"confirmed from site progress: {proposal.reason}",
+    confirmed = confirm_instalment(
+        session=session,
+        principal=principal,
+        instalment_id=proposed[0].instalment.id,
+        on=on or proposed[0].due_on,
+        note=note or f"confirmed from site progress: {proposed[0].reason}",
     )
-    return contributions.record_event(session=session, principal=principal, contribution_id=contribution.id, data=event)
+    if confirmed.event is None:
+        raise ConflictError(
+            f"contribution {contribution_id}'s trigger is already recorded as met: confirm each further instalment "
+            "with POST /instalments/{id}/due",
+            field="contribution_id",
+        )
+    return confirmed.event
 
 
 @dataclass(frozen=True)
@@ -301,3 +399,11 @@ def contribution_of(*, session: Session, contribution_id: int) -> Contribution:
     if contribution is None:
         raise NotFoundError(f"no contribution {contribution_id}", field="contribution_id")
     return contribution
+
+
+def instalment_of(*, session: Session, instalment_id: int) -> Instalment:
+    """An instalment by id, for the officer's pages (who read every authority)."""
+    instalment = session.get(Instalment, instalment_id)
+    if instalment is None:
+        raise NotFoundError(f"no instalment {instalment_id}", field="instalment_id")
+    return instalment

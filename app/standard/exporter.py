@@ -10,8 +10,18 @@ from sqlalchemy.orm import Session
 
 from app import spreadsheets
 from app.balances.queries import DatedSum, contribution_totals, dated_sums, first_trigger_dates
+from app.instalments import service as instalments
+from app.instalments.service import typed_line
 from app.local_authorities.service import get_local_authority
-from app.models import Agreement, Contribution, ContributionEvent, LocalAuthority, MovementKind, TriggerType
+from app.models import (
+    Agreement,
+    Contribution,
+    ContributionEvent,
+    Instalment,
+    LocalAuthority,
+    MovementKind,
+    TriggerType,
+)
 from app.money import format_money
 from app.spreadsheets import Cell
 from app.standard import codelists
@@ -95,13 +105,17 @@ _ORDER_ON_A_DAY = (
 """Rows of one date in the order the ledger's rules need them: a total raised before money beyond the old one."""
 
 
-def _contribution_notes(contribution: Contribution, events: list[ContributionEvent]) -> str:
-    """The police purpose, the trigger and the stage events, so the service's own import gets them back."""
+def _contribution_notes(contribution: Contribution, events: list[ContributionEvent], schedule: list[Instalment]) -> str:
+    """The police purpose, the trigger, its tranches and the stage events, so the service's own import gets
+    them back."""
     parts = [f"police purpose: {contribution.purpose.value}"]
     threshold = f" {contribution.trigger_threshold}" if contribution.trigger_threshold is not None else ""
     parts.append(f"trigger type: {contribution.trigger_type.value}{threshold}")
     if contribution.trigger_description:
         parts.append("trigger: " + " ".join(contribution.trigger_description.replace(";", ",").split()))
+    if len(schedule) > 1:
+        lines = (typed_line(instalment).replace(";", ",") for instalment in schedule)
+        parts.append("instalments: " + " - ".join(" ".join(line.split()) for line in lines))
     listed = ", ".join(f"{event.kind.value} {event.on.isoformat()}" for event in events)
     parts.append(f"events: {listed or 'none'}")
     if contribution.notes:
@@ -152,6 +166,7 @@ def export_tables(*, session: Session, scope: str | None, local_authority_id: st
     ids = [contribution.id for contribution in contributions]
     totals = contribution_totals(session, as_at=as_at, contribution_ids=ids)
     triggers = first_trigger_dates(session, as_at=as_at, contribution_ids=ids)
+    schedules = instalments.schedules(session=session, contribution_ids=ids)
     events_of: dict[int, list[ContributionEvent]] = {}
     for event in session.scalars(
         select(ContributionEvent)
@@ -180,7 +195,9 @@ def export_tables(*, session: Session, scope: str | None, local_authority_id: st
                 "contribution-purpose": POLICE_PURPOSE,
                 "amount": format_money(figures.secured),
                 "units": "",
-                "notes": _contribution_notes(contribution, events_of.get(contribution.id, [])),
+                "notes": _contribution_notes(
+                    contribution, events_of.get(contribution.id, []), schedules.get(contribution.id, [])
+                ),
                 "organisation": organisation,
                 "entry-date": entry,
                 "start-date": secured_on.isoformat(),

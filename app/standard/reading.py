@@ -31,6 +31,7 @@ _LOCAL_PURPOSE_NOTE = re.compile(r"police purpose:\s*([a-z_]+)", re.IGNORECASE)
 _TRIGGER_NOTE = re.compile(r"(?<!\w)trigger:\s*([^;]+)", re.IGNORECASE)
 _TRIGGER_TYPE_NOTE = re.compile(r"trigger type:\s*([a-z_]+)(?:\s+(\d+))?\s*", re.IGNORECASE)
 _EVENTS_NOTE = re.compile(r"events:\s*([^;]*)", re.IGNORECASE)
+_INSTALMENTS_NOTE = re.compile(r"instalments:\s*([^;]+)", re.IGNORECASE)
 _EVENT = re.compile(r"([a-z_]+)\s+(\d{4}-\d{2}-\d{2})")
 
 
@@ -262,6 +263,8 @@ def _read_own_export(notes: str, row: ContributionRow) -> None:
     if (kind := _TRIGGER_TYPE_NOTE.search(notes)) and kind[1].lower() in TriggerType.__members__:
         row.trigger_type = TriggerType(kind[1].lower())
         row.trigger_threshold = int(kind[2]) if kind[2] else None
+    if instalments := _INSTALMENTS_NOTE.search(notes):
+        row.instalments_text = instalments[1].strip()
     if listed := _EVENTS_NOTE.search(notes):
         row.events = [
             (EventKind(event[1]), date.fromisoformat(event[2]))
@@ -338,7 +341,7 @@ def read_transactions(table: Table, *, log: RowLog, publisher: Publisher) -> lis
 def strip_notes(notes: str | None) -> str | None:
     """A contribution's notes without the police purpose and trigger the export writes into them."""
     kept = notes or ""
-    for pattern in (_TRIGGER_TYPE_NOTE, _EVENTS_NOTE, _TRIGGER_NOTE, _LOCAL_PURPOSE_NOTE):
+    for pattern in (_TRIGGER_TYPE_NOTE, _EVENTS_NOTE, _INSTALMENTS_NOTE, _TRIGGER_NOTE, _LOCAL_PURPOSE_NOTE):
         kept = pattern.sub("", kept)
     return "; ".join(part.strip() for part in kept.split(";") if part.strip()) or None
 

@@ -88,6 +88,8 @@ class ContributionRow:
     trigger_text: str | None = None
     trigger_type: TriggerType | None = None
     trigger_threshold: int | None = None
+    instalments_text: str | None = None
+    """The service's own export's schedule of tranches ("10% on commencement - 90% on the 50th occupation")."""
     events: list[tuple[EventKind, date]] | None = None
     """The stage events the service's own export lists in its notes (None for anyone else's file)."""
     transactions: list["TransactionRow"] = field(default_factory=list)

@@ -22,6 +22,8 @@ from app.auth.service import Principal
 from app.contributions.schemas import ContributionCreate, EventCreate, Trigger
 from app.contributions.service import create_contribution, record_event
 from app.errors import ConflictError, DomainError
+from app.instalments.schemas import InstalmentWrite
+from app.instalments.wording import read_schedule, schedule_for
 from app.ledger.figures import running_totals
 from app.ledger.state import LedgerState, state_at
 from app.ledger.writer import History, HistoryMovement, record_histories
@@ -421,6 +423,20 @@ class Writer:
                 continue
             self.create_contribution(row, target.agreement)
 
+    def read_schedule(self, row: ContributionRow, text: str, amount: Decimal) -> list[InstalmentWrite]:
+        """The instalments a Trigger text gives, reporting what could not be read (kept as "other" instalments)."""
+        reading = read_schedule(text)
+        schedule, note = schedule_for(reading, amount)
+        said = [f"read as {len(schedule)} instalment(s)"] if len(schedule) > 1 else []
+        if reading.unread:
+            said.append("could not read " + "; ".join(repr(part) for part in reading.unread) + ' (kept as "other")')
+        said.extend(reading.assumed)
+        if note:
+            said.append(note)
+        if reading.unread or reading.assumed or note:
+            self.log.warn(row.file, row.line, f"trigger {text.strip()!r}: " + ", ".join(said))
+        return schedule
+
     def create_contribution(self, row: ContributionRow, agreement: Agreement) -> None:
         """Create one contribution, secured on the agreement's date, and written off if end-dated."""
         reading = read_trigger(row.trigger_text) if row.trigger_text else None
@@ -429,8 +445,13 @@ class Writer:
             if reading
             else Trigger(type="other", description=None)
         )
+        schedule = None
         if row.trigger_type is not None:
             trigger = Trigger(type=row.trigger_type, threshold=row.trigger_threshold, description=trigger.description)
+            if row.instalments_text and row.amount is not None:
+                schedule = self.read_schedule(row, row.instalments_text, row.amount) or None
+        elif row.trigger_text and row.amount is not None:
+            schedule = self.read_schedule(row, row.trigger_text, row.amount)
         if row.end_on is not None and row.end_on < agreement.signed_on:
             self.log.fail(
                 row.file,
@@ -449,7 +470,11 @@ class Writer:
                     principal=self.principal,
                     agreement_id=agreement.id,
                     data=ContributionCreate(
-                        purpose=row.local_purpose, amount=row.amount, trigger=trigger, notes=strip_notes(row.notes)
+                        purpose=row.local_purpose,
+                        amount=row.amount,
+                        trigger=trigger,
+                        instalments=schedule,
+                        notes=strip_notes(row.notes),
                     ),
                     published_history=True,
                 )

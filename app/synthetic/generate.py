@@ -15,6 +15,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from app.errors import ConflictError
+from app.instalments import service as instalments
 from app.ledger import rollup
 from app.models import (
     Agreement,
@@ -295,6 +296,7 @@ def generate(
         if on_chunk is not None:
             on_chunk("agreements", len(rows.agreements))
     writer.reset_sequences(["agreements", "contributions", "contribution_events", "movements"])
+    instalments.give_bare_contributions_one_instalment(session, recorded_by="synthetic generator")
     # Bulk inserts pass the rollup's upkeep by, so it is derived whole from what was written.
     rollup.rebuild(session)
     return counts

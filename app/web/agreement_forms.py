@@ -17,8 +17,10 @@ from app.contributions import service as contributions
 from app.contributions.schemas import ContributionCreate, EventCreate
 from app.db import SessionDep
 from app.ids import RowId
+from app.instalments.reads import instalment_models
 from app.local_authorities.service import get_local_authority, list_local_authorities
 from app.models import DocumentOwner, EventKind, Purpose, Role, TriggerType
+from app.money import ZERO
 from app.movements.service import get_contribution, list_movements, reversed_by
 from app.web import downloads
 from app.web.document_pages import document_listing
@@ -374,6 +376,8 @@ def contribution_page(
         title = f"{agreement.reference} contribution {contribution_id}: history"
         return download(downloads.history(title, entries), f"contribution-{contribution_id}-history", file_format)
     balance = balances_by_id(session, group_by=GroupBy.contribution, as_at=date.today(), ids=[contribution_id])
+    total = balance[contribution_id].total_value if contribution_id in balance else ZERO
+    schedule = instalment_models(session, {contribution_id: total})[contribution_id]
     return render(
         request,
         "contribution.html",
@@ -382,6 +386,7 @@ def contribution_page(
             "agreement": agreement,
             "authority": authority,
             "balance": balance.get(contribution_id),
+            "instalments": schedule,
             "history": entries,
             "movement_count": movement_count,
             "movements_shown": len(movements),

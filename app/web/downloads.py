@@ -10,6 +10,7 @@ from fastapi import Query
 from app.balances.queries import Balance, stage_of
 from app.deadlines.service import Deadline
 from app.drawdowns.schemas import DrawdownRead
+from app.forecast.schemas import Forecast
 from app.models import Agreement, Contribution
 from app.panel.schemas import PanelDeadlines, PanelProjects
 from app.projects.schemas import ProjectRead
@@ -477,5 +478,88 @@ def panel_deadlines(title: str, found: PanelDeadlines, names: Mapping[str, str])
         Column("two_to_five_years", "In 2 to 5 years", "money", total=True),
         Column("later", "Later", "money", total=True),
         Column("receipts", "Receipts", "count", total=True),
+    ]
+    return Listing(title=title, columns=columns, rows=rows, totals=True)
+
+
+WATCH_KINDS = {"near_threshold": "Near its threshold", "near_date": "Near its date", "overdue": "Due, not paid"}
+
+
+def instalment_watch(title: str, items: Sequence[Any], names: Mapping[str, str]) -> Listing:
+    """The watch list: instalments near their trigger, and instalments due but unpaid, with a total row."""
+    rows = [
+        {
+            "kind": WATCH_KINDS[item.kind],
+            "authority": names.get(item.local_authority_id, item.local_authority_id),
+            "agreement": item.agreement_reference,
+            "contribution_id": item.contribution_id,
+            "instalment": f"{item.instalment_position}: {item.trigger_words}",
+            "reason": item.reason,
+            "on": item.on,
+            "value": item.value,
+            "unpaid": item.unpaid,
+        }
+        for item in items
+    ]
+    columns = [
+        Column("kind", "Watched"),
+        Column("authority", "Local authority"),
+        Column("agreement", "Agreement"),
+        Column("contribution_id", "Contribution", "count"),
+        Column("instalment", "Instalment"),
+        Column("reason", "Why"),
+        Column("on", "Date", "date"),
+        Column("value", "Worth", "money", total=True),
+        Column("unpaid", "Not yet paid", "money", total=True),
+    ]
+    links = [
+        {
+            "contribution_id": f"/web/contributions/{item.contribution_id}",
+            "agreement": f"/web/agreements/{item.agreement_id}/progress",
+        }
+        for item in items
+    ]
+    return Listing(title=title, columns=columns, rows=rows, links=links, totals=True)
+
+
+BAND_HEADINGS = {
+    "held_by_local_authority": "Held by the authority",
+    "trigger_met": "Trigger met",
+    "trigger_expected": "Trigger expected (recorded build rate or its date)",
+    "speculative": "Speculative (assumed build rate, at risk or undated)",
+}
+
+
+def forecast(title: str, report: Forecast) -> Listing:
+    """The forecast for finance: per financial year, the money not yet drawn by band of certainty, the money
+    drawn but unspent, and a last row for what no year holds (at risk or undated), with a total row."""
+    rows: list[dict[str, Any]] = []
+    for year in report.years:
+        bands: dict[str, Any] = {band.band: band.amount for band in year.bands}
+        rows.append(
+            {
+                "financial_year": year.financial_year,
+                **bands,
+                "not_yet_drawn": year.not_yet_drawn,
+                "drawn_unspent": year.drawn_unspent,
+                "total": year.total,
+            }
+        )
+    undated: dict[str, Any] = dict.fromkeys(BAND_HEADINGS, Decimal("0.00"))
+    undated.update({band.band: band.amount for band in report.undated})
+    rows.append(
+        {
+            "financial_year": "No year (at risk or undated)",
+            **undated,
+            "not_yet_drawn": sum(undated.values(), Decimal("0.00")),
+            "total": sum(undated.values(), Decimal("0.00")),
+        }
+    )
+    columns = [
+        Column("financial_year", "Financial year"),
+        *(Column(band, heading, "money", total=True) for band, heading in BAND_HEADINGS.items()),
+        Column("not_yet_drawn", "Not yet drawn", "money", total=True),
+        Column("drawn_unspent", "Drawn, not yet spent", "money", total=True),
+        Column("total", "Available", "money", total=True),
     ]
     return Listing(title=title, columns=columns, rows=rows, totals=True)

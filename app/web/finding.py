@@ -24,6 +24,7 @@ from app.forecast.reads import read_forecast
 from app.models import Agreement, AuditEntry, Contribution, DrawdownStatus, Purpose, Role
 from app.spend import service as spending
 from app.spend.reads import read_models as spend_models
+from app.web import downloads
 from app.web.agreement_forms import choices
 from app.web.downloads import FormatQuery
 from app.web.formatting import STAGE_LABELS
@@ -355,15 +356,6 @@ def spend_list_page(
     )
 
 
-FORECAST_COLUMNS = [
-    Column("financial_year", "Financial year"),
-    Column("expected_from_triggers", "Expected from triggers", "money", total=True),
-    Column("held_by_local_authority", "Held by authorities", "money", total=True),
-    Column("drawn_unspent", "Drawn, not yet spent", "money", total=True),
-    Column("total", "Total", "money", total=True),
-]
-
-
 @router.get("/web/forecast", name="web_forecast")
 def forecast_page(
     request: Request,
@@ -381,12 +373,18 @@ def forecast_page(
         start_lag_years=1,
         detail=False,
     )
-    rows = [year.model_dump() for year in forecast.years]
-    listing = Listing(title="Forecast", columns=FORECAST_COLUMNS, rows=rows, totals=True)
+    listing = downloads.forecast("Forecast", forecast)
     if file_format != "html":
         return download(listing, f"forecast-{forecast.as_at.isoformat()}", file_format)
     return render(
-        request, "forecast.html", {"listing": listing, "forecast": forecast, "dwellings_per_year": dwellings_per_year}
+        request,
+        "forecast.html",
+        {
+            "listing": listing,
+            "forecast": forecast,
+            "dwellings_per_year": dwellings_per_year,
+            "band_headings": downloads.BAND_HEADINGS,
+        },
     )
 
 

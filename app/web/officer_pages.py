@@ -11,6 +11,7 @@ from app.web import (
     document_pages,
     drawdown_pages,
     finding,
+    instalment_pages,
     investment_pages,
     movement_forms,
     panel_pages,
@@ -38,5 +39,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     investment_pages.router,
     proposal_pages.router,
     panel_pages.router,
+    instalment_pages.router,
 )
 """Included before the web view's own routes, so /web/agreements/new is not read as an agreement's id."""

@@ -68,6 +68,7 @@ NAVIGATION: list[tuple[str, str]] = [
     ("web_drawdowns", "Drawdowns"),
     ("web_spend_list", "Spend"),
     ("web_forecast", "Forecast"),
+    ("web_instalment_watch", "Watch list"),
     ("web_alerts", "Alerts"),
     ("web_audit", "Audit trail"),
     ("web_users", "Users"),

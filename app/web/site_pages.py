@@ -1,21 +1,26 @@
 """Site progress pages: a site's counts, history and proposed triggers with the form to record counts, the
 upload of an authority's monitoring file, and the officer's confirmation of a proposed trigger."""
 
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict
 
 from app.auth.service import Principal
 from app.db import SessionDep
 from app.errors import DomainError
 from app.ids import RowId
-from app.local_authorities.service import get_local_authority
+from app.instalments.schemas import DueCreate
+from app.local_authorities.service import get_local_authority, list_local_authorities
 from app.models import Role
 from app.sites import service
-from app.sites.reads import read_import, read_site
-from app.sites.schemas import ProgressCreate, ProposalConfirm, SiteRead
+from app.sites.reads import read_import, read_site, read_watch_list
+from app.sites.schemas import ProgressCreate, SiteRead
+from app.web import downloads
+from app.web.downloads import FormatQuery
 from app.web.forms import Field, FormDataDep, FormInvalid, FormSpec, FormState, WriterDep, may_write, require_role
+from app.web.listing import download
 from app.web.pages import ViewerDep, render
 from app.web.submitting import FormRoute, audit_log, show_form, submit
 from app.web.upload_pages import uploaded_text
@@ -38,7 +43,7 @@ PROGRESS_FORM = FormSpec(
         Field("note", "Note", "textarea", optional=True),
     ),
 )
-CONFIRM_FIELDS = (Field("on", "Met on", "date", optional=True, hint="Leave blank for the proposed date"),)
+CONFIRM_FIELDS = (Field("on", "Fell due on", "date", optional=True, hint="Leave blank for the proposed date"),)
 
 
 def site_path(agreement_id: int) -> str:
@@ -97,24 +102,26 @@ def record_progress(
     )
 
 
-@router.post("/web/contributions/{contribution_id}/trigger-proposal/confirm", name="web_proposal_confirm")
-def confirm_proposal(
-    request: Request, contribution_id: RowId, session: SessionDep, viewer: WriterDep, form: FormDataDep
+@router.post("/web/instalments/{instalment_id}/due", name="web_instalment_due")
+def confirm_instalment(
+    request: Request, instalment_id: RowId, session: SessionDep, viewer: WriterDep, form: FormDataDep
 ) -> Response:
-    """Confirm a proposed trigger as met, as POST /contributions/{id}/trigger-proposal/confirm does."""
+    """Confirm an instalment fell due (its proposed date, or the date typed), as POST /instalments/{id}/due does."""
     require_role(viewer.principal, Role.officer)
-    contribution = service.contribution_of(session=session, contribution_id=contribution_id)
+    instalment = service.instalment_of(session=session, instalment_id=instalment_id)
+    contribution = service.contribution_of(session=session, contribution_id=instalment.contribution_id)
     back = site_path(contribution.agreement_id)
-    spec = FormSpec(title="Confirm the trigger was met", button="Confirm", fields=CONFIRM_FIELDS)
+    spec = FormSpec(title="Confirm the instalment fell due", button="Confirm", fields=CONFIRM_FIELDS)
 
-    def write(data: ProposalConfirm) -> str:
-        event = service.confirm_proposal(
-            session=session, principal=viewer.principal, contribution_id=contribution_id, on=data.on, note=data.note
+    def write(data: DueCreate) -> str:
+        confirmed = service.confirm_instalment(
+            session=session, principal=viewer.principal, instalment_id=instalment_id, on=data.on, note=data.note
         )
-        audit_log(request, session, viewer).record("contribution_events", [event.id], data)
+        ids = [confirmed.due.id] + ([confirmed.event.id] if confirmed.event is not None else [])
+        audit_log(request, session, viewer).record("instalment_due", ids, data)
         return back
 
-    return submit(request, session, viewer, form, spec=spec, schema=ProposalConfirm, write=write, back=back)
+    return submit(request, session, viewer, form, spec=spec, schema=DueCreate, write=write, back=back)
 
 
 class UploadForm(BaseModel):
@@ -200,3 +207,24 @@ def upload(
         context={"authority": authority, "recorded": None, "unchanged": None},
         template="site_upload.html",
     )
+
+
+@router.get("/web/instalment-watch", name="web_instalment_watch")
+def watch_page(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    dwellings: Annotated[int, Query(ge=0, le=100_000)] = 10,
+    days: Annotated[int, Query(ge=0, le=3650)] = 90,
+    overdue_days: Annotated[int, Query(ge=0, le=3650)] = 30,
+    file_format: FormatQuery = "html",
+) -> Response:
+    """Instalments near their trigger and instalments due but unpaid, as GET /instalment-watch gives them."""
+    watched = read_watch_list(session, viewer.principal, dwellings=dwellings, days=days, overdue_days=overdue_days)
+    authorities, _total = list_local_authorities(session=session, scope=viewer.principal.scope, limit=1000, offset=0)
+    names = {authority.id: authority.name for authority in authorities}
+    listing = downloads.instalment_watch("Instalment watch list", watched.items, names)
+    if file_format != "html":
+        return download(listing, f"instalment-watch-{watched.as_at.isoformat()}", file_format)
+    query = urlencode({"dwellings": dwellings, "days": days, "overdue_days": overdue_days})
+    return render(request, "instalment_watch.html", {"watch": watched, "listing": listing, "query_string": query})

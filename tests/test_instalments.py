@@ -1,0 +1,192 @@
+"""Instalments through HTTP: a contribution's money in tranches that always sum to its total value."""
+
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.instalments.service import allocate
+from tests.builders import agreement, contribution, movement
+
+CHARNWOOD = [
+    {"percent": "10", "trigger": {"type": "on_commencement"}},
+    {"percent": "45", "trigger": {"type": "on_occupation", "threshold": 100, "threshold_unit": "percent"}},
+    {"percent": "45", "trigger": {"type": "on_occupation", "threshold": 250}},
+]
+
+
+def create(api: Any, agreement_id: int, amount: str, instalments: Any) -> Any:
+    """Post a contribution with a schedule and return the response."""
+    return api.post(
+        f"/agreements/{agreement_id}/contributions",
+        json={
+            "purpose": "equipment",
+            "amount": amount,
+            "trigger": {"type": "on_commencement"},
+            "instalments": instalments,
+        },
+    )
+
+
+def schedule(api: Any, contribution_id: int, instalments: Any, *, role: str = "officer") -> Any:
+    """Replace a contribution's schedule and return the response."""
+    return api.request(
+        "PUT", f"/contributions/{contribution_id}/instalments", role=role, json={"instalments": instalments}
+    )
+
+
+class TestAllocation:
+    @given(
+        total=st.decimals(min_value=0, max_value=Decimal("999999999999.99"), places=2),
+        weights=st.lists(st.decimals(min_value=0, max_value=100, places=4), min_size=1, max_size=12),
+    )
+    def test_instalments_always_sum_to_the_total_value_and_none_is_negative(
+        self, total: Decimal, weights: list[Decimal]
+    ) -> None:
+        shares = allocate(total, weights)
+        assert sum(shares, Decimal(0)) == total
+        assert all(share >= 0 and share == share.quantize(Decimal("0.01")) for share in shares)
+        if sum(weights) > 0:
+            for share, weight in zip(shares[:-1], weights[:-1], strict=True):
+                exact = total * weight / sum(weights)
+                assert exact - Decimal("0.01") < share <= exact  # in pence, rounded down; the rest to the last
+
+    def test_thirds_leave_the_odd_penny_to_the_last(self) -> None:
+        assert allocate(Decimal("100.00"), [Decimal(1)] * 3) == [Decimal("33.33"), Decimal("33.33"), Decimal("33.34")]
+
+
+class TestSchedule:
+    def test_a_contribution_without_a_schedule_is_one_instalment_of_its_trigger(self, api: Any) -> None:
+        site = agreement(api)
+        owed = contribution(api, site["id"], trigger_type="on_occupation", threshold=30, amount="12000.00")
+        [only] = owed["instalments"]
+        assert (only["percent"], only["value"], only["status"]) == ("100", "12000.00", "not_due")
+        assert only["trigger"]["type"] == "on_occupation" and only["trigger"]["threshold"] == 30
+
+    def test_a_charnwood_schedule_in_percents_is_worth_its_shares_of_the_total(self, api: Any) -> None:
+        site = agreement(api, dwellings=300)
+        response = create(api, site["id"], "266000.01", CHARNWOOD)
+        assert response.status_code == 201, response.text
+        shown = api.get(f"/contributions/{response.json()['id']}", role="planning").json()
+        assert [item["value"] for item in shown["instalments"]] == ["26600.00", "119700.00", "119700.01"]
+        assert shown["trigger"]["type"] == "on_commencement"
+
+    def test_indexation_raises_each_amount_share_and_they_still_sum_to_the_total(self, api: Any) -> None:
+        site = agreement(api)
+        tranches = [
+            {"amount": "40474.56", "trigger": {"type": "on_occupation", "threshold": 1}},
+            {"amount": "40474.56", "trigger": {"type": "on_occupation", "threshold": 50, "threshold_unit": "percent"}},
+            {"amount": "40474.56", "trigger": {"type": "on_occupation", "threshold": 75, "threshold_unit": "percent"}},
+        ]
+        owed = create(api, site["id"], "121423.68", tranches).json()
+        assert [item["value"] for item in owed["instalments"]] == ["40474.56"] * 3
+        assert movement(api, owed["id"], "indexation", "1000.00", "2022-01-01").status_code == 201
+        values = [Decimal(item["value"]) for item in api.get(f"/contributions/{owed['id']}").json()["instalments"]]
+        assert sum(values) == Decimal("122423.68")
+        assert values == [Decimal("40807.89"), Decimal("40807.89"), Decimal("40807.90")]
+
+    def test_shares_that_do_not_add_up_are_refused_naming_the_field_and_nothing_is_written(self, api: Any) -> None:
+        site = agreement(api)
+        short = [
+            {"percent": "10", "trigger": {"type": "on_commencement"}},
+            {"percent": "80", "trigger": {"type": "on_signing"}},
+        ]
+        refused = create(api, site["id"], "1000.00", short)
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["field"] == "instalments"
+        assert "add to 90%, not 100%" in refused.json()["detail"]
+        assert api.get(f"/agreements/{site['id']}/contributions").json()["total"] == 0
+        owed = contribution(api, site["id"], amount="1000.00")
+        wrong = schedule(api, owed["id"], [{"amount": "600.00", "trigger": {"type": "on_commencement"}}])
+        assert wrong.status_code == 422 and "not the contribution's total value £1,000.00" in wrong.text
+        mixed = schedule(
+            api,
+            owed["id"],
+            [
+                {"amount": "600.00", "trigger": {"type": "on_commencement"}},
+                {"percent": "40", "trigger": {"type": "other"}},
+            ],
+        )
+        assert mixed.status_code == 422 and mixed.json()["errors"][0]["field"] == "instalments"
+        undated = schedule(api, owed["id"], [{"percent": "100", "trigger": {"type": "on_date"}}])
+        assert undated.status_code == 422 and undated.json()["errors"][0]["field"] == "instalments[0].trigger.on"
+        both = schedule(api, owed["id"], [{"percent": "100", "amount": "1000.00", "trigger": {"type": "other"}}])
+        assert both.status_code == 422
+        assert len(api.get(f"/contributions/{owed['id']}").json()["instalments"]) == 1
+
+    def test_the_officer_replaces_a_schedule_audited_and_others_may_not(self, api: Any) -> None:
+        site = agreement(api)
+        owed = contribution(api, site["id"], amount="1000.00")
+        tranches = [
+            {"percent": "50", "trigger": {"type": "on_date", "on": "2027-04-01"}},
+            {"percent": "50", "trigger": {"type": "other", "description": "on adoption of the open space"}},
+        ]
+        for role in ("finance", "planning", "panel"):
+            assert schedule(api, owed["id"], tranches, role=role).status_code == 403
+        replaced = schedule(api, owed["id"], tranches)
+        assert replaced.status_code == 200, replaced.text
+        assert [
+            (item["position"], item["value"], item["trigger"]["type"]) for item in replaced.json()["instalments"]
+        ] == [
+            (1, "500.00", "on_date"),
+            (2, "500.00", "other"),
+        ]
+        assert replaced.json()["instalments"][0]["trigger"]["on"] == "2027-04-01"
+        audit = api.get("/audit", params={"resource": "instalments"}).json()["items"]
+        assert audit[0]["resource_ids"] == [owed["id"]]
+
+    def test_a_changed_trigger_is_the_single_instalments_and_refused_for_tranches(self, api: Any) -> None:
+        site = agreement(api)
+        owed = contribution(api, site["id"], amount="1000.00")
+        changed = api.patch(f"/contributions/{owed['id']}", json={"trigger": {"type": "on_occupation", "threshold": 9}})
+        assert changed.status_code == 200
+        assert changed.json()["instalments"][0]["trigger"]["threshold"] == 9
+        tranched = create(api, site["id"], "1000.00", CHARNWOOD).json()
+        refused = api.patch(f"/contributions/{tranched['id']}", json={"trigger": {"type": "on_signing"}})
+        assert refused.status_code == 409 and refused.json()["errors"][0]["field"] == "trigger"
+        assert api.get(f"/contributions/{tranched['id']}").json()["trigger"]["type"] == "on_commencement"
+
+    def test_a_schedule_with_an_instalment_due_is_kept(self, api: Any) -> None:
+        site = agreement(api)
+        owed = contribution(api, site["id"], amount="1000.00")
+        met = api.post(f"/contributions/{owed['id']}/events", json={"kind": "trigger_met", "on": "2021-05-01"})
+        assert met.status_code == 201
+        [only] = api.get(f"/contributions/{owed['id']}").json()["instalments"]
+        assert (only["status"], only["due_on"]) == ("due", "2021-05-01")
+        kept = schedule(api, owed["id"], CHARNWOOD)
+        assert kept.status_code == 409 and kept.json()["errors"][0]["field"] == "instalments"
+
+
+class TestPages:
+    def test_the_page_shows_the_schedule_and_the_officer_replaces_it_line_by_line(self, api: Any) -> None:
+        from tests.forms import fill, sign_in
+
+        site = agreement(api)
+        owed = contribution(api, site["id"], amount="1000.00", trigger_type="on_occupation", threshold=30)
+        sign_in(api, "officer")
+        page = f"/web/contributions/{owed['id']}"
+        shown = api.get(page, role=None).text
+        assert 'id="instalments"' in shown and "on the 30th occupation" in shown and "Not yet due" in shown
+        form = f"/web/contributions/{owed['id']}/instalments"
+        assert "100% on the 30th occupation" in api.get(form, role=None).text
+        refused = fill(api, form, {"schedule": "50% on commencement\n50% at adoption"})
+        assert refused.status_code == 422
+        assert "line 2: cannot read &#39;at adoption&#39; as a trigger" in refused.text
+        assert 'id="schedule-error"' in refused.text
+        short = fill(api, form, {"schedule": "50% on commencement\n40% on the 10th occupation"})
+        assert short.status_code == 422 and "add to 90%, not 100%" in short.text
+        saved = fill(api, form, {"schedule": "10% on commencement\n45% on 100% occupation\n45% other: at adoption"})
+        assert saved.status_code == 303, saved.text
+        shown = api.get(page, role=None).text
+        assert "on 100% occupation" in shown and "at adoption" in shown and "£450.00" in shown
+        read = api.get(f"/contributions/{owed['id']}").json()["instalments"]
+        assert [(item["percent"], item["trigger"]["type"]) for item in read] == [
+            ("10", "on_commencement"),
+            ("45", "on_occupation"),
+            ("45", "other"),
+        ]
+        api.client.cookies.clear()
+        sign_in(api, "finance")
+        assert api.get(form, role=None).status_code == 403
+        assert "Change the instalments" not in api.get(page, role=None).text
