@@ -16,7 +16,8 @@ from app.bids.schemas import BidCreate, FormulaCreate, OutcomeCreate
 from app.bids.service import create_bid, create_formula, record_outcome
 from app.drawdowns.schemas import DrawdownCreate, LineCreate
 from app.drawdowns.service import approve, create_drawdown, pay, submit
-from app.instalments.service import give_bare_contributions_one_instalment
+from app.instalments.service import give_bare_contributions_one_instalment, write_schedule
+from app.instalments.wording import read_schedule
 from app.investment.schemas import InvestmentItemCreate
 from app.investment.service import create_item
 from app.ledger import rollup
@@ -223,6 +224,16 @@ def load_projects(session: Session, rows: list[dict[str, str]], item_ids: dict[s
     return ids
 
 
+def load_instalments(session: Session, rows: list[dict[str, str]], contribution_ids: dict[str, int]) -> None:
+    """Illustrative tranches, read from trigger wording as councils publish it (as the importer reads it)."""
+    for row in rows:
+        reading = read_schedule(row["schedule"])
+        if not reading.fully_read:
+            raise ValueError(f"seed instalments for {row['contribution']}: cannot read {reading.unread}")
+        contribution = session.get_one(Contribution, contribution_ids[row["contribution"]])
+        write_schedule(session=session, principal=SEED, contribution=contribution, schedule=reading.instalments)
+
+
 def load_repurposings(session: Session, rows: list[dict[str, str]], contribution_ids: dict[str, int]) -> None:
     """Changes of purpose with the authority's consent, through the repurposing service."""
     for row in rows:
@@ -367,7 +378,7 @@ def load_seed(*, session: Session, console: Console) -> bool:
     """
     if session.scalar(select(Agreement.id).limit(1)) is not None:
         return False
-    files = ["local_authorities", "agreements", "contributions", "movements", "events"]
+    files = ["local_authorities", "agreements", "contributions", "movements", "events", "instalments"]
     files += ["investment_items", "projects", "repurposings", "allocations", "spend", "drawdowns"]
     files += ["bid_formula", "bids"]
     data = {name: _rows(f"{name}.csv") for name in files}
@@ -388,6 +399,8 @@ def load_seed(*, session: Session, console: Console) -> bool:
         session.execute(insert(ContributionEvent), event_values(data["events"], contribution_ids))
         give_bare_contributions_one_instalment(session, recorded_by=RECORDED_BY)
         done("events")
+        load_instalments(session, data["instalments"], contribution_ids)
+        done("instalments")
         item_ids = load_investment_items(session, data["investment_items"])
         done("investment_items")
         project_ids = load_projects(session, data["projects"], item_ids)

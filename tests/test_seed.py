@@ -225,3 +225,22 @@ class TestTaskGroupSeed:
         summary = api.get("/bid-summary", role="panel").json()
         assert summary["totals"]["bids"] == 5 and summary["totals"]["secured_bids"] == 1
         assert seeded.scalar(select(func.count()).select_from(Agreement)) == 140
+
+
+class TestInstalmentsSeed:
+    """A few contributions pay in tranches, read from councils' wording; all the rest are one instalment."""
+
+    def test_tranches_read_from_the_wording_and_summing_to_the_total(self, seeded: Session, api: Any) -> None:
+        contributions = api.get("/contributions", params={"limit": 500}).json()["items"]
+        assert len(contributions) == 203
+        tranched = {item["id"]: item for item in contributions if len(item["instalments"]) > 1}
+        assert len(tranched) == 4
+        for item in tranched.values():
+            assert sum(Decimal(part["value"]) for part in item["instalments"]) == Decimal(
+                item["balances"]["total_value"]
+            )
+            assert all(part["status"] != "due" for part in item["instalments"])
+        words = [tuple(part["words"] for part in item["instalments"]) for item in tranched.values()]
+        shares = [tuple(part["percent"] for part in item["instalments"]) for item in tranched.values()]
+        assert ("10", "45", "45") in shares
+        assert ("on commencement", "on 100% occupation", "on the 250th occupation") in words
