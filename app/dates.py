@@ -71,3 +71,8 @@ def check_range(start: date | None, end: date | None, *, start_field: str, end_f
     """Refuse a date range whose end comes before its start, naming the end's field."""
     if start is not None and end is not None and end < start:
         raise RuleError(f"{end_field} {end} is before {start_field} {start}", field=end_field)
+
+
+def in_words(value: date) -> str:
+    """A date as people write it in a sentence: 1 Apr 2024 (the pages' and the digests' form)."""
+    return f"{value.day} {value:%b %Y}"

@@ -20,6 +20,7 @@ from app.alerts import subscriptions
 from app.alerts.subscriptions import Chosen
 from app.auth.service import Principal, account_principal
 from app.balances.queries import BalanceFilter, contribution_stages
+from app.dates import in_words
 from app.deadlines.service import deadlines
 from app.ledger.figures import receipts
 from app.models import (
@@ -88,7 +89,7 @@ def deadline_alerts(session: Session, scope: str | None, today: date, days: int)
             kind=AlertKind.deadline,
             local_authority_id=item.local_authority_id,
             title=f"{pounds(item.unspent)} unspent of {item.agreement_reference} (contribution "
-            f"{item.receipt.contribution_id}) must be spent by {item.deadline}",
+            f"{item.receipt.contribution_id}) must be spent by {in_words(item.deadline)}",
             on=item.deadline,
             path="/web/deadlines",
         )
@@ -108,7 +109,7 @@ def drawdown_alerts(session: Session, scope: str | None, today: date, days: int)
             kind=AlertKind.drawdown_unanswered,
             local_authority_id=request.local_authority_id,
             title=f"Drawdown request {request.id} ({request.reference or 'no reference'}) submitted on "
-            f"{request.submitted_on} is unanswered after {(today - request.submitted_on).days} days",
+            f"{in_words(request.submitted_on)} is unanswered after {(today - request.submitted_on).days} days",
             on=request.submitted_on,
             path=f"/web/drawdowns/{request.id}",
         )
@@ -150,7 +151,7 @@ def receipt_alerts(session: Session, scope: str | None, today: date) -> list[Ale
                 key=f"receipt:{movement_id}",
                 kind=AlertKind.receipt,
                 local_authority_id=about.local_authority_id,
-                title=f"{pounds(receipt.amount)} received on {receipt.on} for {about.reference} "
+                title=f"{pounds(receipt.amount)} received on {in_words(receipt.on)} for {about.reference} "
                 f"(contribution {receipt.contribution_id}), recorded by {by}",
                 on=receipt.on,
                 path=f"/web/agreements/{about.agreement_id}",
@@ -187,7 +188,7 @@ def at_risk_alerts(session: Session, scope: str | None, today: date) -> list[Ale
             kind=AlertKind.at_risk,
             local_authority_id=row.local_authority_id,
             title=f"{pounds(row.at_risk)} of {row.agreement_reference} (contribution {row.contribution_id}) "
-            f"is at risk since {row.on}: the trigger may never be reached",
+            f"is at risk since {in_words(row.on)}: the trigger may never be reached",
             on=row.on,
             path=f"/web/contributions/{row.contribution_id}",
         )

@@ -5,6 +5,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from app.auth.service import Principal
+from app.dates import in_words
 from app.forecast import service
 from app.forecast.schemas import Assumptions, Band, Forecast, ForecastItem, ForecastYear
 from app.money import ZERO, pounds
@@ -70,9 +71,9 @@ def read_forecast(
             start_lag_years=start_lag_years,
             description=(
                 f"each site completes {dwellings_per_year} dwellings a year (or its authority's default rate, where "
-                f"it has one) from its development start; a site not "
-                f"yet started starts {start_lag_years} year(s) after {when}; dates already passed are due now; a site "
-                "with recorded progress uses its own counts and build rate instead"
+                f"it has one) from its development start; a site not yet started starts {start_lag_years} "
+                f"year{'' if start_lag_years == 1 else 's'} after {in_words(when)}; dates already passed are due now; "
+                "a site with recorded progress uses its own counts and build rate instead"
             ),
         ),
         years=years,

@@ -23,6 +23,7 @@ from app.agreements.service import get_agreement
 from app.auth.service import Principal
 from app.contributions import service as contributions
 from app.contributions.schemas import EventCreate
+from app.dates import in_words
 from app.errors import ConflictError, NotFoundError, RuleError
 from app.instalments import service as instalments
 from app.ledger import locks
@@ -71,7 +72,7 @@ class Proposal:
     @property
     def reason(self) -> str:
         """Why it is proposed, in words."""
-        passed_on = f"{self.due_on.day} {self.due_on:%b %Y}"
+        passed_on = in_words(self.due_on)
         return f"{self.reached} dwellings {self.measure} on {passed_on} (threshold {self.threshold})"
 
 

@@ -3,6 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
+from app.dates import in_words
 from app.models import CapitalCategory, EventKind, MovementKind, Purpose, Regime, ReleaseBasis, Role, TriggerType
 from app.money import to_money
 
@@ -82,9 +83,7 @@ def whole_pounds(value: Decimal) -> str:
 
 def day(value: date | None) -> str:
     """1 Apr 2024."""
-    if value is None:
-        return ""
-    return f"{value.day} {value:%b %Y}"
+    return "" if value is None else in_words(value)
 
 
 def label(value: object) -> str:
