@@ -239,6 +239,7 @@ class TestTheAuthoritysTemplate:
             ("{{ no_such_placeholder }}", "no_such_placeholder"),
             ("{{ authority.__class__.__mro__ }}", "does not render"),
             ("{% for x in %}", "does not render"),
+            ("{{ 100 // (evidence_attached|length) }}", "division"),
         ],
     )
     def test_a_template_that_does_not_render_is_refused_saying_why(self, api: Any, text: str, why: str) -> None:
@@ -246,6 +247,18 @@ class TestTheAuthoritysTemplate:
         assert response.status_code == 422, response.text
         assert response.json()["errors"][0]["field"] == "file" and why in response.text
         assert api.get("/local-authorities/blaby/pack-templates").json() == []
+
+    def test_a_template_that_fails_on_a_real_request_is_told_on_a_page(self, api: Any) -> None:
+        # Renders on the samples the upload checks against, fails on any real authority's request.
+        made = upload_template(api, "blaby", word_file('{{ 1 if authority == "Sample District Council" else 1 // 0 }}'))
+        assert made.status_code == 201, made.text
+        request = _request(api)
+        sign_in(api, "officer")
+        page = api.get(f"/web/drawdowns/{request['id']}/pack.docx", role=None)
+        assert page.status_code == 422 and page.headers["content-type"].startswith("text/html")
+        assert "The letter could not be made" in page.text and "does not render" in page.text
+        assert 'href="/web/local-authorities/blaby/pack-template"' in page.text
+        assert api.get(f"/web/drawdowns/{request['id']}/pack.pdf", role=None).content.startswith(b"%PDF-")
 
     def test_only_the_officer_uploads_and_planning_reads_their_own(self, api: Any) -> None:
         assert upload_template(api, "blaby").status_code == 201

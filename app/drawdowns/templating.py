@@ -80,11 +80,21 @@ def render(template: bytes, context: dict[str, Any], *, field: str = "file") -> 
     except Exception as error:  # noqa: BLE001
         reason = str(error).strip().splitlines()[0][:300] if str(error).strip() else type(error).__name__
         raise TemplateError(
-            f"the template does not render: {reason}; see docs/request-packs.md for the placeholders", field=field
+            f"the template does not render: {reason}; the placeholders it may use are listed on the authority's "
+            "template page",
+            field=field,
         ) from error
     return buffer.getvalue()
 
 
+BARE: dict[str, Any] = {
+    **SAMPLE,
+    **{name: [] for name, value in SAMPLE.items() if isinstance(value, list)},
+}
+"""The sample with nothing listed, as a request with no evidence or invoices yet is."""
+
+
 def check(template: bytes) -> None:
-    """Refuse a template that is not a Word document or does not render against the sample request."""
+    """Refuse a template that is not a Word document or does not render, for a full request and a bare one."""
     render(template, SAMPLE)
+    render(template, BARE)

@@ -30,6 +30,7 @@ from app.drawdowns.schemas import (
     Rejection,
     Transition,
 )
+from app.drawdowns.templating import TemplateError
 from app.errors import ForbiddenError, NotFoundError
 from app.ids import RowId
 from app.models import DocumentOwner, DrawdownStatus, Role
@@ -311,10 +312,21 @@ def step_of(action: str) -> Step:
     return STEPS[action]
 
 
-def _pack(session: Session, viewer: Viewer, drawdown_id: int, format: Format) -> Response:
-    pack = request_pack(
-        session=session, store=get_store(), principal=viewer.principal, drawdown_id=drawdown_id, format=format
-    )
+def _pack(request: Request, session: Session, viewer: Viewer, drawdown_id: int, format: Format) -> Response:
+    try:
+        pack = request_pack(
+            session=session, store=get_store(), principal=viewer.principal, drawdown_id=drawdown_id, format=format
+        )
+    except TemplateError as error:
+        # A download link cannot show a message beside a field: say what failed, and where to put it right.
+        drawdown = service.get_drawdown(session=session, drawdown_id=drawdown_id, scope=viewer.principal.scope)
+        context = {
+            "reason": error.detail,
+            "drawdown_id": drawdown_id,
+            "local_authority_id": drawdown.local_authority_id,
+            "may_replace": viewer.principal.role is Role.officer,
+        }
+        return render(request, "pack_failed.html", context, status_code=422)
     return Response(
         pack.content,
         media_type=pack.media_type,
@@ -326,15 +338,15 @@ def _pack(session: Session, viewer: Viewer, drawdown_id: int, format: Format) ->
 
 
 @router.get("/web/drawdowns/{drawdown_id}/pack.docx", name="web_drawdown_pack")
-def drawdown_pack(drawdown_id: RowId, session: SessionDep, viewer: ViewerDep) -> Response:
+def drawdown_pack(request: Request, drawdown_id: RowId, session: SessionDep, viewer: ViewerDep) -> Response:
     """The request's drawdown letter as DOCX, as GET /drawdowns/{id}/pack gives it."""
-    return _pack(session, viewer, drawdown_id, "docx")
+    return _pack(request, session, viewer, drawdown_id, "docx")
 
 
 @router.get("/web/drawdowns/{drawdown_id}/pack.pdf", name="web_drawdown_pack_pdf")
-def drawdown_pack_pdf(drawdown_id: RowId, session: SessionDep, viewer: ViewerDep) -> Response:
+def drawdown_pack_pdf(request: Request, drawdown_id: RowId, session: SessionDep, viewer: ViewerDep) -> Response:
     """The request's drawdown letter as PDF, as GET /drawdowns/{id}/pack?format=pdf gives it."""
-    return _pack(session, viewer, drawdown_id, "pdf")
+    return _pack(request, session, viewer, drawdown_id, "pdf")
 
 
 @router.get("/web/drawdowns/{drawdown_id}/{action}", name="web_drawdown_step_form")
