@@ -193,6 +193,30 @@ def _history(api: Any, drawdown_id: int, *, drafted: bool = False) -> list[tuple
     return [entry for entry in entries if drafted or entry[1] != "drafted"]
 
 
+class TestAnswerDates:
+    """An authority's steps are dated in the order they happened, and a letter is never older than the request."""
+
+    def test_an_approval_dated_before_the_acknowledgement_is_refused(self, api: Any) -> None:
+        request = _submitted(api)
+        assert api.post(f"/drawdowns/{request['id']}/acknowledge", role="planning", json={"on": "2021-02-15"})
+        early = api.post(f"/drawdowns/{request['id']}/approve", role="planning", json={"on": "2021-02-10"})
+        assert early.status_code == 422 and early.json()["errors"][0]["field"] == "on"
+        assert "15 Feb 2021" in early.json()["detail"]
+        assert api.get(f"/drawdowns/{request['id']}").json()["status"] == "submitted"
+        assert (
+            api.post(f"/drawdowns/{request['id']}/approve", role="planning", json={"on": "2021-02-15"}).status_code
+            == 200
+        )
+
+    def test_a_letter_older_than_the_request_is_refused(self, api: Any) -> None:
+        request = _submitted(api)
+        old = api.post(
+            f"/drawdowns/{request['id']}/acknowledge", json={"on": "2021-02-08", "letter_dated": "2021-01-01"}
+        )
+        assert old.status_code == 422 and old.json()["errors"][0]["field"] == "letter_dated"
+        assert "before the request was submitted on 1 Feb 2021" in old.json()["detail"]
+
+
 class TestHistoryOrder:
     """A request keyed in after its steps happened says so in date order; one drafted first starts with its draft."""
 

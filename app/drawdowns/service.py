@@ -25,6 +25,7 @@ from app.balances.queries import (
     balances_by_id,
     requested_for_projects,
 )
+from app.dates import in_words
 from app.documents.service import current_kinds
 from app.drawdowns.schemas import DrawdownCreate, DrawdownUpdate, FromLetter, LineCreate, PaymentLineCreate
 from app.errors import ConflictError, DomainError, NotFoundError, RuleError
@@ -467,7 +468,25 @@ def _answer(
     if by_force and dated is None:
         dated = on
     if dated is not None and dated > date.today():
-        raise RuleError(f"letter_dated {dated} is in the future", field="letter_dated")
+        raise RuleError(f"the letter's date {in_words(dated)} is in the future", field="letter_dated")
+    if dated is not None and drawdown.submitted_on is not None and dated < drawdown.submitted_on:
+        raise RuleError(
+            f"the letter's date {in_words(dated)} is before the request was submitted on "
+            f"{in_words(drawdown.submitted_on)}: a letter answering it cannot be older than it",
+            field="letter_dated",
+        )
+    latest = session.execute(
+        select(DrawdownAnswer.on, DrawdownAnswer.step)
+        .where(DrawdownAnswer.drawdown_id == drawdown.id)
+        .order_by(DrawdownAnswer.on.desc(), DrawdownAnswer.id.desc())
+        .limit(1)
+    ).first()
+    if latest is not None and on < latest[0]:
+        raise RuleError(
+            f"{in_words(on)} is before the authority's last step on this request ({latest[1].value} on "
+            f"{in_words(latest[0])}): its steps are recorded in the order they happened",
+            field="on",
+        )
     answer = DrawdownAnswer(
         drawdown_id=drawdown.id,
         step=step,
