@@ -4,6 +4,8 @@ A planning officer answers only requests made to their own authority (another au
 unknown ids); the officer can still record the same answers from the authority's letters.
 """
 
+import re
+from collections import Counter
 from datetime import date
 from typing import Any
 
@@ -473,3 +475,13 @@ class TestTheHistoryOfAPayment:
             ("2021-03-05", "payment_reversed"),
         ]
         assert _history(api, request["id"])[-1][2] == "A payment of £4,000.00 reversed by the force"
+
+
+class TestThePagesForms:
+    def test_no_id_repeats_so_each_date_label_points_at_its_own_field(self, api: Any) -> None:
+        request = _submitted(api)
+        sign_in(api, "officer")
+        page = api.get(f"/web/drawdowns/{request['id']}", role=None).text
+        ids = Counter(re.findall(r' id="([^"]+)"', page))
+        assert [name for name, count in ids.items() if count > 1] == []
+        assert f'for="web-drawdowns-{request["id"]}-approve-on"' in page
