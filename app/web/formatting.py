@@ -1,9 +1,10 @@
 """How figures, dates and codes read on a page: £1,234.50, 1 Apr 2024, "Held by the authority"."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
-from app.dates import in_words
+from app.dates import DATE_TYPED, DATE_WRITTEN, in_words
 from app.models import CapitalCategory, EventKind, MovementKind, Purpose, Regime, ReleaseBasis, Role, TriggerType
 from app.money import to_money
 
@@ -97,3 +98,28 @@ def label(value: object) -> str:
 def stage_label(stage: str) -> str:
     """A contribution's stage as a person reads it."""
     return STAGE_LABELS.get(stage, stage)
+
+
+_VALIDATOR_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^Field required$"), "enter a value"),
+    (re.compile(r"^Input should be less than or equal to (\S+)$"), "enter a number no more than {0}"),
+    (re.compile(r"^Input should be less than (\S+)$"), "enter a number below {0}"),
+    (re.compile(r"^Input should be greater than or equal to (\S+)$"), "enter a number of at least {0}"),
+    (re.compile(r"^Input should be greater than (\S+)$"), "enter a number above {0}"),
+    (re.compile(r"^Input should be a valid integer.*$"), "enter a whole number, such as 50"),
+    (re.compile(r"^Input should be a valid decimal.*$"), "enter a number, such as 1250.50"),
+    (re.compile(r"^Input should be (?:'[^']*'(?:, | or )?)+$"), "choose one of the options offered"),
+    (re.compile(r"^String should have at most (\d+) characters?$"), "write at most {0} characters"),
+    (re.compile(r"^String should have at least (\d+) characters?$"), "write at least {0} characters"),
+)
+
+
+def for_a_page(message: str) -> str:
+    """A validator's or the API's refusal worded for a person at a page: dates typed day first, no jargon."""
+    if message == DATE_WRITTEN or message.startswith("Input should be a valid date"):
+        return DATE_TYPED
+    for pattern, words in _VALIDATOR_WORDS:
+        found = pattern.match(message)
+        if found:
+            return words.format(*found.groups())
+    return message

@@ -21,11 +21,12 @@ from starlette.datastructures import FormData, UploadFile
 
 from app.auth.dependencies import session_principal
 from app.auth.service import Principal
-from app.dates import DATE_TYPED, DATE_WRITTEN, date_as_typed
+from app.dates import date_as_typed
 from app.db import SessionDep
 from app.errors import DomainError, ForbiddenError, UnauthorizedError
 from app.models import Role
 from app.web.csrf import CSRF_FIELD, CsrfDep
+from app.web.formatting import for_a_page
 from app.web.pages import Viewer, current_viewer, templates
 
 FORM_KEY = "form_key"
@@ -236,14 +237,7 @@ def read_form(
     try:
         return schema.model_validate(body)
     except ValidationError as error:
-        raise FormInvalid({name: _as_typed(message) for name, message in messages_of(error).items()}) from error
-
-
-def _as_typed(message: str) -> str:
-    """The API's refusal of a date worded for a page, where dates are typed day first."""
-    if message == DATE_WRITTEN or message.startswith("Input should be a valid date"):
-        return DATE_TYPED
-    return message
+        raise FormInvalid({name: for_a_page(message) for name, message in messages_of(error).items()}) from error
 
 
 def refusal(error: DomainError) -> dict[str, str]:

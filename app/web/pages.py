@@ -170,7 +170,11 @@ class PageRoute(APIRoute):
             except RequestValidationError as error:
                 if any(item.get("loc", ("",))[0] == "path" for item in error.errors()):
                     return render(request, "not_found.html", {}, status_code=404)
-                problems = [f"{item['loc'][-1]}: {item['msg']}" for item in error.errors()]
+                problems = [
+                    f"{str(item['loc'][-1]).replace('_', ' ')}: "
+                    f"{formatting.for_a_page(str(item['msg']).removeprefix('Value error, '))}"
+                    for item in error.errors()
+                ]
                 return render(request, "bad_request.html", {"problems": problems}, status_code=400)
 
         return page_handler
