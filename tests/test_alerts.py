@@ -435,9 +435,19 @@ class TestReadAndUnread:
         assert any("Drawdown request" in str(cell.value) for row in sheet.iter_rows() for cell in row)
 
 
-def make_calendar(api: Any) -> str:
+def calendar_form(api: Any) -> dict[str, str]:
+    """The settings page's calendar form (make or replace) as the browser would send it: its one-time key."""
+    page = api.get("/web/alerts/settings", role=None).text
+    form = page.split('action="/web/alerts/calendar"', 1)[1].split("</form>", 1)[0]
+    found = re.search(r'name="form_key" value="([^"]+)"', form)
+    assert found, form
+    return {"form_key": found.group(1)}
+
+
+def make_calendar(api: Any, form: dict[str, str] | None = None) -> str:
     """Make the signed-in account's calendar address from its settings page; returns the path shown once."""
-    made = post_form(api.client, "/web/alerts/calendar", token_from="/web/alerts/settings")
+    sent = form if form is not None else calendar_form(api)
+    made = post_form(api.client, "/web/alerts/calendar", sent, token_from="/web/alerts/settings")
     assert made.status_code == 201, made.text
     found = re.search(r'id="calendar-address">http://testserver(/calendar/[^<]+\.ics)<', made.text)
     assert found, made.text
@@ -508,6 +518,20 @@ class TestCalendar:
         assert api.client.get(third).status_code == 404  # a disabled account's calendar stops too
         stored = session.scalars(select(CalendarFeed.secret_hash)).all()
         assert second.removeprefix("/calendar/").removesuffix(".ics") not in stored  # only its hash is kept
+
+    def test_sending_the_form_again_makes_no_second_address(self, api: Any, session: Session) -> None:
+        make_accounts(session)
+        become(api, "officer")
+        form = calendar_form(api)
+        shown = make_calendar(api, form)
+        again = post_form(api.client, "/web/alerts/calendar", form, token_from="/web/alerts/settings")
+        assert again.status_code == 200
+        assert 'id="made-before-title"' in again.text and "no other address was made" in again.text
+        assert 'id="calendar-address"' not in again.text and "s106cal_" not in again.text  # the secret is not shown
+        assert api.client.get(shown).status_code == 200  # the address just shown still works
+        assert len(session.scalars(select(CalendarFeed)).all()) == 1
+        replaced = make_calendar(api)  # a fresh form's Replace still replaces
+        assert api.client.get(shown).status_code == 404 and api.client.get(replaced).status_code == 200
 
     def test_a_planning_officers_feed_holds_only_their_authority(self, api: Any, session: Session) -> None:
         build_world(api, session)
