@@ -307,6 +307,23 @@ class TestSubscriptions:
         officer = handler.received[EMAILS["officer"]][0]
         assert "BL/DEADLINE" in officer and "Drawdown request" in officer and "TRIGGER" not in officer
 
+    def test_a_refused_form_shows_what_was_sent_and_every_wrong_field(self, api: Any, session: Session) -> None:
+        make_accounts(session)
+        become(api, "officer")  # subscribed to every kind by default
+        sent = {"kinds": ["deadline", "drawdown_unanswered"], "deadline_days": "abc", "drawdown_unanswered_days": "99999"}
+        refused = post_form(api.client, "/web/alerts/settings", sent, token_from="/web/alerts/settings")
+        assert refused.status_code == 422
+        ticked = set(re.findall(r'id="kind-(\w+)" name="kinds" type="checkbox" value="\w+" checked', refused.text))
+        assert ticked == {"deadline", "drawdown_unanswered"}
+        assert 'id="deadline_days-error"' in refused.text and 'value="abc"' in refused.text
+        assert 'id="drawdown_unanswered_days-error"' in refused.text and 'value="99999"' in refused.text
+        assert "from 1 to 3650" in refused.text
+        assert len(subscribed(api, account_api_token(session, EMAILS["officer"]))) == 5  # nothing written
+        nothing = post_form(
+            api.client, "/web/alerts/settings", {"deadline_days": "abc"}, token_from="/web/alerts/settings"
+        )
+        assert nothing.status_code == 303  # an unticked kind's days are not read
+
     def test_nothing_ticked_is_no_alerts(self, api: Any, session: Session) -> None:
         build_world(api, session)
         become(api, "planning")

@@ -104,12 +104,14 @@ def settings_response(
     *,
     errors: dict[str, str] | None = None,
     typed: dict[str, str] | None = None,
+    ticked: set[str] | None = None,
     new_address: str | None = None,
     made_before: bool = False,
     saved: bool = False,
     status_code: int = 200,
 ) -> Response:
-    """The settings page: each kind with its box and days, and the calendar address."""
+    """The settings page: each kind with its box and days (as stored, or as sent when `ticked`), and the calendar
+    address."""
     assert principal.account_id is not None
     return render(
         request,
@@ -119,6 +121,7 @@ def settings_response(
             "kinds": subscriptions.KINDS,
             "errors": errors or {},
             "typed": typed or {},
+            "ticked": ticked,
             "feed": calendar.active_feed(session=session, account_id=principal.account_id),
             "new_address": new_address,
             "made_before": made_before,
@@ -145,7 +148,10 @@ def save_settings(
     deadline_days: Annotated[str, Form(max_length=20)] = "",
     drawdown_unanswered_days: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    """Subscribe this account to exactly the kinds ticked, each with its number of days."""
+    """Subscribe this account to exactly the kinds ticked, each with its number of days.
+
+    A refusal shows the form as it was sent (what was ticked and typed), with a message beside each wrong field.
+    """
     principal = viewer.principal
     ticked = set(kinds or [])
     typed = {"deadline_days": deadline_days.strip(), "drawdown_unanswered_days": drawdown_unanswered_days.strip()}
@@ -161,17 +167,22 @@ def save_settings(
             if not text.isascii() or not text.isdigit():
                 errors[field] = f"{info.days_label}: enter a whole number of days, such as {info.default_days}"
                 continue
+            if (refusal := subscriptions.days_refusal(int(text))) is not None:
+                errors[field] = f"{info.days_label}: {refusal}"
+                continue
             chosen[kind] = int(text)
     account = get_account(session=session, account_id=principal.account_id or 0)
     if not errors:
         try:
             stored = subscriptions.replace(session=session, account=account, chosen=chosen)
         except RuleError as error:
-            field = error.field or "kinds"
-            label = subscriptions.KINDS[AlertKind(field.removesuffix("_days"))].days_label if "_days" in field else ""
+            field = error.field if error.field and error.field.endswith("_days") else "kinds"
+            label = subscriptions.KINDS[AlertKind(field.removesuffix("_days"))].days_label if field != "kinds" else ""
             errors[field] = f"{label}: {error.detail}" if label else error.detail[:1].upper() + error.detail[1:]
     if errors:
-        return settings_response(request, session, principal, errors=errors, typed=typed, status_code=422)
+        return settings_response(
+            request, session, principal, errors=errors, typed=typed, ticked=ticked, status_code=422
+        )
     audit(request, session, principal).record(
         "alert_subscriptions", [account.id], {kind.value: days for kind, days in stored.items()}
     )
