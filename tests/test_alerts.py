@@ -23,7 +23,7 @@ from app.alerts.subscriptions import defaults_for
 from app.auth.accounts import create_account, disable_account, find_account
 from app.auth.service import create_token
 from app.cli import main
-from app.config import Settings
+from app.config import Settings, get_settings
 from app.models import CalendarFeed, Role
 from tests.accounts import EMAILS, PASSWORD, make_accounts, post_form
 from tests.accounts import sign_in as account_sign_in
@@ -549,6 +549,22 @@ class TestCalendar:
         assert len(session.scalars(select(CalendarFeed)).all()) == 1
         replaced = make_calendar(api)  # a fresh form's Replace still replaces
         assert api.client.get(shown).status_code == 404 and api.client.get(replaced).status_code == 200
+
+    def test_event_links_use_the_address_the_feed_was_fetched_on(
+        self, api: Any, session: Session, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        build_world(api, session)
+        become(api, "officer")
+        path = make_calendar(api)
+
+        def links(host: str) -> set[str]:
+            response = api.client.get(f"http://{host}{path}")
+            assert response.status_code == 200
+            return {str(item["url"]).split("/web/", 1)[0] for item in Calendar.from_ical(response.content).walk("VEVENT")}
+
+        assert links("s106.example.org") == {"http://s106.example.org"}
+        monkeypatch.setattr(get_settings(), "base_url", "https://s106.police.example")
+        assert links("s106.example.org") == {"https://s106.police.example"}  # BASE_URL, when set, wins
 
     def test_a_planning_officers_feed_holds_only_their_authority(self, api: Any, session: Session) -> None:
         build_world(api, session)
