@@ -310,7 +310,8 @@ class TestSubscriptions:
     def test_a_refused_form_shows_what_was_sent_and_every_wrong_field(self, api: Any, session: Session) -> None:
         make_accounts(session)
         become(api, "officer")  # subscribed to every kind by default
-        sent = {"kinds": ["deadline", "drawdown_unanswered"], "deadline_days": "abc", "drawdown_unanswered_days": "99999"}
+        kinds = ["deadline", "drawdown_unanswered"]
+        sent = {"kinds": kinds, "deadline_days": "abc", "drawdown_unanswered_days": "99999"}
         refused = post_form(api.client, "/web/alerts/settings", sent, token_from="/web/alerts/settings")
         assert refused.status_code == 422
         ticked = set(re.findall(r'id="kind-(\w+)" name="kinds" type="checkbox" value="\w+" checked', refused.text))
@@ -560,7 +561,8 @@ class TestCalendar:
         def links(host: str) -> set[str]:
             response = api.client.get(f"http://{host}{path}")
             assert response.status_code == 200
-            return {str(item["url"]).split("/web/", 1)[0] for item in Calendar.from_ical(response.content).walk("VEVENT")}
+            events = Calendar.from_ical(response.content).walk("VEVENT")
+            return {str(item["url"]).split("/web/", 1)[0] for item in events}
 
         assert links("s106.example.org") == {"http://s106.example.org"}
         monkeypatch.setattr(get_settings(), "base_url", "https://s106.police.example")
