@@ -110,8 +110,7 @@ def settings_response(
     saved: bool = False,
     status_code: int = 200,
 ) -> Response:
-    """The settings page: each kind with its box and days (as stored, or as sent when `ticked`), and the calendar
-    address."""
+    """The settings page: each kind with its box and days (as stored, or as sent), and the calendar address."""
     assert principal.account_id is not None
     return render(
         request,
