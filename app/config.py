@@ -6,6 +6,9 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+"""Where the digests' links point when BASE_URL is not set (they are sent with no request to take it from)."""
+
 
 class Settings(BaseSettings):
     """The service's settings; the database is chosen by DATABASE_URL."""
@@ -42,8 +45,13 @@ class Settings(BaseSettings):
     """The address digests are sent from."""
     public_panel_page: bool = False
     """Whether /public/panel shows the Panel's tables and the bids summary to anyone, without signing in."""
-    base_url: str = "http://127.0.0.1:8000"
-    """Where the service is reached, for the links in emailed digests."""
+    base_url: str | None = None
+    """Where the service is reached, for links: unset, the digests' go to DEFAULT_BASE_URL and the calendar's to
+    the address the calendar was fetched on."""
+
+    def links_base(self, requested: str | None = None) -> str:
+        """Where links point: BASE_URL if set, else the address the request came to, else DEFAULT_BASE_URL."""
+        return self.base_url or requested or DEFAULT_BASE_URL
 
     def documents_path(self) -> Path:
         """The documents folder: DOCUMENTS_DIR, or beside the SQLite database, or ./documents."""

@@ -23,7 +23,7 @@ from app.alerts.subscriptions import defaults_for
 from app.auth.accounts import create_account, disable_account, find_account
 from app.auth.service import create_token
 from app.cli import main
-from app.config import Settings
+from app.config import Settings, get_settings
 from app.models import CalendarFeed, Role
 from tests.accounts import EMAILS, PASSWORD, make_accounts, post_form
 from tests.accounts import sign_in as account_sign_in
@@ -307,6 +307,24 @@ class TestSubscriptions:
         officer = handler.received[EMAILS["officer"]][0]
         assert "BL/DEADLINE" in officer and "Drawdown request" in officer and "TRIGGER" not in officer
 
+    def test_a_refused_form_shows_what_was_sent_and_every_wrong_field(self, api: Any, session: Session) -> None:
+        make_accounts(session)
+        become(api, "officer")  # subscribed to every kind by default
+        kinds = ["deadline", "drawdown_unanswered"]
+        sent = {"kinds": kinds, "deadline_days": "abc", "drawdown_unanswered_days": "99999"}
+        refused = post_form(api.client, "/web/alerts/settings", sent, token_from="/web/alerts/settings")
+        assert refused.status_code == 422
+        ticked = set(re.findall(r'id="kind-(\w+)" name="kinds" type="checkbox" value="\w+" checked', refused.text))
+        assert ticked == {"deadline", "drawdown_unanswered"}
+        assert 'id="deadline_days-error"' in refused.text and 'value="abc"' in refused.text
+        assert 'id="drawdown_unanswered_days-error"' in refused.text and 'value="99999"' in refused.text
+        assert "from 1 to 3650" in refused.text
+        assert len(subscribed(api, account_api_token(session, EMAILS["officer"]))) == 5  # nothing written
+        nothing = post_form(
+            api.client, "/web/alerts/settings", {"deadline_days": "abc"}, token_from="/web/alerts/settings"
+        )
+        assert nothing.status_code == 303  # an unticked kind's days are not read
+
     def test_nothing_ticked_is_no_alerts(self, api: Any, session: Session) -> None:
         build_world(api, session)
         become(api, "planning")
@@ -435,9 +453,19 @@ class TestReadAndUnread:
         assert any("Drawdown request" in str(cell.value) for row in sheet.iter_rows() for cell in row)
 
 
-def make_calendar(api: Any) -> str:
+def calendar_form(api: Any) -> dict[str, str]:
+    """The settings page's calendar form (make or replace) as the browser would send it: its one-time key."""
+    page = api.get("/web/alerts/settings", role=None).text
+    form = page.split('action="/web/alerts/calendar"', 1)[1].split("</form>", 1)[0]
+    found = re.search(r'name="form_key" value="([^"]+)"', form)
+    assert found, form
+    return {"form_key": found.group(1)}
+
+
+def make_calendar(api: Any, form: dict[str, str] | None = None) -> str:
     """Make the signed-in account's calendar address from its settings page; returns the path shown once."""
-    made = post_form(api.client, "/web/alerts/calendar", token_from="/web/alerts/settings")
+    sent = form if form is not None else calendar_form(api)
+    made = post_form(api.client, "/web/alerts/calendar", sent, token_from="/web/alerts/settings")
     assert made.status_code == 201, made.text
     found = re.search(r'id="calendar-address">http://testserver(/calendar/[^<]+\.ics)<', made.text)
     assert found, made.text
@@ -508,6 +536,37 @@ class TestCalendar:
         assert api.client.get(third).status_code == 404  # a disabled account's calendar stops too
         stored = session.scalars(select(CalendarFeed.secret_hash)).all()
         assert second.removeprefix("/calendar/").removesuffix(".ics") not in stored  # only its hash is kept
+
+    def test_sending_the_form_again_makes_no_second_address(self, api: Any, session: Session) -> None:
+        make_accounts(session)
+        become(api, "officer")
+        form = calendar_form(api)
+        shown = make_calendar(api, form)
+        again = post_form(api.client, "/web/alerts/calendar", form, token_from="/web/alerts/settings")
+        assert again.status_code == 200
+        assert 'id="made-before-title"' in again.text and "no other address was made" in again.text
+        assert 'id="calendar-address"' not in again.text and "s106cal_" not in again.text  # the secret is not shown
+        assert api.client.get(shown).status_code == 200  # the address just shown still works
+        assert len(session.scalars(select(CalendarFeed)).all()) == 1
+        replaced = make_calendar(api)  # a fresh form's Replace still replaces
+        assert api.client.get(shown).status_code == 404 and api.client.get(replaced).status_code == 200
+
+    def test_event_links_use_the_address_the_feed_was_fetched_on(
+        self, api: Any, session: Session, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        build_world(api, session)
+        become(api, "officer")
+        path = make_calendar(api)
+
+        def links(host: str) -> set[str]:
+            response = api.client.get(f"http://{host}{path}")
+            assert response.status_code == 200
+            events = Calendar.from_ical(response.content).walk("VEVENT")
+            return {str(item["url"]).split("/web/", 1)[0] for item in events}
+
+        assert links("s106.example.org") == {"http://s106.example.org"}
+        monkeypatch.setattr(get_settings(), "base_url", "https://s106.police.example")
+        assert links("s106.example.org") == {"https://s106.police.example"}  # BASE_URL, when set, wins
 
     def test_a_planning_officers_feed_holds_only_their_authority(self, api: Any, session: Session) -> None:
         build_world(api, session)

@@ -80,7 +80,7 @@ def send(
         transaction=get_sessionmaker().begin,
         send=smtp_sender(settings),
         sender=settings.smtp_from,
-        base_url=settings.base_url,
+        base_url=settings.links_base(),
         today=date.fromisoformat(on) if on else date.today(),
     )
     for email, count in sent.items():

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from app.alerts import calendar, service, subscriptions
 from app.alerts.reads import alert_list, subscription_models
@@ -65,9 +65,13 @@ def replace_subscriptions(
 
 
 @calendar_router.get("/calendar/{secret}.ics", name="calendar_feed", responses={404: {}})
-def calendar_feed(secret: str, session: SessionDep) -> Response:
-    """An account's deadlines and expected triggers as iCalendar, by its secret address (no sign-in)."""
-    body = calendar.feed(session=session, secret=secret, base_url=get_settings().base_url, today=date.today())
+def calendar_feed(secret: str, request: Request, session: SessionDep) -> Response:
+    """An account's deadlines and expected triggers as iCalendar, by its secret address (no sign-in).
+
+    Its events link to pages at BASE_URL, or where BASE_URL is not set at the address the feed was fetched on.
+    """
+    base_url = get_settings().links_base(str(request.base_url))
+    body = calendar.feed(session=session, secret=secret, base_url=base_url, today=date.today())
     return Response(
         body,
         media_type="text/calendar; charset=utf-8",

@@ -60,6 +60,11 @@ def chosen_by(*, session: Session, account_id: int) -> Chosen:
     return {kind: found[kind] for kind in KINDS if kind in found}
 
 
+def days_refusal(days: int) -> str | None:
+    """Why this number of days cannot be stored, if it cannot."""
+    return None if 1 <= days <= MAX_DAYS else f"enter a number of days from 1 to {MAX_DAYS}"
+
+
 def check(role: Role, chosen: Chosen) -> Chosen:
     """The subscriptions as stored: days where the kind takes them (its default if not given), none elsewhere."""
     if role is Role.panel and chosen:
@@ -75,8 +80,8 @@ def check(role: Role, chosen: Chosen) -> Chosen:
             result[kind] = None
             continue
         days = info.default_days if days is None else days
-        if not 1 <= days <= MAX_DAYS:
-            raise RuleError(f"enter a number of days from 1 to {MAX_DAYS}", field=f"{kind.value}_days")
+        if (refusal := days_refusal(days)) is not None:
+            raise RuleError(refusal, field=f"{kind.value}_days")
         result[kind] = days
     return result
 

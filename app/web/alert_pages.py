@@ -7,6 +7,7 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from app import idempotency
 from app.alerts import calendar, service, subscriptions
 from app.alerts.reads import alert_list, subscription_models
 from app.audit.dependencies import AuditLog
@@ -19,6 +20,7 @@ from app.web.csrf import CsrfDep
 from app.web.downloads import FormatQuery
 from app.web.listing import Column, Listing, download
 from app.web.pages import PageRoute, ViewerDep, render
+from app.web.submitting import KEY_PREFIX
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -102,11 +104,13 @@ def settings_response(
     *,
     errors: dict[str, str] | None = None,
     typed: dict[str, str] | None = None,
+    ticked: set[str] | None = None,
     new_address: str | None = None,
+    made_before: bool = False,
     saved: bool = False,
     status_code: int = 200,
 ) -> Response:
-    """The settings page: each kind with its box and days, and the calendar address."""
+    """The settings page: each kind with its box and days (as stored, or as sent), and the calendar address."""
     assert principal.account_id is not None
     return render(
         request,
@@ -116,8 +120,10 @@ def settings_response(
             "kinds": subscriptions.KINDS,
             "errors": errors or {},
             "typed": typed or {},
+            "ticked": ticked,
             "feed": calendar.active_feed(session=session, account_id=principal.account_id),
             "new_address": new_address,
+            "made_before": made_before,
             "saved": saved or request.query_params.get("saved") == "1",
             "revoked": request.query_params.get("revoked") == "1",
         },
@@ -141,7 +147,10 @@ def save_settings(
     deadline_days: Annotated[str, Form(max_length=20)] = "",
     drawdown_unanswered_days: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    """Subscribe this account to exactly the kinds ticked, each with its number of days."""
+    """Subscribe this account to exactly the kinds ticked, each with its number of days.
+
+    A refusal shows the form as it was sent (what was ticked and typed), with a message beside each wrong field.
+    """
     principal = viewer.principal
     ticked = set(kinds or [])
     typed = {"deadline_days": deadline_days.strip(), "drawdown_unanswered_days": drawdown_unanswered_days.strip()}
@@ -157,30 +166,59 @@ def save_settings(
             if not text.isascii() or not text.isdigit():
                 errors[field] = f"{info.days_label}: enter a whole number of days, such as {info.default_days}"
                 continue
+            if (refusal := subscriptions.days_refusal(int(text))) is not None:
+                errors[field] = f"{info.days_label}: {refusal}"
+                continue
             chosen[kind] = int(text)
     account = get_account(session=session, account_id=principal.account_id or 0)
     if not errors:
         try:
             stored = subscriptions.replace(session=session, account=account, chosen=chosen)
         except RuleError as error:
-            field = error.field or "kinds"
-            label = subscriptions.KINDS[AlertKind(field.removesuffix("_days"))].days_label if "_days" in field else ""
+            field = error.field if error.field and error.field.endswith("_days") else "kinds"
+            label = subscriptions.KINDS[AlertKind(field.removesuffix("_days"))].days_label if field != "kinds" else ""
             errors[field] = f"{label}: {error.detail}" if label else error.detail[:1].upper() + error.detail[1:]
     if errors:
-        return settings_response(request, session, principal, errors=errors, typed=typed, status_code=422)
+        return settings_response(
+            request, session, principal, errors=errors, typed=typed, ticked=ticked, status_code=422
+        )
     audit(request, session, principal).record(
         "alert_subscriptions", [account.id], {kind.value: days for kind, days in stored.items()}
     )
     return RedirectResponse(request.url_for("web_alert_settings").path + "?saved=1", status_code=303)
 
 
-@router.post("/web/alerts/calendar", name="web_alert_calendar", responses={201: {}, 303: {}})
-def make_calendar(request: Request, session: SessionDep, viewer: ViewerDep, _csrf: CsrfDep) -> Response:
-    """Make this account's calendar address (any old one stops working); it is shown on this page once."""
+@router.post("/web/alerts/calendar", name="web_alert_calendar", responses={200: {}, 201: {}, 303: {}, 409: {}})
+def make_calendar(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    _csrf: CsrfDep,
+    form_key: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Make this account's calendar address (any old one stops working); it is shown on this page once.
+
+    The form's one-time key makes a reload or a second click say the address was already made, never make
+    another (which would stop the one just shown).
+    """
     principal = viewer.principal
     assert principal.account_id is not None
+    actor = idempotency.caller_of(principal)
+    one_time = f"{KEY_PREFIX}{form_key}" if form_key else None
+    fingerprint = idempotency.fingerprint("POST", request.url.path, {})
+    if one_time and idempotency.replay(session=session, actor=actor, key=one_time, request_fingerprint=fingerprint):
+        return settings_response(request, session, principal, made_before=True)
     row, secret = calendar.make_feed(session=session, account_id=principal.account_id)
     audit(request, session, principal).record("calendar_feeds", [row.id], {"made": True})
+    if one_time:
+        idempotency.remember(
+            session=session,
+            actor=actor,
+            key=one_time,
+            request_fingerprint=fingerprint,
+            status=201,
+            body={"calendar_feed_id": row.id},
+        )
     address = str(request.url_for("calendar_feed", secret=secret))
     return settings_response(request, session, principal, new_address=address, status_code=201)
 

@@ -357,7 +357,18 @@ class TestTheRestOfTheDesk:
         ok(api.post(f"/agreements/{scenario.blaby_agreement}/progress", json={"on": "2024-03-01", "started": 12}))
         sign_in(page, live_server, "officer")
         page.goto(f"{base}/web/alerts/settings")
+        page.get_by_label("Receipts recorded by an authority").uncheck()
+        page.get_by_label("Deadlines within this many days").fill("abc")
+        page.get_by_label("Unanswered for this many days or more").fill("99999")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Save my alerts").click()
+        assert page.locator("#deadline_days-error").is_visible()
+        assert page.locator("#drawdown_unanswered_days-error").is_visible()
+        assert not page.get_by_label("Receipts recorded by an authority").is_checked()  # as sent, not as stored
+        assert page.get_by_label("Unanswered for this many days or more").input_value() == "99999"
+        shoot(page, "alert-settings-refused")
         page.get_by_label("Deadlines within this many days").fill("120")
+        page.get_by_label("Unanswered for this many days or more").fill("60")
         with page.expect_navigation():
             page.get_by_role("button", name="Save my alerts").click()
         assert page.locator("#saved-title").is_visible()
@@ -367,6 +378,9 @@ class TestTheRestOfTheDesk:
         address = page.locator("#calendar-address").inner_text()
         assert "/calendar/s106cal_" in address
         shoot(page, "alert-settings")
+        page.reload()  # the browser sends the form again
+        assert page.locator("#made-before-title").is_visible() and page.locator("#calendar-address").count() == 0
+        assert api.client.get(address).status_code == 200  # the address shown is still the one in use
         page.goto(f"{base}/web/alerts")
         shoot(page, "alerts-unread")
         if page.get_by_role("button", name="Mark all read").count():
