@@ -142,13 +142,15 @@ def read_models(session: Session, principal: Principal, drawdowns: list[Drawdown
     )
     result = []
     for drawdown in drawdowns:
+        # A refused or withdrawn request awaits nothing more, on its lines as in its total.
+        closed = drawdown.status in (DrawdownStatus.rejected, DrawdownStatus.withdrawn)
         own_lines = [
             LineRead(
                 id=line.id,
                 contribution_id=line.contribution_id,
                 amount=line.amount,
                 paid=paid.get(line.id, ZERO),
-                outstanding=line.amount - paid.get(line.id, ZERO),
+                outstanding=ZERO if closed else line.amount - paid.get(line.id, ZERO),
                 clause_text=clauses.get(line.contribution_id),
             )
             for line in lines
@@ -156,7 +158,6 @@ def read_models(session: Session, principal: Principal, drawdowns: list[Drawdown
         ]
         amount = sum((line.amount for line in own_lines), ZERO)
         paid_total = sum((line.paid for line in own_lines), ZERO)
-        closed = drawdown.status in (DrawdownStatus.rejected, DrawdownStatus.withdrawn)
         own_answers = [answer for answer in answers if answer.drawdown_id == drawdown.id]
         paid_words = {
             payment.id: pounds(sum((part.amount for part in payment_lines if part.payment_id == payment.id), ZERO))

@@ -157,7 +157,8 @@ def projects(title: str, found: Sequence[ProjectRead], names: Mapping[str, str])
         Column("stage", "Stage"),
         *(Column(key, heading, "money", total=True) for key, heading in money),
     ]
-    return Listing(title=title, columns=columns, rows=rows, totals=True)
+    links = [{"id": f"/web/projects/{project.id}", "name": f"/web/projects/{project.id}"} for project in found]
+    return Listing(title=title, columns=columns, rows=rows, links=links, totals=True)
 
 
 def allocations(title: str, project: ProjectRead, names: Mapping[str, str]) -> Listing:
