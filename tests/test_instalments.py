@@ -303,6 +303,7 @@ class TestReviewedPages:
             "150% on commencement": "line 1: its share 150% is more than the whole (at most 100%)",
             "50% on commencement\n50% on 200% occupation": "line 2: 200% of the dwellings is more than all of them",
             "50% on commencement\n50% on 31/02/2026": "line 2: 31/02/2026 is not a real date",
+            "50% on 30 February 2027\n50% on commencement": "line 1: 30 February 2027 is not a real date",
             "0% on signing\n100% on commencement": "line 1: its share 0% is nothing",
             "£0 on signing\n£1,000.00 on commencement": "line 1: its share £0 is nothing",
         }

@@ -263,6 +263,12 @@ def read_typed_trigger(number: int, words: str) -> InstalmentTrigger | None:
             date(year, month, day)
         except ValueError:
             raise ValueError(f"line {number}: {'/'.join(given)} is not a real date") from None
+    for given in re.finditer(r"\b([0-9]{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\s+([0-9]{4})\b", lower):
+        if given[2] in _MONTHS:
+            try:
+                date(int(given[3]), _MONTHS[given[2]], int(given[1]))
+            except ValueError:
+                raise ValueError(f"line {number}: {words[given.start() : given.end()]} is not a real date") from None
     if "occup" in lower or "complet" in lower:
         for share in re.findall(r"([0-9]+)\s?%", lower):
             if int(share) > 100:
