@@ -190,3 +190,148 @@ class TestPages:
         sign_in(api, "finance")
         assert api.get(form, role=None).status_code == 403
         assert "Change the instalments" not in api.get(page, role=None).text
+
+
+class TestReviewedRules:
+    def test_a_share_of_nothing_is_refused_naming_the_instalment(self, api: Any) -> None:
+        site = agreement(api)
+        owed = contribution(api, site["id"], amount="1000.00")
+        nothing = [
+            {"percent": "0", "trigger": {"type": "on_commencement"}},
+            {"percent": "100", "trigger": {"type": "on_occupation", "threshold": 10}},
+        ]
+        refused = schedule(api, owed["id"], nothing)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["field"] == "instalments[0].percent"
+        assert "instalment 1 has a share of nothing" in refused.json()["detail"]
+        pounds_nothing = [
+            {"amount": "1000.00", "trigger": {"type": "on_commencement"}},
+            {"amount": "0.00", "trigger": {"type": "on_occupation", "threshold": 10}},
+        ]
+        refused = schedule(api, owed["id"], pounds_nothing)
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "instalments[1].amount"
+        assert len(api.get(f"/contributions/{owed['id']}").json()["instalments"]) == 1
+
+    def test_a_switch_to_or_from_on_signing_is_refused_and_writes_nothing(self, api: Any) -> None:
+        site = agreement(api)
+        owed = contribution(api, site["id"], amount="1000.00", trigger_type="on_commencement")
+        before = api.get(f"/contributions/{owed['id']}").json()
+        signing = [
+            {"percent": "20", "trigger": {"type": "on_signing"}},
+            {"percent": "80", "trigger": {"type": "on_commencement"}},
+        ]
+        refused = schedule(api, owed["id"], signing)
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["errors"][0]["field"] == "instalments"
+        assert "record the trigger met" in refused.json()["detail"]
+        after = api.get(f"/contributions/{owed['id']}").json()
+        assert (after["balances"], after["instalments"], after["trigger"]) == (
+            before["balances"],
+            before["instalments"],
+            before["trigger"],
+        )
+        assert api.get("/audit", params={"resource": "instalments"}).json()["items"] == []
+
+        accepted = schedule(
+            api,
+            owed["id"],
+            [
+                {"percent": "20", "trigger": {"type": "on_commencement"}},
+                {"percent": "80", "trigger": {"type": "on_signing"}},
+            ],
+        )
+        assert accepted.status_code == 200, accepted.text
+        assert accepted.json()["balances"] == before["balances"]
+
+        signed = create(api, site["id"], "1000.00", signing).json()
+        assert signed["trigger"]["type"] == "on_signing"  # creation with a schedule is unaffected
+        held = signed["balances"]
+        away = schedule(api, signed["id"], [{"percent": "100", "trigger": {"type": "on_commencement"}}])
+        assert away.status_code == 409 and away.json()["errors"][0]["field"] == "instalments"
+        kept = api.get(f"/contributions/{signed['id']}").json()
+        assert kept["balances"] == held and kept["trigger"]["type"] == "on_signing"
+
+    def test_an_on_signing_instalment_is_due_from_the_signing_on_the_api_and_the_page(self, api: Any) -> None:
+        from tests.forms import sign_in
+
+        site = agreement(api)
+        owed = contribution(api, site["id"], amount="1000.00", trigger_type="on_signing")
+        [only] = api.get(f"/contributions/{owed['id']}").json()["instalments"]
+        assert (only["status"], only["due_on"]) == ("due", site["signed_on"])
+        sign_in(api, "officer")
+        shown = api.get(f"/web/contributions/{owed['id']}", role=None).text
+        assert "Not yet due" not in shown and "Due since 1 Apr 2019" in shown
+        watched = api.get("/instalment-watch").json()["items"]
+        [item] = [item for item in watched if item["instalment_id"] == only["id"]]
+        assert (item["kind"], item["on"]) == ("overdue", only["due_on"])
+
+    def test_a_threshold_beyond_the_agreements_dwellings_is_refused_where_they_are_known(self, api: Any) -> None:
+        from tests.forms import fill, sign_in
+
+        site = agreement(api, dwellings=60)
+        owed = contribution(api, site["id"], amount="1000.00", trigger_type="on_occupation", threshold=1)
+        beyond = [
+            {"percent": "50", "trigger": {"type": "on_occupation", "threshold": 60}},
+            {"percent": "50", "trigger": {"type": "on_occupation", "threshold": 61}},
+        ]
+        refused = schedule(api, owed["id"], beyond)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["field"] == "instalments[1].trigger.threshold"
+        assert "61st occupation" in refused.json()["detail"] and "60 dwellings" in refused.json()["detail"]
+        sign_in(api, "officer")
+        form = f"/web/contributions/{owed['id']}/instalments"
+        page = fill(api, form, {"schedule": "50% on the 60th occupation\n50% on the 61st occupation"})
+        assert page.status_code == 422
+        assert "line 2: instalment 2 is due on the 61st occupation, but the agreement has 60 dwellings" in page.text
+        assert schedule(api, owed["id"], [{**beyond[0], "percent": "100"}]).status_code == 200
+        unknown = agreement(api, reference="19/0002/OUT", dwellings=None)
+        free = contribution(api, unknown["id"], amount="1000.00", trigger_type="on_occupation", threshold=1)
+        assert schedule(api, free["id"], beyond).status_code == 200
+
+
+class TestReviewedPages:
+    def test_typed_lines_that_cannot_be_are_refused_in_plain_words_naming_the_line(self, api: Any) -> None:
+        from tests.forms import fill, sign_in
+
+        site = agreement(api)
+        owed = contribution(api, site["id"], amount="1000.00")
+        sign_in(api, "officer")
+        form = f"/web/contributions/{owed['id']}/instalments"
+        cases = {
+            "50% on commencement\n50% on the 99999999999th occupation": "line 2: the 99999999999th dwelling is "
+            "more than any agreement has",
+            "150% on commencement": "line 1: its share 150% is more than the whole (at most 100%)",
+            "50% on commencement\n50% on 200% occupation": "line 2: 200% of the dwellings is more than all of them",
+            "50% on commencement\n50% on 31/02/2026": "line 2: 31/02/2026 is not a real date",
+            "50% on 30 February 2027\n50% on commencement": "line 1: 30 February 2027 is not a real date",
+            "0% on signing\n100% on commencement": "line 1: its share 0% is nothing",
+            "£0 on signing\n£1,000.00 on commencement": "line 1: its share £0 is nothing",
+        }
+        for typed, message in cases.items():
+            refused = fill(api, form, {"schedule": typed})
+            assert refused.status_code == 422, typed
+            assert message in refused.text, typed
+            assert 'id="schedule-error"' in refused.text
+            assert "validation error" not in refused.text and "pydantic" not in refused.text, typed
+        assert api.get(f"/contributions/{owed['id']}").json()["instalments"][0]["percent"] == "100"
+
+    def test_the_form_holds_the_schedule_and_is_not_offered_once_an_instalment_is_due(self, api: Any) -> None:
+        from tests.forms import sign_in
+
+        site = agreement(api, dwellings=300)
+        owed = create(api, site["id"], "1000.00", CHARNWOOD).json()
+        sign_in(api, "officer")
+        page = f"/web/contributions/{owed['id']}"
+        form = f"/web/contributions/{owed['id']}/instalments"
+        shown = api.get(form, role=None).text
+        assert "10% on commencement\n45% on 100% occupation\n45% on the 250th occupation</textarea>" in shown
+        assert "Change the instalments</a>" in api.get(page, role=None).text
+        first = owed["instalments"][0]["id"]
+        due = api.post(f"/instalments/{first}/due", json={"on": "2021-05-01"})
+        assert due.status_code == 201, due.text
+        shown = api.get(page, role=None).text
+        assert "Change the instalments</a>" not in shown
+        assert 'id="schedule-fixed"' in shown and "An instalment has fallen due" in shown
+        fixed = api.get(form, role=None)
+        assert fixed.status_code == 409 and "An instalment has fallen due" in fixed.text
+        assert "45% on the 250th occupation</textarea>" in fixed.text

@@ -145,7 +145,7 @@ WEB_RULES: dict[tuple[str, str], WebRule] = {
         access="officer",
         ok=303,
         scoped=False,
-        form=lambda ids: {"schedule": "25% on signing\n75% on the 10th occupation"},
+        form=lambda ids: {"schedule": "25% on commencement\n75% on the 10th occupation"},
     ),
     ("GET", "/web/audit"): WebRule(access="force", scoped=False),
     ("GET", "/web/local-authorities/{local_authority_id}"): WebRule(access="any-role"),

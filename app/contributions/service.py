@@ -1,6 +1,7 @@
 """Contributions: the obligations of an agreement, and their stage events."""
 
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -8,7 +9,7 @@ from sqlalchemy.orm import Session
 from app import scoping
 from app.agreements.service import get_agreement
 from app.auth.service import Principal
-from app.balances.queries import GroupBy, balances_by_id
+from app.balances.queries import Balance, GroupBy, balances_by_id
 from app.contributions.schemas import ContributionCreate, ContributionUpdate, EventCreate
 from app.errors import ConflictError, RuleError
 from app.instalments import service as instalments
@@ -237,6 +238,27 @@ def replace_schedule(
     locks.lock_for_money(session, [contribution.id])
     figures = balances_by_id(session, group_by=GroupBy.contribution, as_at=date.today(), ids=[contribution.id])
     total = figures[contribution.id].total_value if contribution.id in figures else ZERO
-    instalments.check_schedule(schedule, total)
+    instalments.refuse_if_fixed(session=session, contribution=contribution)
+    agreement = get_agreement(session=session, agreement_id=contribution.agreement_id, scope=None)
+    instalments.check_schedule(schedule, total, dwellings=agreement.dwellings)
+    was_started = instalments.counts_as_started(contribution.trigger_type)
     instalments.write_schedule(session=session, principal=principal, contribution=contribution, schedule=schedule)
+    if instalments.counts_as_started(contribution.trigger_type) != was_started:
+        after = balances_by_id(session, group_by=GroupBy.contribution, as_at=date.today(), ids=[contribution.id])
+        if stages(after.get(contribution.id)) != stages(figures.get(contribution.id)):
+            # The ledger reads an on-signing first instalment as started: a schedule must not move money silently.
+            now = "is payable on signing" if was_started else "is not payable on signing"
+            raise ConflictError(
+                f"contribution {contribution.id}'s first instalment {now}, which decides whether its money counts "
+                "as started (held by the developer); this schedule would move that money without a record. Keep "
+                "the first instalment's trigger as it is, or record the trigger met (or correct it) first",
+                field="instalments",
+            )
     return contribution
+
+
+def stages(balance: Balance | None) -> tuple[Decimal, ...]:
+    """A contribution's money in the stages a trigger decides between: not started, held by developer, at risk."""
+    if balance is None:
+        return (ZERO, ZERO, ZERO)
+    return (balance.not_started, balance.held_by_developer, balance.at_risk)

@@ -1,11 +1,14 @@
 """What the instalment routes and the contribution's page show: each instalment, its value and whether due."""
 
+from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.instalments import service
 from app.instalments.schemas import InstalmentRead, InstalmentTrigger
+from app.models import Agreement, Contribution, TriggerType
 
 
 def plain(percent: Decimal | None) -> Decimal | None:
@@ -16,8 +19,18 @@ def plain(percent: Decimal | None) -> Decimal | None:
 
 
 def instalment_models(session: Session, totals: dict[int, Decimal]) -> dict[int, list[InstalmentRead]]:
-    """The schedules of these contributions (by id, with their total values), in two queries."""
+    """The schedules of these contributions (by id, with their total values), in three queries.
+
+    An instalment payable on signing is due from the agreement's signing, recorded or not, as the watch list says.
+    """
     found = service.valued(session=session, totals=totals)
+    signed = dict(
+        session.execute(
+            select(Contribution.id, Agreement.signed_on)
+            .join(Agreement, Agreement.id == Contribution.agreement_id)
+            .where(Contribution.id.in_(list(totals)))
+        ).all()
+    )
     return {
         contribution_id: [
             InstalmentRead(
@@ -34,10 +47,20 @@ def instalment_models(session: Session, totals: dict[int, Decimal]) -> dict[int,
                 ),
                 words=service.describe(item.instalment),
                 value=item.value,
-                due_on=item.due.on if item.due is not None else None,
-                status="due" if item.due is not None else "not_due",
+                due_on=due_on,
+                status="due" if due_on is not None else "not_due",
             )
             for item in items
+            for due_on in [due_since(item, signed[contribution_id])]
         ]
         for contribution_id, items in found.items()
     }
+
+
+def due_since(item: service.Valued, signed_on: date) -> date | None:
+    """When an instalment fell due: its latest record, else the signing for one payable on signing."""
+    if item.due is not None:
+        return item.due.on
+    if item.instalment.trigger_type is TriggerType.on_signing:
+        return signed_on
+    return None

@@ -14,6 +14,10 @@ Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=7, decimal_places=4)
 """A share of the total value in percent, such as "45" or "33.3333"."""
 
 
+MOST_DWELLINGS = 1_000_000
+"""The highest threshold a trigger holds."""
+
+
 class InstalmentTrigger(BaseModel):
     """When an instalment is payable: the kind of trigger and, as it needs, a threshold, a date or words."""
 
@@ -21,7 +25,7 @@ class InstalmentTrigger(BaseModel):
 
     type: TriggerType
     threshold: Annotated[
-        int | None, Field(ge=0, le=1_000_000, description="the Nth dwelling, or N percent of them")
+        int | None, Field(ge=0, le=MOST_DWELLINGS, description="the Nth dwelling, or N percent of them")
     ] = None
     threshold_unit: ThresholdUnit = Field(
         default=ThresholdUnit.dwellings, description="dwellings (the Nth) or percent (N% of the dwellings)"
@@ -75,7 +79,10 @@ class InstalmentRead(BaseModel):
     trigger: InstalmentTrigger
     words: str = Field(description='the trigger in words, such as "on the 250th occupation"')
     value: SignedMoney = Field(description="its part of the contribution's total value today (they sum to it)")
-    due_on: Day | None = Field(description="the date it was recorded as fallen due (the latest record), if any")
+    due_on: Day | None = Field(
+        description="the date it was recorded as fallen due (the latest record), or the signing for one payable on "
+        "signing; none while not due"
+    )
     status: Literal["due", "not_due"]
 
 

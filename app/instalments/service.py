@@ -33,6 +33,10 @@ from app.models import (
 from app.money import CENT, ZERO, pounds
 
 HUNDRED = Decimal(100)
+FIXED_REASON = (
+    "An instalment has fallen due, so the schedule is kept as it is: correct an instalment's due date with a "
+    "later record instead"
+)
 
 
 def allocate(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
@@ -62,8 +66,16 @@ def values(instalments: Sequence[Instalment], total: Decimal) -> list[Decimal]:
     return allocate(total, [weight_of(item) for item in instalments])
 
 
-def check_schedule(schedule: Sequence[InstalmentWrite], total: Decimal) -> None:
-    """Refuse a schedule whose shares do not add to 100% or to the total, or that mixes the two."""
+def check_schedule(schedule: Sequence[InstalmentWrite], total: Decimal, *, dwellings: int | None = None) -> None:
+    """Refuse a schedule whose shares do not add to 100% or to the total, or that mixes the two, with a share of
+    nothing, or (where the agreement's dwellings are given) with a threshold beyond its dwellings."""
+    for index, item in enumerate(schedule):
+        if weight_of(item) == 0:
+            share = "percent" if item.percent is not None else "amount"
+            raise RuleError(
+                f"instalment {index + 1} has a share of nothing: give it a share above 0, or leave it out",
+                field=f"instalments[{index}].{share}",
+            )
     percents = [item.percent for item in schedule if item.percent is not None]
     if percents and len(percents) != len(schedule):
         raise RuleError("give every instalment's share as a percent, or every one as an amount", field="instalments")
@@ -87,6 +99,18 @@ def check_schedule(schedule: Sequence[InstalmentWrite], total: Decimal) -> None:
             )
         if trigger.type is TriggerType.on_date and trigger.on is None:
             raise RuleError("an on_date trigger needs its date (on)", field=f"instalments[{index}].trigger.on")
+        if (
+            dwellings
+            and trigger.type in (TriggerType.on_occupation, TriggerType.on_completion)
+            and trigger.threshold_unit is ThresholdUnit.dwellings
+            and (trigger.threshold or 0) > dwellings
+        ):
+            measure = "occupation" if trigger.type is TriggerType.on_occupation else "completion"
+            raise RuleError(
+                f"instalment {index + 1} is due on the {ordinal(trigger.threshold or 0)} {measure}, but the agreement "
+                f"has {dwellings} dwellings: it would never fall due",
+                field=f"instalments[{index}].trigger.threshold",
+            )
 
 
 def one_instalment(contribution: Contribution) -> InstalmentWrite:
@@ -101,6 +125,27 @@ def one_instalment(contribution: Contribution) -> InstalmentWrite:
     )
 
 
+def counts_as_started(trigger_type: TriggerType) -> bool:
+    """Whether a contribution with this trigger counts as started without an event (the ledger's stage rules)."""
+    return trigger_type is TriggerType.on_signing
+
+
+def schedule_fixed(*, session: Session, contribution_id: int) -> bool:
+    """Whether the schedule is kept as it is because an instalment of it is recorded as fallen due."""
+    held = schedules(session=session, contribution_ids=[contribution_id])[contribution_id]
+    return bool(held and due_records(session=session, instalment_ids=[item.id for item in held]))
+
+
+def refuse_if_fixed(*, session: Session, contribution: Contribution) -> None:
+    """Refuse to change a schedule once an instalment of it is recorded as fallen due."""
+    if schedule_fixed(session=session, contribution_id=contribution.id):
+        raise ConflictError(
+            f"contribution {contribution.id} has an instalment recorded as due: its schedule is kept as it is "
+            "(correct an instalment's due date with a later record instead)",
+            field="instalments",
+        )
+
+
 def write_schedule(
     *, session: Session, principal: Principal, contribution: Contribution, schedule: Sequence[InstalmentWrite]
 ) -> list[Instalment]:
@@ -108,13 +153,7 @@ def write_schedule(
 
     The contribution's own trigger becomes its first instalment's, which is what the ledger's stage rules read.
     """
-    held = schedules(session=session, contribution_ids=[contribution.id])[contribution.id]
-    if held and due_records(session=session, instalment_ids=[item.id for item in held]):
-        raise ConflictError(
-            f"contribution {contribution.id} has an instalment recorded as due: its schedule is kept as it is "
-            "(correct an instalment's due date with a later record instead)",
-            field="instalments",
-        )
+    refuse_if_fixed(session=session, contribution=contribution)
     session.execute(delete(Instalment).where(Instalment.contribution_id == contribution.id))
     session.flush()
     written = []

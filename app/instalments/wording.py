@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from app.instalments.schemas import InstalmentTrigger, InstalmentWrite
+from pydantic import ValidationError
+
+from app.instalments.schemas import MOST_DWELLINGS, InstalmentTrigger, InstalmentWrite
 from app.models import ThresholdUnit, TriggerType
 
 HUNDRED = Decimal(100)
@@ -230,10 +232,14 @@ def read_typed(text: str) -> list[InstalmentWrite]:
         if bare:
             raise ValueError(f"line {number}: write its share {found[1]} as {found[1]}% or as £{found[1]}")
         words = found[2].strip()
+        if (percent if percent is not None else amount) == 0:
+            raise ValueError(f"line {number}: its share {found[1]} is nothing: give a share above 0, or leave it out")
+        if percent is not None and percent > HUNDRED:
+            raise ValueError(f"line {number}: its share {found[1]} is more than the whole (at most 100%)")
         if words.lower().startswith("other:"):
             trigger = InstalmentTrigger(type=TriggerType.other, description=words[6:].strip()[:2000] or None)
         else:
-            read = read_trigger(words)
+            read = read_typed_trigger(number, words)
             if read is None:
                 raise ValueError(
                     f"line {number}: cannot read {words[:80]!r} as a trigger; write it as on signing, on commencement, "
@@ -241,5 +247,42 @@ def read_typed(text: str) -> list[InstalmentWrite]:
                     '"other:" to keep the words as they are'
                 )
             trigger = read.model_copy(update={"description": None})
-        schedule.append(InstalmentWrite(percent=percent, amount=amount, trigger=trigger))
+        try:
+            schedule.append(InstalmentWrite(percent=percent, amount=amount, trigger=trigger))
+        except ValidationError as error:
+            raise ValueError(f"line {number} ({line[:80]!r}): {plain_reason(error)}") from error
     return schedule
+
+
+def read_typed_trigger(number: int, words: str) -> InstalmentTrigger | None:
+    """A typed line's trigger; a ValueError in plain words for a threshold or date that cannot be."""
+    lower = words.lower()
+    for given in re.findall(r"\b([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})\b", lower):
+        day, month, year = (int(part) for part in given)
+        try:
+            date(year, month, day)
+        except ValueError:
+            raise ValueError(f"line {number}: {'/'.join(given)} is not a real date") from None
+    for given in re.finditer(r"\b([0-9]{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\s+([0-9]{4})\b", lower):
+        if given[2] in _MONTHS:
+            try:
+                date(int(given[3]), _MONTHS[given[2]], int(given[1]))
+            except ValueError:
+                raise ValueError(f"line {number}: {words[given.start() : given.end()]} is not a real date") from None
+    if "occup" in lower or "complet" in lower:
+        for share in re.findall(r"([0-9]+)\s?%", lower):
+            if int(share) > 100:
+                raise ValueError(f"line {number}: {share}% of the dwellings is more than all of them (at most 100%)")
+        for counted in re.finditer(r"([0-9]+)(?:st|nd|rd|th)\b", lower):
+            if int(counted[1]) > MOST_DWELLINGS:
+                raise ValueError(f"line {number}: the {counted[0]} dwelling is more than any agreement has")
+    try:
+        return read_trigger(words)
+    except ValidationError as error:
+        raise ValueError(f"line {number}: {plain_reason(error)}") from error
+
+
+def plain_reason(error: ValidationError) -> str:
+    """A validation error's first reason without its model, field path or link."""
+    first = error.errors(include_url=False)[0]
+    return str(first["msg"]).removeprefix("Value error, ")

@@ -17,6 +17,7 @@ from app.contributions import service as contributions
 from app.contributions.schemas import ContributionCreate, EventCreate
 from app.db import SessionDep
 from app.ids import RowId
+from app.instalments import service as instalments
 from app.instalments.reads import instalment_models
 from app.local_authorities.service import get_local_authority, list_local_authorities
 from app.models import DocumentOwner, EventKind, Purpose, Role, TriggerType
@@ -387,6 +388,8 @@ def contribution_page(
             "authority": authority,
             "balance": balance.get(contribution_id),
             "instalments": schedule,
+            "schedule_fixed": instalments.schedule_fixed(session=session, contribution_id=contribution_id),
+            "schedule_fixed_reason": instalments.FIXED_REASON,
             "history": entries,
             "movement_count": movement_count,
             "movements_shown": len(movements),

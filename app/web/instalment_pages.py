@@ -1,7 +1,9 @@
 """A contribution's schedule of instalments: the officer's form to replace it, typed one instalment a line."""
 
+import re
+
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic import Field as SchemaField
 
 from app.contributions import service as contributions
@@ -10,7 +12,7 @@ from app.errors import DomainError
 from app.ids import RowId
 from app.instalments import service as instalments
 from app.instalments.schemas import ScheduleWrite
-from app.instalments.wording import read_typed
+from app.instalments.wording import plain_reason, read_typed
 from app.models import Role
 from app.movements.service import get_contribution
 from app.web.forms import Field, FormDataDep, FormInvalid, FormSpec, FormState, WriterDep, require_role
@@ -48,6 +50,12 @@ class ScheduleForm(BaseModel):
     schedule: str = SchemaField(max_length=20000)
 
 
+def on_its_line(error: DomainError) -> str:
+    """A refusal of one instalment (field instalments[i]...) told as the line it was typed on."""
+    found = re.match(r"instalments\[([0-9]+)\]", error.field or "")
+    return f"line {int(found[1]) + 1}: {error.detail}" if found else error.detail
+
+
 def contribution_path(contribution_id: int) -> str:
     """A contribution's page."""
     return f"/web/contributions/{contribution_id}"
@@ -60,6 +68,9 @@ def schedule_page(request: Request, contribution_id: RowId, session: SessionDep,
     get_contribution(session=session, contribution_id=contribution_id, scope=None)
     held = instalments.schedules(session=session, contribution_ids=[contribution_id])[contribution_id]
     state = FormState(values={"schedule": "\n".join(instalments.typed_line(item) for item in held)})
+    if instalments.schedule_fixed(session=session, contribution_id=contribution_id):
+        state.errors = {"schedule": instalments.FIXED_REASON}
+        return show_form(request, SCHEDULE_FORM, state, back=contribution_path(contribution_id), status_code=409)
     return show_form(request, SCHEDULE_FORM, state, back=contribution_path(contribution_id))
 
 
@@ -80,10 +91,12 @@ def replace_schedule(
                 contribution_id=contribution_id,
                 schedule=schedule.instalments,
             )
+        except ValidationError as error:
+            raise FormInvalid({"schedule": plain_reason(error)}) from error
         except ValueError as error:
             raise FormInvalid({"schedule": str(error)}) from error
         except DomainError as error:
-            raise FormInvalid({"schedule": error.detail}) from error
+            raise FormInvalid({"schedule": on_its_line(error)}) from error
         audit_log(request, session, viewer).record("instalments", [contribution_id], schedule)
         return contribution_path(contribution_id)
 

@@ -43,6 +43,10 @@ class TestInstalments:
             page.get_by_role("button", name="Confirm it fell due").click()
         shown = api.get(f"/contributions/{owed['id']}").json()["instalments"]
         assert [item["status"] for item in shown] == ["due", "not_due", "not_due"]
+        page.goto(f"{base}/web/contributions/{owed['id']}")
+        assert page.get_by_role("link", name="Change the instalments").count() == 0
+        assert page.locator("#schedule-fixed").is_visible()
+        check(page, "instalments-contribution-fixed")
 
         page.goto(f"{base}/web/instalment-watch?overdue_days=0")
         assert page.locator("#watch tbody tr", has_text="24/0555/OUT").count() == 1
