@@ -227,7 +227,7 @@ class TestHistoryOrder:
         assert api.post(f"/drawdowns/{request['id']}/approve", json={"on": "2021-02-10"}).status_code == 200
         history = _history(api, request["id"], drafted=True)
         assert [step for _on, step, _words in history] == ["submitted", "approved", "drafted"]
-        assert history[-1][2].startswith("Recorded in the service by ") and history[-1][0] == date.today().isoformat()
+        assert history[-1][2].startswith("Keyed in to the service by ") and history[-1][0] == date.today().isoformat()
 
     def test_a_request_drafted_before_it_is_submitted(self, api: Any) -> None:
         made = project(api, name="Custody suite")

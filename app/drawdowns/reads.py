@@ -96,7 +96,7 @@ def _history(
     if entries and drafted.on > min(entry.on for entry in entries):
         # Keyed in after its steps happened on paper (the seed's history, a request taken over from a spreadsheet):
         # say so, in date order, rather than list a draft dated years after its own submission.
-        words = f"Recorded in the service by {drawdown.created_by}, after the steps above"
+        words = f"Keyed in to the service by {drawdown.created_by}; its earlier steps were taken on paper"
         return sorted([*entries, force(drafted.on, "drafted", words, drawdown.created_by)], key=lambda entry: entry.on)
     return [drafted, *sorted(entries, key=lambda entry: entry.on)]
 

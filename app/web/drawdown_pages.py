@@ -232,7 +232,12 @@ STEPS: dict[str, Step] = {
         "Record a payment by the authority",
         "Record the payment",
         (
-            Field("on", "Date paid", "date", hint="For example, 01/12/2026"),
+            Field(
+                "on",
+                "Date paid",
+                "date",
+                hint="The authority paid everything still outstanding on this date. For example, 01/12/2026",
+            ),
             Field("reference", "Reference", optional=True, width=20),
         ),
         PaymentCreate,
@@ -240,7 +245,7 @@ STEPS: dict[str, Step] = {
         resource="drawdown_payments",
     ),
     "queries": Step(
-        "Put a query to the force",
+        "A query from the authority to the force",
         "Send the query",
         (ON, Field("message", "Query", "textarea", hint="What the authority needs to know before it can decide")),
         QueryCreate,

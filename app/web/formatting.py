@@ -43,6 +43,7 @@ LABELS: dict[str, str] = {
     Regime.s106_and_cil: "Section 106 and Community Infrastructure Levy",
     CapitalCategory.land_and_buildings: "Land and buildings",
     CapitalCategory.it_hardware: "IT hardware",
+    "it": "IT",  # a bid formula's item (FormulaItem.it), which capitalising would write "It"
     CapitalCategory.revenue: "Revenue",
     Role.officer: "S106 officer",
     Role.finance: "Finance",
