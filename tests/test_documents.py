@@ -113,6 +113,11 @@ class TestNeverDeleted:
         assert again.status_code == 409
         assert api.request("DELETE", f"/documents/{first['id']}").status_code == 405
 
+    def test_an_authoritys_documents_asked_for_by_a_number_are_none_not_a_500(self, api: Any) -> None:
+        listed = api.get("/documents", params={"owner_type": "local_authority", "owner_id": 1})
+        assert listed.status_code == 404, listed.text
+        assert listed.json()["errors"][0]["field"] == "owner_id"
+
     def test_an_unknown_version_to_supersede_is_named_as_that_field(self, api: Any) -> None:
         deed = agreement(api)
         refused = upload(api, owner_type="agreement", owner_id=deed["id"], kind="agreement", supersedes_id=999999)

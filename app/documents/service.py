@@ -78,7 +78,9 @@ def check_owner(*, session: Session, owner_type: DocumentOwner, owner_id: int | 
     """The record exists and the caller may read it; otherwise 404, as an unknown id."""
     statement = _owner_statement(owner_type, scope)
     entity = statement.column_descriptions[0]["entity"]
-    if session.scalar(statement.where(entity.id == owner_id)) is None:
+    # An authority's id is its slug: a number names none (PostgreSQL will not compare text with a number).
+    key = str(owner_id) if owner_type is DocumentOwner.local_authority else owner_id
+    if session.scalar(statement.where(entity.id == key)) is None:
         raise NotFoundError(f"no {owner_type.value} {owner_id}", field="owner_id")
 
 
