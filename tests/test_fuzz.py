@@ -12,6 +12,8 @@ from tests.builders import agreement, contribution, event, movement
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
+# Examples per operation: sized so the whole suite stays within CI's 30 minutes on both engines as routes grow.
+
 # Rules the schema cannot express (a drawdown above what is held, a date before signing) rightly refuse
 # schema-valid bodies, and unknown query parameters are ignored, so these two checks would only report noise.
 NOT_APPLICABLE = [positive_data_acceptance, negative_data_rejection]
@@ -29,7 +31,7 @@ def ledger_api(api):
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case, ledger_api) -> None:
     """No 5xx, and every answer matches the schema's documented statuses, media types and bodies."""
     case.call_and_validate(
@@ -39,7 +41,7 @@ def test_api_conforms_to_its_schema(case, ledger_api) -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_for_a_planning_officer(case, ledger_api) -> None:
     """The same for a planning officer bound to one authority: refusals are documented problems, never 5xx."""
     case.call_and_validate(
