@@ -59,6 +59,8 @@ class TestSeries:
             ("month,value,source\n2019-03,1,x\n2019-03,2,x\n", "twice"),
             ("month,value,source\n2019-03,1,\n", "source"),
             ("month,value,source\n", "no rows"),
+            ("\r0", "header"),
+            ('month,value,source\n2019-03,1,"' + "x" * 140_000 + '"\n', "cannot be read"),
         ],
     )
     def test_bad_csv_is_refused_whole(self, api, text, words) -> None:

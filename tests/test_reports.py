@@ -243,6 +243,12 @@ class TestReconciliation:
         assert upload.status_code == 422
         assert upload.json()["detail"] == "the file is empty"
 
+    def test_a_file_the_csv_reader_cannot_read_is_refused_naming_the_file(self, api: Any) -> None:
+        for body in ("local_authority\r0", 'local_authority,x\n"' + "x" * 140_000 + '"\n'):
+            response = post_csv(api, body, "2021-01-26")
+            assert response.status_code == 422, response.text
+            assert response.json()["errors"][0]["field"] == "file"
+
     def test_a_multipart_upload_works_too(self, seeded: Session, api: Any) -> None:
         response = api.post(
             "/reconciliations",

@@ -76,6 +76,12 @@ class TestUpload:
         assert "row 4" in response.text
         assert api.get(f"/agreements/{site['id']}/progress").json()["history"] == []
 
+    def test_a_file_the_csv_reader_cannot_read_is_refused_naming_the_file(self, api: Any) -> None:
+        for text, why in (("\r0", "needs a column"), ('Application reference,x\n"' + "x" * 140_000 + '"\n', "as CSV")):
+            response = self.upload(api, text)
+            assert response.status_code == 422, response.text
+            assert why in response.json()["detail"]
+
     def test_another_authoritys_file_is_as_absent_as_an_unknown_one(self, api: Any) -> None:
         agreement(api, local_authority_id="charnwood")
         assert self.upload(api, self.CSV, authority="charnwood", role="planning").status_code == 404

@@ -76,13 +76,18 @@ def _parse_month(text: str) -> date:
 
 def parse_csv(text: str) -> list[tuple[date, Decimal, str]]:
     """Rows of month, value and source; any bad line is refused with its number."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [name.strip().lower() for name in reader.fieldnames or []]
+    # newline="" as the csv module asks, so a bare carriage return ends a line rather than breaking the reader.
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        header = [name.strip().lower() for name in reader.fieldnames or []]
+        records = list(reader)
+    except csv.Error as error:
+        raise RuleError(f"the CSV cannot be read: {error}", field="csv") from None
     if any(column not in header for column in COLUMNS):
         raise RuleError(f"the CSV needs a header with the columns {', '.join(COLUMNS)}; it has {header}", field="csv")
     rows: list[tuple[date, Decimal, str]] = []
     seen: set[date] = set()
-    for number, raw in enumerate(reader, start=2):
+    for number, raw in enumerate(records, start=2):
         record = {(key or "").strip().lower(): (value or "").strip() for key, value in raw.items()}
         try:
             month = _parse_month(record["month"])

@@ -349,8 +349,13 @@ def parse_table(text: str, *, as_at: date) -> PanelTable:
     """A published table from CSV in either layout (found from its header); a Total row is optional."""
     if not text.lstrip("\ufeff").strip():
         raise RuleError("the file is empty", field="file")
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [name.strip() for name in reader.fieldnames or []]
+    # newline="" as the csv module asks, so a bare carriage return ends a line rather than breaking the reader.
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        header = [name.strip() for name in reader.fieldnames or []]
+        records = list(reader)
+    except csv.Error as error:
+        raise RuleError(f"the file cannot be read as CSV: {error}", field="file") from None
     if not header or header[0] != "local_authority":
         raise RuleError("the CSV's first column must be 'local_authority'", field="file")
     layout = next((layout for layout, columns in COLUMNS.items() if {c.key for c in columns} == set(header[1:])), None)
@@ -360,7 +365,7 @@ def parse_table(text: str, *, as_at: date) -> PanelTable:
     rows: list[PanelRow] = []
     total: PanelRow | None = None
     labels: set[str] = set()
-    for raw in reader:
+    for raw in records:
         cells = {(key or "").strip(): (value or "") for key, value in raw.items()}
         label = cells["local_authority"].strip()
         if not label:

@@ -110,7 +110,11 @@ def _count(text: str, *, row: int, column: str) -> int | None:
 
 def read_progress(text: str) -> list[ProgressRow]:
     """The rows of a monitoring CSV, or RuleError naming the first row that cannot be read."""
-    lines = list(csv.reader(io.StringIO(text)))
+    try:
+        # newline="" as the csv module asks, so a bare carriage return ends a line rather than breaking the reader.
+        lines = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as error:
+        raise RuleError(f"the file cannot be read as CSV: {error}", field="file") from None
     if not lines:
         raise RuleError("the file is empty", field="file")
     columns = column_map(lines[0])
