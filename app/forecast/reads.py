@@ -14,7 +14,7 @@ from app.money import ZERO, pounds
 def band_bases(as_at: date, dwellings_per_year: int) -> dict[service.Band, str]:
     """What each band of certainty rests on, in words."""
     return {
-        "held_by_local_authority": f"held by the authorities on {as_at}, ready to draw this year",
+        "held_by_local_authority": f"held by the authorities on {in_words(as_at)}, ready to draw this year",
         "trigger_met": "instalments recorded due (or payable on signing, or on a commencement recorded) and not yet "
         "paid to the authority: owed now",
         "trigger_expected": "instalments dated by their site's recorded build rate, or by the agreement's own date",
