@@ -25,9 +25,12 @@ install: $(STAMP) $(NODE_STAMP)
 run: install
 	$(BIN)/s106 run $(if $(PORT),--port $(PORT))
 
+## Parallel test processes (pytest-xdist); each has its own database. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
+
 ## Lint, type-check, check models against migrations, run the suite (PostgreSQL too when TEST_DATABASE_URL is set).
 test: lint check-migrations $(NODE_STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

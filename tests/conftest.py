@@ -4,6 +4,7 @@ Runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
 """
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from alembic import command
 from alembic.config import Config
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from app.auth.service import create_token
@@ -25,6 +27,27 @@ from app.main import app
 from app.models import Role
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under parallel workers, give each worker its own PostgreSQL database beside TEST_DATABASE_URL's."""
+    if not hasattr(config, "workerinput"):
+        # Only the run's first process clears the screenshots: workers take pictures at once.
+        shutil.rmtree(ROOT / "tests" / "screenshots", ignore_errors=True)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not worker or not url.startswith("postgresql"):
+        return
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = make_engine(base.set(database="postgres").render_as_string(hide_password=False))
+    with admin.execution_options(isolation_level="AUTOCOMMIT").connect() as connection:
+        exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    # Everything that derives a database from TEST_DATABASE_URL (scratch databases too) now derives it from this one.
+    os.environ["TEST_DATABASE_URL"] = base.set(database=name).render_as_string(hide_password=False)
 
 
 def database_url() -> str:
