@@ -38,11 +38,13 @@ from app.ids import RowId
 from app.models import DocumentOwner, DrawdownStatus, Role
 from app.money import PositiveMoney, pounds
 from app.projects import service as projects
+from app.projects.reads import read_models as project_reads
 from app.spend import service as spending
 from app.web import downloads
 from app.web.agreement_forms import authority_choices
 from app.web.document_pages import document_listing
 from app.web.downloads import FormatQuery
+from app.web.formatting import label
 from app.web.forms import Field, FormDataDep, FormSpec, FormState, WriterDep, require_role
 from app.web.listing import download
 from app.web.pages import Viewer, ViewerDep, render
@@ -60,11 +62,17 @@ def drawdown_path(drawdown_id: int) -> str:
     return f"/web/drawdowns/{drawdown_id}"
 
 
-def allocated_choices(session: Session, project_id: int) -> list[tuple[str, str]]:
-    """The project's allocated contributions, as options for a line."""
-    allocations = projects.list_allocations(session=session, project_ids=[project_id], scope=None)
+def allocated_choices(session: Session, principal: Principal, project_id: int) -> list[tuple[str, str]]:
+    """The project's allocated contributions, as options for a line: whose money, for what, and how much."""
+    project = projects.get_project(session=session, project_id=project_id, scope=None)
+    allocations = project_reads(session, principal, [project], with_allocations=True)[0].allocations or []
+    names = visible_names(session, principal.scope)
     return [
-        (str(allocation.contribution_id), f"#{allocation.contribution_id} (allocated {allocation.amount:,})")
+        (
+            str(allocation.contribution_id),
+            f"#{allocation.contribution_id}, {names.get(allocation.local_authority_id, allocation.local_authority_id)}"
+            f", {label(allocation.purpose).lower()}: {pounds(allocation.amount)} allocated",
+        )
         for allocation in allocations
     ]
 
@@ -88,7 +96,7 @@ def drawdown_form(session: Session, viewer: Viewer, project_id: int) -> FormSpec
     """The new request form, with DrawdownCreate's fields and spare rows for lines."""
     project = projects.get_project(session=session, project_id=project_id, scope=None)
     lines = []
-    options = allocated_choices(session, project_id)
+    options = allocated_choices(session, viewer.principal, project_id)
     for index in range(SPARE_LINES):
         number = index + 1
         lines += [
