@@ -22,6 +22,7 @@ from jinja2.environment import Template
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
+from app.dates import in_full
 from app.errors import RuleError
 
 PLACEHOLDERS = {
@@ -144,7 +145,7 @@ def _range(*arguments: int) -> Iterator[int]:
 
 def spelt(day: date) -> str:
     """A date as a letter writes it: 1 December 2026."""
-    return f"{day.day} {day:%B %Y}"
+    return in_full(day)
 
 
 def render(template: bytes, context: dict[str, Any], *, field: str = "file") -> bytes:
