@@ -168,6 +168,7 @@ class TestPages:
         page = f"/web/contributions/{owed['id']}"
         shown = api.get(page, role=None).text
         assert 'id="instalments"' in shown and "on the 30th occupation" in shown and "Not yet due" in shown
+        assert "instalments, each with its own trigger" not in shown
         form = f"/web/contributions/{owed['id']}/instalments"
         assert "100% on the 30th occupation" in api.get(form, role=None).text
         refused = fill(api, form, {"schedule": "50% on commencement\n50% at adoption"})
@@ -180,6 +181,8 @@ class TestPages:
         assert saved.status_code == 303, saved.text
         shown = api.get(page, role=None).text
         assert "on 100% occupation" in shown and "at adoption" in shown and "£450.00" in shown
+        details = shown.split('id="contribution-details"')[1].split("</dl>")[0]
+        assert "In 3 instalments, each with its own trigger" in details
         read = api.get(f"/contributions/{owed['id']}").json()["instalments"]
         assert [(item["percent"], item["trigger"]["type"]) for item in read] == [
             ("10", "on_commencement"),
