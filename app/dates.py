@@ -73,6 +73,11 @@ def check_range(start: date | None, end: date | None, *, start_field: str, end_f
         raise RuleError(f"{end_field} {end} is before {start_field} {start}", field=end_field)
 
 
+def in_full(value: date) -> str:
+    """A date as a letter writes it: 1 December 2026."""
+    return f"{value.day} {value:%B %Y}"
+
+
 def in_words(value: date) -> str:
     """A date as people write it in a sentence: 1 Apr 2024 (the pages' and the digests' form)."""
     return f"{value.day} {value:%b %Y}"

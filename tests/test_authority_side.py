@@ -154,6 +154,57 @@ class TestOnTheRequestPage:
         page = api.get(f"/web/drawdowns/{request['id']}", role=None)
         assert 'id="step-payments"' in page.text and 'id="step-approve"' not in page.text
 
+    def test_a_payment_from_the_page_pays_what_the_authority_paid_on_each_contribution(self, api: Any) -> None:
+        first = funded_contribution(api, reference="blaby/20/0101", amount="10000.00", received="10000.00")
+        second = funded_contribution(api, reference="blaby/20/0102", amount="6000.00", received="6000.00")
+        made = project(api, name="Two-line base")
+        for money, amount in ((first, "8000.00"), (second, "5000.00")):
+            assert allocate(api, made["id"], money["id"], amount).status_code == 201
+        lines = [(first["id"], "8000.00"), (second["id"], "5000.00")]
+        request = drawdown(api, local_authority_id="blaby", project_id=made["id"], lines=lines).json()
+        assert step(api, request["id"], "submit", on="2021-02-01").status_code == 200
+        assert step(api, request["id"], "approve", on="2021-02-10").status_code == 200
+        sign_in(api, "planning")
+        path = f"/web/drawdowns/{request['id']}"
+        page = api.get(path, role=None).text
+        assert 'id="step-payments"' in page and "£8,000.00 outstanding" in page and "£5,000.00 outstanding" in page
+        rows = dict(re.findall(r'name="(lines\.\d+\.contribution_id)" value="(\d+)"', page))
+        assert rows == {"lines.0.contribution_id": str(first["id"]), "lines.1.contribution_id": str(second["id"])}
+        too_much = api.post(
+            f"{path}/payments",
+            role=None,
+            data={**hidden_keys(page), **rows, "on": "01/03/2021", "lines.1.amount": "5,000.01"},
+            follow_redirects=False,
+        )
+        assert too_much.status_code == 422 or too_much.status_code == 409, too_much.text
+        assert too_much.status_code == 409, too_much.text
+        summary = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', too_much.text.split("govuk-error-summary__list")[1])
+        assert summary[0][0].endswith("lines-1-amount") and "£5,000.00 outstanding" in summary[0][1], summary
+        assert api.get(f"/drawdowns/{request['id']}").json()["payments"] == []
+        part = api.post(
+            f"{path}/payments",
+            role=None,
+            data={**hidden_keys(page), **rows, "on": "01/03/2021", "reference": "BACS 9", "lines.1.amount": "2,000"},
+            follow_redirects=False,
+        )
+        assert part.status_code == 303, part.text
+        seen = api.get(f"/drawdowns/{request['id']}").json()
+        assert (seen["status"], seen["paid"]) == ("approved", "2000.00")
+        assert [(line["contribution_id"], line["outstanding"]) for line in seen["lines"]] == [
+            (first["id"], "8000.00"),
+            (second["id"], "3000.00"),
+        ]
+        page = api.get(path, role=None).text
+        rest = api.post(
+            f"{path}/payments",
+            role=None,
+            data={**hidden_keys(page), **rows, "on": "02/03/2021"},
+            follow_redirects=False,
+        )
+        assert rest.status_code == 303, rest.text
+        seen = api.get(f"/drawdowns/{request['id']}").json()
+        assert (seen["status"], seen["paid"]) == ("paid", "13000.00")
+
     def test_a_query_from_the_page_is_shown_to_the_force(self, api: Any) -> None:
         request = _submitted(api)
         sign_in(api, "planning")

@@ -146,6 +146,7 @@ class TestWorkingsDocuments:
         assert cells[-1][5] == "£17,430.00"
         text = "\n".join(paragraph.text for paragraph in opened.paragraphs)
         assert "24/0100/OUT" in text and "Total: £17,430.00" in text and "October 2024 (420.0000)" in text
+        assert "Costs as at 1 April 2024, index-linked" in text and "to 15 November 2024:" in text
         pdf = api.get(f"/bids/{shown['id']}/workings", params={"format": "pdf"})
         assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
         assert pdf.content.startswith(b"%PDF-")

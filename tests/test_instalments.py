@@ -110,7 +110,7 @@ class TestSchedule:
         )
         assert mixed.status_code == 422 and mixed.json()["errors"][0]["field"] == "instalments"
         undated = schedule(api, owed["id"], [{"percent": "100", "trigger": {"type": "on_date"}}])
-        assert undated.status_code == 422 and undated.json()["errors"][0]["field"] == "instalments[0].trigger.on"
+        assert undated.status_code == 422 and undated.json()["errors"][0]["field"] == "instalments.0.trigger.on"
         both = schedule(api, owed["id"], [{"percent": "100", "amount": "1000.00", "trigger": {"type": "other"}}])
         assert both.status_code == 422
         assert len(api.get(f"/contributions/{owed['id']}").json()["instalments"]) == 1
@@ -168,6 +168,7 @@ class TestPages:
         page = f"/web/contributions/{owed['id']}"
         shown = api.get(page, role=None).text
         assert 'id="instalments"' in shown and "on the 30th occupation" in shown and "Not yet due" in shown
+        assert "instalments, each with its own trigger" not in shown
         form = f"/web/contributions/{owed['id']}/instalments"
         assert "100% on the 30th occupation" in api.get(form, role=None).text
         refused = fill(api, form, {"schedule": "50% on commencement\n50% at adoption"})
@@ -180,6 +181,8 @@ class TestPages:
         assert saved.status_code == 303, saved.text
         shown = api.get(page, role=None).text
         assert "on 100% occupation" in shown and "at adoption" in shown and "£450.00" in shown
+        details = shown.split('id="contribution-details"')[1].split("</dl>")[0]
+        assert "In 3 instalments, each with its own trigger" in details
         read = api.get(f"/contributions/{owed['id']}").json()["instalments"]
         assert [(item["percent"], item["trigger"]["type"]) for item in read] == [
             ("10", "on_commencement"),
@@ -202,14 +205,14 @@ class TestReviewedRules:
         ]
         refused = schedule(api, owed["id"], nothing)
         assert refused.status_code == 422, refused.text
-        assert refused.json()["errors"][0]["field"] == "instalments[0].percent"
+        assert refused.json()["errors"][0]["field"] == "instalments.0.percent"
         assert "instalment 1 has a share of nothing" in refused.json()["detail"]
         pounds_nothing = [
             {"amount": "1000.00", "trigger": {"type": "on_commencement"}},
             {"amount": "0.00", "trigger": {"type": "on_occupation", "threshold": 10}},
         ]
         refused = schedule(api, owed["id"], pounds_nothing)
-        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "instalments[1].amount"
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "instalments.1.amount"
         assert len(api.get(f"/contributions/{owed['id']}").json()["instalments"]) == 1
 
     def test_a_switch_to_or_from_on_signing_is_refused_and_writes_nothing(self, api: Any) -> None:
@@ -276,7 +279,7 @@ class TestReviewedRules:
         ]
         refused = schedule(api, owed["id"], beyond)
         assert refused.status_code == 422, refused.text
-        assert refused.json()["errors"][0]["field"] == "instalments[1].trigger.threshold"
+        assert refused.json()["errors"][0]["field"] == "instalments.1.trigger.threshold"
         assert "61st occupation" in refused.json()["detail"] and "60 dwellings" in refused.json()["detail"]
         sign_in(api, "officer")
         form = f"/web/contributions/{owed['id']}/instalments"

@@ -248,6 +248,37 @@ class TestTheAuthoritysTemplate:
         assert response.json()["errors"][0]["field"] == "file" and why in response.text
         assert api.get("/local-authorities/blaby/pack-templates").json() == []
 
+    @pytest.mark.parametrize(
+        ("text", "why"),
+        [
+            (
+                "{% for a in range(10000) %}{% for b in range(10000) %}{% endfor %}{% endfor %}",
+                "longer than 0.5 seconds",
+            ),
+            ("{% for a in range(1000000) %}{% endfor %}", "range longer than 10,000"),
+            ("{{ authority * 100000000 }}", "value longer than 100,000"),
+            ("{{ [1] * 100000000 }}", "value longer than 100,000"),
+            ("{{ 10 ** 100000000 }}", "too high a power"),
+            ("{% for a in range(10000) %}{{ 'x' * 1000 }}{% endfor %}", "more than 5,000,000 characters"),
+        ],
+    )
+    def test_a_template_that_would_hold_a_worker_is_refused_within_its_limits(
+        self, api: Any, monkeypatch: pytest.MonkeyPatch, text: str, why: str
+    ) -> None:
+        from app.drawdowns import templating
+
+        monkeypatch.setattr(templating, "RENDER_SECONDS", 0.5)
+        response = upload_template(api, "blaby", word_file(text))
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "file" and why in response.text
+        assert api.get("/local-authorities/blaby/pack-templates").json() == []
+
+    def test_a_template_within_its_limits_still_loops_and_multiplies(self, api: Any) -> None:
+        response = upload_template(
+            api, "blaby", word_file("{% for a in range(3) %}{{ '-' * 20 }}{{ 2 ** 10 }}{% endfor %}")
+        )
+        assert response.status_code == 201, response.text
+
     def test_a_template_that_fails_on_a_real_request_is_told_on_a_page(self, api: Any) -> None:
         # Renders on the samples the upload checks against, fails on any real authority's request.
         made = upload_template(api, "blaby", word_file('{{ 1 if authority == "Sample District Council" else 1 // 0 }}'))

@@ -158,6 +158,32 @@ class TestConsent:
         assert (change["to_purpose"], change["investment_item_id"]) == ("premises", item["id"])
         assert api.get(f"/investment-items/{item['id']}").json()["open_proposals"] == 0
 
+    def test_an_item_withdrawn_from_the_strategy_is_not_offered_nor_taken(self, api) -> None:
+        money = vehicles(api)
+        item = investment_item(api)
+        kept = propose(api, money["id"], proposed_purpose=None, investment_item_id=item["id"])
+        assert api.patch(f"/investment-items/{item['id']}", json={"status": "withdrawn"}).status_code == 200
+        refused = api.post(
+            "/repurposing-proposals",
+            json={
+                "contribution_id": money["id"],
+                "investment_item_id": item["id"],
+                "reason": "r",
+                "identified_on": "2023-10-02",
+            },
+        )
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "investment_item_id"
+        assert "withdrawn" in refused.text
+        # A proposal made before the item was withdrawn can still have its reason changed.
+        changed = api.patch(f"/repurposing-proposals/{kept['id']}", json={"reason": "the item was withdrawn"})
+        assert changed.status_code == 200, changed.text
+        other = {"name": "Custody suite", "category": "land_and_buildings", "estimate": "1000.00"}
+        assert api.post("/investment-items", json={**other, "strategy_reference": "E8"}).status_code == 201
+        sign_in(api, "officer")
+        form = api.get("/web/repurposing-proposals/new", role=None, params={"contribution_id": money["id"]})
+        assert form.status_code == 200 and "Custody suite (proposed)" in form.text
+        assert "Occupational Health Refurbishment" not in form.text
+
     def test_retried_consent_with_the_same_key_records_one_repurposing(self, api) -> None:
         money = vehicles(api)
         made = propose(api, money["id"])

@@ -38,7 +38,7 @@ class TestInAdvance:
         refused = step(api, request["id"], "submit", on="2021-02-01")
         assert refused.status_code == 409
         assert refused.json()["errors"][0]["field"] == "evidence"
-        assert "spend_proposal" in refused.json()["detail"]
+        assert "spend proposal" in refused.json()["detail"]
         assert upload(api, owner_type="drawdown", owner_id=request["id"], kind="spend_proposal").status_code == 201
         submitted = step(api, request["id"], "submit", on="2021-02-01")
         assert submitted.status_code == 200, submitted.text
@@ -62,7 +62,7 @@ class TestBlabyOnCompletion:
         request = _draft(api, "blaby", stage="completed")
         refused = step(api, request["id"], "submit", on="2021-02-01")
         assert refused.status_code == 409
-        assert "drawdown_letter, invoice" in refused.json()["detail"]
+        assert "drawdown letter, invoice" in refused.json()["detail"]
         # The invoice may be attached to the cited spend, the letter to the request.
         assert upload(api, owner_type="spend", owner_id=request["spend_id"], kind="invoice").status_code == 201
         assert upload(api, owner_type="drawdown", owner_id=request["id"], kind="drawdown_letter").status_code == 201
@@ -105,7 +105,7 @@ class TestCharnwoodWhileOngoing:
         request = _draft(api, "charnwood", invoices=[])
         refused = step(api, request["id"], "submit", on="2021-02-01")
         assert refused.status_code == 409
-        assert "proportionality_statement, invoice" in refused.json()["detail"]
+        assert "proportionality statement, invoice" in refused.json()["detail"]
         for kind in ("proportionality_statement", "invoice"):
             assert upload(api, owner_type="drawdown", owner_id=request["id"], kind=kind).status_code == 201
         submitted = step(api, request["id"], "submit", on="2021-02-01")

@@ -196,7 +196,7 @@ class TestSeededRequestsAwaitingAnswers:
             assert findings[reference] == [
                 f"Rutland County Council needs evidence that request "
                 f"{next(item['id'] for item in listed if item['reference'] == reference)} does not yet carry: "
-                "spend_proposal; upload each as a document of the request, of that kind"
+                "spend proposal; upload each as a document of the request, of that kind"
             ]
         paid = api.get("/drawdowns", params={"status": "paid", "limit": 100}).json()["items"]
         assert paid and all(item["release_findings"] == [] for item in paid)

@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Any
 
-from tests.builders import agreement, contribution
+from tests.builders import agreement, contribution, event
 
 
 def progress(api: Any, agreement_id: int, *, role: str = "officer", **counts: Any) -> Any:
@@ -22,6 +22,18 @@ class TestProgress:
         assert [record["completed"] for record in shown["history"]] == [10, 40, 36]
         assert shown["current"] == {"on": "2024-03-31", "started": 36, "completed": 36, "occupied": 8}
         assert shown["completions_per_year"] == 26  # 26 more in 366 days
+
+    def test_one_record_gives_a_build_rate_from_the_start_of_development(self, api: Any) -> None:
+        site = agreement(api, dwellings=200)
+        owed = contribution(api, site["id"], amount="50000.00", trigger_type="on_occupation", threshold=150)
+        assert progress(api, site["id"], on="2024-01-01", started=60, completed=40).status_code == 201
+        assert api.get(f"/agreements/{site['id']}/progress").json()["completions_per_year"] is None
+        assert event(api, owed["id"], "development_started", date(2023, 1, 1)).status_code == 201
+        # 40 completed in the 365 days since development started.
+        assert api.get(f"/agreements/{site['id']}/progress").json()["completions_per_year"] == 40
+        forecast = api.get("/forecast", params={"as_at": "2024-02-01", "detail": "true"}).json()
+        [item] = [item for item in forecast["items"] if item["contribution_id"] == owed["id"]]
+        assert item["build_rate_basis"] == "recorded_progress" and "building 40 a year" in item["basis"]
 
     def test_counts_that_cannot_be_are_refused(self, api: Any) -> None:
         site = agreement(api, dwellings=50)

@@ -88,3 +88,8 @@ class TestDemoAccounts:
         client.post("/web/sign-in", data={"email": second["planning"][0], "password": second["planning"][1]})
         home = client.get("/web")
         assert "Blaby" in home.text and "Charnwood" not in home.text
+        with get_sessionmaker()() as session:
+            names = dict(session.execute(select(Account.email, Account.name)).all())
+        # Named as the History of a request and recorded_by columns show them: a person, not a code.
+        assert names[second["planning"][0]] == "Demo planning officer, Blaby District Council"
+        assert names[second["officer"][0]] == "Demo S106 officer"

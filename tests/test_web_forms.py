@@ -282,6 +282,9 @@ class TestTheOfficersWeek:
             api, f"/web/projects/{project_id}/allocations/new", {"contribution_id": str(owed["id"]), "amount": "15000"}
         )
         assert allocation.headers["location"] == f"/web/projects/{project_id}"
+        new_request = api.get("/web/drawdowns/new", role=None, params={"project_id": project_id}).text
+        # A line's choices say whose money each is and how much, not only its number.
+        assert f"#{owed['id']}, Blaby District Council, " in new_request and ": £15,000.00 allocated" in new_request
         request = fill(
             api,
             "/web/drawdowns/new",

@@ -22,6 +22,14 @@ console = Console()
 DEMO_DOMAIN = "demo.example"
 """Demo accounts' addresses end with this (a reserved name that reaches nobody)."""
 
+DEMO_NAMES = {
+    Role.officer: "Demo S106 officer",
+    Role.finance: "Demo finance officer",
+    Role.planning: "Demo planning officer",
+    Role.panel: "Demo Panel member",
+}
+"""What a demo account is called where it is named: the History of a request, recorded_by columns."""
+
 
 def record_account_change(session: Session, command: str, account: Account, **extra: object) -> None:
     """Audit an account change made on the command line (never a password)."""
@@ -116,7 +124,8 @@ def demo_accounts(
             password = secrets.token_urlsafe(12)
             account = accounts.find_account(session, email)
             if account is None:
-                name = f"Demo {role.value}" + (f" ({scope})" if scope else "")
+                authority = session.get(LocalAuthority, scope) if scope else None
+                name = DEMO_NAMES[role] + (f", {authority.name}" if authority is not None else "")
                 account = accounts.create_account(
                     session=session, email=email, name=name, role=role, local_authority_id=scope, password=password
                 )

@@ -1,6 +1,7 @@
 """A bid's workings as a printed document (DOCX or PDF), written by the one printable writer."""
 
 from app.bids.schemas import BidRead
+from app.dates import in_full
 from app.money import pounds
 from app.printing import Printable
 
@@ -10,7 +11,7 @@ def workings_document(bid: BidRead, authority_name: str, force_name: str) -> Pri
     document = Printable()
     document.heading(f"{force_name}: contribution sought for application {bid.application_reference}")
     document.paragraph(
-        f"{authority_name}. {bid.site}. {bid.dwellings} dwellings; consulted on {bid.consulted_on:%d %B %Y}."
+        f"{authority_name}. {bid.site}. {bid.dwellings} dwellings; consulted on {in_full(bid.consulted_on)}."
     )
     workings = bid.workings
     if workings is None:
@@ -19,11 +20,11 @@ def workings_document(bid: BidRead, authority_name: str, force_name: str) -> Pri
         )
         return document
     document.heading(f"{workings.formula_name}, version {workings.formula_version}", level=2)
-    priced = f"Costs as at {workings.base_date:%d %B %Y}"
+    priced = f"Costs as at {in_full(workings.base_date)}"
     if workings.index is not None:
         index = workings.index
         priced += (
-            f", index-linked by {index.series} to {workings.calculated_on:%d %B %Y}: "
+            f", index-linked by {index.series} to {in_full(workings.calculated_on)}: "
             f"{index.month:%B %Y} ({index.value}) over {index.base_month:%B %Y} ({index.base_value})"
         )
     document.paragraph(priced + ".")

@@ -390,7 +390,7 @@ def missing_evidence(session: Session, drawdown: DrawdownRequest, authority: Loc
 def _check_evidence(session: Session, drawdown: DrawdownRequest, authority: LocalAuthority) -> None:
     missing = missing_evidence(session, drawdown, authority)
     if missing:
-        names = ", ".join(kind.value for kind in missing)
+        names = ", ".join(kind.value.replace("_", " ") for kind in missing)
         raise ConflictError(
             f"{authority.name} needs evidence that request {drawdown.id} does not yet carry: {names}; "
             "upload each as a document of the request, of that kind",

@@ -4,16 +4,25 @@ A template is a Word document whose text holds Jinja placeholders (docs/request-
 It is untrusted: it renders in a sandbox (no attribute of Python's internals is reachable), with
 autoescape (a value is always text, never XML), and an unknown placeholder is an error, so a template
 is refused at upload by rendering it against a sample request, not when a pack is made.
+It is also a small program, so it meets limits on its work: a time budget, a cap on what it writes and
+on the strings and numbers it may build, so a loop or a multiplication cannot hold a worker.
 """
 
 import io
+import sys
+import time
+from collections.abc import Callable, Iterator
 from datetime import date
+from types import FrameType
 from typing import Any
 
 from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined
+from jinja2.environment import Template
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
+from app.dates import in_full
 from app.errors import RuleError
 
 PLACEHOLDERS = {
@@ -64,16 +73,93 @@ class TemplateError(RuleError):
     """A template that is not a Word document or does not render; it names the field and why."""
 
 
+RENDER_SECONDS = 5.0
+"""How long one rendering may take."""
+
+MOST_WRITTEN = 5_000_000
+"""The most characters one of the document's parts may hold once rendered."""
+
+LONGEST_VALUE = 100_000
+"""The longest string or list, and the largest number of digits, an expression may build."""
+
+MOST_ITERATIONS = 10_000
+"""The longest range a template may loop over (the sandbox's own limit is 100,000)."""
+
+
+class _Written(Template):
+    """A template part that stops once it has written more than MOST_WRITTEN characters."""
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        """The part rendered, refused past the cap."""
+        written: list[str] = []
+        size = 0
+        for chunk in self.generate(*args, **kwargs):
+            size += len(chunk)
+            if size > MOST_WRITTEN:
+                raise SecurityError(f"the template writes more than {MOST_WRITTEN:,} characters")
+            written.append(chunk)
+        return "".join(written)
+
+
+class _Limited(SandboxedEnvironment):
+    """The sandbox with multiplication and powers capped, so no one expression builds something huge."""
+
+    intercepted_binops = frozenset({"*", "**"})
+    template_class = _Written
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        """Multiply or raise only within LONGEST_VALUE."""
+        if operator == "**":
+            huge = isinstance(left, int) and isinstance(right, int) and abs(left) > 1
+            if huge and right * abs(left).bit_length() > LONGEST_VALUE:
+                raise SecurityError("the template raises a number to too high a power")
+            return left**right
+        for value, times in ((left, right), (right, left)):
+            if isinstance(value, str | list | tuple) and isinstance(times, int) and len(value) * times > LONGEST_VALUE:
+                raise SecurityError(f"the template builds a value longer than {LONGEST_VALUE:,}")
+        return left * right
+
+
+def _within(deadline: float) -> Callable[[FrameType, str, Any], Any]:
+    """A trace function that stops a template's own code once the deadline passes."""
+
+    def in_template(frame: FrameType, event: str, _arg: Any) -> Any:
+        if time.monotonic() > deadline:
+            raise SecurityError(f"the template takes longer than {RENDER_SECONDS:g} seconds to render")
+        return in_template
+
+    def on_call(frame: FrameType, event: str, _arg: Any) -> Any:
+        # Only the template's compiled code is traced line by line; docxtpl's own code runs untraced.
+        return in_template if frame.f_code.co_filename == "<template>" else None
+
+    return on_call
+
+
+def _range(*arguments: int) -> Iterator[int]:
+    """range(), no longer than MOST_ITERATIONS."""
+    numbers = range(*arguments)
+    if len(numbers) > MOST_ITERATIONS:
+        raise SecurityError(f"the template loops over a range longer than {MOST_ITERATIONS:,}")
+    return iter(numbers)
+
+
 def spelt(day: date) -> str:
     """A date as a letter writes it: 1 December 2026."""
-    return f"{day.day} {day:%B %Y}"
+    return in_full(day)
 
 
 def render(template: bytes, context: dict[str, Any], *, field: str = "file") -> bytes:
     """The template filled in with the context, as DOCX bytes; TemplateError when it cannot be."""
     try:
         document = DocxTemplate(io.BytesIO(template))
-        document.render(context, jinja_env=SandboxedEnvironment(undefined=StrictUndefined), autoescape=True)
+        environment = _Limited(undefined=StrictUndefined)
+        environment.globals["range"] = _range
+        previous = sys.gettrace()
+        sys.settrace(_within(time.monotonic() + RENDER_SECONDS))
+        try:
+            document.render(context, jinja_env=environment, autoescape=True)
+        finally:
+            sys.settrace(previous)
         buffer = io.BytesIO()
         document.save(buffer)
     # The template is a user's file and a small program: any failure in it is its fault, told as a 4xx.

@@ -210,13 +210,19 @@ def recorded_sites(session: Session, contribution_ids: list[int], *, as_at: date
         .where(Contribution.id.in_(contribution_ids))
     ):
         agreement_of[contribution_id] = agreement_id
-    records = sites.history(session=session, agreement_ids=sorted(set(agreement_of.values())))
+    agreement_ids = sorted(set(agreement_of.values()))
+    records = sites.history(session=session, agreement_ids=agreement_ids)
+    # With one record only, the rate runs from the start of development to it.
+    starts = sites.development_starts(session=session, agreement_ids=agreement_ids)
     for agreement_id, held in records.items():
         held = [record for record in held if record.on <= as_at]
         if held:
+            start = starts.get(agreement_id)
             started[agreement_id] = Site(
                 counts=sites.counts_as_at(held, as_at),
-                rate=sites.completions_per_day(held, as_at=as_at, started_on=None),
+                rate=sites.completions_per_day(
+                    held, as_at=as_at, started_on=start if start is not None and start <= as_at else None
+                ),
             )
     return {
         contribution_id: started[agreement_id]

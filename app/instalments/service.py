@@ -74,7 +74,7 @@ def check_schedule(schedule: Sequence[InstalmentWrite], total: Decimal, *, dwell
             share = "percent" if item.percent is not None else "amount"
             raise RuleError(
                 f"instalment {index + 1} has a share of nothing: give it a share above 0, or leave it out",
-                field=f"instalments[{index}].{share}",
+                field=f"instalments.{index}.{share}",
             )
     percents = [item.percent for item in schedule if item.percent is not None]
     if percents and len(percents) != len(schedule):
@@ -95,10 +95,10 @@ def check_schedule(schedule: Sequence[InstalmentWrite], total: Decimal, *, dwell
         if trigger.type in (TriggerType.on_occupation, TriggerType.on_completion) and trigger.threshold == 0:
             raise RuleError(
                 "an occupation or completion threshold is at least the 1st dwelling (or 1%)",
-                field=f"instalments[{index}].trigger.threshold",
+                field=f"instalments.{index}.trigger.threshold",
             )
         if trigger.type is TriggerType.on_date and trigger.on is None:
-            raise RuleError("an on_date trigger needs its date (on)", field=f"instalments[{index}].trigger.on")
+            raise RuleError("an on_date trigger needs its date (on)", field=f"instalments.{index}.trigger.on")
         if (
             dwellings
             and trigger.type in (TriggerType.on_occupation, TriggerType.on_completion)
@@ -109,7 +109,7 @@ def check_schedule(schedule: Sequence[InstalmentWrite], total: Decimal, *, dwell
             raise RuleError(
                 f"instalment {index + 1} is due on the {ordinal(trigger.threshold or 0)} {measure}, but the agreement "
                 f"has {dwellings} dwellings: it would never fall due",
-                field=f"instalments[{index}].trigger.threshold",
+                field=f"instalments.{index}.trigger.threshold",
             )
 
 

@@ -15,7 +15,7 @@ from app import scoping
 from app.auth.service import Principal
 from app.errors import ConflictError, NotFoundError, RuleError
 from app.investment.service import get_item
-from app.models import Agreement, Contribution, ProposalStatus, Repurposing, RepurposingProposal
+from app.models import Agreement, Contribution, InvestmentStatus, ProposalStatus, Repurposing, RepurposingProposal
 from app.movements.service import get_contribution
 from app.projects.service import get_project
 from app.proposals.schemas import ConsentCreate, ProposalCreate, ProposalUpdate, Step, StepCreate
@@ -86,10 +86,15 @@ def summary(*, session: Session, scope: str | None) -> Counter[tuple[str, Propos
     return Counter({(row[0], row[1]): int(row[2]) for row in rows})
 
 
-def _check_targets(session: Session, values: dict[str, object]) -> None:
-    """The item and projects named exist, and a move names both ends."""
+def _check_targets(session: Session, values: dict[str, object], *, naming_item: bool = True) -> None:
+    """The item and projects named exist, a newly named item is still in the strategy, and a move names both ends."""
     if values.get("investment_item_id") is not None:
-        get_item(session=session, item_id=int(str(values["investment_item_id"])), field="investment_item_id")
+        item = get_item(session=session, item_id=int(str(values["investment_item_id"])), field="investment_item_id")
+        if naming_item and item.status in (InvestmentStatus.withdrawn, InvestmentStatus.delivered):
+            raise RuleError(
+                f"investment item {item.id} ({item.name}) is {item.status.value}: money can no longer be moved to it",
+                field="investment_item_id",
+            )
     from_project, to_project = values.get("from_project_id"), values.get("to_project_id")
     if (from_project is None) != (to_project is None):
         raise RuleError("a move names both from_project_id and to_project_id", field="to_project_id")
@@ -148,7 +153,7 @@ def update_proposal(*, session: Session, proposal_id: int, data: ProposalUpdate)
         name: changes.get(name, getattr(proposal, name))
         for name in ("investment_item_id", "from_project_id", "to_project_id")
     }
-    _check_targets(session, merged)
+    _check_targets(session, merged, naming_item="investment_item_id" in changes)
     for name, value in changes.items():
         setattr(proposal, name, value)
     session.flush()

@@ -107,7 +107,8 @@ def read_site(session: Session, principal: Principal, agreement_id: int) -> Site
     agreement = get_agreement(session=session, agreement_id=agreement_id, scope=principal.scope)
     records = service.history(session=session, agreement_ids=[agreement.id])[agreement.id]
     counts = service.counts_as_at(records)
-    rate = service.completions_per_day(records, as_at=date.today(), started_on=None)
+    start = service.development_starts(session=session, agreement_ids=[agreement.id]).get(agreement.id)
+    rate = service.completions_per_day(records, as_at=date.today(), started_on=start)
     return SiteRead(
         agreement_id=agreement.id,
         reference=agreement.reference,

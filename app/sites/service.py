@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import scoping
@@ -180,6 +180,19 @@ def record_progress(
     session.add(record)
     session.flush()
     return record
+
+
+def development_starts(*, session: Session, agreement_ids: Sequence[int]) -> dict[int, date]:
+    """When development started on each of these agreements' sites, where recorded (its earliest start event)."""
+    if not agreement_ids:
+        return {}
+    query = (
+        select(Contribution.agreement_id, func.min(ContributionEvent.on))
+        .join(Contribution, Contribution.id == ContributionEvent.contribution_id)
+        .where(Contribution.agreement_id.in_(agreement_ids), ContributionEvent.kind == EventKind.development_started)
+        .group_by(Contribution.agreement_id)
+    )
+    return dict(session.execute(query).all())
 
 
 def history(*, session: Session, agreement_ids: Sequence[int]) -> dict[int, list[SiteProgress]]:

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from app.auth.service import Principal
@@ -24,22 +24,27 @@ from app.drawdowns.reads import read_models
 from app.drawdowns.schemas import (
     Answer,
     DrawdownCreate,
+    DrawdownRead,
     PaymentCreate,
+    PaymentLineCreate,
     PaymentReverse,
     QueryCreate,
     Rejection,
     Transition,
 )
 from app.drawdowns.templating import TemplateError
-from app.errors import ForbiddenError, NotFoundError
+from app.errors import DomainError, ForbiddenError, NotFoundError
 from app.ids import RowId
 from app.models import DocumentOwner, DrawdownStatus, Role
+from app.money import PositiveMoney, pounds
 from app.projects import service as projects
+from app.projects.reads import read_models as project_reads
 from app.spend import service as spending
 from app.web import downloads
 from app.web.agreement_forms import authority_choices
 from app.web.document_pages import document_listing
 from app.web.downloads import FormatQuery
+from app.web.formatting import label
 from app.web.forms import Field, FormDataDep, FormSpec, FormState, WriterDep, require_role
 from app.web.listing import download
 from app.web.pages import Viewer, ViewerDep, render
@@ -57,11 +62,17 @@ def drawdown_path(drawdown_id: int) -> str:
     return f"/web/drawdowns/{drawdown_id}"
 
 
-def allocated_choices(session: Session, project_id: int) -> list[tuple[str, str]]:
-    """The project's allocated contributions, as options for a line."""
-    allocations = projects.list_allocations(session=session, project_ids=[project_id], scope=None)
+def allocated_choices(session: Session, principal: Principal, project_id: int) -> list[tuple[str, str]]:
+    """The project's allocated contributions, as options for a line: whose money, for what, and how much."""
+    project = projects.get_project(session=session, project_id=project_id, scope=None)
+    allocations = project_reads(session, principal, [project], with_allocations=True)[0].allocations or []
+    names = visible_names(session, principal.scope)
     return [
-        (str(allocation.contribution_id), f"#{allocation.contribution_id} (allocated {allocation.amount:,})")
+        (
+            str(allocation.contribution_id),
+            f"#{allocation.contribution_id}, {names.get(allocation.local_authority_id, allocation.local_authority_id)}"
+            f", {label(allocation.purpose).lower()}: {pounds(allocation.amount)} allocated",
+        )
         for allocation in allocations
     ]
 
@@ -85,7 +96,7 @@ def drawdown_form(session: Session, viewer: Viewer, project_id: int) -> FormSpec
     """The new request form, with DrawdownCreate's fields and spare rows for lines."""
     project = projects.get_project(session=session, project_id=project_id, scope=None)
     lines = []
-    options = allocated_choices(session, project_id)
+    options = allocated_choices(session, viewer.principal, project_id)
     for index in range(SPARE_LINES):
         number = index + 1
         lines += [
@@ -170,20 +181,91 @@ class Step:
     resource: str = "drawdowns"
     warning: bool = False
 
-    def fields_for(self, principal: Principal, action: str) -> tuple[Field, ...]:
-        """The step's fields; the officer recording the authority's step also gives its letter."""
+    def fields_for(self, principal: Principal, action: str, drawdown: DrawdownRead) -> tuple[Field, ...]:
+        """The step's fields; a payment's rows per contribution; the officer recording for the authority, its letter."""
+        fields = (*self.fields, *payment_lines(drawdown)) if action == "payments" else self.fields
         if action in AUTHORITY_STEPS and principal.role is Role.officer:
-            return (*self.fields, *LETTER)
-        return self.fields
+            return (*fields, *LETTER)
+        return fields
 
-    def spec(self, principal: Principal, action: str) -> FormSpec:
+    def spec(self, principal: Principal, action: str, drawdown: DrawdownRead) -> FormSpec:
         """The step's form."""
-        fields = self.fields_for(principal, action)
+        fields = self.fields_for(principal, action, drawdown)
         return FormSpec(title=self.title, caption="Drawdown request", button=self.button, fields=fields)
 
 
 class KeepPack(BaseModel):
     """Nothing to give: keeping a new pack is the whole step."""
+
+
+class PagePaymentLine(BaseModel):
+    """What the page's row for one of the request's contributions says was paid; empty for nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    contribution_id: RowId
+    amount: PositiveMoney | None = None
+
+
+class PagePayment(PaymentCreate):
+    """A payment as the page posts it: a row per contribution outstanding, each amount empty or paid."""
+
+    lines: list[PagePaymentLine] | None = None  # type: ignore[assignment]
+
+    def as_paid(self) -> tuple[list[PaymentLineCreate] | None, list[int]]:
+        """The lines paid (None, all outstanding, when no row gives an amount), and the page's row of each."""
+        rows = [index for index, line in enumerate(self.lines or ()) if line.amount is not None]
+        paid = [
+            PaymentLineCreate(contribution_id=line.contribution_id, amount=line.amount)
+            for line in self.lines or ()
+            if line.amount is not None
+        ]
+        return paid or None, rows
+
+
+def _pay(session: Session, principal: Principal, drawdown_id: int, data: PagePayment) -> int:
+    """Record the page's payment; a refusal of a line names the page's row for it."""
+    lines, rows = data.as_paid()
+    try:
+        payment = service.pay(
+            session=session,
+            principal=principal,
+            drawdown_id=drawdown_id,
+            on=data.on,
+            reference=data.reference,
+            lines=lines,
+            letter=data,
+        )
+    except DomainError as error:
+        parts = (error.field or "").split(".")
+        if len(parts) == 3 and parts[0] == "lines" and parts[1].isdigit() and int(parts[1]) < len(rows):
+            error.field = f"lines.{rows[int(parts[1])]}.{parts[2]}"
+        raise
+    return payment.id
+
+
+def payment_lines(drawdown: DrawdownRead) -> tuple[Field, ...]:
+    """A row for each of the request's contributions still outstanding: what the authority paid on it."""
+    fields: list[Field] = []
+    for index, line in enumerate(row for row in drawdown.lines if row.outstanding > 0):
+        fields += [
+            Field(f"lines.{index}.contribution_id", "Contribution", "hidden"),
+            Field(
+                f"lines.{index}.amount",
+                f"Paid on contribution #{line.contribution_id}",
+                "money",
+                optional=True,
+                hint=f"{pounds(line.outstanding)} outstanding"
+                + (". Leave every amount empty if the authority paid all that is outstanding" if index == 0 else ""),
+            ),
+        ]
+    return tuple(fields)
+
+
+def payment_values(drawdown: DrawdownRead) -> dict[str, str]:
+    """The rows' contributions, which the page posts back beside the amounts."""
+    rows = (row for row in drawdown.lines if row.outstanding > 0)
+    return {f"lines.{index}.contribution_id": str(line.contribution_id) for index, line in enumerate(rows)}
 
 
 ON = Field("on", "Date", "date", hint="Today if left empty", optional=True)
@@ -232,15 +314,10 @@ STEPS: dict[str, Step] = {
         "Record a payment by the authority",
         "Record the payment",
         (
-            Field(
-                "on",
-                "Date paid",
-                "date",
-                hint="The authority paid everything still outstanding on this date. For example, 01/12/2026",
-            ),
+            Field("on", "Date paid", "date", hint="For example, 01/12/2026"),
             Field("reference", "Reference", optional=True, width=20),
         ),
-        PaymentCreate,
+        PagePayment,
         (DrawdownStatus.approved,),
         resource="drawdown_payments",
     ),
@@ -297,16 +374,7 @@ def run_step(session: Session, viewer: Viewer, drawdown_id: int, action: str, da
     elif action == "withdraw":
         service.withdraw(session=session, drawdown_id=drawdown_id, on=data.on, note=data.note)
     else:
-        payment = service.pay(
-            session=session,
-            principal=principal,
-            drawdown_id=drawdown_id,
-            on=data.on,
-            reference=data.reference,
-            lines=data.lines,
-            letter=data,
-        )
-        return [payment.id, drawdown_id]
+        return [_pay(session, principal, drawdown_id, data), drawdown_id]
     return [drawdown_id]
 
 
@@ -359,9 +427,10 @@ def step_page(request: Request, drawdown_id: RowId, action: str, session: Sessio
     """A lifecycle step's form on its own (the request's page shows it inline too)."""
     check_may_take(viewer.principal, action)
     step = step_of(action)
-    service.get_drawdown(session=session, drawdown_id=drawdown_id, scope=viewer.principal.scope)
-    state = FormState(values={"on": date.today().isoformat()})
-    return show_form(request, step.spec(viewer.principal, action), state, back=drawdown_path(drawdown_id))
+    drawdown = service.get_drawdown(session=session, drawdown_id=drawdown_id, scope=viewer.principal.scope)
+    shown = read_models(session, viewer.principal, [drawdown])[0]
+    state = FormState(values={"on": date.today().isoformat(), **payment_values(shown)})
+    return show_form(request, step.spec(viewer.principal, action, shown), state, back=drawdown_path(drawdown_id))
 
 
 @router.post("/web/drawdowns/{drawdown_id}/{action}", name="web_drawdown_step")
@@ -371,8 +440,8 @@ def take_step(
     """Submit, approve, reject, query, withdraw or pay a request, as the API's route of the same name does."""
     check_may_take(viewer.principal, action)
     step = step_of(action)
-    service.get_drawdown(session=session, drawdown_id=drawdown_id, scope=viewer.principal.scope)
-
+    drawdown = service.get_drawdown(session=session, drawdown_id=drawdown_id, scope=viewer.principal.scope)
+    shown = read_models(session, viewer.principal, [drawdown])[0]
     back = drawdown_path(drawdown_id)
 
     def write(data: BaseModel) -> str:
@@ -385,7 +454,7 @@ def take_step(
         session,
         viewer,
         form,
-        spec=step.spec(viewer.principal, action),
+        spec=step.spec(viewer.principal, action, shown),
         schema=step.schema,
         write=write,
         back=back,
@@ -474,9 +543,9 @@ def drawdown_page(
             "project": project,
             "authority_name": names.get(shown.local_authority_id, shown.local_authority_id),
             "steps": steps,
-            "step_fields": {name: step.fields_for(principal, name) for name, step in steps.items()},
+            "step_fields": {name: step.fields_for(principal, name, shown) for name, step in steps.items()},
             "pack_template": template,
-            "step_state": FormState(values={"on": date.today().isoformat()}),
+            "step_state": FormState(values={"on": date.today().isoformat(), **payment_values(shown)}),
             **document_listing(session, principal, DocumentOwner.drawdown, drawdown_id),
         },
     )

@@ -51,8 +51,8 @@ class ScheduleForm(BaseModel):
 
 
 def on_its_line(error: DomainError) -> str:
-    """A refusal of one instalment (field instalments[i]...) told as the line it was typed on."""
-    found = re.match(r"instalments\[([0-9]+)\]", error.field or "")
+    """A refusal of one instalment (field instalments.i...) told as the line it was typed on."""
+    found = re.match(r"instalments\.([0-9]+)\.", error.field or "")
     return f"line {int(found[1]) + 1}: {error.detail}" if found else error.detail
 
 

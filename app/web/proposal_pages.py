@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.db import SessionDep
 from app.ids import RowId
 from app.investment import service as investment
-from app.models import Purpose, Role
+from app.models import InvestmentStatus, Purpose, Role
 from app.proposals import service
 from app.proposals.reads import read_models, read_one, summary
 from app.proposals.schemas import ConsentCreate, ProposalCreate, Step, StepCreate
@@ -41,9 +41,10 @@ def proposal_path(proposal_id: int) -> str:
 
 
 def item_choices(session: Session) -> list[tuple[str, str]]:
-    """The investment list's items, as options."""
+    """The investment list's items still to be paid for (proposed or approved), as options."""
     items, _total = investment.list_items(session=session, status=None, limit=LISTED, offset=0)
-    return [(str(item.id), item.name) for item in items]
+    open_items = (item for item in items if item.status in (InvestmentStatus.proposed, InvestmentStatus.approved))
+    return [(str(item.id), f"{item.name} ({item.status.value})") for item in open_items]
 
 
 def proposal_form(session: Session) -> FormSpec:

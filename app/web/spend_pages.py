@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
+from app.auth.service import Principal
 from app.db import SessionDep
 from app.ids import RowId
 from app.models import DocumentOwner, Role
@@ -34,10 +35,10 @@ def spend_path(spend_id: int) -> str:
     return f"/web/spend/{spend_id}"
 
 
-def spend_form(session: Session, project_id: int) -> FormSpec:
+def spend_form(session: Session, principal: Principal, project_id: int) -> FormSpec:
     """The invoice form, with SpendCreate's fields and spare rows for charges to allocated contributions."""
     project = projects.get_project(session=session, project_id=project_id, scope=None)
-    options = allocated_choices(session, project_id)
+    options = allocated_choices(session, principal, project_id)
     charges = []
     for index in range(SPARE_CHARGES):
         number = index + 1
@@ -70,7 +71,7 @@ def new_spend_page(
     """The form to record an invoice for a project."""
     require_role(viewer.principal, Role.officer)
     state = FormState(values={"project_id": str(project_id)})
-    return show_form(request, spend_form(session, project_id), state, back=project_path(project_id))
+    return show_form(request, spend_form(session, viewer.principal, project_id), state, back=project_path(project_id))
 
 
 @router.post("/web/spend/new", name="web_spend_create")
@@ -87,7 +88,7 @@ def create_spend(request: Request, session: SessionDep, viewer: WriterDep, form:
         audit_log(request, session, viewer).record("spend", [spend.id], data)
         return spend_path(spend.id)
 
-    spec = spend_form(session, project_id)
+    spec = spend_form(session, viewer.principal, project_id)
     back = project_path(project_id)
     return submit(request, session, viewer, form, spec=spec, schema=SpendCreate, write=write, back=back)
 
