@@ -72,6 +72,19 @@ class TestForecast:
         assert _years(everyone)["2025/26"][0] == "5999.00"
         assert _years(mine)["2025/26"][0] == "5000.00"
 
+    def test_spend_ahead_of_drawing_counts_against_what_was_drawn_as_the_balances_do(self, api, programme) -> None:
+        deed = agreement(api, reference="19/0003/OUT")
+        forward = contribution(api, deed["id"], amount="8000.00")
+        event(api, forward["id"], "trigger_met", date(2023, 1, 1))
+        assert movement(api, forward["id"], "received", "8000.00", date(2023, 2, 1)).status_code == 201
+        assert movement(api, forward["id"], "drawn", "1000.00", date(2023, 3, 1)).status_code == 201
+        assert movement(api, forward["id"], "spent", "2500.00", date(2023, 4, 1)).status_code == 201
+        report = api.get("/forecast", params={"as_at": AS_AT}).json()
+        # The programme's 3,000 drawn and unspent, less the 1,500 the force spent before drawing it.
+        assert _years(report)["2024/25"][1:] == ("13000.00", "1500.00")
+        balances = api.get("/balances", params={"as_at": AS_AT}).json()["totals"]
+        assert report["years"][0]["drawn_unspent"] == balances["unspent_drawn"]
+
     def test_bad_assumptions_are_refused(self, api) -> None:
         response = api.get("/forecast", params={"dwellings_per_year": 0})
         assert response.status_code == 422

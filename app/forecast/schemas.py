@@ -36,7 +36,10 @@ class ForecastYear(BaseModel):
     ends_on: Day
     expected_from_triggers: SignedMoney = Field(description="developers' money whose trigger is estimated this year")
     held_by_local_authority: SignedMoney = Field(description="held now by authorities, available this year")
-    drawn_unspent: SignedMoney = Field(description="drawn by the force and not yet spent, available this year")
+    drawn_unspent: SignedMoney = Field(
+        description="drawn by the force and not yet spent, available this year; negative where the force spent ahead "
+        "of drawing (forward funding)",
+    )
     total: SignedMoney
     bands: list[Band] = Field(description="money not yet drawn available this year, by certainty, surest first")
     not_yet_drawn: SignedMoney = Field(description="the sum of the bands: held, and expected from triggers")

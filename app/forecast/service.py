@@ -252,7 +252,8 @@ def forecast(
         this_year = result.years[current]
         this_year.held += item.held_by_local_authority
         this_year.bands["held_by_local_authority"] += item.held_by_local_authority
-        this_year.drawn_unspent += max(item.drawn - item.spent, ZERO)
+        # Signed, as the balances show it: spend ahead of drawing (forward funding) is less available.
+        this_year.drawn_unspent += item.drawn - item.spent
         expected = item.not_started + item.held_by_developer
         if expected <= 0:
             continue

@@ -55,7 +55,7 @@ def start_server(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited: {log.read_text()}")
@@ -65,14 +65,14 @@ def start_server(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
         except httpx.TransportError:
             time.sleep(0.1)
     process.terminate()
-    raise RuntimeError(f"the server did not answer within 30 s: {log.read_text()}")
+    raise RuntimeError(f"the server did not answer within 60 s: {log.read_text()}")
 
 
 class HttpApi:
     """The running server's JSON API, with a token chosen per call (the `api` fixture's interface)."""
 
     def __init__(self, base_url: str, tokens: Tokens) -> None:
-        self.client = httpx.Client(base_url=base_url, timeout=10)
+        self.client = httpx.Client(base_url=base_url, timeout=30)
         self.tokens = tokens
 
     def request(self, method: str, path: str, *, role: str | None = "officer", **kwargs: Any) -> httpx.Response:
