@@ -294,6 +294,24 @@ class TestPages:
         row = figures(listing.text, "bid-summary")["key:blaby-2024"]
         assert (row["amount_bid"], row["secured"], row["secured_bids"]) == ("£45,150.00", "£40,000.00", "1")
 
+    def test_a_services_refusal_is_worded_for_the_page(self, api) -> None:
+        made = formula(api)
+        sign_in(api, "officer")
+        fields = {
+            "local_authority_id": "blaby",
+            "application_reference": "24/0100/OUT",
+            "site": "Land south of Hospital Lane",
+            "dwellings": "200",
+            "consulted_on": "01/03/2024",
+            "respond_by": "01/02/2024",
+            "formula_id": str(made["id"]),
+        }
+        refused = fill(api, "/web/bids/new", fields)
+        assert refused.status_code == 422, refused.text
+        # The API says "respond_by 2024-02-01 is before the consultation on 2024-03-01"; the page, in its own words.
+        assert "response due by 1 Feb 2024 is before the consultation on 1 Mar 2024" in refused.text
+        assert "respond_by 2024" not in refused.text
+
     def test_a_refused_form_names_the_field(self, api) -> None:
         sign_in(api, "officer")
         response = fill(

@@ -21,7 +21,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from app.auth.dependencies import session_principal
 from app.auth.service import Principal
-from app.dates import date_as_typed
+from app.dates import date_as_typed, in_words
 from app.db import SessionDep
 from app.errors import DomainError, ForbiddenError, UnauthorizedError
 from app.models import Role
@@ -240,9 +240,27 @@ def read_form(
         raise FormInvalid({name: for_a_page(message) for name, message in messages_of(error).items()}) from error
 
 
-def refusal(error: DomainError) -> dict[str, str]:
-    """A service's refusal placed beside the field it names (or above the form)."""
-    return {error.field or "": error.detail}
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_CODE_NAME = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
+
+
+def in_page_words(message: str, fields: Sequence[Field] = ()) -> str:
+    """A service's message as a page says it: dates as 1 Oct 2026, and the form's field names as their labels."""
+
+    def day(found: re.Match[str]) -> str:
+        try:
+            return in_words(date(int(found[1]), int(found[2]), int(found[3])))
+        except ValueError:
+            return found[0]
+
+    labels = {item.name: item.label for item in fields if "." not in item.name}
+    worded = _ISO_DATE.sub(day, message)
+    return _CODE_NAME.sub(lambda found: labels.get(found[0], found[0]).lower(), worded)
+
+
+def refusal(error: DomainError, spec: FormSpec | None = None) -> dict[str, str]:
+    """A service's refusal placed beside the field it names (or above the form), in a page's words."""
+    return {error.field or "": in_page_words(error.detail, spec.fields if spec is not None else ())}
 
 
 async def posted_form(request: Request) -> FormData:

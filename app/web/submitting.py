@@ -113,10 +113,10 @@ def submit(
         session.rollback()
         if error.field == "Idempotency-Key":
             return refused({"": "This form was already sent with other values: reload the page to send it again"}, 409)
-        return refused(refusal(error), error.status)
+        return refused(refusal(error, spec), error.status)
     except DomainError as error:
         session.rollback()  # nothing of a refused write is kept
         if isinstance(error, (ForbiddenError, UnauthorizedError)) and error.field is None:
             raise
-        return refused(refusal(error), error.status)
+        return refused(refusal(error, spec), error.status)
     return RedirectResponse(location, status_code=303)
