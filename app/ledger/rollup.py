@@ -20,7 +20,7 @@ from decimal import Decimal
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Select, delete, event, func, insert, inspect, select, union_all, update
+from sqlalchemy import Select, bindparam, delete, event, func, insert, inspect, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -335,7 +335,11 @@ class MonthEnds:
         return to_month
 
     def add(self, session: Session, changes: Steps) -> None:
-        """Add each (group..., month) change to that month's row and every later one, up to the horizon."""
+        """Add each (group..., month) change to that month's row and every later one, up to the horizon.
+
+        However many groups and months change, it costs three statements: the groups' first stored months,
+        the months missing before them, and one update per month row (sent together), in group then month order.
+        """
         changes = {key: values for key, values in changes.items() if any(values)}
         if not changes:
             return
@@ -345,21 +349,54 @@ class MonthEnds:
             # A step after the horizon reaches the months through a later extension: wait for one running now.
             self._rows_at(session, horizon, lock=True)
             horizon = self.horizon(session) or horizon
+        by_group: dict[tuple[Any, ...], dict[date, Sequence[Any]]] = defaultdict(dict)
+        for key, values in changes.items():
+            if key[-1] <= horizon:
+                by_group[key[:-1]][key[-1]] = values
+        if not by_group:
+            return
         table = self.months
-        # Sorted, so two writers adding to the same groups take the row locks in one order.
-        for key in sorted(changes, key=lambda key: tuple(str(part) for part in key)):
-            group, month = key[:-1], key[-1]
-            if month > horizon:
-                continue
-            matches = [table.c[name] == value for name, value in zip(self.group, group, strict=True)]
-            first = session.scalar(select(func.min(table.c.month)).where(*matches))
-            missing = months_from(month, horizon) if first is None else months_from(month, first)[:-1]
-            self._insert(session, [self._row(group, each, (0 for _ in self.columns)) for each in missing])
-            session.execute(
-                update(table)
-                .where(*matches, table.c.month >= month)
-                .values({name: table.c[name] + value for name, value in zip(self.columns, changes[key], strict=True)})
+        group_columns = [table.c[name] for name in self.group]
+        first_of = {
+            self._group_of(row): row[-1]
+            for row in session.execute(
+                select(*group_columns, func.min(table.c.month))
+                .where(group_columns[0].in_(sorted({group[0] for group in by_group})))
+                .group_by(*group_columns)
             )
+        }
+        missing: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        zeros = tuple(0 for _ in self.columns)
+        # Sorted, so two writers adding to the same groups take the row locks in one order.
+        for group in sorted(by_group, key=lambda group: tuple(str(part) for part in group)):
+            months = by_group[group]
+            earliest = min(months)
+            first = first_of.get(group)
+            before = months_from(earliest, horizon) if first is None else months_from(earliest, first)[:-1]
+            missing += [self._row(group, each, zeros) for each in before]
+            running = zeros
+            for month in months_from(earliest, horizon):
+                running = tuple(a + b for a, b in zip(running, months.get(month, zeros), strict=True))
+                if any(running):
+                    updates.append(
+                        {
+                            **{f"group_{name}": value for name, value in zip(self.group, group, strict=True)},
+                            "row_month": month,
+                            **{f"add_{name}": value for name, value in zip(self.columns, running, strict=True)},
+                        }
+                    )
+        self._insert(session, missing)
+        if updates:
+            statement = (
+                update(table)
+                .where(
+                    *(table.c[name] == bindparam(f"group_{name}") for name in self.group),
+                    table.c.month == bindparam("row_month"),
+                )
+                .values({name: table.c[name] + bindparam(f"add_{name}") for name in self.columns})
+            )
+            session.connection().execute(statement, updates)
 
     def fill(self, session: Session, steps: Steps, to_month: date) -> None:
         """Write the month ends from every group's monthly steps up to the month, into an empty table."""
