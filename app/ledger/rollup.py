@@ -20,7 +20,7 @@ from decimal import Decimal
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, event, func, insert, inspect, select, union_all, update
+from sqlalchemy import Select, delete, event, func, insert, inspect, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -337,8 +337,9 @@ class MonthEnds:
     def add(self, session: Session, changes: Steps) -> None:
         """Add each (group..., month) change to that month's row and every later one, up to the horizon.
 
-        However many groups and months change, it costs three statements: the groups' first stored months,
-        the months missing before them, and one update per month row (sent together), in group then month order.
+        However many groups and months change, it costs two statements: the groups' first stored months, and
+        one insert of every month row from each group's earliest change on that adds to the row already there
+        (sent together, in group then month order).
         """
         changes = {key: values for key, values in changes.items() if any(values)}
         if not changes:
@@ -365,38 +366,27 @@ class MonthEnds:
                 .group_by(*group_columns)
             )
         }
-        missing: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
+        rows: list[dict[str, Any]] = []
         zeros = tuple(0 for _ in self.columns)
         # Sorted, so two writers adding to the same groups take the row locks in one order.
         for group in sorted(by_group, key=lambda group: tuple(str(part) for part in group)):
             months = by_group[group]
             earliest = min(months)
             first = first_of.get(group)
-            before = months_from(earliest, horizon) if first is None else months_from(earliest, first)[:-1]
-            missing += [self._row(group, each, zeros) for each in before]
             running = zeros
             for month in months_from(earliest, horizon):
                 running = tuple(a + b for a, b in zip(running, months.get(month, zeros), strict=True))
-                if any(running):
-                    updates.append(
-                        {
-                            **{f"group_{name}": value for name, value in zip(self.group, group, strict=True)},
-                            "row_month": month,
-                            **{f"add_{name}": value for name, value in zip(self.columns, running, strict=True)},
-                        }
-                    )
-        self._insert(session, missing)
-        if updates:
-            statement = (
-                update(table)
-                .where(
-                    *(table.c[name] == bindparam(f"group_{name}") for name in self.group),
-                    table.c.month == bindparam("row_month"),
-                )
-                .values({name: table.c[name] + bindparam(f"add_{name}") for name in self.columns})
+                # A month before the group's first is written even at zero, so its months stay dense.
+                if any(running) or first is None or month < first:
+                    rows.append(self._row(group, month, running))
+        if rows:
+            dialect = session.get_bind().dialect.name
+            statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(self.months)
+            statement = statement.on_conflict_do_update(
+                index_elements=[*self.group, "month"],
+                set_={name: table.c[name] + statement.excluded[name] for name in self.columns},
             )
-            session.connection().execute(statement, updates)
+            session.execute(statement, rows)
 
     def fill(self, session: Session, steps: Steps, to_month: date) -> None:
         """Write the month ends from every group's monthly steps up to the month, into an empty table."""

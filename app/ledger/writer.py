@@ -434,8 +434,11 @@ def record_histories(*, session: Session, principal: Principal, movements: Seque
     if not movements:
         return 0
     ids = sorted({movement.contribution_id for movement in movements})
+    readable = scoping.readable_contributions(principal.scope).where(Contribution.id.in_(ids))
+    found = set(session.scalars(readable.with_only_columns(Contribution.id)))
     for contribution_id in ids:
-        get_contribution(session=session, contribution_id=contribution_id, scope=principal.scope)
+        if contribution_id not in found:
+            raise NotFoundError(f"no contribution {contribution_id}", field="contribution_id")
     locks.lock_for_money(session, ids, published_history=True)
     histories = History.load_many(session, ids)
     for movement in movements:
