@@ -39,6 +39,7 @@ from app.models import (
     RollupContributionDay,
     RollupMonth,
     TriggerType,
+    table_of,
 )
 from app.money import ZERO, to_money
 
@@ -486,7 +487,7 @@ def _stored_agreement_days(session: Session, agreement_ids: list[int] | None) ->
 def _insert_days(session: Session, days: list[ContributionDay], agreement_days: list[AgreementDay]) -> None:
     if days:
         session.execute(
-            insert(RollupContributionDay),
+            insert(table_of(RollupContributionDay)),
             [
                 {
                     "contribution_id": day.contribution_id,
@@ -500,7 +501,7 @@ def _insert_days(session: Session, days: list[ContributionDay], agreement_days: 
         )
     if agreement_days:
         session.execute(
-            insert(RollupAgreementDay),
+            insert(table_of(RollupAgreementDay)),
             [
                 {
                     "agreement_id": day.agreement_id,

@@ -34,6 +34,7 @@ from app.models import (
     Role,
     Spend,
     SpendCharge,
+    table_of,
 )
 from app.money import to_money
 
@@ -451,7 +452,7 @@ def record_histories(*, session: Session, principal: Principal, movements: Seque
                 raise ConflictError(problem, field="amount")
         history.apply(change)
     session.execute(
-        insert(Movement),
+        insert(table_of(Movement)),
         [
             {
                 "contribution_id": movement.contribution_id,

@@ -40,6 +40,7 @@ from app.models import (
     InstalmentDue,
     LocalAuthority,
     MovementKind,
+    table_of,
 )
 from app.money import ZERO, pounds
 from app.standard.matching import record_key
@@ -268,7 +269,7 @@ class Events:
         numbers = ids.allocate(self.session, ContributionEvent.__tablename__, len(self.staged))
         label = self.principal.label
         self.session.execute(
-            insert(ContributionEvent),
+            insert(table_of(ContributionEvent)),
             [
                 {
                     "id": number,
@@ -293,7 +294,7 @@ class Events:
             if event.instalment_id is not None
         ]
         if dues:
-            self.session.execute(insert(InstalmentDue), dues)
+            self.session.execute(insert(table_of(InstalmentDue)), dues)
         # A bulk insert passes the ORM by, so the rollup is told of these contributions directly.
         rollup.mark_contributions(self.session, {event.contribution_id for event in self.staged})
         self.staged = []
@@ -449,7 +450,7 @@ class Writer:
         record_histories(session=self.session, principal=self.principal, movements=[item for _, item in planned])
         self.plans.clear()
         if self.records:
-            self.session.execute(insert(ImportedRecord), self.records)
+            self.session.execute(insert(table_of(ImportedRecord)), self.records)
             self.records = []
 
     def agreement_key(self, reference: str) -> str:
@@ -638,7 +639,7 @@ class Writer:
             written = self.session.scalars(insert(Contribution).returning(Contribution), made.contributions)
             by_id = {contribution.id: contribution for contribution in written}
         if made.instalments:
-            self.session.execute(insert(Instalment), made.instalments)
+            self.session.execute(insert(table_of(Instalment)), made.instalments)
         for row, number in made.rows:
             row.contribution = by_id[number]
         for row, number in made.again:
