@@ -52,6 +52,9 @@ FIGURES = (*STAGES, *(f"open_{name}" for name in STAGES))
 COUNTS = ("agreements", "open_agreements")
 """The agreement counts of the rollup's agreement tables."""
 
+SETTLE_SLICE = 500
+"""How many contributions a settle derives at once: bounds its memory, whatever a transaction wrote."""
+
 DIRTY_CONTRIBUTIONS = "rollup_dirty_contributions"
 DIRTY_AGREEMENTS = "rollup_dirty_agreements"
 
@@ -689,7 +692,11 @@ def settle(session: Session) -> None:
     agreements: set[int] = session.info.pop(DIRTY_AGREEMENTS, set())
     if agreements:
         contributions |= set(session.scalars(select(Contribution.id).where(Contribution.agreement_id.in_(agreements))))
-    rederive_contributions(session, contributions)
+    # In slices, so an import's thousands of contributions are derived in memory a slice at a time (ids run
+    # by agreement, so an agreement's contributions mostly share a slice; one split is derived twice, harmlessly).
+    ordered = sorted(contributions)
+    for start in range(0, len(ordered), SETTLE_SLICE):
+        rederive_contributions(session, ordered[start : start + SETTLE_SLICE])
 
 
 @event.listens_for(Session, "before_commit")

@@ -28,7 +28,7 @@ from app.instalments.wording import read_schedule, schedule_for
 from app.ledger import locks, rollup
 from app.ledger.figures import running_totals
 from app.ledger.state import LedgerState, state_at
-from app.ledger.writer import History, HistoryMovement, record_histories
+from app.ledger.writer import History, HistoryMovement, insert_in_slices, record_histories
 from app.local_authorities.service import get_local_authority
 from app.models import (
     Agreement,
@@ -408,7 +408,7 @@ class Writer:
             ImportedRecord.local_authority_id == authority.id
         )
         self.known: dict[str, int | None] = dict(session.execute(query).all())
-        self.records: list[dict[str, object]] = []
+        self.records: list[tuple[str, str, int | None, str]] = []
         self.plans: dict[int, Plan] = {}
         self.sequence = itertools.count()
         self.events = Events(session, principal)
@@ -422,16 +422,7 @@ class Writer:
     ) -> None:
         """Note that a row has been imported; the notes are written together at the end of the run."""
         self.known[key] = record_id
-        self.records.append(
-            {
-                "local_authority_id": self.authority.id,
-                "key": key,
-                "kind": kind,
-                "record_id": record_id,
-                "source": f"{row.file}:{row.line}"[:500],
-                "imported_by": self.principal.label,
-            }
-        )
+        self.records.append((key, kind, record_id, f"{row.file}:{row.line}"[:500]))
 
     def plan(self, contribution_id: int) -> Plan:
         """The contribution's movements to write, and its running sums with them, read from the ledger once."""
@@ -449,9 +440,23 @@ class Writer:
         self.events.write()
         record_histories(session=self.session, principal=self.principal, movements=[item for _, item in planned])
         self.plans.clear()
-        if self.records:
-            self.session.execute(insert(table_of(ImportedRecord)), self.records)
-            self.records = []
+        authority, label = self.authority.id, self.principal.label
+        insert_in_slices(
+            self.session,
+            table_of(ImportedRecord),
+            (
+                {
+                    "local_authority_id": authority,
+                    "key": key,
+                    "kind": kind,
+                    "record_id": record_id,
+                    "source": source,
+                    "imported_by": label,
+                }
+                for key, kind, record_id, source in self.records
+            ),
+        )
+        self.records = []
 
     def agreement_key(self, reference: str) -> str:
         """The key of an agreement imported from published files."""
