@@ -173,12 +173,15 @@ class Plan:
 
 
 AT_RISK_KINDS = (EventKind.at_risk, EventKind.at_risk_cleared)
+EVENT_IDS_AHEAD = 500
+"""Event ids allocated at a time (a run's events are not counted before they are checked)."""
 
 
 @dataclass
 class StagedEvent:
     """A stage event the run will write, and the contribution's one instalment it makes fall due, if any."""
 
+    id: int
     contribution_id: int
     kind: EventKind
     on: date
@@ -206,6 +209,7 @@ class Events:
         self.tracks: dict[int, EventTrack] = {}
         self.staged: list[StagedEvent] = []
         self.order = itertools.count()
+        self.ids = ids.IdPool(session, ContributionEvent.__tablename__)
 
     def track_new(self, contribution_id: int, signed_on: date, instalment_ids: list[int]) -> EventTrack:
         """The track of a contribution this run creates."""
@@ -231,8 +235,8 @@ class Events:
         )
         return found
 
-    def record(self, contribution_id: int, track: EventTrack, kind: EventKind, on: date, note: str) -> None:
-        """Take an event, or refuse one that makes no sense at its date, with `record_event`'s reasons."""
+    def record(self, contribution_id: int, track: EventTrack, kind: EventKind, on: date, note: str) -> int:
+        """Take an event, or refuse one that makes no sense at its date, with `record_event`'s reasons; its id."""
         if on < track.signed_on:
             raise RuleError(f"on {on} is before the agreement was signed on {track.signed_on}", field="on")
         if on > date.today():
@@ -245,12 +249,14 @@ class Events:
             if kind is EventKind.at_risk_cleared and not at_risk:
                 raise ConflictError(f"contribution {contribution_id} is not at risk on {on}", field="kind")
             track.at_risk.append((on, (1, next(self.order)), kind))
-        event = StagedEvent(contribution_id, kind, on, note)
+        (number,) = self.ids.take(1, ahead=EVENT_IDS_AHEAD)
+        event = StagedEvent(number, contribution_id, kind, on, note)
         if kind is EventKind.trigger_met and track.single_instalment is not None and not track.due_recorded:
             # A trigger met on a contribution of one instalment is that instalment falling due.
             event.instalment_id = track.single_instalment
             track.due_recorded = True
         self.staged.append(event)
+        return number
 
     def undo(self, mark: int) -> None:
         """Drop the events taken since the mark (a row that was refused after all)."""
@@ -266,20 +272,19 @@ class Events:
         """Write every event taken, and the instalments they made fall due, with one insert each."""
         if not self.staged:
             return
-        numbers = ids.allocate(self.session, ContributionEvent.__tablename__, len(self.staged))
         label = self.principal.label
         self.session.execute(
             insert(table_of(ContributionEvent)),
             [
                 {
-                    "id": number,
+                    "id": event.id,
                     "contribution_id": event.contribution_id,
                     "kind": event.kind,
                     "on": event.on,
                     "note": event.note,
                     "recorded_by": label,
                 }
-                for number, event in zip(numbers, self.staged, strict=True)
+                for event in self.staged
             ],
         )
         dues = [
@@ -287,10 +292,10 @@ class Events:
                 "instalment_id": event.instalment_id,
                 "on": event.on,
                 "note": event.note,
-                "event_id": number,
+                "event_id": event.id,
                 "recorded_by": label,
             }
-            for number, event in zip(numbers, self.staged, strict=True)
+            for event in self.staged
             if event.instalment_id is not None
         ]
         if dues:
@@ -882,9 +887,10 @@ class Writer:
         adjustments: list[str] = [early] if early else []
         plan = self.plan(contribution_id)
         mark, events_mark = len(plan.movements), len(self.events.staged)
+        record_id: int | None = None
         try:
             if row.status == "secured":
-                self.record_secured(row, parent.contribution, plan, on)
+                record_id = self.record_secured(row, parent.contribution, plan, on)
             else:
                 assert row.amount is not None
                 published = record_published(
@@ -904,7 +910,7 @@ class Writer:
             self.events.undo(events_mark)
             self.log.fail(row.file, row.line, reason_of(error))
             return []
-        self.remember(row.key, "transaction", None, row)
+        self.remember(row.key, "transaction", record_id, row)
         self.log.outcome(row.file, row.line, IMPORTED)
         return adjustments
 
@@ -937,14 +943,14 @@ class Writer:
         self.log.outcome(row.file, row.line, IMPORTED)
         return adjustments
 
-    def record_secured(self, row: TransactionRow, contribution: Contribution, plan: Plan, on: date) -> None:
-        """A secured row: the trigger is met, and a sum above the agreement's is indexation."""
-        self.events.record(
+    def record_secured(self, row: TransactionRow, contribution: Contribution, plan: Plan, on: date) -> int:
+        """A secured row: the trigger is met, and a sum above the agreement's is indexation; the event's id."""
+        event_id = self.events.record(
             contribution.id, self.events.track(contribution), EventKind.trigger_met, on, "secured (published)"
         )
         self.report.created.events += 1
         if row.amount is None or row.amount == 0:
-            return
+            return event_id
         total = plan.history.state_at(on).total_value
         if row.amount > total:
             plan.record(
@@ -966,3 +972,4 @@ class Writer:
                 f"secured {pounds(row.amount)} is part of the contribution's {pounds(total)}; "
                 "the trigger is recorded as met for the whole contribution",
             )
+        return event_id
