@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Agreement, Movement
-from tests.builders import agreement, balances, contribution, movement
+from app import ids
+from app.ledger import rollup
+from app.models import Agreement, Contribution, Instalment, Movement, MovementKind
+from tests.builders import agreement, balances, contribution, event, movement
 from tests.standard_helpers import (
     BLABY_CSV,
     CHARNWOOD_CSV,
@@ -400,3 +402,39 @@ class TestWhoMayImport:
         response = upload(api_with_codes, (BLABY_CSV,), "blaby", purpose="policing-stuff")
         assert response.status_code == 422
         assert response.json()["errors"][0]["field"] == "purpose"
+
+
+class TestWrittenInBulk:
+    """An import writes its rows in one insert per table, with ids handed out ahead: they follow the rows
+    already there, rows written by hand afterwards follow them, and the rollup agrees with the ledger."""
+
+    def test_ids_follow_the_ledger_and_the_rollup_agrees(self, api_with_codes, session: Session) -> None:
+        kept = agreement(api_with_codes, local_authority_id="blaby", reference="BY-HAND/1")
+        by_hand = contribution(api_with_codes, kept["id"])
+        assert event(api_with_codes, by_hand["id"], "trigger_met", date(2020, 1, 1)).status_code == 201
+        report = imported(api_with_codes, CHARNWOOD_CSV, "charnwood")
+        assert report["created"]["contributions"] == 12
+        ids = session.scalars(select(Contribution.id).order_by(Contribution.id)).all()
+        assert ids[0] == by_hand["id"] and len(ids) == 13 and len(set(ids)) == 13
+        later = contribution(api_with_codes, kept["id"], amount="500.00")
+        assert later["id"] > max(ids)
+        assert movement(api_with_codes, later["id"], "received", "500.00", date(2021, 1, 1)).status_code == 201
+        assert event(api_with_codes, later["id"], "trigger_met", date(2021, 1, 1)).status_code == 201
+        session.expire_all()
+        assert rollup.check(session) == []
+
+    def test_each_imported_contribution_has_its_instalment_and_secured_movement(
+        self, api_with_codes, session: Session
+    ) -> None:
+        imported(api_with_codes, CHARNWOOD_CSV, "charnwood")
+        contributions = session.scalars(select(Contribution.id)).all()
+        with_instalments = set(session.scalars(select(Instalment.contribution_id)))
+        secured = session.scalars(select(Movement.contribution_id).where(Movement.kind == MovementKind.secured)).all()
+        assert set(contributions) == with_instalments
+        assert sorted(secured) == sorted(contributions)
+
+    def test_two_allocations_in_one_transaction_never_overlap(self, session: Session) -> None:
+        first = ids.allocate(session, Contribution.__tablename__, 3)
+        second = ids.allocate(session, Contribution.__tablename__, 2)
+        assert len(set(first) | set(second)) == 5
+        session.rollback()

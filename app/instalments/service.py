@@ -173,13 +173,42 @@ def write_schedule(
         )
         session.add(instalment)
         written.append(instalment)
-    first = schedule[0].trigger
-    if len(schedule) > 1 or contribution.trigger_type is not first.type:
-        contribution.trigger_type = first.type
-        contribution.trigger_threshold = first.threshold if first.threshold_unit is ThresholdUnit.dwellings else None
-        contribution.trigger_description = first.description
+    taken = trigger_from_schedule(schedule, contribution.trigger_type)
+    if taken is not None:
+        contribution.trigger_type, contribution.trigger_threshold, contribution.trigger_description = taken
     session.flush()
     return written
+
+
+def trigger_from_schedule(
+    schedule: Sequence[InstalmentWrite], trigger_type: TriggerType
+) -> tuple[TriggerType, int | None, str | None] | None:
+    """The contribution's trigger its schedule's first instalment gives it (type, threshold, words), if it changes."""
+    first = schedule[0].trigger
+    if len(schedule) == 1 and trigger_type is first.type:
+        return None
+    return first.type, first.threshold if first.threshold_unit is ThresholdUnit.dwellings else None, first.description
+
+
+def instalment_rows(
+    *, principal: Principal, contribution_id: int, schedule: Sequence[InstalmentWrite]
+) -> list[dict[str, object]]:
+    """A new contribution's schedule as rows for one bulk insert (the caller has checked it)."""
+    return [
+        {
+            "contribution_id": contribution_id,
+            "position": position,
+            "share_percent": item.percent,
+            "share_amount": item.amount,
+            "trigger_type": item.trigger.type,
+            "threshold": item.trigger.threshold,
+            "threshold_unit": item.trigger.threshold_unit,
+            "due_date": item.trigger.on,
+            "description": item.trigger.description,
+            "created_by": principal.label,
+        }
+        for position, item in enumerate(schedule, start=1)
+    ]
 
 
 def schedules(*, session: Session, contribution_ids: Sequence[int]) -> dict[int, list[Instalment]]:

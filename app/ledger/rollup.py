@@ -20,7 +20,7 @@ from decimal import Decimal
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Select, delete, event, func, insert, inspect, select, union_all, update
+from sqlalchemy import Select, delete, event, func, insert, inspect, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -39,6 +39,7 @@ from app.models import (
     RollupContributionDay,
     RollupMonth,
     TriggerType,
+    table_of,
 )
 from app.money import ZERO, to_money
 
@@ -50,6 +51,9 @@ FIGURES = (*STAGES, *(f"open_{name}" for name in STAGES))
 
 COUNTS = ("agreements", "open_agreements")
 """The agreement counts of the rollup's agreement tables."""
+
+SETTLE_SLICE = 500
+"""How many contributions a settle derives at once: bounds its memory, whatever a transaction wrote."""
 
 DIRTY_CONTRIBUTIONS = "rollup_dirty_contributions"
 DIRTY_AGREEMENTS = "rollup_dirty_agreements"
@@ -335,7 +339,12 @@ class MonthEnds:
         return to_month
 
     def add(self, session: Session, changes: Steps) -> None:
-        """Add each (group..., month) change to that month's row and every later one, up to the horizon."""
+        """Add each (group..., month) change to that month's row and every later one, up to the horizon.
+
+        However many groups and months change, it costs two statements: the groups' first stored months, and
+        one insert of every month row from each group's earliest change on that adds to the row already there
+        (sent together, in group then month order).
+        """
         changes = {key: values for key, values in changes.items() if any(values)}
         if not changes:
             return
@@ -345,21 +354,43 @@ class MonthEnds:
             # A step after the horizon reaches the months through a later extension: wait for one running now.
             self._rows_at(session, horizon, lock=True)
             horizon = self.horizon(session) or horizon
+        by_group: dict[tuple[Any, ...], dict[date, Sequence[Any]]] = defaultdict(dict)
+        for key, values in changes.items():
+            if key[-1] <= horizon:
+                by_group[key[:-1]][key[-1]] = values
+        if not by_group:
+            return
         table = self.months
-        # Sorted, so two writers adding to the same groups take the row locks in one order.
-        for key in sorted(changes, key=lambda key: tuple(str(part) for part in key)):
-            group, month = key[:-1], key[-1]
-            if month > horizon:
-                continue
-            matches = [table.c[name] == value for name, value in zip(self.group, group, strict=True)]
-            first = session.scalar(select(func.min(table.c.month)).where(*matches))
-            missing = months_from(month, horizon) if first is None else months_from(month, first)[:-1]
-            self._insert(session, [self._row(group, each, (0 for _ in self.columns)) for each in missing])
-            session.execute(
-                update(table)
-                .where(*matches, table.c.month >= month)
-                .values({name: table.c[name] + value for name, value in zip(self.columns, changes[key], strict=True)})
+        group_columns = [table.c[name] for name in self.group]
+        first_of = {
+            self._group_of(row): row[-1]
+            for row in session.execute(
+                select(*group_columns, func.min(table.c.month))
+                .where(group_columns[0].in_(sorted({group[0] for group in by_group})))
+                .group_by(*group_columns)
             )
+        }
+        rows: list[dict[str, Any]] = []
+        zeros = tuple(0 for _ in self.columns)
+        # Sorted, so two writers adding to the same groups take the row locks in one order.
+        for group in sorted(by_group, key=lambda group: tuple(str(part) for part in group)):
+            months = by_group[group]
+            earliest = min(months)
+            first = first_of.get(group)
+            running = zeros
+            for month in months_from(earliest, horizon):
+                running = tuple(a + b for a, b in zip(running, months.get(month, zeros), strict=True))
+                # A month before the group's first is written even at zero, so its months stay dense.
+                if any(running) or first is None or month < first:
+                    rows.append(self._row(group, month, running))
+        if rows:
+            dialect = session.get_bind().dialect.name
+            statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(self.months)
+            statement = statement.on_conflict_do_update(
+                index_elements=[*self.group, "month"],
+                set_={name: table.c[name] + statement.excluded[name] for name in self.columns},
+            )
+            session.execute(statement, rows)
 
     def fill(self, session: Session, steps: Steps, to_month: date) -> None:
         """Write the month ends from every group's monthly steps up to the month, into an empty table."""
@@ -459,7 +490,7 @@ def _stored_agreement_days(session: Session, agreement_ids: list[int] | None) ->
 def _insert_days(session: Session, days: list[ContributionDay], agreement_days: list[AgreementDay]) -> None:
     if days:
         session.execute(
-            insert(RollupContributionDay),
+            insert(table_of(RollupContributionDay)),
             [
                 {
                     "contribution_id": day.contribution_id,
@@ -473,7 +504,7 @@ def _insert_days(session: Session, days: list[ContributionDay], agreement_days: 
         )
     if agreement_days:
         session.execute(
-            insert(RollupAgreementDay),
+            insert(table_of(RollupAgreementDay)),
             [
                 {
                     "agreement_id": day.agreement_id,
@@ -661,7 +692,11 @@ def settle(session: Session) -> None:
     agreements: set[int] = session.info.pop(DIRTY_AGREEMENTS, set())
     if agreements:
         contributions |= set(session.scalars(select(Contribution.id).where(Contribution.agreement_id.in_(agreements))))
-    rederive_contributions(session, contributions)
+    # In slices, so an import's thousands of contributions are derived in memory a slice at a time (ids run
+    # by agreement, so an agreement's contributions mostly share a slice; one split is derived twice, harmlessly).
+    ordered = sorted(contributions)
+    for start in range(0, len(ordered), SETTLE_SLICE):
+        rederive_contributions(session, ordered[start : start + SETTLE_SLICE])
 
 
 @event.listens_for(Session, "before_commit")

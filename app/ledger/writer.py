@@ -6,14 +6,15 @@ so a payment or a spend and its movements stay consistent.
 """
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache
+from itertools import islice
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, insert, select
+from sqlalchemy import Select, Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from app import scoping
@@ -34,6 +35,7 @@ from app.models import (
     Role,
     Spend,
     SpendCharge,
+    table_of,
 )
 from app.money import to_money
 
@@ -423,6 +425,18 @@ def _running_totals_statement() -> Select[Any]:
     ).order_by(daily.c.contribution_id, daily.c.on)
 
 
+INSERT_SLICE = 2000
+"""Rows per statement of a bulk insert: big enough to cost what one statement does, small enough that the
+driver's copy of the parameters stays small however many rows there are."""
+
+
+def insert_in_slices(session: Session, table: Table, rows: Iterable[dict[str, Any]]) -> None:
+    """Insert rows with one executemany per slice, building each slice's parameters only when it is sent."""
+    iterator = iter(rows)
+    while batch := list(islice(iterator, INSERT_SLICE)):
+        session.execute(insert(table), batch)
+
+
 def record_histories(*, session: Session, principal: Principal, movements: Sequence[HistoryMovement]) -> int:
     """Append contributions' published histories in one insert, after checking each contribution's once, in order.
 
@@ -434,8 +448,11 @@ def record_histories(*, session: Session, principal: Principal, movements: Seque
     if not movements:
         return 0
     ids = sorted({movement.contribution_id for movement in movements})
+    readable = scoping.readable_contributions(principal.scope).where(Contribution.id.in_(ids))
+    found = set(session.scalars(readable.with_only_columns(Contribution.id)))
     for contribution_id in ids:
-        get_contribution(session=session, contribution_id=contribution_id, scope=principal.scope)
+        if contribution_id not in found:
+            raise NotFoundError(f"no contribution {contribution_id}", field="contribution_id")
     locks.lock_for_money(session, ids, published_history=True)
     histories = History.load_many(session, ids)
     for movement in movements:
@@ -447,9 +464,11 @@ def record_histories(*, session: Session, principal: Principal, movements: Seque
             if problem:
                 raise ConflictError(problem, field="amount")
         history.apply(change)
-    session.execute(
-        insert(Movement),
-        [
+    label = principal.label
+    insert_in_slices(
+        session,
+        table_of(Movement),
+        (
             {
                 "contribution_id": movement.contribution_id,
                 "kind": movement.kind,
@@ -458,10 +477,10 @@ def record_histories(*, session: Session, principal: Principal, movements: Seque
                 "reference": movement.reference,
                 "note": movement.note,
                 "adjustment": movement.adjustment,
-                "recorded_by": principal.label,
+                "recorded_by": label,
             }
             for movement in movements
-        ],
+        ),
     )
     # A bulk insert passes the ORM by, so the rollup is told of these contributions directly.
     rollup.mark_contributions(session, ids)

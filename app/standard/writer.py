@@ -14,20 +14,34 @@ from decimal import Decimal
 
 from pydantic import ValidationError
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import ids
 from app.agreements.schemas import AgreementCreate
-from app.agreements.service import create_agreement
 from app.auth.service import Principal
-from app.contributions.schemas import ContributionCreate, EventCreate, Trigger
-from app.contributions.service import create_contribution, record_event
-from app.errors import ConflictError, DomainError
-from app.instalments.schemas import InstalmentWrite
+from app.contributions.schemas import ContributionCreate, Trigger
+from app.errors import ConflictError, DomainError, RuleError
+from app.instalments import service as instalments
+from app.instalments.schemas import InstalmentTrigger, InstalmentWrite
 from app.instalments.wording import read_schedule, schedule_for
+from app.ledger import locks, rollup
 from app.ledger.figures import running_totals
 from app.ledger.state import LedgerState, state_at
-from app.ledger.writer import History, HistoryMovement, record_histories
-from app.models import Agreement, Contribution, EventKind, ImportedRecord, LocalAuthority, MovementKind
+from app.ledger.writer import History, HistoryMovement, insert_in_slices, record_histories
+from app.local_authorities.service import get_local_authority
+from app.models import (
+    Agreement,
+    Contribution,
+    ContributionEvent,
+    EventKind,
+    ImportedRecord,
+    Instalment,
+    InstalmentDue,
+    LocalAuthority,
+    MovementKind,
+    table_of,
+)
 from app.money import ZERO, pounds
 from app.standard.matching import record_key
 from app.standard.parsing import read_trigger
@@ -158,6 +172,139 @@ class Plan:
             self.add(movement, position)
 
 
+AT_RISK_KINDS = (EventKind.at_risk, EventKind.at_risk_cleared)
+EVENT_IDS_AHEAD = 500
+"""Event ids allocated at a time (a run's events are not counted before they are checked)."""
+
+
+@dataclass
+class StagedEvent:
+    """A stage event the run will write, and the contribution's one instalment it makes fall due, if any."""
+
+    id: int
+    contribution_id: int
+    kind: EventKind
+    on: date
+    note: str
+    instalment_id: int | None = None
+
+
+@dataclass
+class EventTrack:
+    """What a contribution's next event is checked against: its signing date, at-risk events, one instalment."""
+
+    signed_on: date
+    at_risk: list[tuple[date, tuple[int, int], EventKind]]
+    """The at-risk and cleared events: date, order (the ledger's by id, then this run's), kind."""
+    single_instalment: int | None
+    due_recorded: bool
+
+
+class Events:
+    """A run's stage events, checked in memory as `record_event` checks them, written in one insert at the end."""
+
+    def __init__(self, session: Session, principal: Principal) -> None:
+        self.session = session
+        self.principal = principal
+        self.tracks: dict[int, EventTrack] = {}
+        self.staged: list[StagedEvent] = []
+        self.order = itertools.count()
+        self.ids = ids.IdPool(session, ContributionEvent.__tablename__)
+
+    def track_new(self, contribution_id: int, signed_on: date, instalment_ids: list[int]) -> EventTrack:
+        """The track of a contribution this run creates."""
+        single = instalment_ids[0] if len(instalment_ids) == 1 else None
+        track = self.tracks[contribution_id] = EventTrack(signed_on, [], single, False)
+        return track
+
+    def track(self, contribution: Contribution) -> EventTrack:
+        """A contribution's track, read from the ledger the first time for one created by an earlier import."""
+        found = self.tracks.get(contribution.id)
+        if found is not None:
+            return found
+        at_risk = self.session.execute(
+            select(ContributionEvent.on, ContributionEvent.id, ContributionEvent.kind).where(
+                ContributionEvent.contribution_id == contribution.id, ContributionEvent.kind.in_(AT_RISK_KINDS)
+            )
+        )
+        schedule = instalments.schedules(session=self.session, contribution_ids=[contribution.id])[contribution.id]
+        single = schedule[0].id if len(schedule) == 1 else None
+        due = single is not None and bool(instalments.due_records(session=self.session, instalment_ids=[single]))
+        found = self.tracks[contribution.id] = EventTrack(
+            contribution.agreement.signed_on, [(on, (0, number), kind) for on, number, kind in at_risk], single, due
+        )
+        return found
+
+    def record(self, contribution_id: int, track: EventTrack, kind: EventKind, on: date, note: str) -> int:
+        """Take an event, or refuse one that makes no sense at its date, with `record_event`'s reasons; its id."""
+        if on < track.signed_on:
+            raise RuleError(f"on {on} is before the agreement was signed on {track.signed_on}", field="on")
+        if on > date.today():
+            raise RuleError(f"on {on} is in the future", field="on")
+        if kind in AT_RISK_KINDS:
+            earlier = [item for item in track.at_risk if item[0] <= on]
+            at_risk = bool(earlier) and max(earlier, key=lambda item: item[:2])[2] is EventKind.at_risk
+            if kind is EventKind.at_risk and at_risk:
+                raise ConflictError(f"contribution {contribution_id} is already at risk on {on}", field="kind")
+            if kind is EventKind.at_risk_cleared and not at_risk:
+                raise ConflictError(f"contribution {contribution_id} is not at risk on {on}", field="kind")
+            track.at_risk.append((on, (1, next(self.order)), kind))
+        (number,) = self.ids.take(1, ahead=EVENT_IDS_AHEAD)
+        event = StagedEvent(number, contribution_id, kind, on, note)
+        if kind is EventKind.trigger_met and track.single_instalment is not None and not track.due_recorded:
+            # A trigger met on a contribution of one instalment is that instalment falling due.
+            event.instalment_id = track.single_instalment
+            track.due_recorded = True
+        self.staged.append(event)
+        return number
+
+    def undo(self, mark: int) -> None:
+        """Drop the events taken since the mark (a row that was refused after all)."""
+        while len(self.staged) > mark:
+            event = self.staged.pop()
+            track = self.tracks[event.contribution_id]
+            if event.kind in AT_RISK_KINDS:
+                track.at_risk.pop()
+            if event.instalment_id is not None:
+                track.due_recorded = False
+
+    def write(self) -> None:
+        """Write every event taken, and the instalments they made fall due, with one insert each."""
+        if not self.staged:
+            return
+        label = self.principal.label
+        self.session.execute(
+            insert(table_of(ContributionEvent)),
+            [
+                {
+                    "id": event.id,
+                    "contribution_id": event.contribution_id,
+                    "kind": event.kind,
+                    "on": event.on,
+                    "note": event.note,
+                    "recorded_by": label,
+                }
+                for event in self.staged
+            ],
+        )
+        dues = [
+            {
+                "instalment_id": event.instalment_id,
+                "on": event.on,
+                "note": event.note,
+                "event_id": event.id,
+                "recorded_by": label,
+            }
+            for event in self.staged
+            if event.instalment_id is not None
+        ]
+        if dues:
+            self.session.execute(insert(table_of(InstalmentDue)), dues)
+        # A bulk insert passes the ORM by, so the rollup is told of these contributions directly.
+        rollup.mark_contributions(self.session, {event.contribution_id for event in self.staged})
+        self.staged = []
+
+
 def record_published(
     *,
     plan: Plan,
@@ -225,6 +372,20 @@ def record_published(
     return written
 
 
+@dataclass
+class Made:
+    """The contributions a run makes and their instalments, as rows for one insert each, with their ids."""
+
+    contribution_ids: ids.IdPool
+    instalment_ids: ids.IdPool
+    contributions: list[dict[str, object]] = field(default_factory=list)
+    instalments: list[dict[str, object]] = field(default_factory=list)
+    rows: list[tuple[ContributionRow, int]] = field(default_factory=list)
+    again: list[tuple[ContributionRow, int]] = field(default_factory=list)
+    """Rows naming a contribution made before (in an earlier import, or earlier in this one)."""
+    still_to_come: int = 0
+
+
 class Writer:
     """Writes one import run's matched rows in its transaction and notes what became of each."""
 
@@ -252,9 +413,10 @@ class Writer:
             ImportedRecord.local_authority_id == authority.id
         )
         self.known: dict[str, int | None] = dict(session.execute(query).all())
-        self.records: list[dict[str, object]] = []
+        self.records: list[tuple[str, str, int | None, str]] = []
         self.plans: dict[int, Plan] = {}
         self.sequence = itertools.count()
+        self.events = Events(session, principal)
 
     def seen(self, key: str) -> bool:
         """Whether a row with this key was imported before (or earlier in this run)."""
@@ -265,16 +427,7 @@ class Writer:
     ) -> None:
         """Note that a row has been imported; the notes are written together at the end of the run."""
         self.known[key] = record_id
-        self.records.append(
-            {
-                "local_authority_id": self.authority.id,
-                "key": key,
-                "kind": kind,
-                "record_id": record_id,
-                "source": f"{row.file}:{row.line}"[:500],
-                "imported_by": self.principal.label,
-            }
-        )
+        self.records.append((key, kind, record_id, f"{row.file}:{row.line}"[:500]))
 
     def plan(self, contribution_id: int) -> Plan:
         """The contribution's movements to write, and its running sums with them, read from the ledger once."""
@@ -284,13 +437,31 @@ class Writer:
         return plan
 
     def finish(self) -> None:
-        """Write every contribution's published movements, each history checked once, then the rows' notes."""
+        """Write the events, every contribution's published movements (each history checked once), the rows' notes."""
         planned = sorted(item for plan in self.plans.values() for item in plan.movements)
+        written = {movement.contribution_id for _, movement in planned}
+        written |= {event.contribution_id for event in self.events.staged}
+        locks.lock_for_money(self.session, written, published_history=True)
+        self.events.write()
         record_histories(session=self.session, principal=self.principal, movements=[item for _, item in planned])
         self.plans.clear()
-        if self.records:
-            self.session.execute(insert(ImportedRecord), self.records)
-            self.records = []
+        authority, label = self.authority.id, self.principal.label
+        insert_in_slices(
+            self.session,
+            table_of(ImportedRecord),
+            (
+                {
+                    "local_authority_id": authority,
+                    "key": key,
+                    "kind": kind,
+                    "record_id": record_id,
+                    "source": source,
+                    "imported_by": label,
+                }
+                for key, kind, record_id, source in self.records
+            ),
+        )
+        self.records = []
 
     def agreement_key(self, reference: str) -> str:
         """The key of an agreement imported from published files."""
@@ -316,48 +487,61 @@ class Writer:
     # -- agreements -----------------------------------------------------------------------------
 
     def write_agreements(self, rows: list[AgreementRow]) -> None:
-        """Create the agreements that are new; recognise those imported before."""
+        """Create the agreements that are new, in one insert; recognise those imported before."""
         new = [row for row in rows if row.agreement is None]
+        if not new:
+            return
+        in_ledger = {
+            agreement.reference: agreement
+            for agreement in self.session.scalars(
+                select(Agreement).where(Agreement.local_authority_id == self.authority.id)
+            )
+        }
+        refusal: DomainError | None = None
+        try:
+            get_local_authority(session=self.session, local_authority_id=self.authority.id, scope=self.principal.scope)
+        except DomainError as error:
+            refusal = error
+        pool = ids.IdPool(self.session, Agreement.__tablename__)
+        made: dict[str, AgreementRow] = {}
+        numbers: dict[str, int] = {}
+        again: list[tuple[AgreementRow, AgreementRow]] = []
+        values: list[dict[str, object]] = []
         for done, row in enumerate(new, start=1):
             self.progress("agreements", done, len(new))
-            existing = self.session.scalar(
-                select(Agreement).where(
-                    Agreement.local_authority_id == self.authority.id, Agreement.reference == row.reference
-                )
-            )
             key = self.agreement_key(row.reference)
-            if existing is not None:
-                row.agreement = existing
+            existing = in_ledger.get(row.reference)
+            first = made.get(row.reference)
+            if existing is not None or first is not None:
+                signed_on = row.signed_on
+                if existing is not None:
+                    row.agreement, signed_on = existing, existing.signed_on
+                elif first is not None:
+                    again.append((row, first))
+                    signed_on = first.signed_on
                 row.own = self.seen(key)
                 if not row.derived:
                     self.log.outcome(row.file, row.line, UNCHANGED)
-                if row.own and existing.signed_on != row.signed_on:
+                if row.own and signed_on != row.signed_on:
                     self.log.warn(
                         row.file,
                         row.line,
-                        f"the ledger has agreement {row.reference} signed on {existing.signed_on}, "
+                        f"the ledger has agreement {row.reference} signed on {signed_on}, "
                         f"not {row.signed_on}; the ledger is left unchanged",
                     )
                 continue
             try:
-                with savepoint(self.session):
-                    agreement = create_agreement(
-                        session=self.session,
-                        principal=self.principal,
-                        data=AgreementCreate(
-                            local_authority_id=self.authority.id,
-                            reference=row.reference,
-                            site=(row.name or row.reference)[:300],
-                            signed_on=row.signed_on,
-                            notes=row.notes,
-                        ),
-                    )
-                    agreement.planning_application = (row.planning_application or "")[:100] or None
-                    agreement.agreement_type = row.agreement_type
-                    agreement.document_url = (row.document_url or "")[:1000] or None
-                    agreement.closed_on = row.closed_on
-                    self.session.flush()
-                    self.remember(key, "agreement", agreement.id, row)
+                if refusal is not None:
+                    raise refusal
+                data = AgreementCreate(
+                    local_authority_id=self.authority.id,
+                    reference=row.reference,
+                    site=(row.name or row.reference)[:300],
+                    signed_on=row.signed_on,
+                    notes=row.notes,
+                )
+                if data.signed_on > date.today():
+                    raise RuleError("signed_on cannot be in the future", field="signed_on")
             except (DomainError, ValidationError) as error:
                 if row.derived:
                     self.log.warn(row.file, row.line, f"agreement {row.reference} was not made: {reason_of(error)}")
@@ -365,13 +549,41 @@ class Writer:
                     self.log.fail(row.file, row.line, reason_of(error))
                 row.ok = False
                 continue
-            row.agreement = agreement
+            (number,) = pool.take(1, ahead=len(new) - done)
+            values.append(
+                {
+                    **data.model_dump(),
+                    "id": number,
+                    "planning_application": (row.planning_application or "")[:100] or None,
+                    "agreement_type": row.agreement_type,
+                    "document_url": (row.document_url or "")[:1000] or None,
+                    "closed_on": row.closed_on,
+                    "created_by": self.principal.label,
+                }
+            )
+            made[row.reference] = row
+            numbers[row.reference] = number
+            self.remember(key, "agreement", number, row)
             row.own = True
             self.report.created.agreements += 1
             if not row.derived:
                 self.log.outcome(row.file, row.line, IMPORTED)
             if row.closed_on is not None:
                 self.log.warn(row.file, row.line, "the agreement is end-dated: recorded as closed on its end-date")
+        if values:
+            try:
+                written = self.session.scalars(insert(Agreement).returning(Agreement), values)
+                by_id = {agreement.id: agreement for agreement in written}
+            except IntegrityError as error:
+                raise ConflictError(
+                    f"{self.authority.id} was given one of these agreements' references by another writer at the "
+                    "same time; import the files again",
+                    field="reference",
+                ) from error
+            for reference, row in made.items():
+                row.agreement = by_id[numbers[reference]]
+        for row, first in again:
+            row.agreement = first.agreement
 
     # -- contributions --------------------------------------------------------------------------
 
@@ -381,8 +593,14 @@ class Writer:
         for row in rows:
             if row.ok and not row.selected:
                 self.log.leave_out(row.file, row.line, f"purpose {row.purpose_code} was not asked for")
+        agreements = {row.target.agreement.id for row in chosen if row.target and row.target.agreement}
+        locks.lock_agreements(self.session, agreements)
+        made = Made(
+            ids.IdPool(self.session, Contribution.__tablename__), ids.IdPool(self.session, Instalment.__tablename__)
+        )
         for done, row in enumerate(chosen, start=1):
             self.progress("contributions", done, len(chosen))
+            made.still_to_come = len(chosen) - done
             target = row.target
             if target is None or target.agreement is None or not target.ok:
                 self.log.fail(
@@ -417,11 +635,25 @@ class Writer:
                 continue
             earlier = self.known.get(row.key)
             if earlier is not None:
-                row.contribution = self.session.get(Contribution, earlier)
+                made.again.append((row, earlier))
                 row.unchanged = True
                 self.log.outcome(row.file, row.line, UNCHANGED)
                 continue
-            self.create_contribution(row, target.agreement)
+            self.create_contribution(row, target.agreement, made)
+        self.write_made(made)
+
+    def write_made(self, made: "Made") -> None:
+        """Insert the contributions made and their instalments, one statement each; hand each row its own."""
+        by_id: dict[int, Contribution] = {}
+        if made.contributions:
+            written = self.session.scalars(insert(Contribution).returning(Contribution), made.contributions)
+            by_id = {contribution.id: contribution for contribution in written}
+        if made.instalments:
+            self.session.execute(insert(table_of(Instalment)), made.instalments)
+        for row, number in made.rows:
+            row.contribution = by_id[number]
+        for row, number in made.again:
+            row.contribution = by_id.get(number) or self.session.get(Contribution, number)
 
     def read_schedule(self, row: ContributionRow, text: str, amount: Decimal) -> list[InstalmentWrite]:
         """The instalments a Trigger text gives, reporting what could not be read (kept as "other" instalments)."""
@@ -437,8 +669,9 @@ class Writer:
             self.log.warn(row.file, row.line, f"trigger {text.strip()!r}: " + ", ".join(said))
         return schedule
 
-    def create_contribution(self, row: ContributionRow, agreement: Agreement) -> None:
-        """Create one contribution, secured on the agreement's date, and written off if end-dated."""
+    def create_contribution(self, row: ContributionRow, agreement: Agreement, made: "Made") -> None:
+        """Make one contribution, secured on the agreement's date and written off if end-dated, checked as the
+        contributions service checks it; it is written with the others by `write_made`."""
         reading = read_trigger(row.trigger_text) if row.trigger_text else None
         trigger = (
             Trigger(type=reading.type, threshold=reading.threshold, description=reading.description[:2000])
@@ -462,52 +695,85 @@ class Writer:
             row.ok = False
             return
         assert row.amount is not None
-        created: int | None = None
+        (contribution_id,) = made.contribution_ids.take(1, ahead=made.still_to_come)
+        plan = Plan(History(contribution_id, agreement.signed_on, []), self.sequence)
+        mark = len(self.events.staged)
         try:
-            with savepoint(self.session):
-                contribution = create_contribution(
-                    session=self.session,
-                    principal=self.principal,
-                    agreement_id=agreement.id,
-                    data=ContributionCreate(
-                        purpose=row.local_purpose,
-                        amount=row.amount,
-                        trigger=trigger,
-                        instalments=schedule,
-                        notes=strip_notes(row.notes),
+            data = ContributionCreate(
+                purpose=row.local_purpose,
+                amount=row.amount,
+                trigger=trigger,
+                instalments=schedule,
+                notes=strip_notes(row.notes),
+            )
+            if data.instalments is not None:
+                instalments.check_schedule(data.instalments, data.amount)
+            given = data.instalments or [
+                InstalmentWrite(
+                    percent=instalments.HUNDRED,
+                    trigger=InstalmentTrigger(
+                        type=data.trigger.type, threshold=data.trigger.threshold, description=data.trigger.description
                     ),
-                    published_history=True,
                 )
-                created = contribution.id
-                for kind, on in row.events or []:
-                    record_event(
-                        session=self.session,
-                        principal=self.principal,
-                        contribution_id=contribution.id,
-                        data=EventCreate(kind=kind, on=on, note="imported (published)"),
-                        published_history=True,
-                    )
-                    self.report.created.events += 1
-                if row.end_on is not None and row.events is None:
-                    written_off = record_published(
-                        plan=self.plan(contribution.id),
-                        principal=self.principal,
-                        kind=MovementKind.written_off,
-                        amount=row.amount,
-                        on=row.end_on,
-                        reference=row.source_reference[:200] or None,
-                        note="superseded: end-dated in the published contribution file",
-                    )
-                    self.report.created.movements += written_off.movements
-                    self.report.created.adjustments += len(written_off.adjustments)
-                self.remember(row.key, "contribution", contribution.id, row)
+            ]
+            instalment_ids = made.instalment_ids.take(len(given), ahead=made.still_to_come)
+            plan.record(
+                self.principal,
+                HistoryMovement(
+                    contribution_id, MovementKind.secured, data.amount, agreement.signed_on, None, "secured on signing"
+                ),
+            )
+            track = self.events.track_new(contribution_id, agreement.signed_on, instalment_ids)
+            for kind, on in row.events or []:
+                self.events.record(contribution_id, track, kind, on, "imported (published)")
+            if row.end_on is not None and row.events is None:
+                written_off = record_published(
+                    plan=plan,
+                    principal=self.principal,
+                    kind=MovementKind.written_off,
+                    amount=row.amount,
+                    on=row.end_on,
+                    reference=row.source_reference[:200] or None,
+                    note="superseded: end-dated in the published contribution file",
+                )
+                self.report.created.movements += written_off.movements
+                self.report.created.adjustments += len(written_off.adjustments)
         except (DomainError, ValidationError) as error:
-            if created is not None:
-                self.plans.pop(created, None)
+            self.events.undo(mark)
+            self.events.tracks.pop(contribution_id, None)
             self.log.fail(row.file, row.line, reason_of(error))
             row.ok = False
             return
-        row.contribution = contribution
+        self.report.created.events += len(self.events.staged) - mark
+        self.plans[contribution_id] = plan
+        trigger_type, threshold, description = instalments.trigger_from_schedule(given, data.trigger.type) or (
+            data.trigger.type,
+            data.trigger.threshold,
+            data.trigger.description,
+        )
+        made.contributions.append(
+            {
+                "id": contribution_id,
+                "agreement_id": agreement.id,
+                "purpose": data.purpose,
+                "trigger_type": trigger_type,
+                "trigger_threshold": threshold,
+                "trigger_description": description,
+                "spend_by": data.spend_by,
+                "repayment_period_years": data.repayment_period_years,
+                "notes": data.notes,
+                "clause_text": data.clause_text,
+                "created_by": self.principal.label,
+            }
+        )
+        for number, values in zip(
+            instalment_ids,
+            instalments.instalment_rows(principal=self.principal, contribution_id=contribution_id, schedule=given),
+            strict=True,
+        ):
+            made.instalments.append({"id": number, **values})
+        made.rows.append((row, contribution_id))
+        self.remember(row.key, "contribution", contribution_id, row)
         self.report.created.contributions += 1
         self.report.created.movements += 1
         self.log.outcome(row.file, row.line, IMPORTED)
@@ -620,32 +886,31 @@ class Writer:
             return self.write_ledger_row(row, contribution_id, on)
         adjustments: list[str] = [early] if early else []
         plan = self.plan(contribution_id)
-        mark = len(plan.movements)
+        mark, events_mark = len(plan.movements), len(self.events.staged)
+        record_id: int | None = None
         try:
-            with savepoint(self.session):
-                record_id: int | None
-                if row.status == "secured":
-                    record_id = self.record_secured(row, plan, on)
-                else:
-                    assert row.amount is not None
-                    published = record_published(
-                        plan=plan,
-                        principal=self.principal,
-                        kind=STATUS_MOVEMENT[row.status],
-                        amount=row.amount,
-                        on=on,
-                        reference=row.source_reference[:200] or None,
-                        note=f"{row.status} (published)",
-                    )
-                    record_id = None
-                    adjustments.extend(published.adjustments)
-                    self.report.created.movements += published.movements
-                    self.report.created.adjustments += len(published.adjustments)
-                self.remember(row.key, "transaction", record_id, row)
+            if row.status == "secured":
+                record_id = self.record_secured(row, parent.contribution, plan, on)
+            else:
+                assert row.amount is not None
+                published = record_published(
+                    plan=plan,
+                    principal=self.principal,
+                    kind=STATUS_MOVEMENT[row.status],
+                    amount=row.amount,
+                    on=on,
+                    reference=row.source_reference[:200] or None,
+                    note=f"{row.status} (published)",
+                )
+                adjustments.extend(published.adjustments)
+                self.report.created.movements += published.movements
+                self.report.created.adjustments += len(published.adjustments)
         except (DomainError, ValidationError) as error:
             plan.undo(mark)
+            self.events.undo(events_mark)
             self.log.fail(row.file, row.line, reason_of(error))
             return []
+        self.remember(row.key, "transaction", record_id, row)
         self.log.outcome(row.file, row.line, IMPORTED)
         return adjustments
 
@@ -657,40 +922,35 @@ class Writer:
         plan = self.plan(contribution_id)
         mark = len(plan.movements)
         try:
-            with savepoint(self.session):
-                if kind is not None and row.amount:
-                    published = record_published(
-                        plan=plan,
-                        principal=self.principal,
-                        kind=kind,
-                        amount=row.amount,
-                        on=on,
-                        reference=row.source_reference[:200] or None,
-                        note=f"{kind.value} (published)",
-                    )
-                    adjustments = published.adjustments
-                    self.report.created.movements += published.movements
-                    self.report.created.adjustments += len(adjustments)
-                self.remember(row.key, "transaction", None, row)
+            if kind is not None and row.amount:
+                published = record_published(
+                    plan=plan,
+                    principal=self.principal,
+                    kind=kind,
+                    amount=row.amount,
+                    on=on,
+                    reference=row.source_reference[:200] or None,
+                    note=f"{kind.value} (published)",
+                )
+                adjustments = published.adjustments
+                self.report.created.movements += published.movements
+                self.report.created.adjustments += len(adjustments)
         except (DomainError, ValidationError) as error:
             plan.undo(mark)
             self.log.fail(row.file, row.line, reason_of(error))
             return []
+        self.remember(row.key, "transaction", None, row)
         self.log.outcome(row.file, row.line, IMPORTED)
         return adjustments
 
-    def record_secured(self, row: TransactionRow, plan: Plan, on: date) -> int:
-        """A secured row: the trigger is met, and a sum above the agreement's is indexation."""
-        event = record_event(
-            session=self.session,
-            principal=self.principal,
-            contribution_id=plan.history.contribution_id,
-            data=EventCreate(kind=EventKind.trigger_met, on=on, note="secured (published)"),
-            published_history=True,
+    def record_secured(self, row: TransactionRow, contribution: Contribution, plan: Plan, on: date) -> int:
+        """A secured row: the trigger is met, and a sum above the agreement's is indexation; the event's id."""
+        event_id = self.events.record(
+            contribution.id, self.events.track(contribution), EventKind.trigger_met, on, "secured (published)"
         )
         self.report.created.events += 1
         if row.amount is None or row.amount == 0:
-            return event.id
+            return event_id
         total = plan.history.state_at(on).total_value
         if row.amount > total:
             plan.record(
@@ -712,4 +972,4 @@ class Writer:
                 f"secured {pounds(row.amount)} is part of the contribution's {pounds(total)}; "
                 "the trigger is recorded as met for the whole contribution",
             )
-        return event.id
+        return event_id
