@@ -52,6 +52,7 @@ from sqlalchemy.orm import Session
 from app.ledger import locks
 from app.ledger.expressions import sum_of, total_value_sum
 from app.models import (
+    ROLLUP_STAGES,
     Agreement,
     Contribution,
     ContributionEvent,
@@ -69,7 +70,7 @@ from app.models import (
 )
 from app.money import ZERO, to_money
 
-STAGES = ("total_value", "not_started", "held_by_developer", "at_risk", "received", "drawn", "spent", "returned")
+STAGES = ROLLUP_STAGES
 """The stage figures of a contribution; each is kept for all agreements and, prefixed open_, for open ones."""
 
 FIGURES = (*STAGES, *(f"open_{name}" for name in STAGES))
@@ -325,8 +326,8 @@ class MonthEnds:
     Every group has a row for every month from the month of its first step to the horizon (the latest
     month stored, which every write first brings up to the current month), so the figures as at any date
     are one row per group (the month end nearest the date in its month) plus or less the days between: a
-    read costs the same however long the ledger's history. Days after the horizon (dated after the current month when written)
-    are added to the months when a later write brings the horizon up to them.
+    read costs the same however long the ledger's history. Days after the horizon (dated after the current
+    month when written) are added to the months when a later write brings the horizon up to them.
     """
 
     months: Any  # the tables' Table objects (typed FromClause on the models)
