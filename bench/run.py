@@ -155,6 +155,7 @@ class EngineResult:
     balances_rollup_ms: dict[str, float] = field(default_factory=dict)
     duckdb_ms: dict[str, float] = field(default_factory=dict)
     duckdb_over_rollup: dict[str, float] = field(default_factory=dict)
+    panel_table_ms: dict[str, float] = field(default_factory=dict)
     duckdb_over_panel: dict[str, float] = field(default_factory=dict)
     duckdb_copy_seconds: float = 0.0
     writes: int = 0
@@ -440,27 +441,28 @@ def bench_duckdb(engine: Any, runs: int, result: EngineResult) -> None:
                 for name in (*CHECKED, "agreements"):
                     assert Decimal(getattr(row, name)) == Decimal(floor[row.key][name]), (label, row.key, name)
             rollup_timings: list[float] = []
-            panel_timings: list[float] = []
+            panel_timings: dict[Layout, list[float]] = {layout: [] for layout in Layout}
             duckdb_timings: list[float] = []
             for _ in range(runs):
                 begun = time.perf_counter()
                 authority_figures(session, as_at=as_at, where=BalanceFilter())
                 rollup_timings.append(time.perf_counter() - begun)
-                begun = time.perf_counter()
                 for layout in Layout:
+                    begun = time.perf_counter()
                     panel_table(session=session, layout=layout, as_at=as_at, scope=None)
-                panel_timings.append(time.perf_counter() - begun)
+                    panel_timings[layout].append(time.perf_counter() - begun)
                 begun = time.perf_counter()
                 duck.execute(query, {"as_at": as_at}).fetchall()
                 duckdb_timings.append(time.perf_counter() - begun)
             result.balances_rollup_ms[label] = median_ms(rollup_timings)
             result.duckdb_ms[label] = median_ms(duckdb_timings)
             result.duckdb_over_rollup[label] = median_ms(duckdb_timings) / median_ms(rollup_timings)
-            # Both layouts together against one DuckDB aggregation: the Panel's whole report.
-            result.duckdb_over_panel[label] = median_ms(duckdb_timings) / median_ms(panel_timings)
+            # A Panel table is one layout (one request); the slower of the two against one DuckDB aggregation.
+            result.panel_table_ms[label] = max(median_ms(timings) for timings in panel_timings.values())
+            result.duckdb_over_panel[label] = median_ms(duckdb_timings) / result.panel_table_ms[label]
             console.print(
                 f"  balances by authority as at {as_at} ({label}): rollup {result.balances_rollup_ms[label]:.1f} ms, "
-                f"Panel (both layouts) {median_ms(panel_timings):.1f} ms, DuckDB in memory "
+                f"Panel table (slower layout) {result.panel_table_ms[label]:.1f} ms, DuckDB in memory "
                 f"{result.duckdb_ms[label]:.1f} ms"
             )
     duck.close()
@@ -685,16 +687,16 @@ def show(results: list[EngineResult], scale: float) -> None:
             )
     lines += [
         "",
-        "| engine | as at | balances by authority | Panel, both layouts | DuckDB in memory "
+        "| engine | as at | balances by authority | a Panel table (slower layout) | DuckDB in memory "
         "| DuckDB over balances | DuckDB over Panel |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for result in results:
         for label, rollup_ms in result.balances_rollup_ms.items():
-            duckdb_ms, over_panel = result.duckdb_ms[label], result.duckdb_over_panel[label]
             lines.append(
-                f"| {result.engine} | {label} | {rollup_ms:,.1f} ms | {duckdb_ms / over_panel:,.1f} ms "
-                f"| {duckdb_ms:,.1f} ms | {result.duckdb_over_rollup[label]:.1f}x | {over_panel:.1f}x |"
+                f"| {result.engine} | {label} | {rollup_ms:,.1f} ms | {result.panel_table_ms[label]:,.1f} ms "
+                f"| {result.duckdb_ms[label]:,.1f} ms | {result.duckdb_over_rollup[label]:.1f}x "
+                f"| {result.duckdb_over_panel[label]:.1f}x |"
             )
     lines += [
         "",
