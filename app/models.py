@@ -814,6 +814,10 @@ class PasswordLink(Base):
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
+ROLLUP_STAGES = ("total_value", "not_started", "held_by_developer", "at_risk", "received", "drawn", "spent", "returned")
+"""The stage figures the rollup keeps, each for all agreements and (prefixed open_) for open ones."""
+
+
 class StageFigures:
     """The money of every stage, as signed deltas or their sums, for all agreements and for open ones only."""
 
@@ -855,7 +859,16 @@ class RollupContributionDay(StageFigures, Base):
     """How one contribution's stage figures changed on one date, derived from the ledger by app/ledger/rollup.py."""
 
     __tablename__ = "rollup_contribution_days"
-    __table_args__ = (Index("ix_rollup_contribution_days_on", "on"),)
+    # Every column a read as at a date takes from the days, so it reads the index alone, in date order.
+    __table_args__ = (
+        Index(
+            "ix_rollup_contribution_days_reading",
+            "on",
+            "local_authority_id",
+            "purpose",
+            *(f"{prefix}{stage}" for prefix in ("", "open_") for stage in ROLLUP_STAGES),
+        ),
+    )
 
     contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id"), primary_key=True)
     on: Mapped[date] = mapped_column(Date, primary_key=True)

@@ -12,11 +12,15 @@ For each engine (SQLite, PostgreSQL) it prints and records:
             the last month end and a mid-month date five years back, identical figures checked first
   duckdb    balances by authority from the rollup, in process, against DuckDB aggregating the same movements in
             memory (the floor query below, on copies of the tables), at the Panel's dates, identical figures first
+  writes    the time of recording movements through the ledger's writer (a receipt dated today on an existing
+            contribution, one transaction each as the API does) with the rollup's upkeep against the same with it
+            switched off for the bench, alternately, and their ratio (the issue's goal: at most 1.5x)
   import    rows/s of `s106 import` of one authority's export into an empty database, against a raw insert of
             the same number of rows (one transaction, executemany) in the same run on the same engine, and
             their ratio (the issue's goal: at least a third)
 
-Usage: python bench/run.py --scale 0.1 [--engines sqlite,postgresql] [--skip import,server] [--out bench/results.json]
+Usage: python bench/run.py --scale 0.1 [--engines sqlite,postgresql] [--skip import,server,writes]
+                           [--out bench/results.json]
 
 DuckDB is a bench extra (`pip install -e '.[bench]'`), never a dependency of the service.
 """
@@ -43,16 +47,19 @@ from typing import Any
 import duckdb
 import httpx
 from rich.console import Console
-from sqlalchemy import MetaData, Table, create_engine, text
+from sqlalchemy import MetaData, Table, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.auth.service import create_token  # noqa: E402
+from app.auth.service import Principal, create_token  # noqa: E402
 from app.balances.queries import BalanceFilter, authority_figures  # noqa: E402
-from app.models import Role  # noqa: E402
+from app.db import make_engine  # noqa: E402
+from app.ledger import rollup  # noqa: E402
+from app.ledger.writer import record_movement  # noqa: E402
+from app.models import MovementKind, Role  # noqa: E402
 from app.reports.reconcile import Layout, PanelTable  # noqa: E402
 from app.reports.service import panel_table  # noqa: E402
 
@@ -149,7 +156,14 @@ class EngineResult:
     balances_rollup_ms: dict[str, float] = field(default_factory=dict)
     duckdb_ms: dict[str, float] = field(default_factory=dict)
     duckdb_over_rollup: dict[str, float] = field(default_factory=dict)
+    panel_table_ms: dict[str, float] = field(default_factory=dict)
+    duckdb_over_panel: dict[str, float] = field(default_factory=dict)
     duckdb_copy_seconds: float = 0.0
+    writes: int = 0
+    write_with_rollup_ms: float = 0.0
+    write_without_rollup_ms: float = 0.0
+    write_upkeep_ms: float = 0.0
+    write_with_over_without: float = 0.0
 
 
 def run(*args: str, database: str) -> str:
@@ -523,22 +537,115 @@ def bench_duckdb(engine: Any, runs: int, result: EngineResult) -> None:
                 for name in (*CHECKED, "agreements"):
                     assert Decimal(getattr(row, name)) == Decimal(floor[row.key][name]), (label, row.key, name)
             rollup_timings: list[float] = []
+            panel_timings: dict[Layout, list[float]] = {layout: [] for layout in Layout}
             duckdb_timings: list[float] = []
             for _ in range(runs):
                 begun = time.perf_counter()
                 authority_figures(session, as_at=as_at, where=BalanceFilter())
                 rollup_timings.append(time.perf_counter() - begun)
+                for layout in Layout:
+                    begun = time.perf_counter()
+                    panel_table(session=session, layout=layout, as_at=as_at, scope=None)
+                    panel_timings[layout].append(time.perf_counter() - begun)
                 begun = time.perf_counter()
                 duck.execute(query, {"as_at": as_at}).fetchall()
                 duckdb_timings.append(time.perf_counter() - begun)
             result.balances_rollup_ms[label] = median_ms(rollup_timings)
             result.duckdb_ms[label] = median_ms(duckdb_timings)
             result.duckdb_over_rollup[label] = median_ms(duckdb_timings) / median_ms(rollup_timings)
+            # A Panel table is one layout (one request); the slower of the two against one DuckDB aggregation.
+            result.panel_table_ms[label] = max(median_ms(timings) for timings in panel_timings.values())
+            result.duckdb_over_panel[label] = median_ms(duckdb_timings) / result.panel_table_ms[label]
             console.print(
                 f"  balances by authority as at {as_at} ({label}): rollup {result.balances_rollup_ms[label]:.1f} ms, "
-                f"DuckDB in memory {result.duckdb_ms[label]:.1f} ms"
+                f"Panel table (slower layout) {result.panel_table_ms[label]:.1f} ms, DuckDB in memory "
+                f"{result.duckdb_ms[label]:.1f} ms"
             )
     duck.close()
+
+
+# Contributions of open agreements with at least a pound still to receive: a receipt of a penny passes every rule.
+RECEIVABLE_SQL = """
+SELECT c.id FROM contributions c
+JOIN agreements a ON a.id = c.agreement_id
+JOIN (SELECT contribution_id,
+        SUM(CASE WHEN kind IN ('secured', 'indexation', 'variation') THEN signed
+                 WHEN kind = 'written_off' THEN -signed WHEN kind = 'received' THEN -signed ELSE 0 END) AS unreceived
+      FROM (SELECT contribution_id, kind, CASE WHEN reverses_id IS NULL THEN amount ELSE -amount END AS signed
+            FROM movements) AS m
+      GROUP BY contribution_id) AS s ON s.contribution_id = c.id
+WHERE a.closed_on IS NULL AND s.unreceived >= 1
+ORDER BY c.id
+"""
+
+ROLLUP_LISTENERS = (("after_flush", rollup._notice), ("before_commit", rollup._settle_before_commit))
+"""The hooks by which the ledger keeps the rollup; the bench removes them to time a write without its upkeep."""
+
+
+def bench_writes(database: str, count: int, result: EngineResult) -> None:
+    """Time movements recorded through the ledger's writer with the rollup's upkeep against the same without it."""
+    engine = make_engine(database)
+    principal = Principal(name="bench", role=Role.officer)
+    with engine.connect() as connection:
+        receivable = [row[0] for row in connection.execute(text(RECEIVABLE_SQL))]
+    chosen = random.Random(17).sample(receivable, min(len(receivable), 2 * count))
+    today = date.today()
+
+    def write(contribution_id: int) -> tuple[float, float]:
+        """One receipt in its own transaction, as a POST /movements does: (seconds, of which the upkeep)."""
+        with Session(engine, expire_on_commit=False) as session:
+            begun = time.perf_counter()
+            record_movement(
+                session=session,
+                principal=principal,
+                contribution_id=contribution_id,
+                kind=MovementKind.received,
+                amount=Decimal("0.01"),
+                on=today,
+                reference="bench",
+            )
+            written = time.perf_counter()
+            rollup.settle(session)
+            settled = time.perf_counter()
+            session.commit()
+            return time.perf_counter() - begun, settled - written
+
+    with_rollup: list[float] = []
+    without_rollup: list[float] = []
+    upkeep: list[float] = []
+    unkept: list[int] = []
+    try:
+        # Alternately, so both see the same state of a shared machine.
+        for with_id, without_id in zip(chosen[0::2], chosen[1::2], strict=False):
+            seconds, kept = write(with_id)
+            with_rollup.append(seconds)
+            upkeep.append(kept)
+            for name, listener in ROLLUP_LISTENERS:
+                event.remove(Session, name, listener)
+            try:
+                seconds, _kept = write(without_id)
+            finally:
+                for name, listener in ROLLUP_LISTENERS:
+                    event.listen(Session, name, listener)
+            without_rollup.append(seconds)
+            unkept.append(without_id)
+    finally:
+        # The writes without upkeep left the rollup behind the ledger for their contributions: bring it level.
+        with Session(engine) as session:
+            rollup.rederive_contributions(session, unkept)
+            session.commit()
+            assert rollup.check(session) == [], "the rollup differs from the ledger after the write bench"
+        engine.dispose()
+    result.writes = len(with_rollup) + len(without_rollup)
+    result.write_with_rollup_ms = median_ms(with_rollup)
+    result.write_without_rollup_ms = median_ms(without_rollup)
+    result.write_upkeep_ms = median_ms(upkeep)
+    result.write_with_over_without = result.write_with_rollup_ms / result.write_without_rollup_ms
+    console.print(
+        f"  a receipt with the rollup's upkeep {result.write_with_rollup_ms:.2f} ms (upkeep "
+        f"{result.write_upkeep_ms:.2f} ms), without {result.write_without_rollup_ms:.2f} ms: "
+        f"{result.write_with_over_without:.2f}x"
+    )
 
 
 def bench_engine(engine_name: str, args: argparse.Namespace) -> EngineResult:
@@ -563,6 +670,8 @@ def bench_engine(engine_name: str, args: argparse.Namespace) -> EngineResult:
     console.print(f"  loaded {result.rows} in {result.load_seconds:.1f}s")
     bench_panel(engine, args.runs, result)
     bench_duckdb(engine, args.runs, result)
+    if "writes" not in args.skip:
+        bench_writes(database, args.writes, result)
     if "import" not in args.skip:
         bench_import(engine_name, database, args, result)
     if "server" in args.skip:
@@ -674,14 +783,28 @@ def show(results: list[EngineResult], scale: float) -> None:
             )
     lines += [
         "",
-        "| engine | balances by authority as at | from the rollup | DuckDB in memory | DuckDB over rollup |",
-        "| --- | --- | ---: | ---: | ---: |",
+        "| engine | as at | balances by authority | a Panel table (slower layout) | DuckDB in memory "
+        "| DuckDB over balances | DuckDB over Panel |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for result in results:
         for label, rollup_ms in result.balances_rollup_ms.items():
             lines.append(
-                f"| {result.engine} | {label} | {rollup_ms:,.1f} ms | {result.duckdb_ms[label]:,.1f} ms "
-                f"| {result.duckdb_over_rollup[label]:.1f}x |"
+                f"| {result.engine} | {label} | {rollup_ms:,.1f} ms | {result.panel_table_ms[label]:,.1f} ms "
+                f"| {result.duckdb_ms[label]:,.1f} ms | {result.duckdb_over_rollup[label]:.1f}x "
+                f"| {result.duckdb_over_panel[label]:.1f}x |"
+            )
+    lines += [
+        "",
+        "| engine | receipts written | with the rollup's upkeep | of which the upkeep | without it | ratio |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for result in results:
+        if result.writes:
+            lines.append(
+                f"| {result.engine} | {result.writes} | {result.write_with_rollup_ms:.2f} ms "
+                f"| {result.write_upkeep_ms:.2f} ms | {result.write_without_rollup_ms:.2f} ms "
+                f"| {result.write_with_over_without:.2f}x |"
             )
     print("\n".join(lines))  # noqa: T201 - the report is the program's output
 
@@ -698,7 +821,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--port", type=int, default=8105)
     parser.add_argument("--out", type=Path, help="append the results as JSON lines to this file")
-    parser.add_argument("--skip", default="", help="parts to leave out: import, server (the HTTP measurements)")
+    parser.add_argument("--writes", type=int, default=200, help="movements recorded in the write-cost measurement")
+    parser.add_argument("--skip", default="", help="parts to leave out: import, server (the HTTP measurements), writes")
     args = parser.parse_args()
     results = [bench_engine(engine, args) for engine in args.engines.split(",")]
     show(results, args.scale)

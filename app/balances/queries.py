@@ -69,6 +69,7 @@ from app.models import (
     LocalAuthority,
     ProjectAllocation,
     Purpose,
+    Regime,
     TriggerType,
 )
 from app.money import ZERO, to_money
@@ -405,10 +406,10 @@ def _rollup_balance(
     )
 
 
-def _added(sums: Any) -> dict[str, Decimal]:
+def _added(stages: Any) -> dict[str, Decimal]:
     total = dict.fromkeys(rollup.STAGES, ZERO)
-    for stages in sums:
-        for name, value in stages.items():
+    for figures in stages:
+        for name, value in figures.items():
             total[name] += value
     return total
 
@@ -421,47 +422,47 @@ class AuthorityFigures:
     totals: Balance
     count: int
     held_by_purpose: dict[tuple[str, str], Decimal]
+    cil_only: frozenset[str] = frozenset()
+    """The authorities in scope that levy CIL alone."""
 
 
 def authority_figures(
     session: Session, *, as_at: date, where: BalanceFilter = BalanceFilter(), limit: int | None = None, offset: int = 0
 ) -> AuthorityFigures:
-    """What `balances` by authority and `held_by_purpose` give, read from the rollup in three small queries."""
-    scope = where.local_authority_id
-    sums = rollup.stage_sums(session, as_at=as_at, local_authority_id=scope, open_only=where.open_only)
-    counts = rollup.agreement_counts(session, as_at=as_at, local_authority_id=scope)
-    by_authority: dict[str, list[dict[str, Decimal]]] = {}
-    for (authority, _purpose), stages in sums.items():
-        by_authority.setdefault(authority, []).append(stages)
-    authorities = session.execute(
-        select(LocalAuthority.id, LocalAuthority.name)
-        .where(scoping.local_authority(scope))
-        .order_by(LocalAuthority.name, LocalAuthority.id)
-    ).all()
+    """What `balances` by authority and `held_by_purpose` give, read from the rollup one row per authority."""
+    authorities = rollup.authority_sums(
+        session, as_at=as_at, local_authority_id=where.local_authority_id, open_only=where.open_only
+    )
     page = authorities[offset : None if limit is None else offset + limit]
     rows = [
         _rollup_balance(
-            authority, name, _added(by_authority.get(authority, [])), counts.get(authority, (0, 0)), where.open_only
+            authority.local_authority_id,
+            authority.name,
+            authority.stages,
+            (authority.agreements, authority.open_agreements),
+            where.open_only,
         )
-        for authority, name in page
+        for authority in page
     ]
-    visible = {authority for authority, _name in authorities}
-    total_counts = (
-        sum(counts[authority][0] for authority in counts if authority in visible),
-        sum(counts[authority][1] for authority in counts if authority in visible),
-    )
     totals = _rollup_balance(
         "total",
         "Total",
-        _added(stages for (authority, _p), stages in sums.items() if authority in visible),
-        total_counts,
+        _added(authority.stages for authority in authorities),
+        (
+            sum(authority.agreements for authority in authorities),
+            sum(authority.open_agreements for authority in authorities),
+        ),
         where.open_only,
     )
     held_money = {
-        (authority, purpose.value): held(stages["received"], stages["drawn"], stages["returned"])
-        for (authority, purpose), stages in sums.items()
+        (authority.local_authority_id, purpose): amount
+        for authority in authorities
+        for purpose, amount in authority.held_by_purpose.items()
     }
-    return AuthorityFigures(rows=rows, totals=totals, count=len(authorities), held_by_purpose=held_money)
+    cil_only = frozenset(authority.local_authority_id for authority in authorities if authority.regime is Regime.cil)
+    return AuthorityFigures(
+        rows=rows, totals=totals, count=len(authorities), held_by_purpose=held_money, cil_only=cil_only
+    )
 
 
 def balances_by_id(session: Session, *, group_by: GroupBy, as_at: date, ids: list[int]) -> dict[int, Balance]:

@@ -58,6 +58,16 @@ def lock_contributions(session: Session, contribution_ids: Iterable[int]) -> dic
     return {row.id: row for row in session.scalars(query.execution_options(populate_existing=True))}
 
 
+def lock_contribution_rows(session: Session, contribution_ids: Iterable[int]) -> list[int]:
+    """Lock contributions in id order, as `lock_contributions` does, without loading them; their agreements' ids."""
+    ids = sorted(set(contribution_ids))
+    if not ids:
+        return []
+    query = select(Contribution.id, Contribution.agreement_id).where(Contribution.id.in_(ids)).order_by(Contribution.id)
+    rows = session.connection().execute(query.with_for_update())
+    return sorted({agreement_id for _id, agreement_id in rows})
+
+
 def lock_for_money(
     session: Session, contribution_ids: Iterable[int], *, published_history: bool = False
 ) -> dict[int, Contribution]:

@@ -8,7 +8,8 @@ authority up to the last whole month, plus the days of the month in progress, gi
 Any write that can move a step (a movement or reversal, an event, closing or reopening an agreement,
 a repurposing, a change of trigger) is noticed when it is flushed, and the contributions it touched
 are derived again from the ledger, from scratch, before the transaction commits: so a back-dated write
-re-derives every later step, and the rollup commits or rolls back with the write. A write that bypasses
+re-derives every later step, and the rollup commits or rolls back with the write. Only the days that
+differ from the stored ones are written, and only the months they move. A write that bypasses
 the ORM (a bulk insert) calls `rederive_contributions` itself, or `rebuild` for a whole load.
 """
 
@@ -17,33 +18,59 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from itertools import chain
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, delete, event, func, insert, inspect, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    CursorResult,
+    Date,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    case,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    literal,
+    null,
+    select,
+    tuple_,
+    union_all,
+    update,
+)
+from sqlalchemy import (
+    cast as cast_,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.ledger import locks
 from app.ledger.expressions import sum_of, total_value_sum
 from app.models import (
+    ROLLUP_STAGES,
     Agreement,
     Contribution,
     ContributionEvent,
     EventKind,
+    LocalAuthority,
     Movement,
     MovementKind,
     Purpose,
+    Regime,
     RollupAgreementDay,
     RollupAgreementMonth,
     RollupContributionDay,
     RollupMonth,
     TriggerType,
-    table_of,
 )
 from app.money import ZERO, to_money
 
-STAGES = ("total_value", "not_started", "held_by_developer", "at_risk", "received", "drawn", "spent", "returned")
+STAGES = ROLLUP_STAGES
 """The stage figures of a contribution; each is kept for all agreements and, prefixed open_, for open ones."""
 
 FIGURES = (*STAGES, *(f"open_{name}" for name in STAGES))
@@ -151,8 +178,10 @@ def _steps(terms: _Terms) -> Iterator[ContributionDay]:
             yield ContributionDay(terms.contribution_id, on, terms.local_authority_id, terms.purpose, change)
 
 
-def _load_terms(session: Session, contribution_ids: list[int] | None) -> list[_Terms]:
-    """The terms, daily movement sums and events of these contributions (all of them for None)."""
+@lru_cache
+def _terms_statements(filtered: bool) -> tuple[Any, Any]:
+    """Built once: the terms of the contributions of the agreements in `agreements` (or of all), and their
+    daily movement sums and events together (one statement, each row tagged by its source)."""
     terms_query = select(
         Contribution.id,
         Contribution.agreement_id,
@@ -162,25 +191,46 @@ def _load_terms(session: Session, contribution_ids: list[int] | None) -> list[_T
         Agreement.signed_on,
         Agreement.closed_on,
     ).join(Agreement, Agreement.id == Contribution.agreement_id)
-    daily = select(
-        Movement.contribution_id,
-        Movement.on,
+    sums = (
         total_value_sum(),
         *(
             sum_of(kind)
             for kind in (MovementKind.received, MovementKind.drawn, MovementKind.spent, MovementKind.returned)
         ),
+    )
+    daily = select(
+        literal(0).label("source"),
+        Movement.contribution_id,
+        Movement.on,
+        cast_(null(), String()).label("kind"),
+        *sums,
     ).group_by(Movement.contribution_id, Movement.on)
-    events = select(ContributionEvent.contribution_id, ContributionEvent.on, ContributionEvent.kind)
-    if contribution_ids is not None:
-        terms_query = terms_query.where(Contribution.id.in_(contribution_ids))
-        daily = daily.where(Movement.contribution_id.in_(contribution_ids))
-        events = events.where(ContributionEvent.contribution_id.in_(contribution_ids))
-    by_id = {row[0]: _Terms(*row) for row in session.execute(terms_query)}
-    for contribution_id, on, *sums in session.execute(daily):
-        by_id[contribution_id].movements[on] = tuple(to_money(value) for value in sums)
-    for contribution_id, on, kind in session.execute(events):
-        by_id[contribution_id].events.append((on, kind))
+    events = select(
+        literal(1),
+        ContributionEvent.contribution_id,
+        ContributionEvent.on,
+        cast_(ContributionEvent.kind, String()),
+        *(null() for _ in sums),
+    )
+    if filtered:
+        agreements: BindParameter[Any] = bindparam("agreements", expanding=True)
+        terms_query = terms_query.where(Contribution.agreement_id.in_(agreements))
+        ids = select(Contribution.id).where(Contribution.agreement_id.in_(agreements))
+        daily = daily.where(Movement.contribution_id.in_(ids))
+        events = events.where(ContributionEvent.contribution_id.in_(ids))
+    return terms_query, union_all(daily, events)
+
+
+def _load_terms(session: Session, agreement_ids: list[int] | None) -> list[_Terms]:
+    """The terms, daily movement sums and events of the contributions of these agreements (all of them for None)."""
+    terms_query, movements_and_events = _terms_statements(agreement_ids is not None)
+    parameters = {} if agreement_ids is None else {"agreements": agreement_ids}
+    by_id = {row[0]: _Terms(*row) for row in session.connection().execute(terms_query, parameters)}
+    for source, contribution_id, on, kind, *sums in session.connection().execute(movements_and_events, parameters):
+        if source == 0:
+            by_id[contribution_id].movements[on] = tuple(to_money(value) for value in sums)
+        else:
+            by_id[contribution_id].events.append((on, EventKind(kind)))
     return list(by_id.values())
 
 
@@ -204,21 +254,29 @@ def _agreement_steps(terms: Iterable[_Terms]) -> list[AgreementDay]:
     return days
 
 
+def _derive(
+    session: Session, contribution_ids: list[int] | None, agreement_ids: list[int] | None
+) -> tuple[list[ContributionDay], list[AgreementDay]]:
+    """The contributions' days (all for None), and the days of their agreements (given, or all)."""
+    # An agreement's counts depend on all its contributions, so its other contributions are read too.
+    agreement_terms = _load_terms(session, agreement_ids)
+    if contribution_ids is None:
+        terms = agreement_terms
+    else:
+        wanted = set(contribution_ids)
+        terms = [contribution for contribution in agreement_terms if contribution.contribution_id in wanted]
+    days = [day for contribution in terms for day in _steps(contribution)]
+    return days, _agreement_steps(agreement_terms)
+
+
 def derive(
     session: Session, contribution_ids: list[int] | None = None
 ) -> tuple[list[ContributionDay], list[AgreementDay]]:
     """The rollup's days for these contributions (every one for None), and for their agreements, from the ledger."""
-    terms = _load_terms(session, contribution_ids)
-    if contribution_ids is not None:
-        # An agreement's counts depend on all its contributions, so read its siblings' first movements too.
-        agreement_ids = {contribution.agreement_id for contribution in terms}
-        siblings = session.scalars(select(Contribution.id).where(Contribution.agreement_id.in_(agreement_ids)))
-        others = sorted(set(siblings) - set(contribution_ids))
-        agreement_terms = terms + (_load_terms(session, others) if others else [])
-    else:
-        agreement_terms = terms
-    days = [day for contribution in terms for day in _steps(contribution)]
-    return days, _agreement_steps(agreement_terms)
+    if contribution_ids is None:
+        return _derive(session, None, None)
+    agreement_ids = session.scalars(select(Contribution.agreement_id).where(Contribution.id.in_(contribution_ids)))
+    return _derive(session, contribution_ids, sorted(set(agreement_ids)))
 
 
 def monthly(days: Iterable[ContributionDay]) -> dict[tuple[str, Purpose, date], Vector]:
@@ -263,6 +321,10 @@ def months_from(first: date, last: date) -> list[date]:
 Steps = Mapping[tuple[Any, ...], Sequence[Any]]
 """Changes per (group..., month): a group's key columns, then the month."""
 
+FEW_CHANGES = 4
+"""Up to this many (group, month) changes are added one UPDATE each (a write's usual case, cheapest so); more, as
+an import brings, in one upsert of every month row they reach."""
+
 
 @dataclass(frozen=True)
 class MonthEnds:
@@ -270,9 +332,9 @@ class MonthEnds:
 
     Every group has a row for every month from the month of its first step to the horizon (the latest
     month stored, which every write first brings up to the current month), so the figures as at any date
-    are one row per group (the month before the date's month) plus the days since: a read costs the same
-    however long the ledger's history. Days after the horizon (dated after the current month when written)
-    are added to the months when a later write brings the horizon up to them.
+    are one row per group (the month end nearest the date in its month) plus or less the days between: a
+    read costs the same however long the ledger's history. Days after the horizon (dated after the current
+    month when written) are added to the months when a later write brings the horizon up to them.
     """
 
     months: Any  # the tables' Table objects (typed FromClause on the models)
@@ -323,9 +385,8 @@ class MonthEnds:
             **dict(zip(self.columns, values, strict=True)),
         }
 
-    def extend(self, session: Session, to_month: date) -> date | None:
-        """Bring the horizon up to this month, each new month the last plus its days; the new horizon."""
-        horizon = self.horizon(session)
+    def extend(self, session: Session, to_month: date, horizon: date | None) -> date | None:
+        """Bring the horizon (as read) up to this month, each new month the last plus its days; the new horizon."""
         if horizon is None or horizon >= to_month:
             return horizon
         # Locking the horizon's rows makes two writers extending at once, or a writer adding to the
@@ -338,28 +399,29 @@ class MonthEnds:
             self._insert(session, [self._row(group, month, values) for group, values in sorted(figures.items())])
         return to_month
 
-    def add(self, session: Session, changes: Steps) -> None:
-        """Add each (group..., month) change to that month's row and every later one, up to the horizon.
+    def add(self, session: Session, changes: Steps, horizon: date | None) -> None:
+        """Add each (group..., month) change to that month's row and every later one, up to the horizon (as read).
 
-        However many groups and months change, it costs two statements: the groups' first stored months, and
-        one insert of every month row from each group's earliest change on that adds to the row already there
-        (sent together, in group then month order).
+        A few changes take an UPDATE each. More, however many groups and months, cost two statements: the
+        groups' first stored months, and one insert of every month row from each group's earliest change on
+        that adds to the row already there (sent together, in group then month order).
         """
         changes = {key: values for key, values in changes.items() if any(values)}
         if not changes:
             return
         current = current_month()
-        horizon = self.extend(session, current) or current
+        horizon = self.extend(session, current, horizon) or current
         if any(key[-1] > horizon for key in changes):
             # A step after the horizon reaches the months through a later extension: wait for one running now.
             self._rows_at(session, horizon, lock=True)
             horizon = self.horizon(session) or horizon
+        changes = {key: values for key, values in changes.items() if key[-1] <= horizon}
+        if len(changes) <= FEW_CHANGES:
+            self._update_each(session, changes, horizon)
+            return
         by_group: dict[tuple[Any, ...], dict[date, Sequence[Any]]] = defaultdict(dict)
         for key, values in changes.items():
-            if key[-1] <= horizon:
-                by_group[key[:-1]][key[-1]] = values
-        if not by_group:
-            return
+            by_group[key[:-1]][key[-1]] = values
         table = self.months
         group_columns = [table.c[name] for name in self.group]
         first_of = {
@@ -392,6 +454,23 @@ class MonthEnds:
             )
             session.execute(statement, rows)
 
+    def _update_each(self, session: Session, changes: Steps, horizon: date) -> None:
+        """Add a few changes one statement each (a single write's usual case): each group's months from its change."""
+        # Sorted, so two writers adding to the same groups take the row locks in one order.
+        for key in sorted(changes, key=lambda key: tuple(str(part) for part in key)):
+            group, month = key[:-1], key[-1]
+            keys = {f"group_{name}": value for name, value in zip(self.group, group, strict=True)}
+            added = {f"add_{name}": value for name, value in zip(self.columns, changes[key], strict=True)}
+            months = months_from(month, horizon)
+            result = session.connection().execute(_adding(self), {**keys, **added, "first": month, "last": horizon})
+            updated = cast(CursorResult[Any], result).rowcount
+            if updated < len(months):
+                # The group's rows begin after this month, or it has none: they are dense up to the horizon, so
+                # the missing months are the earliest; each starts from nothing and takes the change.
+                missing = months[: len(months) - updated]
+                self._insert(session, [self._row(group, each, (0 for _ in self.columns)) for each in missing])
+                session.connection().execute(_adding(self), {**keys, **added, "first": missing[0], "last": missing[-1]})
+
     def fill(self, session: Session, steps: Steps, to_month: date) -> None:
         """Write the month ends from every group's monthly steps up to the month, into an empty table."""
         self._insert(session, self.expected(steps, to_month), replace=True)
@@ -414,35 +493,22 @@ class MonthEnds:
                 rows.append(self._row(group, month, running))
         return rows
 
-    def as_at(self, session: Session, as_at: date, columns: tuple[str, ...], where: list[Any]) -> Select[Any]:
-        """The group's figures as at the date, one row per group: the month end before it plus the days since."""
-        horizon = self.horizon(session)
-        month = month_of(as_at)
-        later_in_month = select(self.days.c.on).where(
-            self.days.c.on > as_at, self.days.c.on < next_month(month), *(clause(self.days) for clause in where)
+
+@lru_cache
+def _adding(month_ends: MonthEnds) -> Any:
+    """Built once per table: add a change to a group's rows from one month to another."""
+    table = month_ends.months
+    return (
+        update(table)
+        .where(
+            *(table.c[name] == bindparam(f"group_{name}", type_=table.c[name].type) for name in month_ends.group),
+            table.c.month >= bindparam("first", type_=Date()),
+            table.c.month <= bindparam("last", type_=Date()),
         )
-        parts = []
-        if horizon is not None and month <= horizon and session.scalar(later_in_month.limit(1)) is None:
-            # Nothing happens later in the date's month (a month end, or today): its month end is the answer.
-            base: date | None = month
-        else:
-            base = None if horizon is None else min(month_of(month - timedelta(days=1)), horizon)
-            days_from = date.min if base is None else next_month(base)
-            parts.append(
-                select(*(self.days.c[name] for name in self.group), *(self.days.c[name] for name in columns)).where(
-                    self.days.c.on >= days_from, self.days.c.on <= as_at, *(clause(self.days) for clause in where)
-                )
-            )
-        if base is not None:
-            parts.append(
-                select(*(self.months.c[name] for name in self.group), *(self.months.c[name] for name in columns)).where(
-                    self.months.c.month == base, *(clause(self.months) for clause in where)
-                )
-            )
-        both = union_all(*parts).subquery("rollup_parts")
-        return select(*(both.c[name] for name in self.group), *(func.sum(both.c[name]) for name in columns)).group_by(
-            *(both.c[name] for name in self.group)
+        .values(
+            {name: table.c[name] + bindparam(f"add_{name}", type_=table.c[name].type) for name in month_ends.columns}
         )
+    )
 
 
 STAGE_MONTHS = MonthEnds(
@@ -462,35 +528,105 @@ def _net(old: Steps, new: Steps, width: int) -> dict[tuple[Any, ...], tuple[Any,
     }
 
 
-def _stored_days(session: Session, contribution_ids: list[int]) -> list[ContributionDay]:
-    table = RollupContributionDay.__table__
-    query = select(
-        table.c.contribution_id,
-        table.c.on,
-        table.c.local_authority_id,
-        table.c.purpose,
-        *(table.c[name] for name in FIGURES),
-    )
-    rows = session.execute(query.where(table.c.contribution_id.in_(contribution_ids)))
-    return [
-        ContributionDay(row[0], row[1], row[2], row[3], tuple(to_money(value) for value in row[4:])) for row in rows
-    ]
+_DAY_TABLE: Any = RollupContributionDay.__table__
+_AGREEMENT_DAY_TABLE: Any = RollupAgreementDay.__table__
+_ALL_STORED_DAYS = select(
+    _DAY_TABLE.c.contribution_id,
+    _DAY_TABLE.c.on,
+    _DAY_TABLE.c.local_authority_id,
+    _DAY_TABLE.c.purpose,
+    *(_DAY_TABLE.c[name] for name in FIGURES),
+)
+_ALL_STORED_AGREEMENT_DAYS = select(
+    _AGREEMENT_DAY_TABLE.c.agreement_id,
+    _AGREEMENT_DAY_TABLE.c.on,
+    _AGREEMENT_DAY_TABLE.c.local_authority_id,
+    _AGREEMENT_DAY_TABLE.c.agreements,
+    _AGREEMENT_DAY_TABLE.c.open_agreements,
+)
 
 
-def _stored_agreement_days(session: Session, agreement_ids: list[int] | None) -> list[AgreementDay]:
-    table = RollupAgreementDay.__table__
-    query = select(
-        table.c.agreement_id, table.c.on, table.c.local_authority_id, table.c.agreements, table.c.open_agreements
+def _stored_state_statement() -> Any:
+    """The stored days of the contributions in `ids`, the agreement days of `agreements`, and both horizons,
+    in one statement: each row tagged by its source (0, 1, then 2 and 3 for the horizons in `on`)."""
+    day, agreement_day = _DAY_TABLE, _AGREEMENT_DAY_TABLE
+    figures = [day.c[name] for name in FIGURES]
+    no_figures = [null() for _ in FIGURES]
+
+    def horizon(source: int, months: Any) -> Any:
+        return select(
+            literal(source),
+            null(),
+            select(func.max(months.c.month)).scalar_subquery(),
+            null(),
+            null(),
+            *no_figures,
+            null(),
+            null(),
+        )
+
+    return union_all(
+        select(
+            literal(0).label("source"),
+            day.c.contribution_id.label("id"),
+            day.c.on,
+            day.c.local_authority_id,
+            cast_(day.c.purpose, String()).label("purpose"),
+            *figures,
+            cast_(null(), Integer()).label("agreements"),
+            cast_(null(), Integer()).label("open_agreements"),
+        ).where(day.c.contribution_id.in_(bindparam("ids", expanding=True))),
+        select(
+            literal(1),
+            agreement_day.c.agreement_id,
+            agreement_day.c.on,
+            agreement_day.c.local_authority_id,
+            null(),
+            *no_figures,
+            agreement_day.c.agreements,
+            agreement_day.c.open_agreements,
+        ).where(agreement_day.c.agreement_id.in_(bindparam("agreements", expanding=True))),
+        horizon(2, RollupMonth.__table__),
+        horizon(3, RollupAgreementMonth.__table__),
     )
-    if agreement_ids is not None:
-        query = query.where(table.c.agreement_id.in_(agreement_ids))
-    return [AgreementDay(row[0], row[1], row[2], (row[3], row[4])) for row in session.execute(query)]
+
+
+_STORED_STATE = _stored_state_statement()
+
+
+@dataclass
+class _Stored:
+    """What the rollup holds for some contributions and agreements, and its horizons."""
+
+    days: set[ContributionDay] = field(default_factory=set)
+    agreement_days: set[AgreementDay] = field(default_factory=set)
+    horizons: list[date | None] = field(default_factory=lambda: [None, None])
+
+
+def _stored_state(session: Session, contribution_ids: list[int], agreement_ids: list[int]) -> _Stored:
+    stored = _Stored()
+    for source, key, on, authority, purpose, *rest in session.connection().execute(
+        _STORED_STATE, {"ids": contribution_ids, "agreements": agreement_ids}
+    ):
+        if source == 0:
+            figures = tuple(to_money(value) for value in rest[: len(FIGURES)])
+            stored.days.add(ContributionDay(key, on, authority, Purpose(purpose), figures))
+        elif source == 1:
+            stored.agreement_days.add(AgreementDay(key, on, authority, (int(rest[-2]), int(rest[-1]))))
+        else:
+            stored.horizons[source - 2] = on
+    return stored
+
+
+def _stored_agreement_days(session: Session) -> list[AgreementDay]:
+    rows = session.execute(_ALL_STORED_AGREEMENT_DAYS)
+    return [AgreementDay(row[0], row[1], row[2], (row[3], row[4])) for row in rows]
 
 
 def _insert_days(session: Session, days: list[ContributionDay], agreement_days: list[AgreementDay]) -> None:
     if days:
-        session.execute(
-            insert(table_of(RollupContributionDay)),
+        session.connection().execute(
+            insert(_DAY_TABLE),
             [
                 {
                     "contribution_id": day.contribution_id,
@@ -503,8 +639,8 @@ def _insert_days(session: Session, days: list[ContributionDay], agreement_days: 
             ],
         )
     if agreement_days:
-        session.execute(
-            insert(table_of(RollupAgreementDay)),
+        session.connection().execute(
+            insert(_AGREEMENT_DAY_TABLE),
             [
                 {
                     "agreement_id": day.agreement_id,
@@ -518,28 +654,38 @@ def _insert_days(session: Session, days: list[ContributionDay], agreement_days: 
         )
 
 
+def _remove_days(session: Session, table: Any, key: str, days: list[tuple[int, date]]) -> None:
+    if days:
+        session.connection().execute(delete(table).where(tuple_(table.c[key], table.c.on).in_(days)))
+
+
 def rederive_contributions(session: Session, contribution_ids: Iterable[int]) -> None:
-    """Derive these contributions' days (and their agreements') again from the ledger, and correct the months."""
+    """Derive these contributions' days (and their agreements') again from the ledger, and correct the months.
+
+    Only what differs is written: the days that changed, and the months whose sums they move (a receipt
+    dated today adds one day and moves the current month's row of its authority and purpose).
+    """
     ids = sorted(set(contribution_ids))
     if not ids:
         return
     # Already held by every write path; taken here for one that changes terms without locking (a trigger).
-    locks.lock_contributions(session, ids)
-    days, agreement_days = derive(session, ids)
-    agreement_ids = sorted(
-        {day.agreement_id for day in agreement_days}
-        | set(session.scalars(select(Contribution.agreement_id).where(Contribution.id.in_(ids))))
+    agreement_ids = locks.lock_contribution_rows(session, ids)
+    days, agreement_days = _derive(session, ids, agreement_ids)
+    stored = _stored_state(session, ids, agreement_ids)
+    new_days, new_agreement_days = set(days), set(agreement_days)
+    stale = sorted(stored.days - new_days, key=lambda day: (day.contribution_id, day.on))
+    fresh = sorted(new_days - stored.days, key=lambda day: (day.contribution_id, day.on))
+    stale_agreements = sorted(stored.agreement_days - new_agreement_days, key=lambda day: (day.agreement_id, day.on))
+    fresh_agreements = sorted(new_agreement_days - stored.agreement_days, key=lambda day: (day.agreement_id, day.on))
+    _remove_days(session, _DAY_TABLE, "contribution_id", [(day.contribution_id, day.on) for day in stale])
+    _remove_days(
+        session, _AGREEMENT_DAY_TABLE, "agreement_id", [(day.agreement_id, day.on) for day in stale_agreements]
     )
-    old_days = _stored_days(session, ids)
-    old_agreement_days = _stored_agreement_days(session, agreement_ids)
-    session.execute(delete(RollupContributionDay).where(RollupContributionDay.contribution_id.in_(ids)))
-    session.execute(delete(RollupAgreementDay).where(RollupAgreementDay.agreement_id.in_(agreement_ids)))
-    _insert_days(session, days, agreement_days)
-    # Only the months whose sums changed are touched: a new movement today moves this month's row alone.
-    STAGE_MONTHS.add(session, _net(dict(monthly(old_days)), dict(monthly(days)), len(FIGURES)))
-    AGREEMENT_MONTHS.add(
-        session, _net(dict(agreement_monthly(old_agreement_days)), dict(agreement_monthly(agreement_days)), 2)
-    )
+    _insert_days(session, fresh, fresh_agreements)
+    stage_changes = _net(dict(monthly(stale)), dict(monthly(fresh)), len(FIGURES))
+    count_changes = _net(dict(agreement_monthly(stale_agreements)), dict(agreement_monthly(fresh_agreements)), 2)
+    STAGE_MONTHS.add(session, stage_changes, stored.horizons[0])
+    AGREEMENT_MONTHS.add(session, count_changes, stored.horizons[1])
 
 
 def rederive_contribution(session: Session, contribution_id: int) -> None:
@@ -611,15 +757,7 @@ def check(session: Session) -> list[Difference]:
     """Derive the whole rollup from the ledger and compare it with the stored one; empty when they agree."""
     settle(session)
     days, agreement_days = derive(session)
-    stored_days = session.execute(
-        select(
-            RollupContributionDay.contribution_id,
-            RollupContributionDay.on,
-            RollupContributionDay.local_authority_id,
-            RollupContributionDay.purpose,
-            *(RollupContributionDay.__table__.c[name] for name in FIGURES),
-        )
-    )
+    stored_days = session.execute(_ALL_STORED_DAYS)
     differences = compare(
         {(day.contribution_id, day.on, day.local_authority_id, day.purpose): day.figures for day in days},
         {tuple(row[:4]): tuple(to_money(value) for value in row[4:]) for row in stored_days},
@@ -630,10 +768,7 @@ def check(session: Session) -> list[Difference]:
     differences += _compare_months(session, STAGE_MONTHS, dict(monthly(days)), horizon, "rollup_months")
     differences += compare(
         {(day.agreement_id, day.on, day.local_authority_id): day.counts for day in agreement_days},
-        {
-            (day.agreement_id, day.on, day.local_authority_id): day.counts
-            for day in _stored_agreement_days(session, None)
-        },
+        {(day.agreement_id, day.on, day.local_authority_id): day.counts for day in _stored_agreement_days(session)},
         table="rollup_agreement_days",
         columns=COUNTS,
     )
@@ -716,26 +851,179 @@ def _forget(session: Session) -> None:
         session.info.pop(DIRTY_AGREEMENTS, None)
 
 
-# Reading: figures as at a date from the months before its month and the days of its month.
+# Reading: figures as at a date from one month end per group and the few days between it and the date.
 
 
-def stage_sums(
-    session: Session, *, as_at: date, local_authority_id: str | None, open_only: bool
-) -> dict[tuple[str, Purpose], dict[str, Decimal]]:
-    """Every stage's money as at the date per (authority, purpose), for all agreements or open ones only."""
-    settle(session)
+@dataclass(frozen=True)
+class Reading:
+    """Where figures as at a date come from: a month end, plus (sign 1) or less (sign -1) the days in a range."""
+
+    month: date | None
+    sign: int
+    first_day: date
+    last_day: date
+
+
+def reading(as_at: date, horizon: date | None, today: date) -> Reading:
+    """The month end nearest the date in its month (or the horizon, past it) and the days between them."""
+    month = month_of(as_at)
+    if horizon is None:
+        return Reading(None, 1, date.min, as_at)
+    if month > horizon:
+        return Reading(horizon, 1, next_month(horizon), as_at)
+    month_end = next_month(month) - timedelta(days=1)
+    # Nothing is normally recorded after today, so today's figures are its month end less nothing.
+    if as_at >= today or (month_end - as_at).days < as_at.day:
+        return Reading(month, -1, as_at + timedelta(days=1), month_end)
+    return Reading(month_of(month - timedelta(days=1)), 1, month, as_at)
+
+
+def _parts(table: MonthEnds, prefix: str, columns: tuple[str, ...], names: tuple[str, ...], scope: Any) -> Any:
+    """The table's month-end rows at one month, and its day rows in a range times a sign, as one union."""
+    months, days = table.months, table.days
+    group = [months.c[name] for name in table.group]
+    sign = bindparam(f"{prefix}_sign", type_=Integer())
+    month_rows = select(*group, *(months.c[column].label(name) for column, name in zip(columns, names, strict=True)))
+    day_rows = select(
+        *(days.c[name] for name in table.group),
+        *((days.c[column] * sign).label(name) for column, name in zip(columns, names, strict=True)),
+    )
+    month_rows = month_rows.where(months.c.month == bindparam(f"{prefix}_month", type_=Date()))
+    day_rows = day_rows.where(
+        days.c.on >= bindparam(f"{prefix}_first_day", type_=Date()),
+        days.c.on <= bindparam(f"{prefix}_last_day", type_=Date()),
+    )
+    if scope is not None:
+        month_rows = month_rows.where(months.c.local_authority_id == scope)
+        day_rows = day_rows.where(days.c.local_authority_id == scope)
+    return union_all(month_rows, day_rows).subquery(f"{prefix}_parts")
+
+
+@lru_cache
+def _authority_statement(open_only: bool, scoped: bool) -> Select[Any]:
+    """Built once per shape: every authority in scope with its stages, held money per purpose and counts.
+
+    Each row also carries both tables' horizons, so the reader can tell whether its reading was the right one.
+    """
+    scope = bindparam("scope", type_=String()) if scoped else None
     columns = tuple(f"open_{name}" for name in STAGES) if open_only else STAGES
-    where = [] if local_authority_id is None else [lambda table: table.c.local_authority_id == local_authority_id]
-    query = STAGE_MONTHS.as_at(session, as_at, columns, where)
-    return {
-        (row[0], Purpose(row[1])): {stage: to_money(value) for stage, value in zip(STAGES, row[2:], strict=True)}
-        for row in session.execute(query)
-    }
+    stage_parts = _parts(STAGE_MONTHS, "stage", columns, STAGES, scope)
+    # Summed per authority and purpose first, so the held money is split by purpose over a few rows.
+    by_purpose = (
+        select(
+            stage_parts.c.local_authority_id,
+            stage_parts.c.purpose,
+            *(func.sum(stage_parts.c[name]).label(name) for name in STAGES),
+        )
+        .group_by(stage_parts.c.local_authority_id, stage_parts.c.purpose)
+        .subquery("by_purpose")
+    )
+    held = by_purpose.c.received - by_purpose.c.drawn - by_purpose.c.returned
+    stage_sums = (
+        select(
+            by_purpose.c.local_authority_id,
+            *(func.sum(by_purpose.c[name]).label(name) for name in STAGES),
+            *(
+                func.sum(case((by_purpose.c.purpose == purpose.value, held), else_=0)).label(f"held_{purpose.value}")
+                for purpose in Purpose
+            ),
+        )
+        .group_by(by_purpose.c.local_authority_id)
+        .subquery("stage_sums")
+    )
+    count_parts = _parts(AGREEMENT_MONTHS, "agreement", COUNTS, COUNTS, scope)
+    count_sums = (
+        select(count_parts.c.local_authority_id, *(func.sum(count_parts.c[name]).label(name) for name in COUNTS))
+        .group_by(count_parts.c.local_authority_id)
+        .subquery("count_sums")
+    )
+    authorities = LocalAuthority.__table__
+    query = (
+        select(
+            authorities.c.id,
+            authorities.c.name,
+            authorities.c.regime,
+            *(stage_sums.c[name] for name in STAGES),
+            *(stage_sums.c[f"held_{purpose.value}"] for purpose in Purpose),
+            *(count_sums.c[name] for name in COUNTS),
+            select(func.max(STAGE_MONTHS.months.c.month)).scalar_subquery(),
+            select(func.max(AGREEMENT_MONTHS.months.c.month)).scalar_subquery(),
+        )
+        .select_from(
+            authorities.outerjoin(stage_sums, stage_sums.c.local_authority_id == authorities.c.id).outerjoin(
+                count_sums, count_sums.c.local_authority_id == authorities.c.id
+            )
+        )
+        .order_by(authorities.c.name, authorities.c.id)
+    )
+    if scope is not None:
+        query = query.where(authorities.c.id == scope)
+    return query
 
 
-def agreement_counts(session: Session, *, as_at: date, local_authority_id: str | None) -> dict[str, tuple[int, int]]:
-    """Per authority: agreements counted as at the date, and how many of them are open then."""
+@dataclass(frozen=True)
+class AuthoritySums:
+    """One authority's figures as at a date from the rollup."""
+
+    local_authority_id: str
+    name: str
+    regime: Regime
+    stages: dict[str, Decimal]
+    """Every stage's money (of open agreements only, when asked)."""
+    held_by_purpose: dict[str, Decimal]
+    """Money the authority holds, per purpose (its value), every purpose present."""
+    agreements: int
+    open_agreements: int
+
+
+_PURPOSES = tuple(purpose.value for purpose in Purpose)
+_STAGES_FROM = 3
+_HELD_FROM = _STAGES_FROM + len(STAGES)
+_COUNTS_FROM = _HELD_FROM + len(_PURPOSES)
+_HORIZONS_FROM = _COUNTS_FROM + len(COUNTS)
+
+
+def _reading_parameters(as_at: date, horizons: tuple[date | None, date | None], today: date) -> dict[str, Any]:
+    parameters: dict[str, Any] = {}
+    for prefix, horizon in zip(("stage", "agreement"), horizons, strict=True):
+        plan = reading(as_at, horizon, today)
+        parameters |= {
+            f"{prefix}_month": plan.month,
+            f"{prefix}_sign": plan.sign,
+            f"{prefix}_first_day": plan.first_day,
+            f"{prefix}_last_day": plan.last_day,
+        }
+    return parameters
+
+
+def authority_sums(
+    session: Session, *, as_at: date, local_authority_id: str | None, open_only: bool
+) -> list[AuthoritySums]:
+    """Every authority in scope, by name, with its figures as at the date, one row each, usually in one statement.
+
+    The reading is chosen supposing both horizons reach the date's month (so it does not depend on them: every
+    write brings them up to the current month); the rows say what they are, and if either falls short the
+    statement runs again with the reading they call for.
+    """
     settle(session)
-    where = [] if local_authority_id is None else [lambda table: table.c.local_authority_id == local_authority_id]
-    query = AGREEMENT_MONTHS.as_at(session, as_at, COUNTS, where)
-    return {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in session.execute(query)}
+    statement = _authority_statement(open_only, local_authority_id is not None)
+    today = date.today()
+    month = month_of(as_at)
+    scope = {} if local_authority_id is None else {"scope": local_authority_id}
+    rows = session.connection().execute(statement, _reading_parameters(as_at, (month, month), today) | scope).all()
+    if rows:
+        horizons = (rows[0][_HORIZONS_FROM], rows[0][_HORIZONS_FROM + 1])
+        if any(horizon is None or horizon < month for horizon in horizons):
+            rows = session.connection().execute(statement, _reading_parameters(as_at, horizons, today) | scope).all()
+    return [
+        AuthoritySums(
+            local_authority_id=row[0],
+            name=row[1],
+            regime=row[2],
+            stages=dict(zip(STAGES, map(to_money, row[_STAGES_FROM:_HELD_FROM]), strict=True)),
+            held_by_purpose=dict(zip(_PURPOSES, map(to_money, row[_HELD_FROM:_COUNTS_FROM]), strict=True)),
+            agreements=int(row[_COUNTS_FROM] or 0),
+            open_agreements=int(row[_COUNTS_FROM + 1] or 0),
+        )
+        for row in rows
+    ]

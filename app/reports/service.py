@@ -61,15 +61,15 @@ def panel_table(
     where = BalanceFilter(local_authority_id=scope, open_only=open_only)
     if from_rollup:
         figures = authority_figures(session, as_at=as_at, where=where)
-        rows, totals, held_money = figures.rows, figures.totals, figures.held_by_purpose
+        rows, totals, held_money, cil_only = figures.rows, figures.totals, figures.held_by_purpose, figures.cil_only
     else:
         rows, totals, _count = balances(session, group_by=GroupBy.local_authority, as_at=as_at, where=where)
         held_money = held_by_purpose(session, as_at=as_at, where=where) if layout is Layout.panel_2021 else {}
+        cil_only = frozenset(session.scalars(select(LocalAuthority.id).where(LocalAuthority.regime == Regime.cil)))
     held: dict[str, dict[str, Decimal]] = {}
     if layout is Layout.panel_2021:
         for (authority, purpose), amount in held_money.items():
             held.setdefault(authority, {})[purpose] = amount
-    cil_only = set(session.scalars(select(LocalAuthority.id).where(LocalAuthority.regime == Regime.cil)))
     table_rows = [
         PanelRow(short_name(row.label), _values(layout, row, held.get(row.key, {})), local_authority_id=row.key)
         for row in rows
