@@ -23,8 +23,9 @@ def workings_document(bid: BidRead, authority_name: str, force_name: str) -> Pri
     priced = f"Costs as at {in_full(workings.base_date)}"
     if workings.index is not None:
         index = workings.index
+        worked_out = "" if workings.calculated_on is None else f" to {in_full(workings.calculated_on)}"
         priced += (
-            f", index-linked by {index.series} to {in_full(workings.calculated_on)}: "
+            f", index-linked by {index.series}{worked_out}: "
             f"{index.month:%B %Y} ({index.value}) over {index.base_month:%B %Y} ({index.base_value})"
         )
     document.paragraph(priced + ".")
