@@ -24,17 +24,15 @@ READ_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 class ReadsWithoutWriteLock:
-    """ASGI middleware: mark a read request's unit of work as a read before any of it runs.
-
-    It must be set here, in the request's own task: dependencies and endpoints run in worker threads, each
-    in a copy of the task's context, so a value set in one of them (the session dependency) is never seen by
-    the others, and every GET then queued for SQLite's write lock.
-    """
+    """ASGI middleware: mark a read request's unit of work as a read before any of it runs."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Set here, in the request's own task: dependencies and endpoints run in worker threads, each in a copy
+        # of the task's context, so a value set in one of them (as the session dependency did) is never seen by
+        # the others, and every GET queued for SQLite's write lock.
         if scope["type"] == "http":
             WRITING.set(scope["method"] not in READ_METHODS)
         await self.app(scope, receive, send)
@@ -117,12 +115,10 @@ def _finish(session: Session, succeeded: bool) -> None:
 
 
 async def get_session() -> AsyncIterator[Session]:
-    """One session per request: commit once when the request succeeds, roll back on any error.
-
-    A request waits for a turn before its session, so no more requests hold a session than the pool has
-    connections: one beyond would block a worker thread waiting for a connection held by requests that need
-    that thread to finish. Making the session touches no database; the commit runs in a worker thread.
-    """
+    """One session per request: commit once when the request succeeds, roll back on any error."""
+    # A request waits for a turn before its session, so no more requests hold a session than the pool has
+    # connections: one beyond would block a worker thread waiting for a connection held by requests that need
+    # that thread to finish. Making the session touches no database; the commit runs in a worker thread.
     async with database_turns():
         session = get_sessionmaker()()
         try:
