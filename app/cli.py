@@ -13,7 +13,7 @@ from app.alerts.cli import alerts_app
 from app.audit import service as audit
 from app.auth import service as tokens
 from app.auth.cli import demo_accounts, user_app
-from app.db import get_engine, get_sessionmaker
+from app.db import get_engine, get_sessionmaker, pool_capacity
 from app.indexation.cli import index_app
 from app.ledger.cli import check as check_rollup
 from app.ledger.cli import rollup_app
@@ -77,12 +77,20 @@ def migrate() -> None:
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
-    workers: Annotated[int, typer.Option(help="worker processes")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(help="worker processes; each opens up to DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW connections"),
+    ] = 1,
     reload: bool = False,
 ) -> None:
     """Serve the API (docs at /docs)."""
     import uvicorn
 
+    # PostgreSQL refuses connections beyond max_connections (100 by default), counting every other client too.
+    console.print(
+        f"{workers} worker(s) x {pool_capacity()} connections each (DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW): "
+        f"at most {workers * pool_capacity()} database connections"
+    )
     uvicorn.run("app.main:app", host=host, port=port, workers=workers, reload=reload)
 
 

@@ -16,6 +16,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     database_url: str = "sqlite:///./s106.db"
+    database_pool_size: int = 5
+    """Connections each server process keeps open to the database."""
+    database_max_overflow: int = 5
+    """Connections each process may open beyond DATABASE_POOL_SIZE when busy: workers x (pool size + overflow),
+    plus every other client, must stay under PostgreSQL's max_connections (100 by default)."""
     max_body_bytes: int = 5_000_000
     default_page_size: int = 50
     max_page_size: int = 500
@@ -25,6 +30,11 @@ class Settings(BaseSettings):
     """A page session ends after this long without a request."""
     session_lifetime_hours: int = 12
     """A page session ends this long after signing in, however busy."""
+    token_cache_seconds: float = 5
+    """How long a token, once checked, is trusted without asking the database again: a token revoked by another
+    process (another worker, `s106 token revoke`) still works for up to this long; 0 checks every request."""
+    token_cache_size: int = 1000
+    """How many checked tokens each server process remembers at most (the least recently used go first)."""
     documents_dir: str | None = None
     """Where uploaded documents are kept, by content hash; by default a `documents` folder beside the SQLite file."""
     documents_store: str | None = Field(default=None, pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")

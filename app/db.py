@@ -1,24 +1,61 @@
 """Engine, sessions and the one-session-per-request dependency."""
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import AsyncIterator
 from contextvars import ContextVar
 from functools import lru_cache
 from typing import Annotated, Any
+from weakref import WeakKeyDictionary
 
-from fastapi import Depends, Request
+import anyio
+from fastapi import Depends
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.config import get_settings
 
 WRITING: ContextVar[bool] = ContextVar("writing", default=True)
 """Whether the current unit of work may write; on SQLite it then takes the write lock up front."""
 
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+"""The methods whose requests only read, so on SQLite they begin without the write lock."""
+
+
+class ReadsWithoutWriteLock:
+    """ASGI middleware: mark a read request's unit of work as a read before any of it runs."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Set here, in the request's own task: dependencies and endpoints run in worker threads, each in a copy
+        # of the task's context, so a value set in one of them (as the session dependency did) is never seen by
+        # the others, and every GET queued for SQLite's write lock.
+        if scope["type"] == "http":
+            WRITING.set(scope["method"] not in READ_METHODS)
+        await self.app(scope, receive, send)
+
+
+def pool_bounds() -> dict[str, int]:
+    """The connection pool's size and overflow per process, from DATABASE_POOL_SIZE and DATABASE_MAX_OVERFLOW."""
+    settings = get_settings()
+    return {"pool_size": settings.database_pool_size, "max_overflow": settings.database_max_overflow}
+
+
+def pool_capacity() -> int:
+    """The most connections one process opens: pool size plus overflow."""
+    return sum(pool_bounds().values())
+
 
 def make_engine(url: str) -> Engine:
     """An engine for the URL; SQLite gets foreign keys, WAL, and transactions we begin ourselves."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        in_memory = url in ("sqlite://", "sqlite:///:memory:")
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, **({} if in_memory else pool_bounds())
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_connect(connection: Any, _record: Any) -> None:
@@ -37,7 +74,7 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE" if WRITING.get() else "BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, **pool_bounds())
 
 
 @lru_cache
@@ -52,18 +89,46 @@ def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request: commit once when the request succeeds, roll back on any error."""
-    WRITING.set(request.method not in ("GET", "HEAD", "OPTIONS"))
-    session = get_sessionmaker()()
+_turns: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = WeakKeyDictionary()
+
+
+def database_turns() -> asyncio.Semaphore:
+    """As many turns as the pool has connections, for the running event loop's requests."""
+    loop = asyncio.get_running_loop()
+    turns = _turns.get(loop)
+    if turns is None:
+        turns = _turns[loop] = asyncio.Semaphore(pool_capacity())
+    return turns
+
+
+def _finish(session: Session, succeeded: bool) -> None:
     try:
-        yield session
-        session.commit()
+        if succeeded:
+            session.commit()
+        else:
+            session.rollback()
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+async def get_session() -> AsyncIterator[Session]:
+    """One session per request: commit once when the request succeeds, roll back on any error."""
+    # A request waits for a turn before its session, so no more requests hold a session than the pool has
+    # connections: one beyond would block a worker thread waiting for a connection held by requests that need
+    # that thread to finish. Making the session touches no database; the commit runs in a worker thread.
+    async with database_turns():
+        session = get_sessionmaker()()
+        try:
+            yield session
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await run_in_threadpool(_finish, session, False)
+            raise
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(_finish, session, True)
 
 
 # scope="function" commits before the response is sent, so a failed commit is never reported as success.

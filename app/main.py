@@ -11,6 +11,7 @@ from app.balances.router import router as balances_router
 from app.bids.router import router as bids_router
 from app.confirmations.router import router as confirmations_router
 from app.contributions.router import router as contributions_router
+from app.db import ReadsWithoutWriteLock
 from app.deadlines.router import router as deadlines_router
 from app.documents.router import router as documents_router
 from app.drawdowns.router import router as drawdowns_router
@@ -52,6 +53,7 @@ def create_app() -> FastAPI:
     app.add_middleware(DatabaseFailures)  # inside the size limit, so it buffers only bodies that pass it
     app.add_middleware(BodySizeLimit)
     app.add_middleware(BlankFiltersDropped)
+    app.add_middleware(ReadsWithoutWriteLock)
     app.include_router(health_router)
 
     for router in (

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
-from app.auth.service import Principal, account_principal, authenticate
+from app.auth.service import Principal, account_principal, authenticate, remembered
 from app.auth.sessions import find_session
 from app.db import SessionDep
 from app.errors import ForbiddenError, UnauthorizedError
@@ -38,14 +39,17 @@ def session_principal(request: Request, session: SessionDep) -> Principal | None
     return account_principal(signed_in.account)
 
 
-def current_principal(
+async def current_principal(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     """The caller named by the bearer token (or, for a read, the page session); 401 if none is valid."""
+    # Async, so a token the cache remembers costs no hop to a worker thread; the database is asked in one.
     if credentials:
-        principal = authenticate(session=session, token=credentials.credentials)
+        principal = remembered(credentials.credentials) or await run_in_threadpool(
+            authenticate, session=session, token=credentials.credentials
+        )
         if principal is None:
             raise UnauthorizedError("the token is unknown or has been revoked")
         return principal
@@ -54,7 +58,7 @@ def current_principal(
             raise UnauthorizedError(
                 "the web view's session only reads the API; to write, send Authorization: Bearer <token>"
             )
-        principal = session_principal(request, session)
+        principal = await run_in_threadpool(session_principal, request, session)
         if principal is None:
             raise UnauthorizedError("the session has ended; sign in again")
         return principal
@@ -75,7 +79,7 @@ class RequireRole:
 
     roles: tuple[Role, ...]
 
-    def __call__(self, principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def __call__(self, principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if principal.role not in self.roles:
             allowed = ", ".join(role.value for role in self.roles)
             raise ForbiddenError(f"a {principal.role.value} token cannot do this; it needs: {allowed}")
@@ -93,7 +97,7 @@ class RequirePageRole:
 
     roles: tuple[Role, ...]
 
-    def __call__(self, principal: Annotated[Principal, Depends(page_principal)]) -> Principal:
+    async def __call__(self, principal: Annotated[Principal, Depends(page_principal)]) -> Principal:
         if principal.role not in self.roles:
             raise ForbiddenError("Your account cannot do this")
         return principal

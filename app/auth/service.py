@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.auth import token_cache
 from app.errors import NotFoundError, RuleError
 from app.models import Account, ApiToken, LocalAuthority, Role
 
@@ -85,8 +86,26 @@ def create_token(
 
 
 def authenticate(*, session: Session, token: str) -> Principal | None:
-    """The principal for a presented token, or None if it is unknown or revoked."""
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    """The principal for a presented token, or None if it is unknown or revoked (app.auth.token_cache: the delay)."""
+    token_hash = hash_token(token)
+    principal = token_cache.tokens.recall(token_hash)
+    if principal is not None:
+        return principal
+    generation = token_cache.tokens.generation
+    principal = look_up(session=session, token_hash=token_hash)
+    if principal is not None:
+        token_cache.tokens.remember(token_hash, principal, generation)
+    return principal
+
+
+def remembered(token: str) -> Principal | None:
+    """The principal the cache holds for a token, without touching the database."""
+    return token_cache.tokens.recall(hash_token(token))
+
+
+def look_up(*, session: Session, token_hash: str) -> Principal | None:
+    """The principal for a token's hash as the database says now."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash))
     if row is None or row.revoked_at is not None:
         return None
     if row.account_id is not None:

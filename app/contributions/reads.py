@@ -19,15 +19,22 @@ def read_models(session: Session, contributions: list[Contribution]) -> list[Con
     figures = balances_by_id(session, group_by=GroupBy.contribution, as_at=date.today(), ids=ids)
     secured = secured_amounts(session, contribution_ids=ids)
     agreement_ids = {contribution.agreement_id for contribution in contributions}
-    authorities: dict[int, str] = dict(
-        session.execute(select(Agreement.id, Agreement.local_authority_id).where(Agreement.id.in_(agreement_ids))).all()
-    )
+    agreements = {
+        row.id: row
+        for row in session.execute(
+            select(Agreement.id, Agreement.local_authority_id, Agreement.signed_on).where(
+                Agreement.id.in_(agreement_ids)
+            )
+        )
+    }
+    authorities = {agreement_id: row.local_authority_id for agreement_id, row in agreements.items()}
+    signed = {contribution.id: agreements[contribution.agreement_id].signed_on for contribution in contributions}
     balances = {
         contribution.id: figures.get(contribution.id) or Balance(key=str(contribution.id), label="")
         for contribution in contributions
     }
     schedules = instalment_models(
-        session, {contribution_id: balance.total_value for contribution_id, balance in balances.items()}
+        session, {contribution_id: balance.total_value for contribution_id, balance in balances.items()}, signed
     )
     result = []
     for contribution in contributions:

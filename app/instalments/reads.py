@@ -18,19 +18,22 @@ def plain(percent: Decimal | None) -> Decimal | None:
     return percent.quantize(Decimal(1)) if percent == percent.to_integral_value() else percent.normalize()
 
 
-def instalment_models(session: Session, totals: dict[int, Decimal]) -> dict[int, list[InstalmentRead]]:
-    """The schedules of these contributions (by id, with their total values), in three queries.
+def instalment_models(
+    session: Session, totals: dict[int, Decimal], signed: dict[int, date] | None = None
+) -> dict[int, list[InstalmentRead]]:
+    """The schedules of these contributions (by id, with their totals), in three queries; two given their signing dates.
 
     An instalment payable on signing is due from the agreement's signing, recorded or not, as the watch list says.
     """
     found = service.valued(session=session, totals=totals)
-    signed = dict(
-        session.execute(
-            select(Contribution.id, Agreement.signed_on)
-            .join(Agreement, Agreement.id == Contribution.agreement_id)
-            .where(Contribution.id.in_(list(totals)))
-        ).all()
-    )
+    if signed is None:
+        signed = dict(
+            session.execute(
+                select(Contribution.id, Agreement.signed_on)
+                .join(Agreement, Agreement.id == Contribution.agreement_id)
+                .where(Contribution.id.in_(list(totals)))
+            ).all()
+        )
     return {
         contribution_id: [
             InstalmentRead(

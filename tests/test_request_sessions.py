@@ -1,0 +1,101 @@
+"""Each request's session as a server runs it: reads begin without SQLite's write lock; pools stay bounded."""
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, delete, event
+from sqlalchemy.orm import Session
+
+from app.auth.service import create_token
+from app.config import get_settings
+from app.db import WRITING, database_turns, get_engine, get_sessionmaker, make_engine, pool_capacity
+from app.main import app
+from app.models import ApiToken, Role
+
+POSTGRESQL_URL = "postgresql+psycopg://nobody@127.0.0.1:1/never_connected"
+"""An engine is made without connecting, so the pool's bounds can be read without a server."""
+
+
+def forget_database() -> None:
+    """Drop the cached settings, engine and sessions so the next use reads the environment again."""
+    if get_engine.cache_info().currsize:
+        get_engine().dispose()
+    get_sessionmaker.cache_clear()
+    get_engine.cache_clear()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def served(engine: Engine) -> Iterator[tuple[TestClient, str]]:
+    """The app on the test database with its own per-request sessions (no test session), and a token."""
+    forget_database()
+    with Session(engine) as session:
+        row, secret = create_token(session=session, name="sessions test", role=Role.officer)
+        session.commit()
+        token_id = row.id
+    try:
+        with TestClient(app) as client:
+            yield client, secret
+    finally:
+        with Session(engine) as session:
+            session.execute(delete(ApiToken).where(ApiToken.id == token_id))
+            session.commit()
+        forget_database()
+
+
+class TestReadsTakeNoWriteLock:
+    def test_a_get_begins_as_a_read_and_a_patch_as_a_write(self, served: tuple[TestClient, str]) -> None:
+        client, secret = served
+        if get_engine().dialect.name != "sqlite":
+            pytest.skip("only SQLite takes its write lock when a transaction begins")
+        began: list[bool] = []
+
+        def record(_connection: Any) -> None:
+            began.append(WRITING.get())
+
+        event.listen(get_engine(), "begin", record)
+        try:
+            headers = {"Authorization": f"Bearer {secret}"}
+            assert client.get("/local-authorities", headers=headers).status_code == 200
+            assert began == [False]
+            began.clear()
+            patched = client.patch("/local-authorities/nowhere", headers=headers, json={"name": "Nowhere"})
+            assert patched.status_code == 404
+            assert began == [True]
+        finally:
+            event.remove(get_engine(), "begin", record)
+
+
+class TestPoolBounds:
+    def test_the_default_pool_is_five_and_five_more_when_busy(self) -> None:
+        engine = make_engine(POSTGRESQL_URL)
+        assert (engine.pool.size(), engine.pool._max_overflow) == (5, 5)  # type: ignore[attr-defined]
+        assert pool_capacity() == 10
+        engine.dispose()
+
+    def test_eight_workers_stay_under_postgresql_s_default_max_connections(self) -> None:
+        reserved_for_superusers, other_clients = 3, 10
+        assert 8 * pool_capacity() + other_clients <= 100 - reserved_for_superusers
+
+    def test_the_pool_follows_its_settings(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("DATABASE_POOL_SIZE", "3")
+        monkeypatch.setenv("DATABASE_MAX_OVERFLOW", "1")
+        get_settings.cache_clear()
+        try:
+            engine = make_engine(POSTGRESQL_URL)
+            assert (engine.pool.size(), engine.pool._max_overflow) == (3, 1)  # type: ignore[attr-defined]
+            engine.dispose()
+            sqlite = make_engine("sqlite:///./never-opened.db")
+            assert (sqlite.pool.size(), sqlite.pool._max_overflow) == (3, 1)  # type: ignore[attr-defined]
+            sqlite.dispose()
+        finally:
+            get_settings.cache_clear()
+
+    def test_no_more_requests_hold_a_session_than_the_pool_has_connections(self) -> None:
+        async def turns() -> int:
+            return int(database_turns()._value)
+
+        assert asyncio.run(turns()) == pool_capacity()
