@@ -7,7 +7,7 @@ A Panel member's scope is None too, but their role reaches only the aggregate vi
 app/auth/dependencies.py, PANEL_PAGES in app/web/pages.py), which never start from these statements' rows.
 """
 
-from sqlalchemy import ColumnElement, Select, exists, or_, select, true
+from sqlalchemy import BindParameter, ColumnElement, Select, exists, or_, select, true
 
 from app.models import (
     Agreement,
@@ -28,6 +28,11 @@ from app.models import (
 
 Scope = str | None
 """The one authority a caller may read, or None for all."""
+
+
+def authority_keyed(column: ColumnElement[str], scope: Scope | BindParameter[str]) -> ColumnElement[bool]:
+    """Rows keyed by an authority's id (the rollup's tables, built once with the scope as a parameter)."""
+    return true() if scope is None else column == scope
 
 
 def local_authority(scope: Scope) -> ColumnElement[bool]:

@@ -49,6 +49,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app import scoping
 from app.ledger import locks
 from app.ledger.expressions import sum_of, total_value_sum
 from app.models import (
@@ -894,8 +895,8 @@ def _parts(table: MonthEnds, prefix: str, columns: tuple[str, ...], names: tuple
         days.c.on <= bindparam(f"{prefix}_last_day", type_=Date()),
     )
     if scope is not None:
-        month_rows = month_rows.where(months.c.local_authority_id == scope)
-        day_rows = day_rows.where(days.c.local_authority_id == scope)
+        month_rows = month_rows.where(scoping.authority_keyed(months.c.local_authority_id, scope))
+        day_rows = day_rows.where(scoping.authority_keyed(days.c.local_authority_id, scope))
     return union_all(month_rows, day_rows).subquery(f"{prefix}_parts")
 
 
@@ -957,7 +958,7 @@ def _authority_statement(open_only: bool, scoped: bool) -> Select[Any]:
         .order_by(authorities.c.name, authorities.c.id)
     )
     if scope is not None:
-        query = query.where(authorities.c.id == scope)
+        query = query.where(scoping.authority_keyed(authorities.c.id, scope))
     return query
 
 
