@@ -309,7 +309,7 @@ class TestPages:
         refused = fill(api, "/web/bids/new", fields)
         assert refused.status_code == 422, refused.text
         # The API says "respond_by 2024-02-01 is before the consultation on 2024-03-01"; the page, in its own words.
-        assert "response due by 1 Feb 2024 is before the consultation on 1 Mar 2024" in refused.text
+        assert "Response due by: 1 Feb 2024 is before the consultation on 1 Mar 2024" in refused.text
         assert "respond_by 2024" not in refused.text
 
     def test_a_refused_form_names_the_field(self, api) -> None:

@@ -617,7 +617,7 @@ def pay(
             raise ConflictError(
                 f"request {drawdown.id} has only {pounds(outstanding[line.contribution_id])} "
                 "outstanding on contribution "
-                f"{line.contribution_id}, less than the {pounds(line.amount)} paid",
+                f"{line.contribution_id}, less than the {pounds(line.amount)} given as paid",
                 field=f"lines.{index}.amount",
             )
     locks.lock_for_money(session, (line.contribution_id for line in lines))

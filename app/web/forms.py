@@ -260,7 +260,11 @@ def in_page_words(message: str, fields: Sequence[Field] = ()) -> str:
 
 def refusal(error: DomainError, spec: FormSpec | None = None) -> dict[str, str]:
     """A service's refusal placed beside the field it names (or above the form), in a page's words."""
-    return {error.field or "": in_page_words(error.detail, spec.fields if spec is not None else ())}
+    detail = error.detail
+    if error.field and detail.startswith(f"{error.field} "):
+        # "on 2020-02-01 is before ..." names its field first; beside the field, its label already does.
+        detail = detail.removeprefix(f"{error.field} ")
+    return {error.field or "": in_page_words(detail, spec.fields if spec is not None else ())}
 
 
 async def posted_form(request: Request) -> FormData:
