@@ -14,12 +14,22 @@ from alembic import command
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
-from app.db import make_engine
+from app.config import get_settings
+from app.db import get_engine, get_sessionmaker, make_engine
 from app.models import Base
 from tests.conftest import alembic_config
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+
+
+def forget_database() -> None:
+    """Drop the cached settings, engine and sessions so the next use reads the environment again."""
+    if get_engine.cache_info().currsize:
+        get_engine().dispose()
+    get_sessionmaker.cache_clear()
+    get_engine.cache_clear()
+    get_settings.cache_clear()
 
 
 def is_postgresql() -> bool:

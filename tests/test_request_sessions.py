@@ -12,21 +12,13 @@ from sqlalchemy.orm import Session
 
 from app.auth.service import create_token
 from app.config import get_settings
-from app.db import WRITING, database_turns, get_engine, get_sessionmaker, make_engine, pool_capacity
+from app.db import WRITING, database_turns, get_engine, make_engine, pool_capacity
 from app.main import app
 from app.models import ApiToken, Role
+from tests.servers import forget_database
 
 POSTGRESQL_URL = "postgresql+psycopg://nobody@127.0.0.1:1/never_connected"
 """An engine is made without connecting, so the pool's bounds can be read without a server."""
-
-
-def forget_database() -> None:
-    """Drop the cached settings, engine and sessions so the next use reads the environment again."""
-    if get_engine.cache_info().currsize:
-        get_engine().dispose()
-    get_sessionmaker.cache_clear()
-    get_engine.cache_clear()
-    get_settings.cache_clear()
 
 
 @pytest.fixture

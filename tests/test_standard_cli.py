@@ -12,33 +12,26 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from app.cli import main
-from app.config import get_settings
 from app.db import get_engine, get_sessionmaker
 from app.models import Agreement, LocalAuthority
-from tests.servers import BIN
+from tests.servers import BIN, forget_database
 from tests.standard_helpers import CHARNWOOD_CSV
 
 runner = CliRunner()
-
-
-def _forget_database() -> None:
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    get_sessionmaker.cache_clear()
 
 
 @pytest.fixture
 def fresh_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """DATABASE_URL names a new SQLite file, migrated and holding the nine authorities only."""
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
-    _forget_database()
+    forget_database()
     try:
         assert runner.invoke(main, ["migrate"]).exit_code == 0
         assert runner.invoke(main, ["seed", "--authorities-only"]).exit_code == 0
         yield tmp_path
     finally:
         get_engine().dispose()
-        _forget_database()
+        forget_database()
 
 
 def run(*arguments: str, exit_code: int = 0) -> str:

@@ -12,21 +12,12 @@ from typer.testing import CliRunner
 
 from app.auth.service import hash_token
 from app.cli import main
-from app.config import get_settings
 from app.db import get_engine, get_sessionmaker
 from app.main import app
 from app.models import ApiToken, AuditEntry
+from tests.servers import forget_database
 
 TOKEN = re.compile(r"s106_[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
-
-
-def forget_database() -> None:
-    """Drop the cached settings, engine and sessions so the next use reads DATABASE_URL again."""
-    if get_engine.cache_info().currsize:
-        get_engine().dispose()
-    get_sessionmaker.cache_clear()
-    get_engine.cache_clear()
-    get_settings.cache_clear()
 
 
 @pytest.fixture
