@@ -94,6 +94,14 @@ class TestRevocationDelay:
         assert len(token_cache.tokens) == 1
 
 
+def officer_with_token(session: Session) -> tuple[Account, str]:
+    """The demo officer's account and a new token of theirs."""
+    account = session.get(Account, make_accounts(session)["officer"])
+    assert account is not None
+    _token_id, secret = new_token(session, "officer's job", account=account)
+    return account, secret
+
+
 class TestRevocationHere:
     def test_a_token_revoked_through_this_process_is_refused_at_once(
         self, api: Any, session: Session, clock: Clock
@@ -105,20 +113,14 @@ class TestRevocationHere:
         assert status(api, secret) == 401
 
     def test_a_disabled_account_s_token_is_refused_at_once(self, api: Any, session: Session, clock: Clock) -> None:
-        people = make_accounts(session)
-        account = session.get(Account, people["officer"])
-        assert account is not None
-        _token_id, secret = new_token(session, "officer's job", account=account)
+        account, secret = officer_with_token(session)
         assert status(api, secret) == 200
         disable_account(session=session, account=account)
         session.commit()
         assert status(api, secret) == 401
 
     def test_an_account_s_new_role_holds_at_once(self, api: Any, session: Session, clock: Clock) -> None:
-        people = make_accounts(session)
-        account = session.get(Account, people["officer"])
-        assert account is not None
-        _token_id, secret = new_token(session, "officer's job", account=account)
+        account, secret = officer_with_token(session)
         assert status(api, secret) == 200
         account.role = Role.panel
         session.commit()
