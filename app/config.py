@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     """A page session ends after this long without a request."""
     session_lifetime_hours: int = 12
     """A page session ends this long after signing in, however busy."""
-    token_cache_seconds: float = 5
+    token_cache_seconds: int = 5
     """How long a token, once checked, is trusted without asking the database again: a token revoked by another
     process (another worker, `s106 token revoke`) still works for up to this long; 0 checks every request."""
     token_cache_size: int = 1000

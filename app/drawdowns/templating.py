@@ -73,8 +73,8 @@ class TemplateError(RuleError):
     """A template that is not a Word document or does not render; it names the field and why."""
 
 
-RENDER_SECONDS = 5.0
-"""How long one rendering may take."""
+RENDER_SECONDS = 5
+"""How long one rendering may take, in whole seconds."""
 
 MOST_WRITTEN = 5_000_000
 """The most characters one of the document's parts may hold once rendered."""
@@ -120,12 +120,13 @@ class _Limited(SandboxedEnvironment):
         return left * right
 
 
-def _within(deadline: float) -> Callable[[FrameType, str, Any], Any]:
-    """A trace function that stops a template's own code once the deadline passes."""
+def _within(seconds: int) -> Callable[[FrameType, str, Any], Any]:
+    """A trace function that stops a template's own code once the seconds have passed."""
+    deadline = time.monotonic_ns() + seconds * 1_000_000_000
 
     def in_template(frame: FrameType, event: str, _arg: Any) -> Any:
-        if time.monotonic() > deadline:
-            raise SecurityError(f"the template takes longer than {RENDER_SECONDS:g} seconds to render")
+        if time.monotonic_ns() > deadline:
+            raise SecurityError(f"the template takes longer than {RENDER_SECONDS} seconds to render")
         return in_template
 
     def on_call(frame: FrameType, event: str, _arg: Any) -> Any:
@@ -155,7 +156,7 @@ def render(template: bytes, context: dict[str, Any], *, field: str = "file") -> 
         environment = _Limited(undefined=StrictUndefined)
         environment.globals["range"] = _range
         previous = sys.gettrace()
-        sys.settrace(_within(time.monotonic() + RENDER_SECONDS))
+        sys.settrace(_within(RENDER_SECONDS))
         try:
             document.render(context, jinja_env=environment, autoescape=True)
         finally:
