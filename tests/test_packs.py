@@ -321,7 +321,11 @@ class TestTheAuthoritysTemplate:
             follow_redirects=False,
         )
         assert done.status_code == 303, done.text
-        assert "good.docx" in api.get("/web/local-authorities/blaby/pack-template", role=None).text
+        told = api.get(done.headers["location"], role=None).text
+        assert 'id="upload-result"' in told
+        assert "good.docx is uploaded and Blaby District Council's packs are now written from it" in told
+        # The page without the upload's own address says nothing of it.
+        assert 'id="upload-result"' not in api.get("/web/local-authorities/blaby/pack-template", role=None).text
 
     def test_a_template_failing_on_a_real_request_is_a_4xx_and_the_pdf_still_works(self, api: Any) -> None:
         # Renders for the sample (whose reference is REF-1) and fails for any other request.

@@ -194,6 +194,9 @@ def template_page(request: Request, local_authority_id: str, session: SessionDep
     require_role(viewer.principal, Role.officer)
     authority = get_local_authority(session=session, local_authority_id=local_authority_id, scope=None)
     context = {"authority": authority, **_template_context(session, viewer.principal, authority.id)}
+    # The upload redirects here naming what it stored, so the page can say it worked.
+    uploaded = request.query_params.get("uploaded")
+    context["uploaded"] = next((item for item in context["templates"] if str(item.id) == uploaded), None)
     return show_form(
         request,
         TEMPLATE_FORM,
@@ -238,7 +241,7 @@ def upload_template_page(
                 "supersedes_id": document.supersedes_id,
             },
         )
-        return template_path(authority.id)
+        return f"{template_path(authority.id)}?uploaded={document.id}"
 
     return submit(
         request,

@@ -1,11 +1,13 @@
 """The authority's side in a browser: Blaby's planning officer approves a request, and the force sees it approved."""
 
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from tests.browser.conftest import LiveServer
 from tests.browser.helpers import check, sign_in
 from tests.builders import agreement, contribution, event, movement
+from tests.doc_builders import TEMPLATE
 from tests.project_builders import allocate, drawdown, project, spend, step
 from tests.scenario import ok
 from tests.web_builders import attach_required_evidence
@@ -103,3 +105,21 @@ class TestTheAuthorityApproves:
         finally:
             officer_context.close()
         assert live_server.api.get(f"/drawdowns/{request_id}").json()["status"] == "approved"
+
+
+class TestTheOfficerUploadsATemplate:
+    def test_the_page_says_the_template_is_uploaded_and_in_use(
+        self, page: Any, live_server: LiveServer, tmp_path: Path
+    ) -> None:
+        template = tmp_path / "Oadby pack letter.docx"
+        template.write_bytes(TEMPLATE)
+        sign_in(page, live_server, "officer")
+        page.goto(f"{live_server.url}/web/local-authorities/oadby-and-wigston/pack-template")
+        assert "has no template of its own" in page.locator("#template-in-use").inner_text()
+        page.get_by_label("Template (DOCX)").set_input_files(str(template))
+        with page.expect_navigation():
+            page.get_by_role("button", name="Upload the template").click()
+        banner = page.locator("#upload-result")
+        assert "Oadby pack letter.docx is uploaded" in banner.inner_text()
+        assert "Oadby pack letter.docx" in page.locator("#template-in-use").inner_text()
+        check(page, "pack-template-uploaded")
