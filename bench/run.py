@@ -18,6 +18,8 @@ For each engine (SQLite, PostgreSQL) it prints and records:
   import    rows/s of `s106 import` of one authority's export into an empty database, against a raw insert of
             the same number of rows (one transaction, executemany) in the same run on the same engine, and
             their ratio (the issue's goal: at least a third)
+  round-trip every authority of the loaded ledger exported and imported into an empty database: every
+            contribution's balances at every stage as at several dates must come back to the penny
 
 Usage: python bench/run.py --scale 0.1 [--engines sqlite,postgresql] [--skip import,server,writes]
                            [--out bench/results.json]
@@ -165,6 +167,9 @@ class EngineResult:
     write_without_rollup_ms: float = 0.0
     write_upkeep_ms: float = 0.0
     write_with_over_without: float = 0.0
+    round_trip_contributions: int = 0
+    round_trip_dates: int = 0
+    round_trip_seconds: float = 0.0
 
 
 def run(*args: str, database: str) -> str:
@@ -346,6 +351,42 @@ def bench_import(engine_name: str, source: str, args: argparse.Namespace, result
         f"in process {result.import_seconds:.2f}s, whole command {command_seconds:.2f}s (peak {max(peaks):.0f} MB); "
         f"raw insert of the same rows {result.raw_insert_seconds:.3f}s: {result.import_over_raw_insert:.3f} of the "
         f"raw insert rate in process, {result.raw_insert_seconds / command_seconds:.3f} as a whole command"
+    )
+
+
+def bench_round_trip(engine_name: str, source: str, args: argparse.Namespace, result: EngineResult) -> None:
+    """Export every authority of the loaded ledger, import it all into an empty database, compare the balances.
+
+    Every contribution's balances at every stage, as at the dates `tests/round_trip.py` picks, must come back to
+    the penny with no flagged adjustment; the bench stops on any difference.
+    """
+    from tests.round_trip import checkpoints, export_every_authority, figures_by_contribution, import_every_authority
+
+    base = make_url(args.postgres_url)
+    target = fresh_database(engine_name, str(base.set(database=f"{base.database}_round_trip")))
+    run("migrate", database=target)
+    today = date.today()
+    source_engine, target_engine = make_engine(source), make_engine(target)
+    started = time.perf_counter()
+    with Session(source_engine) as session:
+        exported = export_every_authority(session, today)
+        dates = checkpoints(session, today)
+        before = {when: figures_by_contribution(session, when) for when in dates}
+    with Session(target_engine) as session, session.begin():
+        import_every_authority(session, exported)
+    with Session(target_engine) as session:
+        for when in dates:
+            after = figures_by_contribution(session, when)
+            differing = [key for key, figures in before[when].items() if after.get(key) != figures]
+            assert not differing and len(after) == len(before[when]), (when, len(differing), differing[:3])
+    result.round_trip_seconds = time.perf_counter() - started
+    result.round_trip_contributions = len(before[today])
+    result.round_trip_dates = len(dates)
+    source_engine.dispose()
+    target_engine.dispose()
+    console.print(
+        f"  round trip: {result.round_trip_contributions:,} contributions exported and imported, every balance "
+        f"the same as at {result.round_trip_dates} dates ({result.round_trip_seconds:.0f} s)"
     )
 
 
@@ -707,6 +748,8 @@ def bench_engine(engine_name: str, args: argparse.Namespace) -> EngineResult:
         bench_writes(database, args.writes, result)
     if "import" not in args.skip:
         bench_import(engine_name, database, args, result)
+    if "round-trip" not in args.skip:
+        bench_round_trip(engine_name, database, args, result)
     if "server" in args.skip:
         return result
 
@@ -845,6 +888,17 @@ def show(results: list[EngineResult], scale: float) -> None:
                 f"| {result.write_upkeep_ms:.2f} ms | {result.write_without_rollup_ms:.2f} ms "
                 f"| {result.write_with_over_without:.2f}x |"
             )
+    lines += [
+        "",
+        "| engine | round trip: contributions | as at dates | every balance the same | seconds |",
+        "| --- | ---: | ---: | --- | ---: |",
+    ]
+    for result in results:
+        if result.round_trip_contributions:
+            lines.append(
+                f"| {result.engine} | {result.round_trip_contributions:,} | {result.round_trip_dates} | yes "
+                f"| {result.round_trip_seconds:.0f} |"
+            )
     print("\n".join(lines))  # noqa: T201 - the report is the program's output
 
 
@@ -866,7 +920,7 @@ def main() -> None:
     parser.add_argument(
         "--skip",
         default="",
-        help="parts to leave out, comma-separated: panel, duckdb, writes, import, server (the HTTP measurements)",
+        help="parts to leave out, comma-separated: panel, duckdb, writes, import, round-trip, server (HTTP)",
     )
     args = parser.parse_args()
     results = [bench_engine(engine, args) for engine in args.engines.split(",")]
