@@ -165,7 +165,12 @@ def _finish(report: ImportReport, as_json: bool) -> None:
 
 
 def import_command(
-    files: Annotated[list[Path], typer.Argument(help="the published files: CSV or XLSX, one to three", exists=True)],
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="the published files: CSV, XLSX or zips of them, as many as the authority publishes", exists=True
+        ),
+    ],
     local_authority: Annotated[str, typer.Option(help="the authority that published them, e.g. charnwood")],
     purpose: Annotated[
         list[str] | None, typer.Option(help="national purpose(s) that are the force's contributions")

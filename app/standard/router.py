@@ -31,7 +31,9 @@ def post_import(
     session: SessionDep,
     principal: Officer,
     audit: AuditDep,
-    files: Annotated[list[UploadFile], File(description="the published files (CSV or XLSX), one to three")],
+    files: Annotated[
+        list[UploadFile], File(description="the published files (CSV, XLSX or zips of them), as many as there are")
+    ],
     local_authority: Annotated[str, Form(description="the authority that published them, e.g. charnwood")],
     dry_run: Annotated[bool, Form(description="report everything and write nothing")] = False,
     purpose: Annotated[list[str] | None, Form(description="national purposes that are the force's")] = None,

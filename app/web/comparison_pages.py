@@ -57,7 +57,12 @@ def comparison_form(session: Session, viewer: Viewer) -> FormSpec:
         multipart=True,
         fields=(
             Field("local_authority", "Local authority", "select", options=authority_choices(session, viewer.principal)),
-            Field("files", "Files", "file", hint="Choose one to three files, or a zip"),
+            Field(
+                "files",
+                "Files",
+                "file",
+                hint="The files the authority publishes (CSV, XLSX or a zip), as many as it has",
+            ),
             Field(
                 "purpose",
                 "Purposes that are the force's",

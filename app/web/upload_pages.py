@@ -253,7 +253,12 @@ def import_form(session: Session, viewer: Viewer, kind: str) -> FormSpec:
         multipart=True,
         fields=(
             Field("local_authority", "Local authority", "select", options=authority_choices(session, viewer.principal)),
-            Field("files", "Files", "file", hint="Choose one to three files"),
+            Field(
+                "files",
+                "Files",
+                "file",
+                hint="The files the authority publishes (CSV, XLSX or a zip), as many as it has",
+            ),
             Field("local_purpose", "Police purpose for imported contributions", "select", options=choices(Purpose)),
         ),
     )
