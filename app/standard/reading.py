@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from app.models import EventKind, Purpose, TriggerType
@@ -77,13 +78,35 @@ def read_files(files: list[SourceFile]) -> list[tuple[str, Table]]:
     return placed
 
 
+class UnreadCell(ValueError):
+    """A cell that does not hold what its column must: the message names the column and the value."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 def _read_date(log: RowLog, file: str, line: int, value: object, label: str) -> Any:
-    """A date cell, with generous reading noted; raises ValueError for one that is not a date."""
+    """A date cell, with generous reading noted; raises UnreadCell for one that is not a date."""
     if blank_date(value):
         return None
-    parsed = parse_date(value)
+    try:
+        parsed = parse_date(value)
+    except ValueError as error:
+        raise UnreadCell(f"{label}: {error}", reason="a date that is not a date") from error
     _note(log, file, line, parsed, label)
     return parsed.value
+
+
+def _read_amount(file: str, line: int, value: object, *, negative_as_magnitude: bool = False) -> Parsed[Decimal] | None:
+    """An amount cell; a LimitError beyond what the ledger holds, UnreadCell for one that is not money."""
+    try:
+        return parse_amount(value, negative_as_magnitude=negative_as_magnitude)
+    except AmountTooLargeError as error:
+        raise LimitError(file=file, line=line, limit=str(error)) from error
+    except ValueError as error:
+        why = "a negative amount" if "negative" in str(error) else "an amount that is not a sum of money"
+        raise UnreadCell(str(error), reason=why) from error
 
 
 def _note(log: RowLog, file: str, line: int, parsed: Parsed[Any], label: str) -> None:
@@ -144,8 +167,8 @@ def read_agreements(table: Table, *, log: RowLog, publisher: Publisher, today: d
                 if signed is not None:
                     log.warn(table.name, line, "start-date is blank; the agreement is dated by its entry-date")
             closed = _read_date(log, table.name, line, row.get("end-date"), "end-date")
-        except ValueError as error:
-            log.fail(table.name, line, str(error), reason="a date that is not a date")
+        except UnreadCell as error:
+            log.fail(table.name, line, str(error), reason=error.reason)
             continue
         if signed is None:
             log.fail(
@@ -219,13 +242,11 @@ def read_contributions(
         if purpose.warning:
             log.warn(table.name, line, purpose.warning)
         try:
-            amount = parse_amount(row.get("amount"))
+            amount = _read_amount(table.name, line, row.get("amount"))
             start = _read_date(log, table.name, line, row.get("start-date"), "start-date")
             end = _read_date(log, table.name, line, row.get("end-date"), "end-date")
-        except AmountTooLargeError as error:
-            raise LimitError(file=table.name, line=line, limit=str(error)) from error
-        except ValueError as error:
-            log.fail(table.name, line, str(error), reason="an amount or date that cannot be read")
+        except UnreadCell as error:
+            log.fail(table.name, line, str(error), reason=error.reason)
             continue
         if amount is not None and amount.warning:
             log.warn(table.name, line, amount.warning)
@@ -295,17 +316,15 @@ def read_transactions(table: Table, *, log: RowLog, publisher: Publisher) -> lis
         else:
             blank_status += 1
         try:
-            amount = parse_amount(row.get("amount"), negative_as_magnitude=True)
+            amount = _read_amount(table.name, line, row.get("amount"), negative_as_magnitude=True)
             on = _read_date(log, table.name, line, row.get("start-date"), "start-date")
             if on is None and status is not None:
                 on = _read_date(log, table.name, line, row.get("entry-date"), "entry-date")
                 if on is not None:
                     log.warn(table.name, line, "start-date is blank; the row is dated by its entry-date")
             end = _read_date(log, table.name, line, row.get("end-date"), "end-date")
-        except AmountTooLargeError as error:
-            raise LimitError(file=table.name, line=line, limit=str(error)) from error
-        except ValueError as error:
-            log.fail(table.name, line, str(error), reason="an amount or date that cannot be read")
+        except UnreadCell as error:
+            log.fail(table.name, line, str(error), reason=error.reason)
             continue
         if amount is not None and amount.warning:
             log.warn(table.name, line, amount.warning)
