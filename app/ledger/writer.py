@@ -298,7 +298,7 @@ def reverse_owned(
 # -- published history, in bulk --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HistoryMovement:
     """One movement of a contribution's published history, as an import records it."""
 

@@ -60,7 +60,7 @@ def import_files(
     if not files:
         raise RuleError("give at least one file to import", field="files")
     try:
-        tables = reading.read_files(files)
+        tables = reading.read_files(files, lazy=True)
     except ValueError as error:
         raise RuleError(str(error), field="files") from error
     report = ImportReport(
@@ -70,6 +70,9 @@ def import_files(
     log = RowLog(report)
     publisher = reading.Publisher(name=authority.name, organisation=authority.organisation)
     rows = reading.read_rows(tables, log=log, publisher=publisher, options=options, today=today)
+    # Only each table's line numbers are kept once its rows are read, to count what became of them.
+    outlines = [(dataset, table.outline()) for dataset, table in tables]
+    del tables
     agreements, contributions, transactions = rows.agreements, rows.contributions, rows.transactions
     writer = Writer(
         session=session,
@@ -113,7 +116,7 @@ def import_files(
                     ledger=ledger.get(target.agreement.id) or Balance(key=str(target.agreement.id), label=reference),
                 )
             )
-        log.summarise(tables)
+        log.summarise(outlines)
     except BaseException:
         transaction.rollback()
         raise

@@ -70,6 +70,9 @@ STATUS_MOVEMENT = {
     "returned": MovementKind.returned,
 }
 
+PUBLISHED_NOTE = {status: f"{status} (published)" for status in STATUS_MOVEMENT}
+"""One note per status, shared by every movement of that status (not a string per movement)."""
+
 
 def imported_record(*, session: Session, local_authority_id: str, key: str) -> ImportedRecord | None:
     """The earlier import of a row with this key, if any."""
@@ -177,7 +180,7 @@ EVENT_IDS_AHEAD = 500
 """Event ids allocated at a time (a run's events are not counted before they are checked)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class StagedEvent:
     """A stage event the run will write, and the contribution's one instalment it makes fall due, if any."""
 
@@ -413,7 +416,7 @@ class Writer:
             ImportedRecord.local_authority_id == authority.id
         )
         self.known: dict[str, int | None] = dict(session.execute(query).all())
-        self.records: list[tuple[str, str, int | None, str]] = []
+        self.records: list[tuple[str, str, int | None, AgreementRow | ContributionRow | TransactionRow]] = []
         self.plans: dict[int, Plan] = {}
         self.sequence = itertools.count()
         self.events = Events(session, principal)
@@ -427,7 +430,7 @@ class Writer:
     ) -> None:
         """Note that a row has been imported; the notes are written together at the end of the run."""
         self.known[key] = record_id
-        self.records.append((key, kind, record_id, f"{row.file}:{row.line}"[:500]))
+        self.records.append((key, kind, record_id, row))
 
     def plan(self, contribution_id: int) -> Plan:
         """The contribution's movements to write, and its running sums with them, read from the ledger once."""
@@ -443,8 +446,12 @@ class Writer:
         written |= {event.contribution_id for event in self.events.staged}
         locks.lock_for_money(self.session, written, published_history=True)
         self.events.write()
-        record_histories(session=self.session, principal=self.principal, movements=[item for _, item in planned])
+        # The plans' running sums are not needed past here; record_histories checks from the ledger again.
         self.plans.clear()
+        movements = [item for _, item in planned]
+        del planned
+        record_histories(session=self.session, principal=self.principal, movements=movements)
+        del movements
         authority, label = self.authority.id, self.principal.label
         insert_in_slices(
             self.session,
@@ -455,10 +462,10 @@ class Writer:
                     "key": key,
                     "kind": kind,
                     "record_id": record_id,
-                    "source": source,
+                    "source": f"{row.file}:{row.line}"[:500],
                     "imported_by": label,
                 }
-                for key, kind, record_id, source in self.records
+                for key, kind, record_id, row in self.records
             ),
         )
         self.records = []
@@ -900,7 +907,7 @@ class Writer:
                     amount=row.amount,
                     on=on,
                     reference=row.source_reference[:200] or None,
-                    note=f"{row.status} (published)",
+                    note=PUBLISHED_NOTE[row.status],
                 )
                 adjustments.extend(published.adjustments)
                 self.report.created.movements += published.movements
