@@ -52,6 +52,7 @@ class AgreementRow:
     reference: str
     signed_on: date
     name: str | None = None
+    developer: str | None = None
     agreement_type: str = "section-106"
     planning_application: str | None = None
     document_url: str | None = None
