@@ -540,18 +540,20 @@ def _data_rows(
     name = table.name
     note_lines: list[int] = []
     for line, cells in lines:
-        if len([cell for cell in cells if not blank(cell)]) > MAX_COLUMNS:
+        # Each cell is looked at once here: this loop runs for every cell of the file.
+        filled = [cell for cell in cells if cell is not None and (not isinstance(cell, str) or cell.strip())]
+        if len(filled) > MAX_COLUMNS:
             raise LimitError(file=name, line=line, limit=f"more than {MAX_COLUMNS} cells in a row")
         for cell in cells:
             if isinstance(cell, str) and len(cell) > MAX_FIELD_CHARACTERS:
                 raise LimitError(file=name, line=line, limit=f"a field longer than {MAX_FIELD_CHARACTERS:,} characters")
-        if standard and _is_note_row(cells):
+        if not filled:
+            continue
+        if standard and _is_note_row(filled):
             note_lines.append(line)
             continue
-        row = _row_of(table, line, cells)
-        if row is not None:
-            table.lines.append(line)
-            yield line, row
+        table.lines.append(line)
+        yield line, _row_of(table, line, cells)
     if note_lines:
         table.notes.append(
             f"{len(note_lines)} row(s) are notes, section titles or the template's example, not data (lines "
@@ -559,23 +561,23 @@ def _data_rows(
         )
 
 
-def _is_note_row(cells: list[Any]) -> bool:
-    """A row of guidance: one cell of words, or the template's example with placeholders."""
-    filled = [cell for cell in cells if not blank(cell)]
+def _is_note_row(filled: list[Any]) -> bool:
+    """A row of guidance (given its cells that are not blank): one cell of words, or the template's example."""
     if any(isinstance(cell, str) and _EXAMPLE_CELL.search(cell.strip()) for cell in filled):
         return True
     return len(filled) == 1 and isinstance(filled[0], str) and " " in filled[0].strip()
 
 
-def _row_of(table: Table, line: int, cells: list[Any]) -> dict[str, Any] | None:
-    if all(blank(cell) for cell in cells):
-        return None
+def _row_of(table: Table, line: int, cells: list[Any]) -> dict[str, Any]:
+    """A row's cells by heading (the first of a repeated heading kept); a value under no heading is noted."""
     row: dict[str, Any] = {}
-    for index, cell in enumerate(cells):
-        heading = table.headings[index] if index < len(table.headings) else ""
-        if not heading:
-            if not blank(cell):
-                table.extra_cells.append(line)
-            continue
-        row.setdefault(heading, cell)
+    headings = table.headings
+    for heading, cell in zip(headings, cells, strict=False):
+        if heading:
+            row.setdefault(heading, cell)
+        elif not blank(cell):
+            table.extra_cells.append(line)
+    for cell in cells[len(headings) :]:
+        if not blank(cell):
+            table.extra_cells.append(line)
     return row
