@@ -4,11 +4,10 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextvars import ContextVar
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from weakref import WeakKeyDictionary
 
 import anyio
-from fastapi import Depends
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -132,4 +131,18 @@ async def get_session() -> AsyncIterator[Session]:
 
 
 # scope="function" commits before the response is sent, so a failed commit is never reported as success.
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+if TYPE_CHECKING:
+    from fastapi import Depends
+
+    SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+else:
+
+    def __getattr__(name: str) -> Any:
+        """`SessionDep`, built when a router first asks: commands (an import) start without loading FastAPI."""
+        if name != "SessionDep":
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from fastapi import Depends
+
+        dependency = Annotated[Session, Depends(get_session, scope="function")]
+        globals()["SessionDep"] = dependency
+        return dependency

@@ -2,14 +2,15 @@
 
 import re
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DataError, IntegrityError
-from starlette.exceptions import HTTPException as StarletteHTTPException
+
+if TYPE_CHECKING:
+    # Only the web app renders errors: a command (an import) that raises them starts without FastAPI.
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -132,8 +133,10 @@ def _document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def problem_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
+def problem_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> "JSONResponse":
     """A JSON response with the problem-details media type."""
+    from fastapi.responses import JSONResponse
+
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -144,7 +147,7 @@ def _field_name(location: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or ".".join(str(part) for part in location)
 
 
-def _allowed_methods(request: Request) -> str:
+def _allowed_methods(request: "Request") -> str:
     """Every documented method on this path (Starlette names only the first matching route's)."""
     methods: set[str] = set()
     for template, operations in request.app.openapi().get("paths", {}).items():
@@ -156,8 +159,12 @@ def _allowed_methods(request: Request) -> str:
     return ", ".join(sorted(methods))
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: "FastAPI") -> None:
     """Render every error as problem details, and say so in the OpenAPI schema."""
+    from fastapi import Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+    from starlette.exceptions import HTTPException as StarletteHTTPException
 
     default_openapi = app.openapi
 

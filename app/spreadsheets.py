@@ -13,11 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import TYPE_STRING
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-
 
 @dataclass(frozen=True)
 class Formula:
@@ -91,6 +86,12 @@ def sheet_title(title: str) -> str:
 
 def to_xlsx(sheets: Sequence[Sheet]) -> bytes:
     """Sheets as an XLSX workbook: text is always a string cell, amounts numbers, dates dates."""
+    # Loaded here, not with the module: commands that write no workbook (an import) start faster without it.
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import TYPE_STRING
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     first = workbook.active
     assert first is not None

@@ -9,7 +9,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Movement
+from app.models import Instalment, Movement, TriggerType
 from app.standard.register import COLUMNS, EXAMPLE_ROW, write_template
 from tests.builders import agreement, balances
 
@@ -183,6 +183,43 @@ class TestRegisterMigration:
         assert again["files"][0]["unchanged"] == 2
         assert again["created"]["contributions"] == 0
         assert session.scalar(select(func.count()).select_from(Movement)) == count
+
+    def test_a_trigger_of_tranches_becomes_instalments(self, api, session: Session) -> None:
+        row = register_row(
+            authority="Blaby",
+            agreement_reference="19/0003/OUT",
+            signed_on=date(2019, 4, 1),
+            purpose="premises",
+            amount=10000,
+            trigger="10% on commencement - 90% on the 50th occupation",
+        )
+        report = migrated(api, workbook([row]))
+        assert report["errors"] == []
+        assert report["created"]["contributions"] == 1
+        schedule = session.execute(
+            select(Instalment.share_percent, Instalment.trigger_type).order_by(Instalment.position)
+        ).all()
+        assert [(percent, kind) for percent, kind in schedule] == [
+            (Decimal("10"), TriggerType.on_commencement),
+            (Decimal("90"), TriggerType.on_occupation),
+        ]
+
+    def test_a_row_refused_for_its_money_leaves_no_agreement(self, api) -> None:
+        row = register_row(
+            authority="Blaby",
+            agreement_reference="19/0004/OUT",
+            signed_on=date(2019, 4, 1),
+            purpose="premises",
+            amount=1000,
+            received=500,
+            received_on=date(2020, 1, 1),
+            drawn=800,
+            drawn_on=date(2020, 2, 1),
+        )
+        report = migrated(api, workbook([row]))
+        assert [issue["line"] for issue in report["errors"]] == [2]
+        assert report["created"] == {"agreements": 0, "contributions": 0, "events": 0, "movements": 0, "adjustments": 0}
+        assert api.get("/agreements").json()["total"] == 0
 
     def test_strict_writes_nothing_when_a_row_is_bad(self, api) -> None:
         report = migrated(api, workbook(SHEET), strict=True)

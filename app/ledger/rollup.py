@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from itertools import chain
+from operator import attrgetter
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -673,11 +674,18 @@ def rederive_contributions(session: Session, contribution_ids: Iterable[int]) ->
     agreement_ids = locks.lock_contribution_rows(session, ids)
     days, agreement_days = _derive(session, ids, agreement_ids)
     stored = _stored_state(session, ids, agreement_ids)
-    new_days, new_agreement_days = set(days), set(agreement_days)
-    stale = sorted(stored.days - new_days, key=lambda day: (day.contribution_id, day.on))
-    fresh = sorted(new_days - stored.days, key=lambda day: (day.contribution_id, day.on))
-    stale_agreements = sorted(stored.agreement_days - new_agreement_days, key=lambda day: (day.agreement_id, day.on))
-    fresh_agreements = sorted(new_agreement_days - stored.agreement_days, key=lambda day: (day.agreement_id, day.on))
+    by_contribution, by_agreement = attrgetter("contribution_id", "on"), attrgetter("agreement_id", "on")
+    if stored.days or stored.agreement_days:
+        new_days, new_agreement_days = set(days), set(agreement_days)
+        stale = sorted(stored.days - new_days, key=by_contribution)
+        fresh = sorted(new_days - stored.days, key=by_contribution)
+        stale_agreements = sorted(stored.agreement_days - new_agreement_days, key=by_agreement)
+        fresh_agreements = sorted(new_agreement_days - stored.agreement_days, key=by_agreement)
+    else:
+        # Nothing stored (contributions an import has just made): every day is fresh, and comparing sets
+        # would hash each day's sixteen figures for nothing. Each day is already one of its kind.
+        stale, stale_agreements = [], []
+        fresh, fresh_agreements = sorted(days, key=by_contribution), sorted(agreement_days, key=by_agreement)
     _remove_days(session, _DAY_TABLE, "contribution_id", [(day.contribution_id, day.on) for day in stale])
     _remove_days(
         session, _AGREEMENT_DAY_TABLE, "agreement_id", [(day.agreement_id, day.on) for day in stale_agreements]

@@ -25,7 +25,7 @@ MONEY_SUMS = ("received", "drawn", "returned", "spent")
 """The running sums that money moving through the stages raises (the total value aside)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     """What one new movement (or reversal) does to a contribution's running sums from its date on."""
 
@@ -49,7 +49,7 @@ class Change:
         return self.field == field and self.delta > 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LedgerState:
     """A contribution's running sums at the end of a date, and the figures derived from them."""
 

@@ -6,7 +6,7 @@ so a payment or a spend and its movements stay consistent.
 """
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -298,7 +298,7 @@ def reverse_owned(
 # -- published history, in bulk --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HistoryMovement:
     """One movement of a contribution's published history, as an import records it."""
 
@@ -437,13 +437,21 @@ def insert_in_slices(session: Session, table: Table, rows: Iterable[dict[str, An
         session.execute(insert(table), batch)
 
 
-def record_histories(*, session: Session, principal: Principal, movements: Sequence[HistoryMovement]) -> int:
+def record_histories(
+    *,
+    session: Session,
+    principal: Principal,
+    movements: Sequence[HistoryMovement],
+    checked: Collection[int] = (),
+) -> int:
     """Append contributions' published histories in one insert, after checking each contribution's once, in order.
 
     The same locks (all the agreements, then all the contributions, in the core's order), refusals and rules
     as `record_movement` with `published_history`: each movement is seen at its own date and every later
     one; a flagged adjustment is kept as published. Movements are written in the order given. Returns
-    how many were written.
+    how many were written. `checked` names contributions created in this transaction whose movements the
+    caller has already checked, in this order, against a `History` of its own: no other writer can have
+    touched them, so they are not checked twice.
     """
     if not movements:
         return 0
@@ -454,9 +462,11 @@ def record_histories(*, session: Session, principal: Principal, movements: Seque
         if contribution_id not in found:
             raise NotFoundError(f"no contribution {contribution_id}", field="contribution_id")
     locks.lock_for_money(session, ids, published_history=True)
-    histories = History.load_many(session, ids)
+    histories = History.load_many(session, [number for number in ids if number not in checked])
     for movement in movements:
-        history = histories[movement.contribution_id]
+        history = histories.get(movement.contribution_id)
+        if history is None:
+            continue
         history.admit(principal, movement)
         change = movement.change
         if not movement.adjustment:

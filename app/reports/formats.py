@@ -2,7 +2,6 @@
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from openpyxl.utils import get_column_letter
 from rich.table import Table
 
 from app import spreadsheets
@@ -31,6 +30,8 @@ def to_csv(table: PanelTable) -> str:
 
 def to_xlsx(table: PanelTable) -> bytes:
     """A spreadsheet: a title saying as at when, the printed headings, money formatted as pounds."""
+    from openpyxl.utils import get_column_letter  # loaded only when a workbook is written (see spreadsheets)
+
     scope = "open agreements only" if table.open_only else "all agreements signed by then"
     rows: list[list[Cell]] = [[table.title], [f"From the S106 ledger; {scope}."], []]
     rows.append(["Local authority", *(column.heading for column in table.columns)])

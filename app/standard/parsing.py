@@ -2,8 +2,11 @@
 
 import csv
 import io
+import itertools
 import re
 import zipfile
+from array import array
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -243,13 +246,55 @@ def read_trigger(description: str) -> TriggerReading:
 
 @dataclass
 class Table:
-    """The rows of one sheet or CSV file, keyed by the standard's heading, with their line numbers."""
+    """The rows of one sheet or CSV file, keyed by the standard's heading, with their line numbers.
+
+    A table read lazily holds its rows still to be read in `pending`: `each_row` reads them as they are
+    taken, so a large file's cells are never all held at once; `lines` and the notes are complete once
+    every row has been taken.
+    """
 
     name: str
     headings: list[str]
     rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     extra_cells: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    lines: "array[int]" = field(default_factory=lambda: array("l"))
+    """The line number of every row read so far."""
+    pending: Iterator[tuple[int, dict[str, Any]]] | None = field(default=None, repr=False)
+
+    def each_row(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Every row once: those held, then those still to be read from the file."""
+        yield from self.rows
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            yield from pending
+
+    def has_rows(self) -> bool:
+        """Whether the table has a row of data (reading at most one more)."""
+        if self.rows:
+            return True
+        if self.pending is None:
+            return False
+        first = next(self.pending, None)
+        if first is None:
+            self.pending = None
+            return False
+        self.pending = itertools.chain([first], self.pending)
+        return True
+
+    def outline(self) -> "TableOutline":
+        """What a report says of the table once its rows are read: its name, line numbers and notes."""
+        return TableOutline(self.name, self.lines, self.extra_cells, self.notes)
+
+
+@dataclass(frozen=True)
+class TableOutline:
+    """A table without its cells: enough to count what became of each of its lines."""
+
+    name: str
+    lines: "array[int]"
+    extra_cells: list[int]
+    notes: list[str]
 
 
 KNOWN_HEADINGS = (
@@ -336,11 +381,13 @@ def _headings_of(cells: list[Any], notes: list[str], standard: bool) -> list[str
     return headings
 
 
-def read_tables(name: str, content: bytes, *, standard: bool = True) -> list[Table]:
+def read_tables(name: str, content: bytes, *, standard: bool = True, lazy: bool = False) -> list[Table]:
     """Every table of a file: a CSV, each sheet of an XLSX, or each CSV or XLSX inside a zip.
 
     With standard, headings are read as the developer-contributions standard's whatever their spelling,
     and the heading row is found under any title rows; otherwise the first row holds plain headings.
+    Lazily, each table's rows are read as they are taken (`Table.each_row`), and a limit a row breaks is
+    raised then.
     """
     if len(content) > MAX_FILE_BYTES:
         raise FileTooLargeError(file=name, line=None, limit=f"the file is larger than {MAX_FILE_BYTES:,} bytes")
@@ -352,9 +399,9 @@ def read_tables(name: str, content: bytes, *, standard: bool = True) -> list[Tab
         with archive:
             members = archive.namelist()
             if "[Content_Types].xml" in members:
-                return _read_xlsx(name, content, standard)
-            return _read_zip(name, archive, standard)
-    return [_read_csv(name, content, standard)]
+                return _read_xlsx(name, content, standard, lazy)
+            return _read_zip(name, archive, standard, lazy)
+    return [_read_csv(name, content, standard, lazy)]
 
 
 def read_table(name: str, content: bytes, *, standard: bool = True) -> Table:
@@ -362,7 +409,7 @@ def read_table(name: str, content: bytes, *, standard: bool = True) -> Table:
     return read_tables(name, content, standard=standard)[0]
 
 
-def _read_zip(name: str, archive: zipfile.ZipFile, standard: bool) -> list[Table]:
+def _read_zip(name: str, archive: zipfile.ZipFile, standard: bool, lazy: bool) -> list[Table]:
     tables: list[Table] = []
     readable = [
         info
@@ -382,9 +429,9 @@ def _read_zip(name: str, archive: zipfile.ZipFile, standard: bool) -> list[Table
         if len(content) > MAX_FILE_BYTES:
             raise FileTooLargeError(file=member, line=None, limit=f"it is larger than {MAX_FILE_BYTES:,} bytes")
         if content[:2] == b"PK":
-            tables.extend(_read_xlsx(member, content, standard))
+            tables.extend(_read_xlsx(member, content, standard, lazy))
         else:
-            tables.append(_read_csv(member, content, standard))
+            tables.append(_read_csv(member, content, standard, lazy))
     return tables
 
 
@@ -403,24 +450,31 @@ def decode(content: bytes) -> str:
         return content.decode("cp1252", errors="replace")
 
 
-def _read_csv(name: str, content: bytes, standard: bool) -> Table:
-    reader = csv.reader(io.StringIO(decode(content).replace("\x00", ""), newline=""))
-    lines: list[tuple[int, list[Any]]] = []
-    try:
-        for cells in reader:
-            lines.append((reader.line_num, cells))
-            if len(lines) > MAX_ROWS + _HEADING_SCAN_ROWS:
-                raise LimitError(file=name, line=reader.line_num, limit=f"more than {MAX_ROWS:,} rows")
-    except csv.Error as error:
-        if "field limit" in str(error):
-            limit = f"a field longer than {MAX_FIELD_CHARACTERS:,} characters"
-        else:
-            limit = f"the CSV cannot be read ({error})"
-        raise LimitError(file=name, line=reader.line_num, limit=limit) from error
-    return _table(name, lines, standard)
+def _read_csv(name: str, content: bytes, standard: bool, lazy: bool) -> Table:
+    decoded = decode(content)
+    if "\x00" in decoded:
+        decoded = decoded.replace("\x00", "")
+    reader = csv.reader(io.StringIO(decoded, newline=""))
+    del decoded
+
+    def lines() -> Iterator[tuple[int, list[Any]]]:
+        # Read as the table is built, so a file's cells are never all held at once beside its rows.
+        try:
+            for count, cells in enumerate(reader, start=1):
+                if count > MAX_ROWS + _HEADING_SCAN_ROWS:
+                    raise LimitError(file=name, line=reader.line_num, limit=f"more than {MAX_ROWS:,} rows")
+                yield reader.line_num, cells
+        except csv.Error as error:
+            if "field limit" in str(error):
+                limit = f"a field longer than {MAX_FIELD_CHARACTERS:,} characters"
+            else:
+                limit = f"the CSV cannot be read ({error})"
+            raise LimitError(file=name, line=reader.line_num, limit=limit) from error
+
+    return _table(name, lines(), standard, lazy)
 
 
-def _read_xlsx(name: str, content: bytes, standard: bool) -> list[Table]:
+def _read_xlsx(name: str, content: bytes, standard: bool, lazy: bool) -> list[Table]:
     from openpyxl import load_workbook
 
     try:
@@ -442,18 +496,20 @@ def _read_xlsx(name: str, content: bytes, standard: bool) -> list[Table]:
             if not lines and len(sheets) > 1:
                 continue
             label = f"{name} [{sheet.title}]" if len(sheets) > 1 else name
-            tables.append(_table(label, lines, standard))
+            tables.append(_table(label, lines, standard, lazy))
     finally:
         workbook.close()
     return tables or [Table(name=name, headings=[])]
 
 
-def _table(name: str, lines: list[tuple[int, list[Any]]], standard: bool) -> Table:
+def _table(name: str, given: Iterable[tuple[int, list[Any]]], standard: bool, lazy: bool = False) -> Table:
     """A table from its lines: the heading row found under any titles, then the rows of data."""
     table = Table(name=name, headings=[])
+    source = iter(given)
+    lines = list(itertools.islice(source, _HEADING_SCAN_ROWS))
     candidates = [
         (index, _heading_score(cells))
-        for index, (_line, cells) in enumerate(lines[:_HEADING_SCAN_ROWS])
+        for index, (_line, cells) in enumerate(lines)
         if any(not blank(cell) for cell in cells)
     ]
     if not candidates:
@@ -469,42 +525,59 @@ def _table(name: str, lines: list[tuple[int, list[Any]]], standard: bool) -> Tab
             "were skipped"
         )
     table.headings = _headings_of(lines[heading_index][1], table.notes, standard)
+    rows = _data_rows(table, itertools.chain(lines[heading_index + 1 :], source), standard)
+    if lazy:
+        table.pending = rows
+    else:
+        table.rows = list(rows)
+    return table
+
+
+def _data_rows(
+    table: Table, lines: Iterator[tuple[int, list[Any]]], standard: bool
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The rows of data under the headings, each checked against the limits as it is read."""
+    name = table.name
     note_lines: list[int] = []
-    for line, cells in lines[heading_index + 1 :]:
-        if len([cell for cell in cells if not blank(cell)]) > MAX_COLUMNS:
+    for line, cells in lines:
+        # Each cell is looked at once here: this loop runs for every cell of the file.
+        filled = [cell for cell in cells if cell is not None and (not isinstance(cell, str) or cell.strip())]
+        if len(filled) > MAX_COLUMNS:
             raise LimitError(file=name, line=line, limit=f"more than {MAX_COLUMNS} cells in a row")
         for cell in cells:
             if isinstance(cell, str) and len(cell) > MAX_FIELD_CHARACTERS:
                 raise LimitError(file=name, line=line, limit=f"a field longer than {MAX_FIELD_CHARACTERS:,} characters")
-        if standard and _is_note_row(cells):
+        if not filled:
+            continue
+        if standard and _is_note_row(filled):
             note_lines.append(line)
             continue
-        _add_row(table, line, cells)
+        table.lines.append(line)
+        yield line, _row_of(table, line, cells)
     if note_lines:
         table.notes.append(
             f"{len(note_lines)} row(s) are notes, section titles or the template's example, not data (lines "
             f"{', '.join(map(str, note_lines[:10]))}); skipped"
         )
-    return table
 
 
-def _is_note_row(cells: list[Any]) -> bool:
-    """A row of guidance: one cell of words, or the template's example with placeholders."""
-    filled = [cell for cell in cells if not blank(cell)]
+def _is_note_row(filled: list[Any]) -> bool:
+    """A row of guidance (given its cells that are not blank): one cell of words, or the template's example."""
     if any(isinstance(cell, str) and _EXAMPLE_CELL.search(cell.strip()) for cell in filled):
         return True
     return len(filled) == 1 and isinstance(filled[0], str) and " " in filled[0].strip()
 
 
-def _add_row(table: Table, line: int, cells: list[Any]) -> None:
-    if all(blank(cell) for cell in cells):
-        return
+def _row_of(table: Table, line: int, cells: list[Any]) -> dict[str, Any]:
+    """A row's cells by heading (the first of a repeated heading kept); a value under no heading is noted."""
     row: dict[str, Any] = {}
-    for index, cell in enumerate(cells):
-        heading = table.headings[index] if index < len(table.headings) else ""
-        if not heading:
-            if not blank(cell):
-                table.extra_cells.append(line)
-            continue
-        row.setdefault(heading, cell)
-    table.rows.append((line, row))
+    headings = table.headings
+    for heading, cell in zip(headings, cells, strict=False):
+        if heading:
+            row.setdefault(heading, cell)
+        elif not blank(cell):
+            table.extra_cells.append(line)
+    for cell in cells[len(headings) :]:
+        if not blank(cell):
+            table.extra_cells.append(line)
+    return row

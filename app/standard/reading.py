@@ -60,14 +60,17 @@ def dataset_of(headings: list[str]) -> str | None:
     return None
 
 
-def read_files(files: list[SourceFile]) -> list[tuple[str, Table]]:
-    """Each table of the files (zips opened, every sheet read) with the dataset its headings name."""
+def read_files(files: list[SourceFile], *, lazy: bool = False) -> list[tuple[str, Table]]:
+    """Each table of the files (zips opened, every sheet read) with the dataset its headings name.
+
+    Lazily, each table's rows are read only as `read_rows` takes them (see `read_tables`).
+    """
     placed: list[tuple[str, Table]] = []
     for source in files:
-        for table in read_tables(source.name, source.content):
+        for table in read_tables(source.name, source.content, lazy=lazy):
             dataset = dataset_of(table.headings)
             if dataset is None:
-                if not table.rows:
+                if not table.has_rows():
                     continue
                 raise UnplacedFileError(
                     f"{table.name} is not a developer-contributions file: its headings "
@@ -152,7 +155,7 @@ def read_agreements(table: Table, *, log: RowLog, publisher: Publisher, today: d
     """The agreement rows of a file (the first of a repeated reference is kept)."""
     rows: list[AgreementRow] = []
     seen: dict[str, AgreementRow] = {}
-    for line, row in table.rows:
+    for line, row in table.each_row():
         if not _from_publisher(log, publisher, table.name, line, row):
             continue
         source = text(row.get(AGREEMENT_DATASET) or row.get("reference"))
@@ -230,7 +233,7 @@ def read_contributions(
 ) -> list[ContributionRow]:
     """The contribution rows of a file, not yet matched to their agreements."""
     rows: list[ContributionRow] = []
-    for line, row in table.rows:
+    for line, row in table.each_row():
         if not _from_publisher(log, publisher, table.name, line, row):
             continue
         source = text(row.get(CONTRIBUTION_DATASET) or row.get("reference"))
@@ -298,7 +301,7 @@ def read_transactions(table: Table, *, log: RowLog, publisher: Publisher) -> lis
     """The transaction rows of a file, not yet matched to their contributions."""
     rows: list[TransactionRow] = []
     blank_status = 0
-    for line, row in table.rows:
+    for line, row in table.each_row():
         if not _from_publisher(log, publisher, table.name, line, row):
             continue
         source = text(row.get(TRANSACTION_DATASET) or row.get("reference"))

@@ -7,7 +7,8 @@ one is reported and left out whole (agreement, contribution and movements), neve
 import difflib
 import re
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -16,22 +17,20 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import spreadsheets
+from app import ids, spreadsheets
 from app.agreements.schemas import AgreementCreate
-from app.agreements.service import create_agreement
 from app.auth.service import Principal
 from app.contributions.schemas import ContributionCreate, Trigger
-from app.contributions.service import create_contribution
-from app.errors import DomainError, RuleError
-from app.models import Agreement, LocalAuthority, MovementKind, Purpose, TriggerType
+from app.errors import ConflictError, DomainError, RuleError
+from app.ledger.writer import History, HistoryMovement
+from app.models import Agreement, Contribution, Instalment, LocalAuthority, MovementKind, Purpose, TriggerType
 from app.money import pounds
-from app.movements.service import record_movement
 from app.spreadsheets import Cell
 from app.standard.matching import record_key
 from app.standard.parsing import blank, parse_amount, parse_date, read_table, read_trigger, text
-from app.standard.rows import Progress, SourceFile
-from app.standard.schemas import Created, FileSummary, ImportReport, Issue
-from app.standard.writer import imported_record, remember, savepoint
+from app.standard.rows import AgreementRow, ContributionRow, Progress, RowLog, SourceFile
+from app.standard.schemas import FileSummary, ImportReport
+from app.standard.writer import Made, Writer, reason_of
 
 
 @dataclass(frozen=True)
@@ -169,6 +168,28 @@ class RegisterOptions:
     undated_on: date | None = None
 
 
+@dataclass
+class _Pending:
+    """A register row that passed every check, waiting to be written with the others of its authority."""
+
+    line: int
+    agreement: Agreement | AgreementRow
+    contribution: ContributionRow
+    contribution_id: int
+    money: list[tuple[MovementKind, Decimal, date]]
+
+
+@dataclass
+class _Authority:
+    """One authority's part of a run: its writer, its agreements, and its rows to write."""
+
+    writer: Writer
+    made: Made
+    in_ledger: dict[str, Agreement]
+    new: dict[str, AgreementRow] = field(default_factory=dict)
+    pending: list[_Pending] = field(default_factory=list)
+
+
 def import_register(
     *,
     session: Session,
@@ -177,7 +198,11 @@ def import_register(
     options: RegisterOptions,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Migrate a spreadsheet register into the ledger; a dry run (or a strict run with errors) writes nothing."""
+    """Migrate a spreadsheet register into the ledger; a dry run (or a strict run with errors) writes nothing.
+
+    Every row is checked first (its agreement, its contribution and its money in date order, as the ledger
+    checks them), then each authority's rows are written in bulk through the import's writer.
+    """
     try:
         table = read_table(file.name, file.content, standard=False)
     except ValueError as error:
@@ -191,17 +216,41 @@ def import_register(
         expected = ", ".join(column.heading for column in COLUMNS if column.field in missing)
         raise RuleError(f"{file.name} has no column for: {expected} (see `s106 register-template`)", field="file")
     report = ImportReport(local_authority_id=None, dry_run=options.dry_run, committed=False, purposes=[])
+    log = RowLog(report)
     authorities = _authority_names(session)
     occurrences: Counter[tuple[str, str, str, str]] = Counter()
     counts: Counter[str] = Counter()
+    runs: dict[str, _Authority] = {}
+    today = date.today()
+
+    def run_for(authority_id: str) -> _Authority:
+        found = runs.get(authority_id)
+        if found is None:
+            authority = session.get_one(LocalAuthority, authority_id)
+            writer = Writer(
+                session=session,
+                principal=principal,
+                authority=authority,
+                log=log,
+                progress=lambda _step, _done, _total: None,
+                today=today,
+                source="register",
+            )
+            in_ledger = {
+                agreement.reference: agreement
+                for agreement in session.scalars(select(Agreement).where(Agreement.local_authority_id == authority_id))
+            }
+            made = Made(ids.IdPool(session, Contribution.__tablename__), ids.IdPool(session, Instalment.__tablename__))
+            found = runs[authority_id] = _Authority(writer, made, in_ledger)
+        return found
+
     transaction = session.begin_nested()
     try:
         for done, (line, raw) in enumerate(table.rows, start=1):
             if progress:
                 progress("register", done, len(table.rows))
             row = {column_of[heading]: value for heading, value in raw.items() if heading in column_of}
-            outcome = _import_row(
-                session=session,
+            outcome = _check_row(
                 principal=principal,
                 file=file.name,
                 line=line,
@@ -209,12 +258,21 @@ def import_register(
                 authorities=authorities,
                 occurrences=occurrences,
                 options=options,
-                report=report,
+                log=log,
+                run_for=run_for,
             )
-            counts[outcome] += 1
+            if outcome != "pending":
+                counts[outcome] += 1
+        for run in runs.values():
+            _write(run, principal, counts, file.name)
     except BaseException:
         transaction.rollback()
         raise
+    for issue in report.warnings:
+        if issue.line is not None and not issue.lines:
+            issue.lines = [issue.line]
+    report.errors.sort(key=lambda issue: issue.line or 0)
+    report.warnings.sort(key=lambda issue: issue.line or 0)
     report.files.append(
         FileSummary(
             file=file.name,
@@ -235,9 +293,46 @@ def import_register(
     return report
 
 
-def _import_row(
+def _write(run: _Authority, principal: Principal, counts: Counter[str], file: str) -> None:
+    """Write one authority's checked rows: its new agreements in one insert, then contributions and money."""
+    writer, made = run.writer, run.made
+    writer.write_agreements(list(run.new.values()))
+    for number, pending in enumerate(run.pending, start=1):
+        made.still_to_come = len(run.pending) - number
+        agreement = pending.agreement
+        if isinstance(agreement, AgreementRow):
+            if agreement.agreement is None or not agreement.ok:
+                if agreement.line != pending.line:
+                    writer.log.fail(file, pending.line, f"its agreement {agreement.reference} could not be created")
+                counts["error"] += 1
+                continue
+            agreement = agreement.agreement
+        writer.create_contribution(pending.contribution, agreement, made, pending.contribution_id)
+        if not pending.contribution.ok:
+            counts["error"] += 1
+            continue
+        plan = writer.plans[pending.contribution_id]
+        for kind, amount, on in pending.money:
+            # Checked already (`_check_row`), so a refusal here is a fault, not a row to leave out.
+            plan.record(
+                principal,
+                HistoryMovement(
+                    pending.contribution_id,
+                    kind,
+                    amount,
+                    on,
+                    None,
+                    f"migrated from the register ({file} line {pending.line})",
+                ),
+            )
+            writer.report.created.movements += 1
+        counts["imported"] += 1
+    writer.write_made(made)
+    writer.finish()
+
+
+def _check_row(
     *,
-    session: Session,
     principal: Principal,
     file: str,
     line: int,
@@ -245,16 +340,17 @@ def _import_row(
     authorities: dict[str, str],
     occurrences: Counter[tuple[str, str, str, str]],
     options: RegisterOptions,
-    report: ImportReport,
+    log: RowLog,
+    run_for: Callable[[str], _Authority],
 ) -> str:
-    """Import one register row whole, or report why not; returns what became of it."""
+    """Check one register row whole, or report why not; "pending" when it will be written."""
 
     def fail(message: str) -> str:
-        report.errors.append(Issue(file=file, line=line, lines=[line], message=message))
+        log.fail(file, line, message)
         return "error"
 
     def warn(message: str) -> None:
-        report.warnings.append(Issue(file=file, line=line, lines=[line], message=message))
+        log.warn(file, line, message)
 
     if text(row.get("notes")).upper().startswith(EXAMPLE_MARK):
         return fail("this is the template's example row; delete it")
@@ -296,88 +392,95 @@ def _import_row(
     identity = (authority_id, reference, purpose.value, str(amount.value))
     occurrences[identity] += 1
     key = record_key("register", "contribution", *identity, occurrences[identity])
-    if imported_record(session=session, local_authority_id=authority_id, key=key) is not None:
+    run = run_for(authority_id)
+    writer = run.writer
+    if writer.seen(key):
         return "unchanged"
-    agreement_key = record_key("register", "agreement", authority_id, reference)
-    trigger_text = text(row.get("trigger"))
-    reading = read_trigger(trigger_text) if trigger_text else None
-    created = Created()
-    try:
-        with savepoint(session):
-            agreement = session.scalar(
-                select(Agreement).where(Agreement.local_authority_id == authority_id, Agreement.reference == reference)
+    agreement: Agreement | AgreementRow
+    existing = run.in_ledger.get(reference)
+    if existing is not None:
+        if not writer.seen(writer.agreement_key(reference)):
+            return fail(
+                f"agreement {reference} of {authority_id} is already in the ledger (not from this register); "
+                "add this contribution to it by hand"
             )
-            if agreement is None:
-                agreement = create_agreement(
-                    session=session,
-                    principal=principal,
-                    data=AgreementCreate(
-                        local_authority_id=authority_id,
-                        reference=reference,
-                        site=text(row.get("site")) or reference,
-                        developer=text(row.get("developer")) or None,
-                        signed_on=signed.value,
-                    ),
-                )
-                remember(
-                    session=session,
-                    principal=principal,
-                    local_authority_id=authority_id,
-                    key=agreement_key,
-                    kind="register agreement",
-                    record_id=agreement.id,
-                    source=file,
-                )
-                created.agreements += 1
-            elif imported_record(session=session, local_authority_id=authority_id, key=agreement_key) is None:
-                raise RuleError(
-                    f"agreement {reference} of {authority_id} is already in the ledger (not from this register); "
-                    "add this contribution to it by hand"
-                )
-            elif agreement.signed_on != signed.value:
-                warn(f"agreement {reference} was signed on {agreement.signed_on} on an earlier row; that date is kept")
-            contribution = create_contribution(
-                session=session,
-                principal=principal,
-                agreement_id=agreement.id,
-                data=ContributionCreate(
-                    purpose=purpose,
-                    amount=amount.value,
-                    trigger=Trigger(
-                        type=reading.type if reading else TriggerType.other,
-                        threshold=reading.threshold if reading else None,
-                        description=reading.description[:2000] if reading else None,
-                    ),
-                    notes=text(row.get("notes")) or None,
-                ),
-            )
-            created.contributions += 1
-            created.movements += 1
-            for kind, step_amount, on in money:
-                record_movement(
-                    session=session,
-                    principal=principal,
-                    contribution_id=contribution.id,
-                    kind=kind,
-                    amount=step_amount,
-                    on=on,
-                    note=f"migrated from the register ({file} line {line})",
-                )
-                created.movements += 1
-            remember(
-                session=session,
-                principal=principal,
+        agreement, signed_on = existing, existing.signed_on
+    elif reference in run.new:
+        agreement = run.new[reference]
+        signed_on = agreement.signed_on
+    else:
+        try:
+            AgreementCreate(
                 local_authority_id=authority_id,
-                key=key,
-                kind="register contribution",
-                record_id=contribution.id,
-                source=f"{file}:{line}",
+                reference=reference,
+                site=text(row.get("site")) or reference,
+                developer=text(row.get("developer")) or None,
+                signed_on=signed.value,
             )
+        except ValidationError as error:
+            return fail(reason_of(error))
+        agreement = AgreementRow(
+            file=file,
+            line=line,
+            source_reference=reference,
+            reference=reference,
+            signed_on=signed.value,
+            name=text(row.get("site")) or reference,
+            developer=text(row.get("developer")) or None,
+        )
+        signed_on = signed.value
+    if signed_on != signed.value:
+        warn(f"agreement {reference} was signed on {signed_on} on an earlier row; that date is kept")
+    trigger_text = text(row.get("trigger")) or None
+    notes = text(row.get("notes")) or None
+    (contribution_id,) = run.made.contribution_ids.take(1, ahead=16)
+    history = History(contribution_id, signed_on, [])
+    try:
+        reading = read_trigger(trigger_text) if trigger_text else None
+        ContributionCreate(
+            purpose=purpose,
+            amount=amount.value,
+            trigger=Trigger(
+                type=reading.type if reading else TriggerType.other,
+                threshold=reading.threshold if reading else None,
+                description=reading.description[:2000] if reading else None,
+            ),
+            notes=notes,
+        )
+        # The register is the force's own record: its money keeps every rule (nothing is flagged and kept).
+        for kind, step_amount, on in [(MovementKind.secured, amount.value, signed_on), *money]:
+            movement = HistoryMovement(contribution_id, kind, step_amount, on, None, None)
+            history.admit(principal, movement)
+            problem = history.refusal(movement.change)
+            if problem is not None:
+                raise ConflictError(problem, field="amount")
+            history.apply(movement.change)
     except (DomainError, ValidationError) as error:
-        if isinstance(error, DomainError):
-            return fail(error.detail)
-        return fail("; ".join(f"{'.'.join(map(str, item['loc']))}: {item['msg']}" for item in error.errors()))
-    report.created.agreements += created.agreements
-    report.created.contributions += created.contributions
-    report.created.movements += created.movements
-    return "imported"
+        return fail(reason_of(error))
+    if isinstance(agreement, AgreementRow):
+        run.new.setdefault(reference, agreement)
+    run.pending.append(
+        _Pending(
+            line=line,
+            agreement=agreement,
+            contribution=ContributionRow(
+                file=file,
+                line=line,
+                source_reference=reference,
+                agreement_reference=reference,
+                purpose_code="",
+                amount=amount.value,
+                units="",
+                notes=notes,
+                local_purpose=purpose,
+                start_on=None,
+                end_on=None,
+                key=key,
+                selected=True,
+                trigger_text=trigger_text,
+            ),
+            contribution_id=contribution_id,
+            money=money,
+        )
+    )
+    return "pending"

@@ -12,7 +12,7 @@ from app.standard.schemas import FileSummary, ImportReport, Issue
 
 if TYPE_CHECKING:
     from app.models import Agreement, Contribution
-    from app.standard.parsing import Table
+    from app.standard.parsing import TableOutline
 
 Progress = Callable[[str, int, int], None]
 """Called as (step, done, total) while an import runs."""
@@ -42,7 +42,7 @@ class ImportOptions:
     use it only for files of the purposes asked for, or with every purpose asked for)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class AgreementRow:
     """An agreement read from a file (or found in the ledger when only its contributions were imported)."""
 
@@ -52,6 +52,7 @@ class AgreementRow:
     reference: str
     signed_on: date
     name: str | None = None
+    developer: str | None = None
     agreement_type: str = "section-106"
     planning_application: str | None = None
     document_url: str | None = None
@@ -64,7 +65,7 @@ class AgreementRow:
     """Made from a contribution naming an agreement that no agreement row publishes."""
 
 
-@dataclass
+@dataclass(slots=True)
 class ContributionRow:
     """A contribution read from the contribution file."""
 
@@ -99,7 +100,7 @@ class ContributionRow:
     """A non-money obligation (units, no amount): kept in its agreement's notes, never money in the ledger."""
 
 
-@dataclass
+@dataclass(slots=True)
 class TransactionRow:
     """A status row read from the transaction file."""
 
@@ -129,8 +130,9 @@ class RowLog:
 
     def __init__(self, report: ImportReport) -> None:
         self.report = report
-        self.outcomes: dict[tuple[str, int], str] = {}
-        self.reasons: dict[tuple[str, int], str] = {}
+        # By file, then line: a (file, line) key per row cost more than the outcome it names.
+        self.outcomes: defaultdict[str, dict[int, str]] = defaultdict(dict)
+        self.reasons: defaultdict[str, dict[int, str]] = defaultdict(dict)
         self.serial_dates: Counter[str] = Counter()
 
     def warn(self, file: str, line: int | None, message: str) -> None:
@@ -140,36 +142,39 @@ class RowLog:
     def fail(self, file: str, line: int, message: str, reason: str | None = None) -> None:
         """Add an error for a row, which is then left out; reason groups it in the file's counts."""
         self.report.errors.append(Issue(file=file, line=line, lines=[line], message=message))
-        self.outcomes[(file, line)] = ERROR
-        self.reasons[(file, line)] = reason or message
+        self.outcomes[file][line] = ERROR
+        self.reasons[file][line] = reason or message
 
     def outcome(self, file: str, line: int, what: str) -> None:
         """Note that a row was imported or found unchanged (an error sticks)."""
-        if self.outcomes.get((file, line)) != ERROR:
-            self.outcomes[(file, line)] = what
-            self.reasons.pop((file, line), None)
+        outcomes = self.outcomes[file]
+        if outcomes.get(line) != ERROR:
+            outcomes[line] = what
+            self.reasons[file].pop(line, None)
 
     def leave_out(self, file: str, line: int, reason: str) -> None:
         """Note that a row was read and deliberately left out, and why (an error sticks)."""
-        if self.outcomes.get((file, line)) != ERROR:
-            self.outcomes[(file, line)] = "not_imported"
-            self.reasons[(file, line)] = reason
+        outcomes = self.outcomes[file]
+        if outcomes.get(line) != ERROR:
+            outcomes[line] = "not_imported"
+            self.reasons[file][line] = reason
 
-    def summarise(self, tables: list[tuple[str, "Table"]]) -> None:
+    def summarise(self, tables: list[tuple[str, "TableOutline"]]) -> None:
         """Count each file's rows by what became of them, and group repeated warnings."""
         for dataset, table in tables:
             counts: Counter[str] = Counter()
             left_out: Counter[str] = Counter()
-            for line, _row in table.rows:
-                outcome = self.outcomes.get((table.name, line), "not_imported")
+            outcomes, reasons = self.outcomes.get(table.name, {}), self.reasons.get(table.name, {})
+            for line in table.lines:
+                outcome = outcomes.get(line, "not_imported")
                 counts[outcome] += 1
                 if outcome not in (IMPORTED, UNCHANGED):
-                    left_out[self.reasons.get((table.name, line), "not a row of the force's contributions")] += 1
+                    left_out[reasons.get(line, "not a row of the force's contributions")] += 1
             self.report.files.append(
                 FileSummary(
                     file=table.name,
                     dataset=dataset,
-                    rows=len(table.rows),
+                    rows=len(table.lines),
                     imported=counts[IMPORTED],
                     unchanged=counts[UNCHANGED],
                     not_imported=counts["not_imported"],

@@ -7,7 +7,6 @@ break a money rule are kept as published with the excess recorded as a flagged a
 
 import itertools
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -70,43 +69,15 @@ STATUS_MOVEMENT = {
     "returned": MovementKind.returned,
 }
 
+PUBLISHED_NOTE = {status: f"{status} (published)" for status in STATUS_MOVEMENT}
+"""One note per status, shared by every movement of that status (not a string per movement)."""
+
 
 def imported_record(*, session: Session, local_authority_id: str, key: str) -> ImportedRecord | None:
     """The earlier import of a row with this key, if any."""
     return session.scalar(
         select(ImportedRecord).where(ImportedRecord.local_authority_id == local_authority_id, ImportedRecord.key == key)
     )
-
-
-def remember(
-    *,
-    session: Session,
-    principal: Principal,
-    local_authority_id: str,
-    key: str,
-    kind: str,
-    record_id: int | None,
-    source: str,
-) -> None:
-    """Note that a row has been imported, so a later import of it changes nothing."""
-    session.add(
-        ImportedRecord(
-            local_authority_id=local_authority_id,
-            key=key,
-            kind=kind,
-            record_id=record_id,
-            source=source[:500],
-            imported_by=principal.label,
-        )
-    )
-    session.flush()
-
-
-@contextmanager
-def savepoint(session: Session) -> Iterator[None]:
-    """A savepoint that rolls back only this block's writes when it raises."""
-    with session.begin_nested():
-        yield
 
 
 def reason_of(error: Exception) -> str:
@@ -177,7 +148,7 @@ EVENT_IDS_AHEAD = 500
 """Event ids allocated at a time (a run's events are not counted before they are checked)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class StagedEvent:
     """A stage event the run will write, and the contribution's one instalment it makes fall due, if any."""
 
@@ -398,8 +369,11 @@ class Writer:
         log: RowLog,
         progress: Progress,
         today: date,
+        source: str = "standard",
     ) -> None:
         self.session = session
+        self.source = source
+        """What the rows come from: "standard" (published files) or "register" (the force's own register)."""
         self.principal = principal
         self.authority = authority
         self.log = log
@@ -413,8 +387,10 @@ class Writer:
             ImportedRecord.local_authority_id == authority.id
         )
         self.known: dict[str, int | None] = dict(session.execute(query).all())
-        self.records: list[tuple[str, str, int | None, str]] = []
+        self.records: list[tuple[str, str, int | None, AgreementRow | ContributionRow | TransactionRow]] = []
         self.plans: dict[int, Plan] = {}
+        self.created: set[int] = set()
+        """Contributions this run creates: their plans are checked from nothing, so the ledger need not again."""
         self.sequence = itertools.count()
         self.events = Events(session, principal)
 
@@ -427,7 +403,7 @@ class Writer:
     ) -> None:
         """Note that a row has been imported; the notes are written together at the end of the run."""
         self.known[key] = record_id
-        self.records.append((key, kind, record_id, f"{row.file}:{row.line}"[:500]))
+        self.records.append((key, kind if self.source == "standard" else f"{self.source} {kind}", record_id, row))
 
     def plan(self, contribution_id: int) -> Plan:
         """The contribution's movements to write, and its running sums with them, read from the ledger once."""
@@ -443,8 +419,12 @@ class Writer:
         written |= {event.contribution_id for event in self.events.staged}
         locks.lock_for_money(self.session, written, published_history=True)
         self.events.write()
-        record_histories(session=self.session, principal=self.principal, movements=[item for _, item in planned])
+        # The plans' running sums are not needed past here; record_histories checks from the ledger again.
         self.plans.clear()
+        movements = [item for _, item in planned]
+        del planned
+        record_histories(session=self.session, principal=self.principal, movements=movements, checked=self.created)
+        del movements
         authority, label = self.authority.id, self.principal.label
         insert_in_slices(
             self.session,
@@ -455,17 +435,17 @@ class Writer:
                     "key": key,
                     "kind": kind,
                     "record_id": record_id,
-                    "source": source,
+                    "source": f"{row.file}:{row.line}"[:500],
                     "imported_by": label,
                 }
-                for key, kind, record_id, source in self.records
+                for key, kind, record_id, row in self.records
             ),
         )
         self.records = []
 
     def agreement_key(self, reference: str) -> str:
         """The key of an agreement imported from published files."""
-        return record_key("standard", "agreement", self.authority.id, reference)
+        return record_key(self.source, "agreement", self.authority.id, reference)
 
     def in_ledger(self, file: str, line: int, raw: str, base: str) -> AgreementRow | None:
         """An agreement already in the ledger that a contribution names though no agreement row does."""
@@ -537,6 +517,7 @@ class Writer:
                     local_authority_id=self.authority.id,
                     reference=row.reference,
                     site=(row.name or row.reference)[:300],
+                    developer=row.developer,
                     signed_on=row.signed_on,
                     notes=row.notes,
                 )
@@ -669,9 +650,12 @@ class Writer:
             self.log.warn(row.file, row.line, f"trigger {text.strip()!r}: " + ", ".join(said))
         return schedule
 
-    def create_contribution(self, row: ContributionRow, agreement: Agreement, made: "Made") -> None:
+    def create_contribution(
+        self, row: ContributionRow, agreement: Agreement, made: "Made", contribution_id: int | None = None
+    ) -> None:
         """Make one contribution, secured on the agreement's date and written off if end-dated, checked as the
-        contributions service checks it; it is written with the others by `write_made`."""
+        contributions service checks it; it is written with the others by `write_made` (with the id given, if
+        one was taken for it from `made` already)."""
         reading = read_trigger(row.trigger_text) if row.trigger_text else None
         trigger = (
             Trigger(type=reading.type, threshold=reading.threshold, description=reading.description[:2000])
@@ -695,7 +679,8 @@ class Writer:
             row.ok = False
             return
         assert row.amount is not None
-        (contribution_id,) = made.contribution_ids.take(1, ahead=made.still_to_come)
+        if contribution_id is None:
+            (contribution_id,) = made.contribution_ids.take(1, ahead=made.still_to_come)
         plan = Plan(History(contribution_id, agreement.signed_on, []), self.sequence)
         mark = len(self.events.staged)
         try:
@@ -746,6 +731,7 @@ class Writer:
             return
         self.report.created.events += len(self.events.staged) - mark
         self.plans[contribution_id] = plan
+        self.created.add(contribution_id)
         trigger_type, threshold, description = instalments.trigger_from_schedule(given, data.trigger.type) or (
             data.trigger.type,
             data.trigger.threshold,
@@ -900,7 +886,7 @@ class Writer:
                     amount=row.amount,
                     on=on,
                     reference=row.source_reference[:200] or None,
-                    note=f"{row.status} (published)",
+                    note=PUBLISHED_NOTE[row.status],
                 )
                 adjustments.extend(published.adjustments)
                 self.report.created.movements += published.movements
