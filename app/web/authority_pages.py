@@ -179,11 +179,14 @@ TEMPLATE_FORM = FormSpec(
 )
 
 
-def _template_context(session: Session, principal: Principal, local_authority_id: str) -> dict[str, object]:
+def _template_context(
+    session: Session, principal: Principal, local_authority_id: str, uploaded: str | None = None
+) -> dict[str, object]:
     templates = templates_of(session, principal, local_authority_id)
     return {
         "templates": templates,
         "in_use": next((item for item in reversed(templates) if item.superseded_by_id is None), None),
+        "uploaded": next((item for item in templates if str(item.id) == uploaded), None),
         "placeholders": PLACEHOLDERS,
     }
 
@@ -193,10 +196,9 @@ def template_page(request: Request, local_authority_id: str, session: SessionDep
     """The template in use for the authority's packs, its earlier versions, and the form to replace it."""
     require_role(viewer.principal, Role.officer)
     authority = get_local_authority(session=session, local_authority_id=local_authority_id, scope=None)
-    context = {"authority": authority, **_template_context(session, viewer.principal, authority.id)}
     # The upload redirects here naming what it stored, so the page can say it worked.
     uploaded = request.query_params.get("uploaded")
-    context["uploaded"] = next((item for item in context["templates"] if str(item.id) == uploaded), None)
+    context = {"authority": authority, **_template_context(session, viewer.principal, authority.id, uploaded)}
     return show_form(
         request,
         TEMPLATE_FORM,
