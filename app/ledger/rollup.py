@@ -65,6 +65,8 @@ from app.models import (
     Regime,
     RollupAgreementDay,
     RollupAgreementMonth,
+    RollupAgreementPurposeDay,
+    RollupAgreementPurposeMonth,
     RollupContributionDay,
     RollupMonth,
     TriggerType,
@@ -123,12 +125,13 @@ class ContributionDay:
 
 @dataclass(frozen=True)
 class AgreementDay:
-    """One step of one agreement's place in the counts."""
+    """One step of one agreement's place in the counts (of one of its purposes, when it names one)."""
 
     agreement_id: int
     on: date
     local_authority_id: str
     counts: tuple[int, int]
+    purpose: Purpose | None = None
 
 
 def _figures_at(
@@ -235,29 +238,39 @@ def _load_terms(session: Session, agreement_ids: list[int] | None) -> list[_Term
     return list(by_id.values())
 
 
-def _agreement_steps(terms: Iterable[_Terms]) -> list[AgreementDay]:
-    """Each agreement counts from its signing or its first movement, whichever is later, until it closes."""
-    first: dict[int, date] = {}
-    by_agreement: dict[int, _Terms] = {}
+def _agreement_steps(terms: Iterable[_Terms], *, by_purpose: bool = False) -> list[AgreementDay]:
+    """Each agreement counts from its signing or its first movement, whichever is later, until it closes;
+    by purpose, it counts under each purpose from its signing or the first movement of that purpose."""
+    first: dict[tuple[int, Purpose | None], date] = {}
+    by_key: dict[tuple[int, Purpose | None], _Terms] = {}
     for contribution in terms:
-        by_agreement.setdefault(contribution.agreement_id, contribution)
+        key = (contribution.agreement_id, contribution.purpose if by_purpose else None)
+        by_key.setdefault(key, contribution)
         if contribution.movements:
             earliest = max(contribution.signed_on, min(contribution.movements))
-            first[contribution.agreement_id] = min(first.get(contribution.agreement_id, earliest), earliest)
+            first[key] = min(first.get(key, earliest), earliest)
     days: list[AgreementDay] = []
-    for agreement_id, counted_on in sorted(first.items()):
-        agreement = by_agreement[agreement_id]
+    for (agreement_id, purpose), counted_on in sorted(first.items(), key=lambda item: (item[0][0], str(item[0][1]))):
+        agreement = by_key[(agreement_id, purpose)]
         closed_on = agreement.closed_on
         opens = closed_on is None or closed_on > counted_on
-        days.append(AgreementDay(agreement_id, counted_on, agreement.local_authority_id, (1, 1 if opens else 0)))
+        authority = agreement.local_authority_id
+        days.append(AgreementDay(agreement_id, counted_on, authority, (1, 1 if opens else 0), purpose))
         if closed_on is not None and opens:
-            days.append(AgreementDay(agreement_id, closed_on, agreement.local_authority_id, (0, -1)))
+            days.append(AgreementDay(agreement_id, closed_on, authority, (0, -1), purpose))
     return days
 
 
-def _derive(
-    session: Session, contribution_ids: list[int] | None, agreement_ids: list[int] | None
-) -> tuple[list[ContributionDay], list[AgreementDay]]:
+@dataclass(frozen=True)
+class Derived:
+    """The rollup's days for some contributions and their agreements, as the ledger gives them."""
+
+    days: list[ContributionDay]
+    agreement_days: list[AgreementDay]
+    agreement_purpose_days: list[AgreementDay]
+
+
+def _derive(session: Session, contribution_ids: list[int] | None, agreement_ids: list[int] | None) -> Derived:
     """The contributions' days (all for None), and the days of their agreements (given, or all)."""
     # An agreement's counts depend on all its contributions, so its other contributions are read too.
     agreement_terms = _load_terms(session, agreement_ids)
@@ -267,12 +280,10 @@ def _derive(
         wanted = set(contribution_ids)
         terms = [contribution for contribution in agreement_terms if contribution.contribution_id in wanted]
     days = [day for contribution in terms for day in _steps(contribution)]
-    return days, _agreement_steps(agreement_terms)
+    return Derived(days, _agreement_steps(agreement_terms), _agreement_steps(agreement_terms, by_purpose=True))
 
 
-def derive(
-    session: Session, contribution_ids: list[int] | None = None
-) -> tuple[list[ContributionDay], list[AgreementDay]]:
+def derive(session: Session, contribution_ids: list[int] | None = None) -> Derived:
     """The rollup's days for these contributions (every one for None), and for their agreements, from the ledger."""
     if contribution_ids is None:
         return _derive(session, None, None)
@@ -289,11 +300,12 @@ def monthly(days: Iterable[ContributionDay]) -> dict[tuple[str, Purpose, date], 
     return sums
 
 
-def agreement_monthly(days: Iterable[AgreementDay]) -> dict[tuple[str, date], tuple[int, int]]:
-    """Agreement days summed per authority and month."""
-    sums: dict[tuple[str, date], tuple[int, int]] = {}
+def agreement_monthly(days: Iterable[AgreementDay]) -> dict[tuple[Any, ...], tuple[int, int]]:
+    """Agreement days summed per authority (and purpose, for days of a purpose) and month."""
+    sums: dict[tuple[Any, ...], tuple[int, int]] = {}
     for day in days:
-        key = (day.local_authority_id, month_of(day.on))
+        purpose = () if day.purpose is None else (day.purpose,)
+        key = (day.local_authority_id, *purpose, month_of(day.on))
         before = sums.get(key, (0, 0))
         sums[key] = (before[0] + day.counts[0], before[1] + day.counts[1])
     return sums
@@ -518,6 +530,12 @@ STAGE_MONTHS = MonthEnds(
 AGREEMENT_MONTHS = MonthEnds(
     RollupAgreementMonth.__table__, RollupAgreementDay.__table__, ("local_authority_id",), COUNTS
 )
+AGREEMENT_PURPOSE_MONTHS = MonthEnds(
+    RollupAgreementPurposeMonth.__table__,
+    RollupAgreementPurposeDay.__table__,
+    ("local_authority_id", "purpose"),
+    COUNTS,
+)
 
 
 def _net(old: Steps, new: Steps, width: int) -> dict[tuple[Any, ...], tuple[Any, ...]]:
@@ -531,6 +549,7 @@ def _net(old: Steps, new: Steps, width: int) -> dict[tuple[Any, ...], tuple[Any,
 
 _DAY_TABLE: Any = RollupContributionDay.__table__
 _AGREEMENT_DAY_TABLE: Any = RollupAgreementDay.__table__
+_AGREEMENT_PURPOSE_DAY_TABLE: Any = RollupAgreementPurposeDay.__table__
 _ALL_STORED_DAYS = select(
     _DAY_TABLE.c.contribution_id,
     _DAY_TABLE.c.on,
@@ -545,12 +564,21 @@ _ALL_STORED_AGREEMENT_DAYS = select(
     _AGREEMENT_DAY_TABLE.c.agreements,
     _AGREEMENT_DAY_TABLE.c.open_agreements,
 )
+_ALL_STORED_AGREEMENT_PURPOSE_DAYS = select(
+    _AGREEMENT_PURPOSE_DAY_TABLE.c.agreement_id,
+    _AGREEMENT_PURPOSE_DAY_TABLE.c.on,
+    _AGREEMENT_PURPOSE_DAY_TABLE.c.local_authority_id,
+    _AGREEMENT_PURPOSE_DAY_TABLE.c.agreements,
+    _AGREEMENT_PURPOSE_DAY_TABLE.c.open_agreements,
+    _AGREEMENT_PURPOSE_DAY_TABLE.c.purpose,
+)
 
 
 def _stored_state_statement() -> Any:
-    """The stored days of the contributions in `ids`, the agreement days of `agreements`, and both horizons,
-    in one statement: each row tagged by its source (0, 1, then 2 and 3 for the horizons in `on`)."""
-    day, agreement_day = _DAY_TABLE, _AGREEMENT_DAY_TABLE
+    """The stored days of the contributions in `ids`, the agreement days and agreement purpose days of
+    `agreements`, and the three horizons, in one statement: each row tagged by its source (0, 1 and 2 for the
+    days, 3, 4 and 5 for the horizons in `on`)."""
+    day, agreement_day, purpose_day = _DAY_TABLE, _AGREEMENT_DAY_TABLE, _AGREEMENT_PURPOSE_DAY_TABLE
     figures = [day.c[name] for name in FIGURES]
     no_figures = [null() for _ in FIGURES]
 
@@ -587,8 +615,19 @@ def _stored_state_statement() -> Any:
             agreement_day.c.agreements,
             agreement_day.c.open_agreements,
         ).where(agreement_day.c.agreement_id.in_(bindparam("agreements", expanding=True))),
-        horizon(2, RollupMonth.__table__),
-        horizon(3, RollupAgreementMonth.__table__),
+        select(
+            literal(2),
+            purpose_day.c.agreement_id,
+            purpose_day.c.on,
+            purpose_day.c.local_authority_id,
+            cast_(purpose_day.c.purpose, String()),
+            *no_figures,
+            purpose_day.c.agreements,
+            purpose_day.c.open_agreements,
+        ).where(purpose_day.c.agreement_id.in_(bindparam("agreements", expanding=True))),
+        horizon(3, RollupMonth.__table__),
+        horizon(4, RollupAgreementMonth.__table__),
+        horizon(5, RollupAgreementPurposeMonth.__table__),
     )
 
 
@@ -601,7 +640,8 @@ class _Stored:
 
     days: set[ContributionDay] = field(default_factory=set)
     agreement_days: set[AgreementDay] = field(default_factory=set)
-    horizons: list[date | None] = field(default_factory=lambda: [None, None])
+    agreement_purpose_days: set[AgreementDay] = field(default_factory=set)
+    horizons: list[date | None] = field(default_factory=lambda: [None, None, None])
 
 
 def _stored_state(session: Session, contribution_ids: list[int], agreement_ids: list[int]) -> _Stored:
@@ -614,17 +654,42 @@ def _stored_state(session: Session, contribution_ids: list[int], agreement_ids: 
             stored.days.add(ContributionDay(key, on, authority, Purpose(purpose), figures))
         elif source == 1:
             stored.agreement_days.add(AgreementDay(key, on, authority, (int(rest[-2]), int(rest[-1]))))
+        elif source == 2:
+            counts = (int(rest[-2]), int(rest[-1]))
+            stored.agreement_purpose_days.add(AgreementDay(key, on, authority, counts, Purpose(purpose)))
         else:
-            stored.horizons[source - 2] = on
+            stored.horizons[source - 3] = on
     return stored
 
 
-def _stored_agreement_days(session: Session) -> list[AgreementDay]:
+def _stored_agreement_days(session: Session, *, by_purpose: bool = False) -> list[AgreementDay]:
+    if by_purpose:
+        rows = session.execute(_ALL_STORED_AGREEMENT_PURPOSE_DAYS)
+        return [AgreementDay(row[0], row[1], row[2], (row[3], row[4]), Purpose(row[5])) for row in rows]
     rows = session.execute(_ALL_STORED_AGREEMENT_DAYS)
     return [AgreementDay(row[0], row[1], row[2], (row[3], row[4])) for row in rows]
 
 
-def _insert_days(session: Session, days: list[ContributionDay], agreement_days: list[AgreementDay]) -> None:
+def _agreement_rows(days: list[AgreementDay]) -> list[dict[str, Any]]:
+    return [
+        {
+            "agreement_id": day.agreement_id,
+            "on": day.on,
+            "local_authority_id": day.local_authority_id,
+            "agreements": day.counts[0],
+            "open_agreements": day.counts[1],
+            **({} if day.purpose is None else {"purpose": day.purpose}),
+        }
+        for day in days
+    ]
+
+
+def _insert_days(
+    session: Session,
+    days: list[ContributionDay],
+    agreement_days: list[AgreementDay],
+    agreement_purpose_days: list[AgreementDay],
+) -> None:
     if days:
         session.connection().execute(
             insert(_DAY_TABLE),
@@ -640,24 +705,24 @@ def _insert_days(session: Session, days: list[ContributionDay], agreement_days: 
             ],
         )
     if agreement_days:
-        session.connection().execute(
-            insert(_AGREEMENT_DAY_TABLE),
-            [
-                {
-                    "agreement_id": day.agreement_id,
-                    "on": day.on,
-                    "local_authority_id": day.local_authority_id,
-                    "agreements": day.counts[0],
-                    "open_agreements": day.counts[1],
-                }
-                for day in agreement_days
-            ],
-        )
+        session.connection().execute(insert(_AGREEMENT_DAY_TABLE), _agreement_rows(agreement_days))
+    if agreement_purpose_days:
+        session.connection().execute(insert(_AGREEMENT_PURPOSE_DAY_TABLE), _agreement_rows(agreement_purpose_days))
 
 
-def _remove_days(session: Session, table: Any, key: str, days: list[tuple[int, date]]) -> None:
+def _remove_days(session: Session, table: Any, keys: tuple[str, ...], days: list[tuple[Any, ...]]) -> None:
     if days:
-        session.connection().execute(delete(table).where(tuple_(table.c[key], table.c.on).in_(days)))
+        session.connection().execute(delete(table).where(tuple_(*(table.c[key] for key in keys)).in_(days)))
+
+
+def _changed_days(stored: set[AgreementDay], new: list[AgreementDay]) -> tuple[list[AgreementDay], list[AgreementDay]]:
+    """The stored agreement days that are no longer so, and the new ones not yet stored."""
+    fresh = set(new)
+
+    def order(day: AgreementDay) -> tuple[int, date, str]:
+        return (day.agreement_id, day.on, str(day.purpose))
+
+    return sorted(stored - fresh, key=order), sorted(fresh - stored, key=order)
 
 
 def rederive_contributions(session: Session, contribution_ids: Iterable[int]) -> None:
@@ -671,22 +736,30 @@ def rederive_contributions(session: Session, contribution_ids: Iterable[int]) ->
         return
     # Already held by every write path; taken here for one that changes terms without locking (a trigger).
     agreement_ids = locks.lock_contribution_rows(session, ids)
-    days, agreement_days = _derive(session, ids, agreement_ids)
+    derived = _derive(session, ids, agreement_ids)
     stored = _stored_state(session, ids, agreement_ids)
-    new_days, new_agreement_days = set(days), set(agreement_days)
+    new_days = set(derived.days)
     stale = sorted(stored.days - new_days, key=lambda day: (day.contribution_id, day.on))
     fresh = sorted(new_days - stored.days, key=lambda day: (day.contribution_id, day.on))
-    stale_agreements = sorted(stored.agreement_days - new_agreement_days, key=lambda day: (day.agreement_id, day.on))
-    fresh_agreements = sorted(new_agreement_days - stored.agreement_days, key=lambda day: (day.agreement_id, day.on))
-    _remove_days(session, _DAY_TABLE, "contribution_id", [(day.contribution_id, day.on) for day in stale])
+    stale_agreements, fresh_agreements = _changed_days(stored.agreement_days, derived.agreement_days)
+    stale_purposes, fresh_purposes = _changed_days(stored.agreement_purpose_days, derived.agreement_purpose_days)
+    _remove_days(session, _DAY_TABLE, ("contribution_id", "on"), [(day.contribution_id, day.on) for day in stale])
     _remove_days(
-        session, _AGREEMENT_DAY_TABLE, "agreement_id", [(day.agreement_id, day.on) for day in stale_agreements]
+        session, _AGREEMENT_DAY_TABLE, ("agreement_id", "on"), [(day.agreement_id, day.on) for day in stale_agreements]
     )
-    _insert_days(session, fresh, fresh_agreements)
+    _remove_days(
+        session,
+        _AGREEMENT_PURPOSE_DAY_TABLE,
+        ("agreement_id", "purpose", "on"),
+        [(day.agreement_id, day.purpose, day.on) for day in stale_purposes],
+    )
+    _insert_days(session, fresh, fresh_agreements, fresh_purposes)
     stage_changes = _net(dict(monthly(stale)), dict(monthly(fresh)), len(FIGURES))
     count_changes = _net(dict(agreement_monthly(stale_agreements)), dict(agreement_monthly(fresh_agreements)), 2)
+    purpose_changes = _net(dict(agreement_monthly(stale_purposes)), dict(agreement_monthly(fresh_purposes)), 2)
     STAGE_MONTHS.add(session, stage_changes, stored.horizons[0])
     AGREEMENT_MONTHS.add(session, count_changes, stored.horizons[1])
+    AGREEMENT_PURPOSE_MONTHS.add(session, purpose_changes, stored.horizons[2])
 
 
 def rederive_contribution(session: Session, contribution_id: int) -> None:
@@ -696,13 +769,21 @@ def rederive_contribution(session: Session, contribution_id: int) -> None:
 
 def rebuild(session: Session) -> None:
     """Throw the rollup away and derive all of it from the ledger (after a bulk load, or to repair it)."""
-    for table in (RollupContributionDay, RollupMonth, RollupAgreementDay, RollupAgreementMonth):
+    # Migrations older than the agreement purpose tables rebuild the rollup too: they fill the tables they have.
+    by_purpose = inspect(session.connection()).has_table(_AGREEMENT_PURPOSE_DAY_TABLE.name)
+    tables: list[Any] = [RollupContributionDay, RollupMonth, RollupAgreementDay, RollupAgreementMonth]
+    if by_purpose:
+        tables += [RollupAgreementPurposeDay, RollupAgreementPurposeMonth]
+    for table in tables:
         session.execute(delete(table))
-    days, agreement_days = derive(session)
-    _insert_days(session, days, agreement_days)
+    derived = derive(session)
+    purpose_days = derived.agreement_purpose_days if by_purpose else []
+    _insert_days(session, derived.days, derived.agreement_days, purpose_days)
     current = current_month()
-    STAGE_MONTHS.fill(session, dict(monthly(days)), current)
-    AGREEMENT_MONTHS.fill(session, dict(agreement_monthly(agreement_days)), current)
+    STAGE_MONTHS.fill(session, dict(monthly(derived.days)), current)
+    AGREEMENT_MONTHS.fill(session, dict(agreement_monthly(derived.agreement_days)), current)
+    if by_purpose:
+        AGREEMENT_PURPOSE_MONTHS.fill(session, dict(agreement_monthly(purpose_days)), current)
     session.info.pop(DIRTY_CONTRIBUTIONS, None)
     session.info.pop(DIRTY_AGREEMENTS, None)
 
@@ -757,25 +838,31 @@ def _compare_months(session: Session, table: MonthEnds, steps: Steps, horizon: d
 def check(session: Session) -> list[Difference]:
     """Derive the whole rollup from the ledger and compare it with the stored one; empty when they agree."""
     settle(session)
-    days, agreement_days = derive(session)
+    derived = derive(session)
     stored_days = session.execute(_ALL_STORED_DAYS)
     differences = compare(
-        {(day.contribution_id, day.on, day.local_authority_id, day.purpose): day.figures for day in days},
+        {(day.contribution_id, day.on, day.local_authority_id, day.purpose): day.figures for day in derived.days},
         {tuple(row[:4]): tuple(to_money(value) for value in row[4:]) for row in stored_days},
         table="rollup_contribution_days",
         columns=FIGURES,
     )
     horizon = STAGE_MONTHS.horizon(session) or current_month()
-    differences += _compare_months(session, STAGE_MONTHS, dict(monthly(days)), horizon, "rollup_months")
-    differences += compare(
-        {(day.agreement_id, day.on, day.local_authority_id): day.counts for day in agreement_days},
-        {(day.agreement_id, day.on, day.local_authority_id): day.counts for day in _stored_agreement_days(session)},
-        table="rollup_agreement_days",
-        columns=COUNTS,
-    )
-    horizon = AGREEMENT_MONTHS.horizon(session) or current_month()
-    agreement_steps = dict(agreement_monthly(agreement_days))
-    differences += _compare_months(session, AGREEMENT_MONTHS, agreement_steps, horizon, "rollup_agreement_months")
+    differences += _compare_months(session, STAGE_MONTHS, dict(monthly(derived.days)), horizon, "rollup_months")
+    for name, table, days, by_purpose in (
+        ("rollup_agreement", AGREEMENT_MONTHS, derived.agreement_days, False),
+        ("rollup_agreement_purpose", AGREEMENT_PURPOSE_MONTHS, derived.agreement_purpose_days, True),
+    ):
+        differences += compare(
+            {(day.agreement_id, day.purpose, day.on, day.local_authority_id): day.counts for day in days},
+            {
+                (day.agreement_id, day.purpose, day.on, day.local_authority_id): day.counts
+                for day in _stored_agreement_days(session, by_purpose=by_purpose)
+            },
+            table=f"{name}_days",
+            columns=COUNTS,
+        )
+        horizon = table.horizon(session) or current_month()
+        differences += _compare_months(session, table, dict(agreement_monthly(days)), horizon, f"{name}_months")
     return differences
 
 
@@ -1028,3 +1115,114 @@ def authority_sums(
         )
         for row in rows
     ]
+
+
+@lru_cache
+def _purpose_statement(open_only: bool, scoped: bool) -> Any:
+    """Built once per shape: every purpose with agreements counted, its stages and counts, then a last row (with
+    no purpose) of the agreement counts over all purposes and the three horizons."""
+    scope = bindparam("scope", type_=String()) if scoped else None
+    columns = tuple(f"open_{name}" for name in STAGES) if open_only else STAGES
+    stage_parts = _parts(STAGE_MONTHS, "stage", columns, STAGES, scope)
+    stage_sums = (
+        select(stage_parts.c.purpose, *(func.sum(stage_parts.c[name]).label(name) for name in STAGES))
+        .group_by(stage_parts.c.purpose)
+        .subquery("stage_sums")
+    )
+    purpose_parts = _parts(AGREEMENT_PURPOSE_MONTHS, "purpose", COUNTS, COUNTS, scope)
+    purpose_counts = (
+        select(purpose_parts.c.purpose, *(func.sum(purpose_parts.c[name]).label(name) for name in COUNTS))
+        .group_by(purpose_parts.c.purpose)
+        .subquery("purpose_counts")
+    )
+    count_parts = _parts(AGREEMENT_MONTHS, "agreement", COUNTS, COUNTS, scope)
+    # An agreement of two purposes counts under each, and once in the total: the total comes from the agreements.
+    counted = purpose_counts.c.open_agreements if open_only else purpose_counts.c.agreements
+    purposes = (
+        select(
+            cast_(purpose_counts.c.purpose, String()).label("purpose"),
+            *(stage_sums.c[name] for name in STAGES),
+            *(purpose_counts.c[name] for name in COUNTS),
+            *(cast_(null(), Date()) for _ in range(3)),
+        )
+        .select_from(purpose_counts.outerjoin(stage_sums, stage_sums.c.purpose == purpose_counts.c.purpose))
+        .where(counted > 0)
+    )
+    totals = select(
+        cast_(null(), String()),
+        *(null() for _ in STAGES),
+        *(func.sum(count_parts.c[name]) for name in COUNTS),
+        *(select(func.max(table.months.c.month)).scalar_subquery() for table in _PURPOSE_READ_TABLES),
+    )
+    return union_all(purposes, totals)
+
+
+_PURPOSE_READ_TABLES = (STAGE_MONTHS, AGREEMENT_MONTHS, AGREEMENT_PURPOSE_MONTHS)
+_PURPOSE_PREFIXES = ("stage", "agreement", "purpose")
+
+
+@dataclass(frozen=True)
+class PurposeSums:
+    """One purpose's figures as at a date from the rollup (the agreements with contributions of it)."""
+
+    purpose: Purpose
+    stages: dict[str, Decimal]
+    """Every stage's money (of open agreements only, when asked)."""
+    agreements: int
+    open_agreements: int
+
+
+@dataclass(frozen=True)
+class PurposeFigures:
+    """Every purpose counted as at a date, in the purposes' order, and the agreement counts over all of them."""
+
+    purposes: list[PurposeSums]
+    agreements: int
+    open_agreements: int
+
+
+def _purpose_parameters(as_at: date, horizons: Sequence[date | None], today: date) -> dict[str, Any]:
+    parameters: dict[str, Any] = {}
+    for prefix, horizon in zip(_PURPOSE_PREFIXES, horizons, strict=True):
+        plan = reading(as_at, horizon, today)
+        parameters |= {
+            f"{prefix}_month": plan.month,
+            f"{prefix}_sign": plan.sign,
+            f"{prefix}_first_day": plan.first_day,
+            f"{prefix}_last_day": plan.last_day,
+        }
+    return parameters
+
+
+def _purposes_then_totals(row: Any) -> tuple[bool, str]:
+    return (row[0] is None, row[0] or "")
+
+
+def purpose_sums(session: Session, *, as_at: date, local_authority_id: str | None, open_only: bool) -> PurposeFigures:
+    """Every purpose with agreements counted as at the date (in scope, open only when asked), usually in one
+    statement; its reading is chosen as `authority_sums` chooses it."""
+    settle(session)
+    statement = _purpose_statement(open_only, local_authority_id is not None)
+    today = date.today()
+    month = month_of(as_at)
+    scope = {} if local_authority_id is None else {"scope": local_authority_id}
+    parameters = _purpose_parameters(as_at, (month, month, month), today) | scope
+    *purposes, totals = sorted(session.connection().execute(statement, parameters), key=_purposes_then_totals)
+    horizons = totals[-3:]
+    if any(horizon is None or horizon < month for horizon in horizons):
+        again = session.connection().execute(statement, _purpose_parameters(as_at, horizons, today) | scope)
+        *purposes, totals = sorted(again, key=_purposes_then_totals)
+    counts_from = 1 + len(STAGES)
+    return PurposeFigures(
+        purposes=[
+            PurposeSums(
+                purpose=Purpose(row[0]),
+                stages=dict(zip(STAGES, map(to_money, row[1:counts_from]), strict=True)),
+                agreements=int(row[counts_from]),
+                open_agreements=int(row[counts_from + 1]),
+            )
+            for row in purposes
+        ],
+        agreements=int(totals[counts_from] or 0),
+        open_agreements=int(totals[counts_from + 1] or 0),
+    )
