@@ -27,7 +27,7 @@ from sqlalchemy import (
     CursorResult,
     Date,
     Integer,
-    Select,
+    Numeric,
     String,
     bindparam,
     case,
@@ -75,6 +75,8 @@ from app.money import ZERO, to_money
 
 STAGES = ROLLUP_STAGES
 """The stage figures of a contribution; each is kept for all agreements and, prefixed open_, for open ones."""
+
+_PURPOSES = tuple(purpose.value for purpose in Purpose)
 
 FIGURES = (*STAGES, *(f"open_{name}" for name in STAGES))
 """Every money column of the rollup tables, in order."""
@@ -575,10 +577,11 @@ _ALL_STORED_AGREEMENT_PURPOSE_DAYS = select(
 
 
 def _stored_state_statement() -> Any:
-    """The stored days of the contributions in `ids`, the agreement days and agreement purpose days of
-    `agreements`, and the three horizons, in one statement: each row tagged by its source (0, 1 and 2 for the
+    """The stored days from `since` on of the contributions in `ids`, the agreement days and agreement purpose
+    days of `agreements`, and the three horizons, in one statement: each row tagged by its source (0, 1 and 2 for the
     days, 3, 4 and 5 for the horizons in `on`)."""
     day, agreement_day, purpose_day = _DAY_TABLE, _AGREEMENT_DAY_TABLE, _AGREEMENT_PURPOSE_DAY_TABLE
+    since = bindparam("since", type_=Date())
     figures = [day.c[name] for name in FIGURES]
     no_figures = [null() for _ in FIGURES]
 
@@ -604,7 +607,7 @@ def _stored_state_statement() -> Any:
             *figures,
             cast_(null(), Integer()).label("agreements"),
             cast_(null(), Integer()).label("open_agreements"),
-        ).where(day.c.contribution_id.in_(bindparam("ids", expanding=True))),
+        ).where(day.c.contribution_id.in_(bindparam("ids", expanding=True)), day.c.on >= since),
         select(
             literal(1),
             agreement_day.c.agreement_id,
@@ -614,7 +617,7 @@ def _stored_state_statement() -> Any:
             *no_figures,
             agreement_day.c.agreements,
             agreement_day.c.open_agreements,
-        ).where(agreement_day.c.agreement_id.in_(bindparam("agreements", expanding=True))),
+        ).where(agreement_day.c.agreement_id.in_(bindparam("agreements", expanding=True)), agreement_day.c.on >= since),
         select(
             literal(2),
             purpose_day.c.agreement_id,
@@ -624,7 +627,7 @@ def _stored_state_statement() -> Any:
             *no_figures,
             purpose_day.c.agreements,
             purpose_day.c.open_agreements,
-        ).where(purpose_day.c.agreement_id.in_(bindparam("agreements", expanding=True))),
+        ).where(purpose_day.c.agreement_id.in_(bindparam("agreements", expanding=True)), purpose_day.c.on >= since),
         horizon(3, RollupMonth.__table__),
         horizon(4, RollupAgreementMonth.__table__),
         horizon(5, RollupAgreementPurposeMonth.__table__),
@@ -644,11 +647,10 @@ class _Stored:
     horizons: list[date | None] = field(default_factory=lambda: [None, None, None])
 
 
-def _stored_state(session: Session, contribution_ids: list[int], agreement_ids: list[int]) -> _Stored:
+def _stored_state(session: Session, contribution_ids: list[int], agreement_ids: list[int], since: date) -> _Stored:
     stored = _Stored()
-    for source, key, on, authority, purpose, *rest in session.connection().execute(
-        _STORED_STATE, {"ids": contribution_ids, "agreements": agreement_ids}
-    ):
+    parameters = {"ids": contribution_ids, "agreements": agreement_ids, "since": since}
+    for source, key, on, authority, purpose, *rest in session.connection().execute(_STORED_STATE, parameters):
         if source == 0:
             figures = tuple(to_money(value) for value in rest[: len(FIGURES)])
             stored.days.add(ContributionDay(key, on, authority, Purpose(purpose), figures))
@@ -725,11 +727,12 @@ def _changed_days(stored: set[AgreementDay], new: list[AgreementDay]) -> tuple[l
     return sorted(stored - fresh, key=order), sorted(fresh - stored, key=order)
 
 
-def rederive_contributions(session: Session, contribution_ids: Iterable[int]) -> None:
+def rederive_contributions(session: Session, contribution_ids: Iterable[int], *, since: date = date.min) -> None:
     """Derive these contributions' days (and their agreements') again from the ledger, and correct the months.
 
     Only what differs is written: the days that changed, and the months whose sums they move (a receipt
-    dated today adds one day and moves the current month's row of its authority and purpose).
+    dated today adds one day and moves the current month's row of its authority and purpose). A write that
+    moved nothing before a date (a movement dated then) compares only the days from that date on.
     """
     ids = sorted(set(contribution_ids))
     if not ids:
@@ -737,12 +740,16 @@ def rederive_contributions(session: Session, contribution_ids: Iterable[int]) ->
     # Already held by every write path; taken here for one that changes terms without locking (a trigger).
     agreement_ids = locks.lock_contribution_rows(session, ids)
     derived = _derive(session, ids, agreement_ids)
-    stored = _stored_state(session, ids, agreement_ids)
-    new_days = set(derived.days)
+    stored = _stored_state(session, ids, agreement_ids, since)
+    new_days = {day for day in derived.days if day.on >= since}
     stale = sorted(stored.days - new_days, key=lambda day: (day.contribution_id, day.on))
     fresh = sorted(new_days - stored.days, key=lambda day: (day.contribution_id, day.on))
-    stale_agreements, fresh_agreements = _changed_days(stored.agreement_days, derived.agreement_days)
-    stale_purposes, fresh_purposes = _changed_days(stored.agreement_purpose_days, derived.agreement_purpose_days)
+    stale_agreements, fresh_agreements = _changed_days(
+        stored.agreement_days, [day for day in derived.agreement_days if day.on >= since]
+    )
+    stale_purposes, fresh_purposes = _changed_days(
+        stored.agreement_purpose_days, [day for day in derived.agreement_purpose_days if day.on >= since]
+    )
     _remove_days(session, _DAY_TABLE, ("contribution_id", "on"), [(day.contribution_id, day.on) for day in stale])
     _remove_days(
         session, _AGREEMENT_DAY_TABLE, ("agreement_id", "on"), [(day.agreement_id, day.on) for day in stale_agreements]
@@ -877,26 +884,33 @@ def _changed(instance: Any, names: tuple[str, ...]) -> bool:
     return any(state.attrs[name].history.has_changes() for name in names)
 
 
-def mark_contributions(session: Session, contribution_ids: Iterable[int]) -> None:
-    """Have these contributions' rollup derived again before the transaction commits."""
-    session.info.setdefault(DIRTY_CONTRIBUTIONS, set()).update(contribution_ids)
+def mark_contributions(session: Session, contribution_ids: Iterable[int], *, since: date = date.min) -> None:
+    """Have these contributions' rollup derived again before the transaction commits (its days from `since` on)."""
+    dirty: dict[int, date] = session.info.setdefault(DIRTY_CONTRIBUTIONS, {})
+    for contribution_id in contribution_ids:
+        dirty[contribution_id] = min(dirty.get(contribution_id, since), since)
 
 
 @event.listens_for(Session, "after_flush")
 def _notice(session: Session, _context: Any) -> None:
-    contributions: set[int] = set()
+    # A movement or event added or removed moves its contribution's figures from its date on only; a term, from
+    # the beginning.
+    contributions: dict[int, date] = {}
     agreements: set[int] = set()
     for instance in chain(session.new, session.dirty, session.deleted):
         if isinstance(instance, Movement | ContributionEvent):
-            contributions.add(instance.contribution_id)
+            since = date.min if instance in session.dirty else instance.on
+            contributions[instance.contribution_id] = min(contributions.get(instance.contribution_id, since), since)
         elif isinstance(instance, Contribution) and instance not in session.new:
             if _changed(instance, _CONTRIBUTION_TERMS):
-                contributions.add(instance.id)
+                contributions[instance.id] = date.min
+                if _changed(instance, ("agreement_id",)):
+                    session.info.pop(locks.LOCKED_CONTRIBUTIONS, None)
         elif isinstance(instance, Agreement) and instance not in session.new:
             if _changed(instance, _AGREEMENT_TERMS):
                 agreements.add(instance.id)
-    if contributions:
-        mark_contributions(session, contributions)
+    for contribution_id, since in contributions.items():
+        mark_contributions(session, [contribution_id], since=since)
     if agreements:
         session.info.setdefault(DIRTY_AGREEMENTS, set()).update(agreements)
 
@@ -911,15 +925,17 @@ def settle(session: Session) -> None:
     ):
         return
     session.flush()
-    contributions: set[int] = session.info.pop(DIRTY_CONTRIBUTIONS, set())
+    contributions: dict[int, date] = session.info.pop(DIRTY_CONTRIBUTIONS, {})
     agreements: set[int] = session.info.pop(DIRTY_AGREEMENTS, set())
     if agreements:
-        contributions |= set(session.scalars(select(Contribution.id).where(Contribution.agreement_id.in_(agreements))))
+        query = select(Contribution.id).where(Contribution.agreement_id.in_(agreements))
+        contributions |= dict.fromkeys(session.scalars(query), date.min)
     # In slices, so an import's thousands of contributions are derived in memory a slice at a time (ids run
     # by agreement, so an agreement's contributions mostly share a slice; one split is derived twice, harmlessly).
     ordered = sorted(contributions)
     for start in range(0, len(ordered), SETTLE_SLICE):
-        rederive_contributions(session, ordered[start : start + SETTLE_SLICE])
+        part = ordered[start : start + SETTLE_SLICE]
+        rederive_contributions(session, part, since=min(contributions[each] for each in part))
 
 
 @event.listens_for(Session, "before_commit")
@@ -987,66 +1003,68 @@ def _parts(table: MonthEnds, prefix: str, columns: tuple[str, ...], names: tuple
     return union_all(month_rows, day_rows).subquery(f"{prefix}_parts")
 
 
-@lru_cache
-def _authority_statement(open_only: bool, scoped: bool) -> Select[Any]:
-    """Built once per shape: every authority in scope with its stages, held money per purpose and counts.
+def _typed_nulls(types: Sequence[Any]) -> list[Any]:
+    return [cast_(null(), each) for each in types]
 
-    Each row also carries both tables' horizons, so the reader can tell whether its reading was the right one.
+
+@lru_cache
+def _authority_statement(open_only: bool, scoped: bool) -> Any:
+    """Built once per shape: every authority in scope by name, then each one's stages and held money per purpose,
+    then its counts, then both tables' horizons, as one union of rows tagged by their source (0 to 3).
+
+    Joined in the reader rather than in SQL, so SQLite neither materialises the sums nor indexes them to join.
+    Each part is summed per authority in one pass, the held money split by purpose with a CASE per purpose.
     """
     scope = bindparam("scope", type_=String()) if scoped else None
     columns = tuple(f"open_{name}" for name in STAGES) if open_only else STAGES
     stage_parts = _parts(STAGE_MONTHS, "stage", columns, STAGES, scope)
-    # Summed per authority and purpose first, so the held money is split by purpose over a few rows.
-    by_purpose = (
-        select(
-            stage_parts.c.local_authority_id,
-            stage_parts.c.purpose,
-            *(func.sum(stage_parts.c[name]).label(name) for name in STAGES),
-        )
-        .group_by(stage_parts.c.local_authority_id, stage_parts.c.purpose)
-        .subquery("by_purpose")
-    )
-    held = by_purpose.c.received - by_purpose.c.drawn - by_purpose.c.returned
-    stage_sums = (
-        select(
-            by_purpose.c.local_authority_id,
-            *(func.sum(by_purpose.c[name]).label(name) for name in STAGES),
-            *(
-                func.sum(case((by_purpose.c.purpose == purpose.value, held), else_=0)).label(f"held_{purpose.value}")
-                for purpose in Purpose
-            ),
-        )
-        .group_by(by_purpose.c.local_authority_id)
-        .subquery("stage_sums")
-    )
+    held = stage_parts.c.received - stage_parts.c.drawn - stage_parts.c.returned
     count_parts = _parts(AGREEMENT_MONTHS, "agreement", COUNTS, COUNTS, scope)
-    count_sums = (
-        select(count_parts.c.local_authority_id, *(func.sum(count_parts.c[name]).label(name) for name in COUNTS))
-        .group_by(count_parts.c.local_authority_id)
-        .subquery("count_sums")
-    )
+    money = Numeric(14, 2)
+    money_nulls = _typed_nulls([money] * (len(STAGES) + len(_PURPOSES)))
     authorities = LocalAuthority.__table__
-    query = (
-        select(
-            authorities.c.id,
-            authorities.c.name,
-            authorities.c.regime,
-            *(stage_sums.c[name] for name in STAGES),
-            *(stage_sums.c[f"held_{purpose.value}"] for purpose in Purpose),
-            *(count_sums.c[name] for name in COUNTS),
-            select(func.max(STAGE_MONTHS.months.c.month)).scalar_subquery(),
-            select(func.max(AGREEMENT_MONTHS.months.c.month)).scalar_subquery(),
-        )
-        .select_from(
-            authorities.outerjoin(stage_sums, stage_sums.c.local_authority_id == authorities.c.id).outerjoin(
-                count_sums, count_sums.c.local_authority_id == authorities.c.id
+    # The first part names every column of the union.
+    names = (*STAGES, *(f"held_{purpose}" for purpose in _PURPOSES), *COUNTS, "stage_horizon", "agreement_horizon")
+    listed = select(
+        literal(0).label("source"),
+        authorities.c.id.label("local_authority_id"),
+        authorities.c.name.label("name"),
+        cast_(authorities.c.regime, String()).label("regime"),
+        *(
+            column.label(name)
+            for column, name in zip(
+                [*money_nulls, *_typed_nulls([Integer(), Integer(), Date(), Date()])], names, strict=True
             )
-        )
-        .order_by(authorities.c.name, authorities.c.id)
+        ),
     )
     if scope is not None:
-        query = query.where(scoping.authority_keyed(authorities.c.id, scope))
-    return query
+        listed = listed.where(scoping.authority_keyed(authorities.c.id, scope))
+    stage_sums = select(
+        literal(1),
+        stage_parts.c.local_authority_id,
+        *_typed_nulls([String(), String()]),
+        *(func.sum(stage_parts.c[name]) for name in STAGES),
+        *(func.sum(case((stage_parts.c.purpose == purpose, held), else_=0)) for purpose in _PURPOSES),
+        *_typed_nulls([Integer(), Integer(), Date(), Date()]),
+    ).group_by(stage_parts.c.local_authority_id)
+    count_sums = select(
+        literal(2),
+        count_parts.c.local_authority_id,
+        *_typed_nulls([String(), String()]),
+        *money_nulls,
+        *(func.sum(count_parts.c[name]) for name in COUNTS),
+        *_typed_nulls([Date(), Date()]),
+    ).group_by(count_parts.c.local_authority_id)
+    horizons = select(
+        literal(3),
+        *_typed_nulls([String(), String(), String()]),
+        *money_nulls,
+        *_typed_nulls([Integer(), Integer()]),
+        select(func.max(STAGE_MONTHS.months.c.month)).scalar_subquery(),
+        select(func.max(AGREEMENT_MONTHS.months.c.month)).scalar_subquery(),
+    )
+    everything = union_all(listed, stage_sums, count_sums, horizons).subquery("tagged")
+    return select(everything).order_by(everything.c.source, everything.c.name, everything.c.local_authority_id)
 
 
 @dataclass(frozen=True)
@@ -1064,10 +1082,9 @@ class AuthoritySums:
     open_agreements: int
 
 
-_PURPOSES = tuple(purpose.value for purpose in Purpose)
-_STAGES_FROM = 3
+_STAGES_FROM = 4
 _HELD_FROM = _STAGES_FROM + len(STAGES)
-_COUNTS_FROM = _HELD_FROM + len(_PURPOSES)
+_COUNTS_FROM = _HELD_FROM + len(Purpose)
 _HORIZONS_FROM = _COUNTS_FROM + len(COUNTS)
 
 
@@ -1099,22 +1116,34 @@ def authority_sums(
     month = month_of(as_at)
     scope = {} if local_authority_id is None else {"scope": local_authority_id}
     rows = session.connection().execute(statement, _reading_parameters(as_at, (month, month), today) | scope).all()
-    if rows:
-        horizons = (rows[0][_HORIZONS_FROM], rows[0][_HORIZONS_FROM + 1])
-        if any(horizon is None or horizon < month for horizon in horizons):
-            rows = session.connection().execute(statement, _reading_parameters(as_at, horizons, today) | scope).all()
-    return [
-        AuthoritySums(
-            local_authority_id=row[0],
-            name=row[1],
-            regime=row[2],
-            stages=dict(zip(STAGES, map(to_money, row[_STAGES_FROM:_HELD_FROM]), strict=True)),
-            held_by_purpose=dict(zip(_PURPOSES, map(to_money, row[_HELD_FROM:_COUNTS_FROM]), strict=True)),
-            agreements=int(row[_COUNTS_FROM] or 0),
-            open_agreements=int(row[_COUNTS_FROM + 1] or 0),
+    horizons = tuple(rows[-1][_HORIZONS_FROM:])
+    if any(horizon is None or horizon < month for horizon in horizons):
+        rows = session.connection().execute(statement, _reading_parameters(as_at, horizons, today) | scope).all()
+    stages: dict[str, Any] = {}
+    counts: dict[str, Any] = {}
+    for row in rows:
+        if row[0] == 1:
+            stages[row[1]] = row
+        elif row[0] == 2:
+            counts[row[1]] = row
+    no_figures = (None,) * _HORIZONS_FROM
+    found: list[AuthoritySums] = []
+    for row in rows:
+        if row[0] != 0:
+            break
+        figures, counted = stages.get(row[1], no_figures), counts.get(row[1], no_figures)
+        found.append(
+            AuthoritySums(
+                local_authority_id=row[1],
+                name=row[2],
+                regime=Regime(row[3]),
+                stages=dict(zip(STAGES, map(to_money, figures[_STAGES_FROM:_HELD_FROM]), strict=True)),
+                held_by_purpose=dict(zip(_PURPOSES, map(to_money, figures[_HELD_FROM:_COUNTS_FROM]), strict=True)),
+                agreements=int(counted[_COUNTS_FROM] or 0),
+                open_agreements=int(counted[_COUNTS_FROM + 1] or 0),
+            )
         )
-        for row in rows
-    ]
+    return found
 
 
 @lru_cache
