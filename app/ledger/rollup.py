@@ -185,9 +185,9 @@ def _steps(terms: _Terms) -> Iterator[ContributionDay]:
 
 
 @lru_cache
-def _terms_statements(filtered: bool) -> tuple[Any, Any]:
-    """Built once: the terms of the contributions of the agreements in `agreements` (or of all), and their
-    daily movement sums and events together (one statement, each row tagged by its source)."""
+def _terms_statements(filtered: bool, padding: int = 0) -> tuple[Any, Any, Any]:
+    """Built once: the terms of the contributions of the agreements in `agreements` (or of all), their daily
+    movement sums (source 6) and their events (source 7), the last two with `padding` more empty columns."""
     terms_query = select(
         Contribution.id,
         Contribution.agreement_id,
@@ -204,19 +204,24 @@ def _terms_statements(filtered: bool) -> tuple[Any, Any]:
             for kind in (MovementKind.received, MovementKind.drawn, MovementKind.spent, MovementKind.returned)
         ),
     )
+    pads = [null() for _ in range(padding)]
     daily = select(
-        literal(0).label("source"),
+        literal(6).label("source"),
         Movement.contribution_id,
         Movement.on,
         cast_(null(), String()).label("kind"),
+        *pads[:1],
         *sums,
+        *pads[1:],
     ).group_by(Movement.contribution_id, Movement.on)
     events = select(
-        literal(1),
+        literal(7),
         ContributionEvent.contribution_id,
         ContributionEvent.on,
         cast_(ContributionEvent.kind, String()),
+        *pads[:1],
         *(null() for _ in sums),
+        *pads[1:],
     )
     if filtered:
         agreements: BindParameter[Any] = bindparam("agreements", expanding=True)
@@ -224,19 +229,25 @@ def _terms_statements(filtered: bool) -> tuple[Any, Any]:
         ids = select(Contribution.id).where(Contribution.agreement_id.in_(agreements))
         daily = daily.where(Movement.contribution_id.in_(ids))
         events = events.where(ContributionEvent.contribution_id.in_(ids))
-    return terms_query, union_all(daily, events)
+    return terms_query, daily, events
+
+
+def _read_movement_or_event(by_id: dict[int, _Terms], row: Sequence[Any], offset: int) -> None:
+    """Add a row of the daily sums (source 6) or the events (7) to its contribution's terms."""
+    source, contribution_id, on, kind = row[:4]
+    if source == 6:
+        by_id[contribution_id].movements[on] = tuple(to_money(value) for value in row[4 + offset : 9 + offset])
+    else:
+        by_id[contribution_id].events.append((on, EventKind(kind)))
 
 
 def _load_terms(session: Session, agreement_ids: list[int] | None) -> list[_Terms]:
     """The terms, daily movement sums and events of the contributions of these agreements (all of them for None)."""
-    terms_query, movements_and_events = _terms_statements(agreement_ids is not None)
+    terms_query, daily, events = _terms_statements(agreement_ids is not None)
     parameters = {} if agreement_ids is None else {"agreements": agreement_ids}
     by_id = {row[0]: _Terms(*row) for row in session.connection().execute(terms_query, parameters)}
-    for source, contribution_id, on, kind, *sums in session.connection().execute(movements_and_events, parameters):
-        if source == 0:
-            by_id[contribution_id].movements[on] = tuple(to_money(value) for value in sums)
-        else:
-            by_id[contribution_id].events.append((on, EventKind(kind)))
+    for row in session.connection().execute(union_all(daily, events), parameters):
+        _read_movement_or_event(by_id, row, 0)
     return list(by_id.values())
 
 
@@ -275,7 +286,11 @@ class Derived:
 def _derive(session: Session, contribution_ids: list[int] | None, agreement_ids: list[int] | None) -> Derived:
     """The contributions' days (all for None), and the days of their agreements (given, or all)."""
     # An agreement's counts depend on all its contributions, so its other contributions are read too.
-    agreement_terms = _load_terms(session, agreement_ids)
+    return _derived(_load_terms(session, agreement_ids), contribution_ids)
+
+
+def _derived(agreement_terms: list[_Terms], contribution_ids: list[int] | None) -> Derived:
+    """The days of these contributions (all for None), and of the agreements whose contributions these terms are."""
     if contribution_ids is None:
         terms = agreement_terms
     else:
@@ -578,8 +593,9 @@ _ALL_STORED_AGREEMENT_PURPOSE_DAYS = select(
 
 def _stored_state_statement() -> Any:
     """The stored days from `since` on of the contributions in `ids`, the agreement days and agreement purpose
-    days of `agreements`, and the three horizons, in one statement: each row tagged by its source (0, 1 and 2 for the
-    days, 3, 4 and 5 for the horizons in `on`)."""
+    days of `agreements`, the three horizons, and the daily movement sums and events of the contributions of
+    `agreements`, in one statement: each row tagged by its source (0, 1 and 2 for the days, 3, 4 and 5 for the
+    horizons in `on`, 6 and 7 for the movements and events)."""
     day, agreement_day, purpose_day = _DAY_TABLE, _AGREEMENT_DAY_TABLE, _AGREEMENT_PURPOSE_DAY_TABLE
     since = bindparam("since", type_=Date())
     figures = [day.c[name] for name in FIGURES]
@@ -597,6 +613,7 @@ def _stored_state_statement() -> Any:
             null(),
         )
 
+    _terms, daily, events = _terms_statements(True, padding=1 + len(FIGURES) - 5 + 2)
     return union_all(
         select(
             literal(0).label("source"),
@@ -631,6 +648,8 @@ def _stored_state_statement() -> Any:
         horizon(3, RollupMonth.__table__),
         horizon(4, RollupAgreementMonth.__table__),
         horizon(5, RollupAgreementPurposeMonth.__table__),
+        daily,
+        events,
     )
 
 
@@ -647,11 +666,21 @@ class _Stored:
     horizons: list[date | None] = field(default_factory=lambda: [None, None, None])
 
 
-def _stored_state(session: Session, contribution_ids: list[int], agreement_ids: list[int], since: date) -> _Stored:
+def _stored_state(
+    session: Session, contribution_ids: list[int], agreement_ids: list[int], since: date
+) -> tuple[list[_Terms], _Stored]:
+    """The terms of every contribution of the agreements, with their movements and events, and what the rollup
+    holds for the contributions and agreements from `since` on: one statement for the terms, one for the rest."""
+    terms_query, _daily, _events = _terms_statements(True)
+    connection = session.connection()
+    by_id = {row[0]: _Terms(*row) for row in connection.execute(terms_query, {"agreements": agreement_ids})}
     stored = _Stored()
     parameters = {"ids": contribution_ids, "agreements": agreement_ids, "since": since}
-    for source, key, on, authority, purpose, *rest in session.connection().execute(_STORED_STATE, parameters):
-        if source == 0:
+    for row in connection.execute(_STORED_STATE, parameters):
+        source, key, on, authority, purpose, *rest = row
+        if source >= 6:
+            _read_movement_or_event(by_id, row, 1)
+        elif source == 0:
             figures = tuple(to_money(value) for value in rest[: len(FIGURES)])
             stored.days.add(ContributionDay(key, on, authority, Purpose(purpose), figures))
         elif source == 1:
@@ -661,7 +690,7 @@ def _stored_state(session: Session, contribution_ids: list[int], agreement_ids: 
             stored.agreement_purpose_days.add(AgreementDay(key, on, authority, counts, Purpose(purpose)))
         else:
             stored.horizons[source - 3] = on
-    return stored
+    return list(by_id.values()), stored
 
 
 def _stored_agreement_days(session: Session, *, by_purpose: bool = False) -> list[AgreementDay]:
@@ -739,8 +768,8 @@ def rederive_contributions(session: Session, contribution_ids: Iterable[int], *,
         return
     # Already held by every write path; taken here for one that changes terms without locking (a trigger).
     agreement_ids = locks.lock_contribution_rows(session, ids)
-    derived = _derive(session, ids, agreement_ids)
-    stored = _stored_state(session, ids, agreement_ids, since)
+    terms, stored = _stored_state(session, ids, agreement_ids, since)
+    derived = _derived(terms, ids)
     new_days = {day for day in derived.days if day.on >= since}
     stale = sorted(stored.days - new_days, key=lambda day: (day.contribution_id, day.on))
     fresh = sorted(new_days - stored.days, key=lambda day: (day.contribution_id, day.on))
