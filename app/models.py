@@ -916,6 +916,36 @@ class RollupAgreementMonth(Base):
     open_agreements: Mapped[int] = mapped_column(default=0)
 
 
+class RollupAgreementPurposeDay(Base):
+    """How one agreement's place in one purpose's agreement counts changed on one date (+1 counted, -1 closed).
+
+    An agreement with contributions of two purposes counts under each, from the first movement of that purpose.
+    """
+
+    __tablename__ = "rollup_agreement_purpose_days"
+    __table_args__ = (Index("ix_rollup_agreement_purpose_days_on", "on"),)
+
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), primary_key=True)
+    purpose: Mapped[Purpose] = mapped_column(primary_key=True)
+    on: Mapped[date] = mapped_column(Date, primary_key=True)
+    local_authority_id: Mapped[str] = mapped_column(String(64))
+    agreements: Mapped[int] = mapped_column(default=0)
+    open_agreements: Mapped[int] = mapped_column(default=0)
+
+
+class RollupAgreementPurposeMonth(Base):
+    """The agreement counts of one authority and purpose at the end of one month: its days summed up to then."""
+
+    __tablename__ = "rollup_agreement_purpose_months"
+    __table_args__ = (Index("ix_rollup_agreement_purpose_months_month", "month"),)
+
+    local_authority_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[Purpose] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    agreements: Mapped[int] = mapped_column(default=0)
+    open_agreements: Mapped[int] = mapped_column(default=0)
+
+
 # Bids: what the force asks for when an authority consults it on a planning application.
 
 

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app.auth.service import Principal
-from app.balances.queries import BalanceFilter, GroupBy, authority_figures, balances
+from app.balances.queries import BalanceFilter, GroupBy, authority_figures, balances, rollup_balances
+from app.balances.schemas import BalanceRow
 from app.cli import main
 from app.ledger import cli as rollup_cli
 from app.ledger import rollup
@@ -48,6 +49,100 @@ IMPORTER = Principal(name="import", role=Role.officer)
 def assert_agrees(session: Session) -> None:
     """The stored rollup is exactly what a rebuild from the ledger gives."""
     assert rollup.check(session) == []
+
+
+def assert_endpoint_gives_the_ledgers_figures(
+    api: Any, session: Session, *, as_at: date, role: str = "officer", **params: Any
+) -> dict[str, Any]:
+    """GET /balances (answered from the rollup) gives exactly the rows, totals and count the ledger's sums give."""
+    response = api.get("/balances", role=role, params={"as_at": as_at.isoformat(), **params})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    scope = params.get("local_authority") or ("blaby" if role == "planning" else None)
+    where = BalanceFilter(local_authority_id=scope, open_only=params.get("open_only", False))
+    rows, totals, count = balances(
+        session,
+        group_by=GroupBy(params["group_by"]),
+        as_at=as_at,
+        where=where,
+        limit=params.get("limit", 50),
+        offset=params.get("offset", 0),
+    )
+    expected = [BalanceRow.of_row(row).model_dump(mode="json") for row in rows]
+    assert body["rows"] == expected, (as_at, params)
+    assert body["totals"] == BalanceRow.of_row(totals).model_dump(mode="json"), (as_at, params)
+    assert body["total_rows"] == count, (as_at, params)
+    return body
+
+
+def by_purpose(api: Any, session: Session, as_at: date, **params: Any) -> dict[str, dict[str, Any]]:
+    """The rows of balances by purpose as at the date, keyed by purpose, checked against the ledger first."""
+    body = assert_endpoint_gives_the_ledgers_figures(api, session, as_at=as_at, group_by="purpose", **params)
+    return {row["key"]: row for row in body["rows"]} | {"total": body["totals"]}
+
+
+class TestBalancesByPurposeFromTheRollup:
+    """GET /balances?group_by=purpose reads the rollup and answers exactly what the ledger's sums answer."""
+
+    DATES = (date(2019, 3, 31), date(2019, 5, 15), date(2020, 6, 1), date(2020, 12, 31), date(2021, 2, 14))
+
+    def _agrees_everywhere(self, api: Any, session: Session) -> None:
+        assert_agrees(session)
+        for as_at in (*self.DATES, date.today()):
+            for params in ({}, {"open_only": True}, {"local_authority": "charnwood"}, {"limit": 1, "offset": 1}):
+                by_purpose(api, session, as_at, **params)
+            by_purpose(api, session, as_at, role="planning")
+            by_purpose(api, session, as_at, role="planning", open_only=True)
+
+    def test_writes_of_every_kind(self, api: Any, session: Session) -> None:
+        deed = agreement(api, reference="19/0007/OUT", signed_on=date(2019, 4, 1))
+        cars = contribution(api, deed["id"], purpose="vehicles", amount="20000.00", trigger_type="on_signing")
+        kit = contribution(api, deed["id"], purpose="equipment", amount="5000.00")
+        assert movement(api, cars["id"], "received", "8000.00", date(2020, 6, 1)).status_code == 201
+        self._agrees_everywhere(api, session)
+        rows = by_purpose(api, session, date.today())
+        # One agreement of two purposes: counted under each, and once in the total.
+        assert (rows["vehicles"]["agreements"], rows["equipment"]["agreements"]) == (1, 1)
+        assert rows["total"]["agreements"] == 1
+        assert rows["vehicles"]["held_by_local_authority"] == "8000.00"
+        assert rows["equipment"]["not_started"] == "5000.00"
+
+        # Back-dated before the agreement's first receipt, and a reversal.
+        assert movement(api, kit["id"], "indexation", "250.00", date(2019, 5, 1)).status_code == 201
+        wrong = movement(api, cars["id"], "received", "1000.00", date(2020, 7, 1)).json()
+        assert api.post(f"/movements/{wrong['id']}/reverse", json={"on": "2020-08-01"}).status_code == 201
+        other = agreement(api, local_authority_id="charnwood", reference="20/0100/OUT", signed_on=date(2020, 1, 6))
+        far = contribution(api, other["id"], purpose="equipment", amount="3000.00")
+        assert event(api, far["id"], "at_risk", date(2020, 9, 1)).status_code == 201
+        self._agrees_everywhere(api, session)
+        assert by_purpose(api, session, date.today())["equipment"]["agreements"] == 2
+
+        closing = agreement(api, reference="18/0002/OUT", signed_on=date(2018, 5, 1))
+        old = contribution(api, closing["id"], purpose="equipment", amount="5000.00")
+        assert event(api, old["id"], "development_started", date(2018, 6, 1)).status_code == 201
+        assert movement(api, old["id"], "received", "5000.00", date(2018, 7, 1)).status_code == 201
+        assert movement(api, old["id"], "drawn", "5000.00", date(2018, 8, 1)).status_code == 201
+        closed = api.patch(f"/agreements/{closing['id']}", json={"closed_on": "2020-12-31"})
+        assert closed.status_code == 200, closed.text
+        self._agrees_everywhere(api, session)
+        assert by_purpose(api, session, date.today(), open_only=True)["equipment"]["agreements"] == 2
+        assert by_purpose(api, session, date(2020, 12, 30), open_only=True)["equipment"]["agreements"] == 3
+        assert by_purpose(api, session, date.today())["equipment"]["agreements"] == 3
+        reopened = api.patch(f"/agreements/{closing['id']}", json={"status": "open"})
+        assert reopened.status_code == 200, reopened.text
+        self._agrees_everywhere(api, session)
+        assert by_purpose(api, session, date.today(), open_only=True)["equipment"]["agreements"] == 3
+
+        moved = api.post(
+            f"/contributions/{kit['id']}/repurposings",
+            json={"purpose": "vehicles", "consented_on": "2021-05-01", "consent_reference": "BDC letter 2021/45"},
+        )
+        assert moved.status_code == 201, moved.text
+        self._agrees_everywhere(api, session)
+        rows = by_purpose(api, session, date.today())
+        # Both of the agreement's contributions are now for vehicles: it counts once there.
+        assert rows["vehicles"]["agreements"] == 1 and rows["equipment"]["agreements"] == 2
+        assert rows["vehicles"]["total_value"] == "25250.00"
 
 
 class TestEveryWritePathKeepsTheRollup:
@@ -165,6 +260,27 @@ class TestTheRollupGivesTheLedgersFigures:
                 )
                 figures = authority_figures(seeded, as_at=as_at, where=where, limit=limit, offset=offset)
                 assert (figures.rows, figures.totals, figures.count) == (rows, totals, count)
+
+    @pytest.mark.parametrize("as_at", AS_AT[1::3], ids=str)
+    def test_balances_by_purpose_as_at(self, seeded: Session, as_at: date) -> None:
+        for where in (
+            BalanceFilter(),
+            BalanceFilter(open_only=True),
+            BalanceFilter(local_authority_id="blaby"),
+            BalanceFilter(local_authority_id="charnwood", open_only=True),
+        ):
+            for limit, offset in ((None, 0), (3, 2)):
+                arguments: dict[str, Any] = {"as_at": as_at, "where": where, "limit": limit, "offset": offset}
+                from_ledger = balances(seeded, group_by=GroupBy.purpose, **arguments)
+                assert rollup_balances(seeded, group_by=GroupBy.purpose, **arguments) == from_ledger
+
+    @pytest.mark.parametrize("as_at", [date(2016, 11, 15), date(2023, 3, 17), date.today()], ids=str)
+    def test_the_endpoint_by_purpose_answers_the_ledgers_figures(self, seeded: Session, api: Any, as_at: date) -> None:
+        rows = by_purpose(api, seeded, as_at)
+        assert rows["total"]["agreements"] > 0 or as_at.year < 2010
+        by_purpose(api, seeded, as_at, open_only=True)
+        by_purpose(api, seeded, as_at, role="planning")
+        by_purpose(api, seeded, as_at, local_authority="charnwood", open_only=True)
 
     def test_the_endpoint_answers_the_ledgers_figures(self, seeded: Session, api: Any) -> None:
         as_at = date(2023, 3, 17)

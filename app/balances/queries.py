@@ -372,9 +372,10 @@ def balances(
 
 
 def can_use_rollup(group_by: GroupBy, where: BalanceFilter) -> bool:
-    """Whether the rollup answers these balances: by authority, narrowed at most to one authority or open agreements."""
+    """Whether the rollup answers these balances: by authority or purpose, narrowed at most to one authority or
+    open agreements."""
     return (
-        group_by is GroupBy.local_authority
+        group_by in (GroupBy.local_authority, GroupBy.purpose)
         and where.agreement_ids is None
         and where.contribution_ids is None
         and where.purpose is None
@@ -382,10 +383,18 @@ def can_use_rollup(group_by: GroupBy, where: BalanceFilter) -> bool:
 
 
 def _rollup_balance(
-    key: str, label: str, stages: dict[str, Decimal], counts: tuple[int, int], open_only: bool
+    key: str,
+    label: str,
+    stages: dict[str, Decimal],
+    counts: tuple[int, int],
+    open_only: bool,
+    extra: dict[str, Any] | None = None,
 ) -> Balance:
+    """A balance row from the rollup's stages and counts; by default an authority's (or the totals, keyed total)."""
     received, drawn, spent, returned = (stages[name] for name in ("received", "drawn", "spent", "returned"))
     is_total = key == "total"
+    if extra is None:
+        extra = {name: (None if is_total or name != "local_authority_id" else key) for name in _EXTRA_KEYS}
     return Balance(
         key=key,
         label=label,
@@ -402,7 +411,7 @@ def _rollup_balance(
         remaining=stages["total_value"] - spent,
         agreements=counts[1] if open_only else counts[0],
         open_agreements=counts[1],
-        extra={name: (None if is_total or name != "local_authority_id" else key) for name in _EXTRA_KEYS},
+        extra=extra,
     )
 
 
@@ -463,6 +472,44 @@ def authority_figures(
     return AuthorityFigures(
         rows=rows, totals=totals, count=len(authorities), held_by_purpose=held_money, cil_only=cil_only
     )
+
+
+def rollup_balances(
+    session: Session,
+    *,
+    group_by: GroupBy,
+    as_at: date,
+    where: BalanceFilter = BalanceFilter(),
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[list[Balance], Balance, int]:
+    """What `balances` gives, read from the rollup, for what `can_use_rollup` accepts."""
+    if group_by is GroupBy.local_authority:
+        figures = authority_figures(session, as_at=as_at, where=where, limit=limit, offset=offset)
+        return figures.rows, figures.totals, figures.count
+    found = rollup.purpose_sums(
+        session, as_at=as_at, local_authority_id=where.local_authority_id, open_only=where.open_only
+    )
+    page = found.purposes[offset : None if limit is None else offset + limit]
+    rows = [
+        _rollup_balance(
+            purpose.purpose.value,
+            purpose.purpose.value,
+            purpose.stages,
+            (purpose.agreements, purpose.open_agreements),
+            where.open_only,
+            extra={name: (purpose.purpose if name == "purpose" else None) for name in _EXTRA_KEYS},
+        )
+        for purpose in page
+    ]
+    totals = _rollup_balance(
+        "total",
+        "Total",
+        _added(purpose.stages for purpose in found.purposes),
+        (found.agreements, found.open_agreements),
+        where.open_only,
+    )
+    return rows, totals, len(found.purposes)
 
 
 def balances_by_id(session: Session, *, group_by: GroupBy, as_at: date, ids: list[int]) -> dict[int, Balance]:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 
 from app.agreements.service import get_agreement
 from app.auth.dependencies import Reader
-from app.balances.queries import BalanceFilter, GroupBy, authority_figures, balances, can_use_rollup
+from app.balances.queries import BalanceFilter, GroupBy, balances, can_use_rollup, rollup_balances
 from app.balances.schemas import BalanceReport, BalanceRow
 from app.dates import AsAtDay
 from app.db import SessionDep
@@ -45,13 +45,10 @@ def get_balances(
         agreement_ids=(agreement_id,) if agreement_id is not None else None,
         open_only=open_only,
     )
-    if can_use_rollup(group_by, where):
-        figures = authority_figures(session, as_at=when, where=where, limit=page.limit, offset=page.offset)
-        rows, totals, count = figures.rows, figures.totals, figures.count
-    else:
-        rows, totals, count = balances(
-            session, group_by=group_by, as_at=when, where=where, limit=page.limit, offset=page.offset
-        )
+    read = rollup_balances if can_use_rollup(group_by, where) else balances
+    rows, totals, count = read(
+        session, group_by=group_by, as_at=when, where=where, limit=page.limit, offset=page.offset
+    )
     return BalanceReport(
         as_at=when,
         group_by=group_by,

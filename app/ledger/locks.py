@@ -15,12 +15,28 @@ no-op: BEGIN IMMEDIATE already queues writers (app/db.py).
 """
 
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.errors import ConflictError
 from app.models import Agreement, Contribution, Project, Spend
+
+LOCKED_CONTRIBUTIONS = "locked_contributions"
+"""Session info: the contributions this transaction has locked, with their agreements' ids."""
+
+
+def _remember(session: Session, pairs: Iterable[tuple[int, int]]) -> None:
+    session.info.setdefault(LOCKED_CONTRIBUTIONS, {}).update(pairs)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction: SessionTransaction) -> None:
+    # Locks end with the transaction (or with a savepoint rolled back): forgetting at a savepoint's end too only
+    # costs a lock again. A flush's own inner transaction is neither.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(LOCKED_CONTRIBUTIONS, None)
 
 
 class AgreementClosedError(ConflictError):
@@ -55,16 +71,25 @@ def lock_contributions(session: Session, contribution_ids: Iterable[int]) -> dic
     if not ids:
         return {}
     query = select(Contribution).where(Contribution.id.in_(ids)).order_by(Contribution.id).with_for_update()
-    return {row.id: row for row in session.scalars(query.execution_options(populate_existing=True))}
+    locked = {row.id: row for row in session.scalars(query.execution_options(populate_existing=True))}
+    _remember(session, ((row.id, row.agreement_id) for row in locked.values()))
+    return locked
 
 
 def lock_contribution_rows(session: Session, contribution_ids: Iterable[int]) -> list[int]:
-    """Lock contributions in id order, as `lock_contributions` does, without loading them; their agreements' ids."""
+    """Lock contributions in id order, as `lock_contributions` does, without loading them; their agreements' ids.
+
+    Contributions this transaction has locked already are not asked for again (the rollup settling a write).
+    """
     ids = sorted(set(contribution_ids))
     if not ids:
         return []
+    known: dict[int, int] = session.info.get(LOCKED_CONTRIBUTIONS, {})
+    if all(each in known for each in ids):
+        return sorted({known[each] for each in ids})
     query = select(Contribution.id, Contribution.agreement_id).where(Contribution.id.in_(ids)).order_by(Contribution.id)
-    rows = session.connection().execute(query.with_for_update())
+    rows: list[Any] = list(session.connection().execute(query.with_for_update()))
+    _remember(session, ((row[0], row[1]) for row in rows))
     return sorted({agreement_id for _id, agreement_id in rows})
 
 

@@ -28,7 +28,7 @@ from sqlalchemy import (
     CursorResult,
     Date,
     Integer,
-    Select,
+    Numeric,
     String,
     bindparam,
     case,
@@ -66,6 +66,8 @@ from app.models import (
     Regime,
     RollupAgreementDay,
     RollupAgreementMonth,
+    RollupAgreementPurposeDay,
+    RollupAgreementPurposeMonth,
     RollupContributionDay,
     RollupMonth,
     TriggerType,
@@ -74,6 +76,8 @@ from app.money import ZERO, to_money
 
 STAGES = ROLLUP_STAGES
 """The stage figures of a contribution; each is kept for all agreements and, prefixed open_, for open ones."""
+
+_PURPOSES = tuple(purpose.value for purpose in Purpose)
 
 FIGURES = (*STAGES, *(f"open_{name}" for name in STAGES))
 """Every money column of the rollup tables, in order."""
@@ -124,12 +128,13 @@ class ContributionDay:
 
 @dataclass(frozen=True)
 class AgreementDay:
-    """One step of one agreement's place in the counts."""
+    """One step of one agreement's place in the counts (of one of its purposes, when it names one)."""
 
     agreement_id: int
     on: date
     local_authority_id: str
     counts: tuple[int, int]
+    purpose: Purpose | None = None
 
 
 def _figures_at(
@@ -181,9 +186,9 @@ def _steps(terms: _Terms) -> Iterator[ContributionDay]:
 
 
 @lru_cache
-def _terms_statements(filtered: bool) -> tuple[Any, Any]:
-    """Built once: the terms of the contributions of the agreements in `agreements` (or of all), and their
-    daily movement sums and events together (one statement, each row tagged by its source)."""
+def _terms_statements(filtered: bool, padding: int = 0) -> tuple[Any, Any, Any]:
+    """Built once: the terms of the contributions of the agreements in `agreements` (or of all), their daily
+    movement sums (source 6) and their events (source 7), the last two with `padding` more empty columns."""
     terms_query = select(
         Contribution.id,
         Contribution.agreement_id,
@@ -200,19 +205,24 @@ def _terms_statements(filtered: bool) -> tuple[Any, Any]:
             for kind in (MovementKind.received, MovementKind.drawn, MovementKind.spent, MovementKind.returned)
         ),
     )
+    pads = [null() for _ in range(padding)]
     daily = select(
-        literal(0).label("source"),
+        literal(6).label("source"),
         Movement.contribution_id,
         Movement.on,
         cast_(null(), String()).label("kind"),
+        *pads[:1],
         *sums,
+        *pads[1:],
     ).group_by(Movement.contribution_id, Movement.on)
     events = select(
-        literal(1),
+        literal(7),
         ContributionEvent.contribution_id,
         ContributionEvent.on,
         cast_(ContributionEvent.kind, String()),
+        *pads[:1],
         *(null() for _ in sums),
+        *pads[1:],
     )
     if filtered:
         agreements: BindParameter[Any] = bindparam("agreements", expanding=True)
@@ -220,60 +230,78 @@ def _terms_statements(filtered: bool) -> tuple[Any, Any]:
         ids = select(Contribution.id).where(Contribution.agreement_id.in_(agreements))
         daily = daily.where(Movement.contribution_id.in_(ids))
         events = events.where(ContributionEvent.contribution_id.in_(ids))
-    return terms_query, union_all(daily, events)
+    return terms_query, daily, events
+
+
+def _read_movement_or_event(by_id: dict[int, _Terms], row: Sequence[Any], offset: int) -> None:
+    """Add a row of the daily sums (source 6) or the events (7) to its contribution's terms."""
+    source, contribution_id, on, kind = row[:4]
+    if source == 6:
+        by_id[contribution_id].movements[on] = tuple(to_money(value) for value in row[4 + offset : 9 + offset])
+    else:
+        by_id[contribution_id].events.append((on, EventKind(kind)))
 
 
 def _load_terms(session: Session, agreement_ids: list[int] | None) -> list[_Terms]:
     """The terms, daily movement sums and events of the contributions of these agreements (all of them for None)."""
-    terms_query, movements_and_events = _terms_statements(agreement_ids is not None)
+    terms_query, daily, events = _terms_statements(agreement_ids is not None)
     parameters = {} if agreement_ids is None else {"agreements": agreement_ids}
     by_id = {row[0]: _Terms(*row) for row in session.connection().execute(terms_query, parameters)}
-    for source, contribution_id, on, kind, *sums in session.connection().execute(movements_and_events, parameters):
-        if source == 0:
-            by_id[contribution_id].movements[on] = tuple(to_money(value) for value in sums)
-        else:
-            by_id[contribution_id].events.append((on, EventKind(kind)))
+    for row in session.connection().execute(union_all(daily, events), parameters):
+        _read_movement_or_event(by_id, row, 0)
     return list(by_id.values())
 
 
-def _agreement_steps(terms: Iterable[_Terms]) -> list[AgreementDay]:
-    """Each agreement counts from its signing or its first movement, whichever is later, until it closes."""
-    first: dict[int, date] = {}
-    by_agreement: dict[int, _Terms] = {}
+def _agreement_steps(terms: Iterable[_Terms], *, by_purpose: bool = False) -> list[AgreementDay]:
+    """Each agreement counts from its signing or its first movement, whichever is later, until it closes;
+    by purpose, it counts under each purpose from its signing or the first movement of that purpose."""
+    first: dict[tuple[int, Purpose | None], date] = {}
+    by_key: dict[tuple[int, Purpose | None], _Terms] = {}
     for contribution in terms:
-        by_agreement.setdefault(contribution.agreement_id, contribution)
+        key = (contribution.agreement_id, contribution.purpose if by_purpose else None)
+        by_key.setdefault(key, contribution)
         if contribution.movements:
             earliest = max(contribution.signed_on, min(contribution.movements))
-            first[contribution.agreement_id] = min(first.get(contribution.agreement_id, earliest), earliest)
+            first[key] = min(first.get(key, earliest), earliest)
     days: list[AgreementDay] = []
-    for agreement_id, counted_on in sorted(first.items()):
-        agreement = by_agreement[agreement_id]
+    for (agreement_id, purpose), counted_on in sorted(first.items(), key=lambda item: (item[0][0], str(item[0][1]))):
+        agreement = by_key[(agreement_id, purpose)]
         closed_on = agreement.closed_on
         opens = closed_on is None or closed_on > counted_on
-        days.append(AgreementDay(agreement_id, counted_on, agreement.local_authority_id, (1, 1 if opens else 0)))
+        authority = agreement.local_authority_id
+        days.append(AgreementDay(agreement_id, counted_on, authority, (1, 1 if opens else 0), purpose))
         if closed_on is not None and opens:
-            days.append(AgreementDay(agreement_id, closed_on, agreement.local_authority_id, (0, -1)))
+            days.append(AgreementDay(agreement_id, closed_on, authority, (0, -1), purpose))
     return days
 
 
-def _derive(
-    session: Session, contribution_ids: list[int] | None, agreement_ids: list[int] | None
-) -> tuple[list[ContributionDay], list[AgreementDay]]:
+@dataclass(frozen=True)
+class Derived:
+    """The rollup's days for some contributions and their agreements, as the ledger gives them."""
+
+    days: list[ContributionDay]
+    agreement_days: list[AgreementDay]
+    agreement_purpose_days: list[AgreementDay]
+
+
+def _derive(session: Session, contribution_ids: list[int] | None, agreement_ids: list[int] | None) -> Derived:
     """The contributions' days (all for None), and the days of their agreements (given, or all)."""
     # An agreement's counts depend on all its contributions, so its other contributions are read too.
-    agreement_terms = _load_terms(session, agreement_ids)
+    return _derived(_load_terms(session, agreement_ids), contribution_ids)
+
+
+def _derived(agreement_terms: list[_Terms], contribution_ids: list[int] | None) -> Derived:
+    """The days of these contributions (all for None), and of the agreements whose contributions these terms are."""
     if contribution_ids is None:
         terms = agreement_terms
     else:
         wanted = set(contribution_ids)
         terms = [contribution for contribution in agreement_terms if contribution.contribution_id in wanted]
     days = [day for contribution in terms for day in _steps(contribution)]
-    return days, _agreement_steps(agreement_terms)
+    return Derived(days, _agreement_steps(agreement_terms), _agreement_steps(agreement_terms, by_purpose=True))
 
 
-def derive(
-    session: Session, contribution_ids: list[int] | None = None
-) -> tuple[list[ContributionDay], list[AgreementDay]]:
+def derive(session: Session, contribution_ids: list[int] | None = None) -> Derived:
     """The rollup's days for these contributions (every one for None), and for their agreements, from the ledger."""
     if contribution_ids is None:
         return _derive(session, None, None)
@@ -290,11 +318,12 @@ def monthly(days: Iterable[ContributionDay]) -> dict[tuple[str, Purpose, date], 
     return sums
 
 
-def agreement_monthly(days: Iterable[AgreementDay]) -> dict[tuple[str, date], tuple[int, int]]:
-    """Agreement days summed per authority and month."""
-    sums: dict[tuple[str, date], tuple[int, int]] = {}
+def agreement_monthly(days: Iterable[AgreementDay]) -> dict[tuple[Any, ...], tuple[int, int]]:
+    """Agreement days summed per authority (and purpose, for days of a purpose) and month."""
+    sums: dict[tuple[Any, ...], tuple[int, int]] = {}
     for day in days:
-        key = (day.local_authority_id, month_of(day.on))
+        purpose = () if day.purpose is None else (day.purpose,)
+        key = (day.local_authority_id, *purpose, month_of(day.on))
         before = sums.get(key, (0, 0))
         sums[key] = (before[0] + day.counts[0], before[1] + day.counts[1])
     return sums
@@ -519,6 +548,12 @@ STAGE_MONTHS = MonthEnds(
 AGREEMENT_MONTHS = MonthEnds(
     RollupAgreementMonth.__table__, RollupAgreementDay.__table__, ("local_authority_id",), COUNTS
 )
+AGREEMENT_PURPOSE_MONTHS = MonthEnds(
+    RollupAgreementPurposeMonth.__table__,
+    RollupAgreementPurposeDay.__table__,
+    ("local_authority_id", "purpose"),
+    COUNTS,
+)
 
 
 def _net(old: Steps, new: Steps, width: int) -> dict[tuple[Any, ...], tuple[Any, ...]]:
@@ -532,6 +567,7 @@ def _net(old: Steps, new: Steps, width: int) -> dict[tuple[Any, ...], tuple[Any,
 
 _DAY_TABLE: Any = RollupContributionDay.__table__
 _AGREEMENT_DAY_TABLE: Any = RollupAgreementDay.__table__
+_AGREEMENT_PURPOSE_DAY_TABLE: Any = RollupAgreementPurposeDay.__table__
 _ALL_STORED_DAYS = select(
     _DAY_TABLE.c.contribution_id,
     _DAY_TABLE.c.on,
@@ -546,12 +582,23 @@ _ALL_STORED_AGREEMENT_DAYS = select(
     _AGREEMENT_DAY_TABLE.c.agreements,
     _AGREEMENT_DAY_TABLE.c.open_agreements,
 )
+_ALL_STORED_AGREEMENT_PURPOSE_DAYS = select(
+    _AGREEMENT_PURPOSE_DAY_TABLE.c.agreement_id,
+    _AGREEMENT_PURPOSE_DAY_TABLE.c.on,
+    _AGREEMENT_PURPOSE_DAY_TABLE.c.local_authority_id,
+    _AGREEMENT_PURPOSE_DAY_TABLE.c.agreements,
+    _AGREEMENT_PURPOSE_DAY_TABLE.c.open_agreements,
+    _AGREEMENT_PURPOSE_DAY_TABLE.c.purpose,
+)
 
 
 def _stored_state_statement() -> Any:
-    """The stored days of the contributions in `ids`, the agreement days of `agreements`, and both horizons,
-    in one statement: each row tagged by its source (0, 1, then 2 and 3 for the horizons in `on`)."""
-    day, agreement_day = _DAY_TABLE, _AGREEMENT_DAY_TABLE
+    """The stored days from `since` on of the contributions in `ids`, the agreement days and agreement purpose
+    days of `agreements`, the three horizons, and the daily movement sums and events of the contributions of
+    `agreements`, in one statement: each row tagged by its source (0, 1 and 2 for the days, 3, 4 and 5 for the
+    horizons in `on`, 6 and 7 for the movements and events)."""
+    day, agreement_day, purpose_day = _DAY_TABLE, _AGREEMENT_DAY_TABLE, _AGREEMENT_PURPOSE_DAY_TABLE
+    since = bindparam("since", type_=Date())
     figures = [day.c[name] for name in FIGURES]
     no_figures = [null() for _ in FIGURES]
 
@@ -567,6 +614,7 @@ def _stored_state_statement() -> Any:
             null(),
         )
 
+    _terms, daily, events = _terms_statements(True, padding=1 + len(FIGURES) - 5 + 2)
     return union_all(
         select(
             literal(0).label("source"),
@@ -577,7 +625,7 @@ def _stored_state_statement() -> Any:
             *figures,
             cast_(null(), Integer()).label("agreements"),
             cast_(null(), Integer()).label("open_agreements"),
-        ).where(day.c.contribution_id.in_(bindparam("ids", expanding=True))),
+        ).where(day.c.contribution_id.in_(bindparam("ids", expanding=True)), day.c.on >= since),
         select(
             literal(1),
             agreement_day.c.agreement_id,
@@ -587,9 +635,22 @@ def _stored_state_statement() -> Any:
             *no_figures,
             agreement_day.c.agreements,
             agreement_day.c.open_agreements,
-        ).where(agreement_day.c.agreement_id.in_(bindparam("agreements", expanding=True))),
-        horizon(2, RollupMonth.__table__),
-        horizon(3, RollupAgreementMonth.__table__),
+        ).where(agreement_day.c.agreement_id.in_(bindparam("agreements", expanding=True)), agreement_day.c.on >= since),
+        select(
+            literal(2),
+            purpose_day.c.agreement_id,
+            purpose_day.c.on,
+            purpose_day.c.local_authority_id,
+            cast_(purpose_day.c.purpose, String()),
+            *no_figures,
+            purpose_day.c.agreements,
+            purpose_day.c.open_agreements,
+        ).where(purpose_day.c.agreement_id.in_(bindparam("agreements", expanding=True)), purpose_day.c.on >= since),
+        horizon(3, RollupMonth.__table__),
+        horizon(4, RollupAgreementMonth.__table__),
+        horizon(5, RollupAgreementPurposeMonth.__table__),
+        daily,
+        events,
     )
 
 
@@ -602,30 +663,65 @@ class _Stored:
 
     days: set[ContributionDay] = field(default_factory=set)
     agreement_days: set[AgreementDay] = field(default_factory=set)
-    horizons: list[date | None] = field(default_factory=lambda: [None, None])
+    agreement_purpose_days: set[AgreementDay] = field(default_factory=set)
+    horizons: list[date | None] = field(default_factory=lambda: [None, None, None])
 
 
-def _stored_state(session: Session, contribution_ids: list[int], agreement_ids: list[int]) -> _Stored:
+def _stored_state(
+    session: Session, contribution_ids: list[int], agreement_ids: list[int], since: date
+) -> tuple[list[_Terms], _Stored]:
+    """The terms of every contribution of the agreements, with their movements and events, and what the rollup
+    holds for the contributions and agreements from `since` on: one statement for the terms, one for the rest."""
+    terms_query, _daily, _events = _terms_statements(True)
+    connection = session.connection()
+    by_id = {row[0]: _Terms(*row) for row in connection.execute(terms_query, {"agreements": agreement_ids})}
     stored = _Stored()
-    for source, key, on, authority, purpose, *rest in session.connection().execute(
-        _STORED_STATE, {"ids": contribution_ids, "agreements": agreement_ids}
-    ):
-        if source == 0:
+    parameters = {"ids": contribution_ids, "agreements": agreement_ids, "since": since}
+    for row in connection.execute(_STORED_STATE, parameters):
+        source, key, on, authority, purpose, *rest = row
+        if source >= 6:
+            _read_movement_or_event(by_id, row, 1)
+        elif source == 0:
             figures = tuple(to_money(value) for value in rest[: len(FIGURES)])
             stored.days.add(ContributionDay(key, on, authority, Purpose(purpose), figures))
         elif source == 1:
             stored.agreement_days.add(AgreementDay(key, on, authority, (int(rest[-2]), int(rest[-1]))))
+        elif source == 2:
+            counts = (int(rest[-2]), int(rest[-1]))
+            stored.agreement_purpose_days.add(AgreementDay(key, on, authority, counts, Purpose(purpose)))
         else:
-            stored.horizons[source - 2] = on
-    return stored
+            stored.horizons[source - 3] = on
+    return list(by_id.values()), stored
 
 
-def _stored_agreement_days(session: Session) -> list[AgreementDay]:
+def _stored_agreement_days(session: Session, *, by_purpose: bool = False) -> list[AgreementDay]:
+    if by_purpose:
+        rows = session.execute(_ALL_STORED_AGREEMENT_PURPOSE_DAYS)
+        return [AgreementDay(row[0], row[1], row[2], (row[3], row[4]), Purpose(row[5])) for row in rows]
     rows = session.execute(_ALL_STORED_AGREEMENT_DAYS)
     return [AgreementDay(row[0], row[1], row[2], (row[3], row[4])) for row in rows]
 
 
-def _insert_days(session: Session, days: list[ContributionDay], agreement_days: list[AgreementDay]) -> None:
+def _agreement_rows(days: list[AgreementDay]) -> list[dict[str, Any]]:
+    return [
+        {
+            "agreement_id": day.agreement_id,
+            "on": day.on,
+            "local_authority_id": day.local_authority_id,
+            "agreements": day.counts[0],
+            "open_agreements": day.counts[1],
+            **({} if day.purpose is None else {"purpose": day.purpose}),
+        }
+        for day in days
+    ]
+
+
+def _insert_days(
+    session: Session,
+    days: list[ContributionDay],
+    agreement_days: list[AgreementDay],
+    agreement_purpose_days: list[AgreementDay],
+) -> None:
     if days:
         session.connection().execute(
             insert(_DAY_TABLE),
@@ -641,60 +737,72 @@ def _insert_days(session: Session, days: list[ContributionDay], agreement_days: 
             ],
         )
     if agreement_days:
-        session.connection().execute(
-            insert(_AGREEMENT_DAY_TABLE),
-            [
-                {
-                    "agreement_id": day.agreement_id,
-                    "on": day.on,
-                    "local_authority_id": day.local_authority_id,
-                    "agreements": day.counts[0],
-                    "open_agreements": day.counts[1],
-                }
-                for day in agreement_days
-            ],
-        )
+        session.connection().execute(insert(_AGREEMENT_DAY_TABLE), _agreement_rows(agreement_days))
+    if agreement_purpose_days:
+        session.connection().execute(insert(_AGREEMENT_PURPOSE_DAY_TABLE), _agreement_rows(agreement_purpose_days))
 
 
-def _remove_days(session: Session, table: Any, key: str, days: list[tuple[int, date]]) -> None:
+def _remove_days(session: Session, table: Any, keys: tuple[str, ...], days: list[tuple[Any, ...]]) -> None:
     if days:
-        session.connection().execute(delete(table).where(tuple_(table.c[key], table.c.on).in_(days)))
+        session.connection().execute(delete(table).where(tuple_(*(table.c[key] for key in keys)).in_(days)))
 
 
-def rederive_contributions(session: Session, contribution_ids: Iterable[int]) -> None:
+def _changed_days(stored: set[AgreementDay], new: list[AgreementDay]) -> tuple[list[AgreementDay], list[AgreementDay]]:
+    """The stored agreement days that are no longer so, and the new ones not yet stored."""
+    fresh = set(new)
+
+    def order(day: AgreementDay) -> tuple[int, date, str]:
+        return (day.agreement_id, day.on, str(day.purpose))
+
+    return sorted(stored - fresh, key=order), sorted(fresh - stored, key=order)
+
+
+def rederive_contributions(session: Session, contribution_ids: Iterable[int], *, since: date = date.min) -> None:
     """Derive these contributions' days (and their agreements') again from the ledger, and correct the months.
 
     Only what differs is written: the days that changed, and the months whose sums they move (a receipt
-    dated today adds one day and moves the current month's row of its authority and purpose).
+    dated today adds one day and moves the current month's row of its authority and purpose). A write that
+    moved nothing before a date (a movement dated then) compares only the days from that date on.
     """
     ids = sorted(set(contribution_ids))
     if not ids:
         return
     # Already held by every write path; taken here for one that changes terms without locking (a trigger).
     agreement_ids = locks.lock_contribution_rows(session, ids)
-    days, agreement_days = _derive(session, ids, agreement_ids)
-    stored = _stored_state(session, ids, agreement_ids)
-    by_contribution, by_agreement = attrgetter("contribution_id", "on"), attrgetter("agreement_id", "on")
-    if stored.days or stored.agreement_days:
-        new_days, new_agreement_days = set(days), set(agreement_days)
-        stale = sorted(stored.days - new_days, key=by_contribution)
-        fresh = sorted(new_days - stored.days, key=by_contribution)
-        stale_agreements = sorted(stored.agreement_days - new_agreement_days, key=by_agreement)
-        fresh_agreements = sorted(new_agreement_days - stored.agreement_days, key=by_agreement)
+    terms, stored = _stored_state(session, ids, agreement_ids, since)
+    derived = _derived(terms, ids)
+    new_days = [day for day in derived.days if day.on >= since]
+    by_contribution = attrgetter("contribution_id", "on")
+    if stored.days:
+        stale = sorted(stored.days - set(new_days), key=by_contribution)
+        fresh = sorted(set(new_days) - stored.days, key=by_contribution)
     else:
         # Nothing stored (contributions an import has just made): every day is fresh, and comparing sets
         # would hash each day's sixteen figures for nothing. Each day is already one of its kind.
-        stale, stale_agreements = [], []
-        fresh, fresh_agreements = sorted(days, key=by_contribution), sorted(agreement_days, key=by_agreement)
-    _remove_days(session, _DAY_TABLE, "contribution_id", [(day.contribution_id, day.on) for day in stale])
-    _remove_days(
-        session, _AGREEMENT_DAY_TABLE, "agreement_id", [(day.agreement_id, day.on) for day in stale_agreements]
+        stale, fresh = [], sorted(new_days, key=by_contribution)
+    stale_agreements, fresh_agreements = _changed_days(
+        stored.agreement_days, [day for day in derived.agreement_days if day.on >= since]
     )
-    _insert_days(session, fresh, fresh_agreements)
+    stale_purposes, fresh_purposes = _changed_days(
+        stored.agreement_purpose_days, [day for day in derived.agreement_purpose_days if day.on >= since]
+    )
+    _remove_days(session, _DAY_TABLE, ("contribution_id", "on"), [(day.contribution_id, day.on) for day in stale])
+    _remove_days(
+        session, _AGREEMENT_DAY_TABLE, ("agreement_id", "on"), [(day.agreement_id, day.on) for day in stale_agreements]
+    )
+    _remove_days(
+        session,
+        _AGREEMENT_PURPOSE_DAY_TABLE,
+        ("agreement_id", "purpose", "on"),
+        [(day.agreement_id, day.purpose, day.on) for day in stale_purposes],
+    )
+    _insert_days(session, fresh, fresh_agreements, fresh_purposes)
     stage_changes = _net(dict(monthly(stale)), dict(monthly(fresh)), len(FIGURES))
     count_changes = _net(dict(agreement_monthly(stale_agreements)), dict(agreement_monthly(fresh_agreements)), 2)
+    purpose_changes = _net(dict(agreement_monthly(stale_purposes)), dict(agreement_monthly(fresh_purposes)), 2)
     STAGE_MONTHS.add(session, stage_changes, stored.horizons[0])
     AGREEMENT_MONTHS.add(session, count_changes, stored.horizons[1])
+    AGREEMENT_PURPOSE_MONTHS.add(session, purpose_changes, stored.horizons[2])
 
 
 def rederive_contribution(session: Session, contribution_id: int) -> None:
@@ -704,13 +812,21 @@ def rederive_contribution(session: Session, contribution_id: int) -> None:
 
 def rebuild(session: Session) -> None:
     """Throw the rollup away and derive all of it from the ledger (after a bulk load, or to repair it)."""
-    for table in (RollupContributionDay, RollupMonth, RollupAgreementDay, RollupAgreementMonth):
+    # Migrations older than the agreement purpose tables rebuild the rollup too: they fill the tables they have.
+    by_purpose = inspect(session.connection()).has_table(_AGREEMENT_PURPOSE_DAY_TABLE.name)
+    tables: list[Any] = [RollupContributionDay, RollupMonth, RollupAgreementDay, RollupAgreementMonth]
+    if by_purpose:
+        tables += [RollupAgreementPurposeDay, RollupAgreementPurposeMonth]
+    for table in tables:
         session.execute(delete(table))
-    days, agreement_days = derive(session)
-    _insert_days(session, days, agreement_days)
+    derived = derive(session)
+    purpose_days = derived.agreement_purpose_days if by_purpose else []
+    _insert_days(session, derived.days, derived.agreement_days, purpose_days)
     current = current_month()
-    STAGE_MONTHS.fill(session, dict(monthly(days)), current)
-    AGREEMENT_MONTHS.fill(session, dict(agreement_monthly(agreement_days)), current)
+    STAGE_MONTHS.fill(session, dict(monthly(derived.days)), current)
+    AGREEMENT_MONTHS.fill(session, dict(agreement_monthly(derived.agreement_days)), current)
+    if by_purpose:
+        AGREEMENT_PURPOSE_MONTHS.fill(session, dict(agreement_monthly(purpose_days)), current)
     session.info.pop(DIRTY_CONTRIBUTIONS, None)
     session.info.pop(DIRTY_AGREEMENTS, None)
 
@@ -765,25 +881,31 @@ def _compare_months(session: Session, table: MonthEnds, steps: Steps, horizon: d
 def check(session: Session) -> list[Difference]:
     """Derive the whole rollup from the ledger and compare it with the stored one; empty when they agree."""
     settle(session)
-    days, agreement_days = derive(session)
+    derived = derive(session)
     stored_days = session.execute(_ALL_STORED_DAYS)
     differences = compare(
-        {(day.contribution_id, day.on, day.local_authority_id, day.purpose): day.figures for day in days},
+        {(day.contribution_id, day.on, day.local_authority_id, day.purpose): day.figures for day in derived.days},
         {tuple(row[:4]): tuple(to_money(value) for value in row[4:]) for row in stored_days},
         table="rollup_contribution_days",
         columns=FIGURES,
     )
     horizon = STAGE_MONTHS.horizon(session) or current_month()
-    differences += _compare_months(session, STAGE_MONTHS, dict(monthly(days)), horizon, "rollup_months")
-    differences += compare(
-        {(day.agreement_id, day.on, day.local_authority_id): day.counts for day in agreement_days},
-        {(day.agreement_id, day.on, day.local_authority_id): day.counts for day in _stored_agreement_days(session)},
-        table="rollup_agreement_days",
-        columns=COUNTS,
-    )
-    horizon = AGREEMENT_MONTHS.horizon(session) or current_month()
-    agreement_steps = dict(agreement_monthly(agreement_days))
-    differences += _compare_months(session, AGREEMENT_MONTHS, agreement_steps, horizon, "rollup_agreement_months")
+    differences += _compare_months(session, STAGE_MONTHS, dict(monthly(derived.days)), horizon, "rollup_months")
+    for name, table, days, by_purpose in (
+        ("rollup_agreement", AGREEMENT_MONTHS, derived.agreement_days, False),
+        ("rollup_agreement_purpose", AGREEMENT_PURPOSE_MONTHS, derived.agreement_purpose_days, True),
+    ):
+        differences += compare(
+            {(day.agreement_id, day.purpose, day.on, day.local_authority_id): day.counts for day in days},
+            {
+                (day.agreement_id, day.purpose, day.on, day.local_authority_id): day.counts
+                for day in _stored_agreement_days(session, by_purpose=by_purpose)
+            },
+            table=f"{name}_days",
+            columns=COUNTS,
+        )
+        horizon = table.horizon(session) or current_month()
+        differences += _compare_months(session, table, dict(agreement_monthly(days)), horizon, f"{name}_months")
     return differences
 
 
@@ -798,26 +920,33 @@ def _changed(instance: Any, names: tuple[str, ...]) -> bool:
     return any(state.attrs[name].history.has_changes() for name in names)
 
 
-def mark_contributions(session: Session, contribution_ids: Iterable[int]) -> None:
-    """Have these contributions' rollup derived again before the transaction commits."""
-    session.info.setdefault(DIRTY_CONTRIBUTIONS, set()).update(contribution_ids)
+def mark_contributions(session: Session, contribution_ids: Iterable[int], *, since: date = date.min) -> None:
+    """Have these contributions' rollup derived again before the transaction commits (its days from `since` on)."""
+    dirty: dict[int, date] = session.info.setdefault(DIRTY_CONTRIBUTIONS, {})
+    for contribution_id in contribution_ids:
+        dirty[contribution_id] = min(dirty.get(contribution_id, since), since)
 
 
 @event.listens_for(Session, "after_flush")
 def _notice(session: Session, _context: Any) -> None:
-    contributions: set[int] = set()
+    # A movement or event added or removed moves its contribution's figures from its date on only; a term, from
+    # the beginning.
+    contributions: dict[int, date] = {}
     agreements: set[int] = set()
     for instance in chain(session.new, session.dirty, session.deleted):
         if isinstance(instance, Movement | ContributionEvent):
-            contributions.add(instance.contribution_id)
+            since = date.min if instance in session.dirty else instance.on
+            contributions[instance.contribution_id] = min(contributions.get(instance.contribution_id, since), since)
         elif isinstance(instance, Contribution) and instance not in session.new:
             if _changed(instance, _CONTRIBUTION_TERMS):
-                contributions.add(instance.id)
+                contributions[instance.id] = date.min
+                if _changed(instance, ("agreement_id",)):
+                    session.info.pop(locks.LOCKED_CONTRIBUTIONS, None)
         elif isinstance(instance, Agreement) and instance not in session.new:
             if _changed(instance, _AGREEMENT_TERMS):
                 agreements.add(instance.id)
-    if contributions:
-        mark_contributions(session, contributions)
+    for contribution_id, since in contributions.items():
+        mark_contributions(session, [contribution_id], since=since)
     if agreements:
         session.info.setdefault(DIRTY_AGREEMENTS, set()).update(agreements)
 
@@ -832,15 +961,17 @@ def settle(session: Session) -> None:
     ):
         return
     session.flush()
-    contributions: set[int] = session.info.pop(DIRTY_CONTRIBUTIONS, set())
+    contributions: dict[int, date] = session.info.pop(DIRTY_CONTRIBUTIONS, {})
     agreements: set[int] = session.info.pop(DIRTY_AGREEMENTS, set())
     if agreements:
-        contributions |= set(session.scalars(select(Contribution.id).where(Contribution.agreement_id.in_(agreements))))
+        query = select(Contribution.id).where(Contribution.agreement_id.in_(agreements))
+        contributions |= dict.fromkeys(session.scalars(query), date.min)
     # In slices, so an import's thousands of contributions are derived in memory a slice at a time (ids run
     # by agreement, so an agreement's contributions mostly share a slice; one split is derived twice, harmlessly).
     ordered = sorted(contributions)
     for start in range(0, len(ordered), SETTLE_SLICE):
-        rederive_contributions(session, ordered[start : start + SETTLE_SLICE])
+        part = ordered[start : start + SETTLE_SLICE]
+        rederive_contributions(session, part, since=min(contributions[each] for each in part))
 
 
 @event.listens_for(Session, "before_commit")
@@ -908,66 +1039,68 @@ def _parts(table: MonthEnds, prefix: str, columns: tuple[str, ...], names: tuple
     return union_all(month_rows, day_rows).subquery(f"{prefix}_parts")
 
 
-@lru_cache
-def _authority_statement(open_only: bool, scoped: bool) -> Select[Any]:
-    """Built once per shape: every authority in scope with its stages, held money per purpose and counts.
+def _typed_nulls(types: Sequence[Any]) -> list[Any]:
+    return [cast_(null(), each) for each in types]
 
-    Each row also carries both tables' horizons, so the reader can tell whether its reading was the right one.
+
+@lru_cache
+def _authority_statement(open_only: bool, scoped: bool) -> Any:
+    """Built once per shape: every authority in scope by name, then each one's stages and held money per purpose,
+    then its counts, then both tables' horizons, as one union of rows tagged by their source (0 to 3).
+
+    Joined in the reader rather than in SQL, so SQLite neither materialises the sums nor indexes them to join.
+    Each part is summed per authority in one pass, the held money split by purpose with a CASE per purpose.
     """
     scope = bindparam("scope", type_=String()) if scoped else None
     columns = tuple(f"open_{name}" for name in STAGES) if open_only else STAGES
     stage_parts = _parts(STAGE_MONTHS, "stage", columns, STAGES, scope)
-    # Summed per authority and purpose first, so the held money is split by purpose over a few rows.
-    by_purpose = (
-        select(
-            stage_parts.c.local_authority_id,
-            stage_parts.c.purpose,
-            *(func.sum(stage_parts.c[name]).label(name) for name in STAGES),
-        )
-        .group_by(stage_parts.c.local_authority_id, stage_parts.c.purpose)
-        .subquery("by_purpose")
-    )
-    held = by_purpose.c.received - by_purpose.c.drawn - by_purpose.c.returned
-    stage_sums = (
-        select(
-            by_purpose.c.local_authority_id,
-            *(func.sum(by_purpose.c[name]).label(name) for name in STAGES),
-            *(
-                func.sum(case((by_purpose.c.purpose == purpose.value, held), else_=0)).label(f"held_{purpose.value}")
-                for purpose in Purpose
-            ),
-        )
-        .group_by(by_purpose.c.local_authority_id)
-        .subquery("stage_sums")
-    )
+    held = stage_parts.c.received - stage_parts.c.drawn - stage_parts.c.returned
     count_parts = _parts(AGREEMENT_MONTHS, "agreement", COUNTS, COUNTS, scope)
-    count_sums = (
-        select(count_parts.c.local_authority_id, *(func.sum(count_parts.c[name]).label(name) for name in COUNTS))
-        .group_by(count_parts.c.local_authority_id)
-        .subquery("count_sums")
-    )
+    money = Numeric(14, 2)
+    money_nulls = _typed_nulls([money] * (len(STAGES) + len(_PURPOSES)))
     authorities = LocalAuthority.__table__
-    query = (
-        select(
-            authorities.c.id,
-            authorities.c.name,
-            authorities.c.regime,
-            *(stage_sums.c[name] for name in STAGES),
-            *(stage_sums.c[f"held_{purpose.value}"] for purpose in Purpose),
-            *(count_sums.c[name] for name in COUNTS),
-            select(func.max(STAGE_MONTHS.months.c.month)).scalar_subquery(),
-            select(func.max(AGREEMENT_MONTHS.months.c.month)).scalar_subquery(),
-        )
-        .select_from(
-            authorities.outerjoin(stage_sums, stage_sums.c.local_authority_id == authorities.c.id).outerjoin(
-                count_sums, count_sums.c.local_authority_id == authorities.c.id
+    # The first part names every column of the union.
+    names = (*STAGES, *(f"held_{purpose}" for purpose in _PURPOSES), *COUNTS, "stage_horizon", "agreement_horizon")
+    listed = select(
+        literal(0).label("source"),
+        authorities.c.id.label("local_authority_id"),
+        authorities.c.name.label("name"),
+        cast_(authorities.c.regime, String()).label("regime"),
+        *(
+            column.label(name)
+            for column, name in zip(
+                [*money_nulls, *_typed_nulls([Integer(), Integer(), Date(), Date()])], names, strict=True
             )
-        )
-        .order_by(authorities.c.name, authorities.c.id)
+        ),
     )
     if scope is not None:
-        query = query.where(scoping.authority_keyed(authorities.c.id, scope))
-    return query
+        listed = listed.where(scoping.authority_keyed(authorities.c.id, scope))
+    stage_sums = select(
+        literal(1),
+        stage_parts.c.local_authority_id,
+        *_typed_nulls([String(), String()]),
+        *(func.sum(stage_parts.c[name]) for name in STAGES),
+        *(func.sum(case((stage_parts.c.purpose == purpose, held), else_=0)) for purpose in _PURPOSES),
+        *_typed_nulls([Integer(), Integer(), Date(), Date()]),
+    ).group_by(stage_parts.c.local_authority_id)
+    count_sums = select(
+        literal(2),
+        count_parts.c.local_authority_id,
+        *_typed_nulls([String(), String()]),
+        *money_nulls,
+        *(func.sum(count_parts.c[name]) for name in COUNTS),
+        *_typed_nulls([Date(), Date()]),
+    ).group_by(count_parts.c.local_authority_id)
+    horizons = select(
+        literal(3),
+        *_typed_nulls([String(), String(), String()]),
+        *money_nulls,
+        *_typed_nulls([Integer(), Integer()]),
+        select(func.max(STAGE_MONTHS.months.c.month)).scalar_subquery(),
+        select(func.max(AGREEMENT_MONTHS.months.c.month)).scalar_subquery(),
+    )
+    everything = union_all(listed, stage_sums, count_sums, horizons).subquery("tagged")
+    return select(everything).order_by(everything.c.source, everything.c.name, everything.c.local_authority_id)
 
 
 @dataclass(frozen=True)
@@ -985,10 +1118,9 @@ class AuthoritySums:
     open_agreements: int
 
 
-_PURPOSES = tuple(purpose.value for purpose in Purpose)
-_STAGES_FROM = 3
+_STAGES_FROM = 4
 _HELD_FROM = _STAGES_FROM + len(STAGES)
-_COUNTS_FROM = _HELD_FROM + len(_PURPOSES)
+_COUNTS_FROM = _HELD_FROM + len(Purpose)
 _HORIZONS_FROM = _COUNTS_FROM + len(COUNTS)
 
 
@@ -1020,19 +1152,142 @@ def authority_sums(
     month = month_of(as_at)
     scope = {} if local_authority_id is None else {"scope": local_authority_id}
     rows = session.connection().execute(statement, _reading_parameters(as_at, (month, month), today) | scope).all()
-    if rows:
-        horizons = (rows[0][_HORIZONS_FROM], rows[0][_HORIZONS_FROM + 1])
-        if any(horizon is None or horizon < month for horizon in horizons):
-            rows = session.connection().execute(statement, _reading_parameters(as_at, horizons, today) | scope).all()
-    return [
-        AuthoritySums(
-            local_authority_id=row[0],
-            name=row[1],
-            regime=row[2],
-            stages=dict(zip(STAGES, map(to_money, row[_STAGES_FROM:_HELD_FROM]), strict=True)),
-            held_by_purpose=dict(zip(_PURPOSES, map(to_money, row[_HELD_FROM:_COUNTS_FROM]), strict=True)),
-            agreements=int(row[_COUNTS_FROM] or 0),
-            open_agreements=int(row[_COUNTS_FROM + 1] or 0),
+    horizons = tuple(rows[-1][_HORIZONS_FROM:])
+    if any(horizon is None or horizon < month for horizon in horizons):
+        rows = session.connection().execute(statement, _reading_parameters(as_at, horizons, today) | scope).all()
+    stages: dict[str, Any] = {}
+    counts: dict[str, Any] = {}
+    for row in rows:
+        if row[0] == 1:
+            stages[row[1]] = row
+        elif row[0] == 2:
+            counts[row[1]] = row
+    no_figures = (None,) * _HORIZONS_FROM
+    found: list[AuthoritySums] = []
+    for row in rows:
+        if row[0] != 0:
+            break
+        figures, counted = stages.get(row[1], no_figures), counts.get(row[1], no_figures)
+        found.append(
+            AuthoritySums(
+                local_authority_id=row[1],
+                name=row[2],
+                regime=Regime(row[3]),
+                stages=dict(zip(STAGES, map(to_money, figures[_STAGES_FROM:_HELD_FROM]), strict=True)),
+                held_by_purpose=dict(zip(_PURPOSES, map(to_money, figures[_HELD_FROM:_COUNTS_FROM]), strict=True)),
+                agreements=int(counted[_COUNTS_FROM] or 0),
+                open_agreements=int(counted[_COUNTS_FROM + 1] or 0),
+            )
         )
-        for row in rows
-    ]
+    return found
+
+
+@lru_cache
+def _purpose_statement(open_only: bool, scoped: bool) -> Any:
+    """Built once per shape: every purpose with agreements counted, its stages and counts, then a last row (with
+    no purpose) of the agreement counts over all purposes and the three horizons."""
+    scope = bindparam("scope", type_=String()) if scoped else None
+    columns = tuple(f"open_{name}" for name in STAGES) if open_only else STAGES
+    stage_parts = _parts(STAGE_MONTHS, "stage", columns, STAGES, scope)
+    stage_sums = (
+        select(stage_parts.c.purpose, *(func.sum(stage_parts.c[name]).label(name) for name in STAGES))
+        .group_by(stage_parts.c.purpose)
+        .subquery("stage_sums")
+    )
+    purpose_parts = _parts(AGREEMENT_PURPOSE_MONTHS, "purpose", COUNTS, COUNTS, scope)
+    purpose_counts = (
+        select(purpose_parts.c.purpose, *(func.sum(purpose_parts.c[name]).label(name) for name in COUNTS))
+        .group_by(purpose_parts.c.purpose)
+        .subquery("purpose_counts")
+    )
+    count_parts = _parts(AGREEMENT_MONTHS, "agreement", COUNTS, COUNTS, scope)
+    # An agreement of two purposes counts under each, and once in the total: the total comes from the agreements.
+    counted = purpose_counts.c.open_agreements if open_only else purpose_counts.c.agreements
+    purposes = (
+        select(
+            cast_(purpose_counts.c.purpose, String()).label("purpose"),
+            *(stage_sums.c[name] for name in STAGES),
+            *(purpose_counts.c[name] for name in COUNTS),
+            *(cast_(null(), Date()) for _ in range(3)),
+        )
+        .select_from(purpose_counts.outerjoin(stage_sums, stage_sums.c.purpose == purpose_counts.c.purpose))
+        .where(counted > 0)
+    )
+    totals = select(
+        cast_(null(), String()),
+        *(null() for _ in STAGES),
+        *(func.sum(count_parts.c[name]) for name in COUNTS),
+        *(select(func.max(table.months.c.month)).scalar_subquery() for table in _PURPOSE_READ_TABLES),
+    )
+    return union_all(purposes, totals)
+
+
+_PURPOSE_READ_TABLES = (STAGE_MONTHS, AGREEMENT_MONTHS, AGREEMENT_PURPOSE_MONTHS)
+_PURPOSE_PREFIXES = ("stage", "agreement", "purpose")
+
+
+@dataclass(frozen=True)
+class PurposeSums:
+    """One purpose's figures as at a date from the rollup (the agreements with contributions of it)."""
+
+    purpose: Purpose
+    stages: dict[str, Decimal]
+    """Every stage's money (of open agreements only, when asked)."""
+    agreements: int
+    open_agreements: int
+
+
+@dataclass(frozen=True)
+class PurposeFigures:
+    """Every purpose counted as at a date, in the purposes' order, and the agreement counts over all of them."""
+
+    purposes: list[PurposeSums]
+    agreements: int
+    open_agreements: int
+
+
+def _purpose_parameters(as_at: date, horizons: Sequence[date | None], today: date) -> dict[str, Any]:
+    parameters: dict[str, Any] = {}
+    for prefix, horizon in zip(_PURPOSE_PREFIXES, horizons, strict=True):
+        plan = reading(as_at, horizon, today)
+        parameters |= {
+            f"{prefix}_month": plan.month,
+            f"{prefix}_sign": plan.sign,
+            f"{prefix}_first_day": plan.first_day,
+            f"{prefix}_last_day": plan.last_day,
+        }
+    return parameters
+
+
+def _purposes_then_totals(row: Any) -> tuple[bool, str]:
+    return (row[0] is None, row[0] or "")
+
+
+def purpose_sums(session: Session, *, as_at: date, local_authority_id: str | None, open_only: bool) -> PurposeFigures:
+    """Every purpose with agreements counted as at the date (in scope, open only when asked), usually in one
+    statement; its reading is chosen as `authority_sums` chooses it."""
+    settle(session)
+    statement = _purpose_statement(open_only, local_authority_id is not None)
+    today = date.today()
+    month = month_of(as_at)
+    scope = {} if local_authority_id is None else {"scope": local_authority_id}
+    parameters = _purpose_parameters(as_at, (month, month, month), today) | scope
+    *purposes, totals = sorted(session.connection().execute(statement, parameters), key=_purposes_then_totals)
+    horizons = totals[-3:]
+    if any(horizon is None or horizon < month for horizon in horizons):
+        again = session.connection().execute(statement, _purpose_parameters(as_at, horizons, today) | scope)
+        *purposes, totals = sorted(again, key=_purposes_then_totals)
+    counts_from = 1 + len(STAGES)
+    return PurposeFigures(
+        purposes=[
+            PurposeSums(
+                purpose=Purpose(row[0]),
+                stages=dict(zip(STAGES, map(to_money, row[1:counts_from]), strict=True)),
+                agreements=int(row[counts_from]),
+                open_agreements=int(row[counts_from + 1]),
+            )
+            for row in purposes
+        ],
+        agreements=int(totals[counts_from] or 0),
+        open_agreements=int(totals[counts_from + 1] or 0),
+    )
