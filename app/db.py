@@ -1,15 +1,16 @@
 """Engine, sessions and the one-session-per-request dependency."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextvars import ContextVar
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from weakref import WeakKeyDictionary
 
 import anyio
 from fastapi import Depends
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -74,7 +75,21 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE" if WRITING.get() else "BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **pool_bounds())
+    engine = create_engine(url, **pool_bounds())
+
+    @event.listens_for(engine, "checkout")
+    def _ping_before_writing(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        # pool_pre_ping for writes only: a write that failed on a connection the server had dropped could have
+        # been applied, so it is never run again; a read skips the round trip, and if its connection was dropped
+        # app.retries runs it again on a fresh one.
+        if not WRITING.get():
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError("the pooled connection was dropped") from error
+
+    return engine
 
 
 @lru_cache
@@ -118,7 +133,8 @@ async def get_session() -> AsyncIterator[Session]:
     """One session per request: commit once when the request succeeds, roll back on any error."""
     # A request waits for a turn before its session, so no more requests hold a session than the pool has
     # connections: one beyond would block a worker thread waiting for a connection held by requests that need
-    # that thread to finish. Making the session touches no database; the commit runs in a worker thread.
+    # that thread to finish. Making the session touches no database; the commit runs in a worker thread, unless
+    # no transaction is left to end (a cached token and a read that ended its own, as `read_in_thread` does).
     async with database_turns():
         session = get_sessionmaker()()
         try:
@@ -127,8 +143,33 @@ async def get_session() -> AsyncIterator[Session]:
             with anyio.CancelScope(shield=True):
                 await run_in_threadpool(_finish, session, False)
             raise
+        if not session.in_transaction():
+            session.close()
+            return
         with anyio.CancelScope(shield=True):
             await run_in_threadpool(_finish, session, True)
+
+
+Result = TypeVar("Result")
+
+
+async def read_in_thread(session: Session, read: Callable[..., Result], /, **arguments: Any) -> Result:
+    """Run a read of one statement in one worker thread and end it there: one hop to a thread for the request."""
+
+    # An async endpoint calling this costs one hop; a plain one costs three (itself, its response's validation
+    # and the session's commit). The commit is the one a request makes on success, so the session is left with
+    # nothing to finish; on an error the session dependency rolls back as for any request. On PostgreSQL a
+    # statement is its own snapshot, so one read alone needs no BEGIN and no COMMIT: two round trips saved.
+    def unit_of_work() -> Result:
+        bind = session.get_bind()
+        # Only on a session of its own (bound to the engine, not to a connection already in a transaction).
+        if isinstance(bind, Engine) and bind.dialect.name == "postgresql" and not session.in_transaction():
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        result = read(session=session, **arguments)
+        session.commit()
+        return result
+
+    return await run_in_threadpool(unit_of_work)
 
 
 # scope="function" commits before the response is sent, so a failed commit is never reported as success.

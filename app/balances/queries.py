@@ -119,7 +119,7 @@ class BalanceFilter:
 
     local_authority_id: str | None = None
     agreement_ids: tuple[int, ...] | BindParameter[Any] | None = None
-    contribution_ids: tuple[int, ...] | BindParameter[Any] | None = None
+    contribution_ids: tuple[int, ...] | BindParameter[Any] | Select[Any] | None = None
     purpose: Purpose | None = None
     open_only: bool = False
 
@@ -150,7 +150,9 @@ def event_dates(as_at: AsAt, contribution_ids: Ids | None = None) -> Subquery:
     """Per contribution: the latest start, at-risk and cleared dates as at the date."""
 
     def latest(*kinds: EventKind) -> ColumnElement[date]:
-        return func.max(case((ContributionEvent.kind.in_(kinds), ContributionEvent.on), else_=None))
+        # Equalities, not IN, as in the ledger's sums: nothing to rewrite per execution.
+        of_kinds = or_(*(ContributionEvent.kind == kind for kind in kinds))
+        return func.max(case((of_kinds, ContributionEvent.on), else_=None))
 
     query = (
         select(
@@ -167,7 +169,7 @@ def event_dates(as_at: AsAt, contribution_ids: Ids | None = None) -> Subquery:
     return query.subquery("event_dates")
 
 
-def contribution_stages(as_at: date, where: BalanceFilter) -> Subquery:
+def contribution_stages(as_at: AsAt, where: BalanceFilter) -> Subquery:
     """Per contribution: every stage's money as at the date, with the keys to group it by."""
     return _stages_select(as_at, where).subquery("contribution_stages")
 
@@ -369,6 +371,32 @@ def balances(
     else:
         count = session.scalar(select(func.count()).select_from(grouped.subquery())) or 0
     return [_to_balance(row) for row in page_rows], _to_balance(totals), count
+
+
+STAGE_COLUMNS = ("total_value", "not_started", "held_by_developer", "at_risk", "received", "drawn", "spent", "returned")
+"""The money columns of a row of `contribution_stages`."""
+
+
+def stage_balance(key: str, label: str, stages: Any) -> Balance:
+    """One contribution's balances from its row of `contribution_stages` (all zero where it has no row)."""
+    total_value, not_started, held_by_developer, at_risk, received, drawn, spent, returned = (
+        to_money(stages[name]) for name in STAGE_COLUMNS
+    )
+    return Balance(
+        key=key,
+        label=label,
+        total_value=total_value,
+        not_started=not_started,
+        held_by_developer=held_by_developer,
+        at_risk=at_risk,
+        held_by_local_authority=held(received, drawn, returned),
+        received_by_local_authority=received,
+        drawn=drawn,
+        spent=spent,
+        unspent_drawn=drawn - spent,
+        returned=returned,
+        remaining=total_value - spent,
+    )
 
 
 def can_use_rollup(group_by: GroupBy, where: BalanceFilter) -> bool:

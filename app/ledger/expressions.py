@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import BindParameter, ColumnElement, Select, Subquery, and_, case, func, literal, select
+from sqlalchemy import BindParameter, ColumnElement, Select, Subquery, and_, case, func, literal, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from app.models import Movement, MovementKind
@@ -36,7 +36,9 @@ def amount() -> InstrumentedAttribute[Decimal]:
 
 def sum_of(*kinds: MovementKind) -> ColumnElement[Decimal]:
     """The net sum of movements of these kinds in a GROUP BY (zero where there are none)."""
-    return func.coalesce(func.sum(case((Movement.kind.in_(kinds), signed_amount()), else_=literal(0))), 0)
+    # Equalities, not IN: an IN list is rewritten into the SQL at every execution, even of a cached statement.
+    of_kinds = or_(*(Movement.kind == kind for kind in kinds))
+    return func.coalesce(func.sum(case((of_kinds, signed_amount()), else_=literal(0))), 0)
 
 
 def total_value_sum() -> ColumnElement[Decimal]:
