@@ -120,3 +120,16 @@ class TestOneContribution:
         assert api.get("/contributions/999999").status_code == 404
         assert api.get(f"/contributions/{theirs['id']}", role="panel").status_code == 403
         assert api.get(f"/contributions/{theirs['id']}", role=None).status_code == 401
+
+
+class TestTheStatement:
+    def test_it_stays_short_enough_for_the_postgresql_driver_to_keep_it_parsed(self) -> None:
+        from psycopg import _queries
+        from sqlalchemy.dialects.postgresql import psycopg
+
+        from app.contributions.reads import _by_id_statement
+
+        for scoped in (False, True):
+            compiled = _by_id_statement(scoped).compile(dialect=psycopg.dialect())
+            assert len(str(compiled).encode()) <= _queries.MAX_CACHED_STATEMENT_LENGTH
+            assert len(compiled.params) <= _queries.MAX_CACHED_STATEMENT_PARAMS

@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from app import scoping
 from app.ledger import rollup
-from app.ledger.expressions import AsAt, Ids, held, movement_sums
+from app.ledger.expressions import AsAt, Ids, held, movement_sums, zero
 from app.ledger.figures import (
     ContributionTotals,
     DatedSum,
@@ -189,16 +189,32 @@ def _narrowed_contributions(where: BalanceFilter) -> Ids | None:
     return None
 
 
-def _stages_select(as_at: AsAt, where: BalanceFilter) -> Select[Any]:
-    narrowed = _narrowed_contributions(where)
-    sums = movement_sums(as_at, narrowed)
-    events = event_dates(as_at, narrowed)
+def stage_figures(
+    sums: Subquery, events: Subquery, trigger_type: Any = Contribution.trigger_type
+) -> list[ColumnElement[Any]]:
+    """A contribution's STAGE_COLUMNS from its `movement_sums` and `event_dates` rows, and its trigger's type."""
     unreceived = sums.c.total_value - sums.c.received
     is_at_risk = and_(
         events.c.at_risk_on.is_not(None),
         or_(events.c.cleared_on.is_(None), events.c.at_risk_on > events.c.cleared_on),
     )
-    is_started = or_(events.c.started_on.is_not(None), Contribution.trigger_type == TriggerType.on_signing)
+    is_started = or_(events.c.started_on.is_not(None), trigger_type == TriggerType.on_signing)
+    return [
+        sums.c.total_value,
+        case((is_at_risk, zero()), (is_started, zero()), else_=unreceived).label("not_started"),
+        case((is_at_risk, zero()), (is_started, unreceived), else_=zero()).label("held_by_developer"),
+        case((is_at_risk, unreceived), else_=zero()).label("at_risk"),
+        sums.c.received,
+        sums.c.drawn,
+        sums.c.spent,
+        sums.c.returned,
+    ]
+
+
+def _stages_select(as_at: AsAt, where: BalanceFilter) -> Select[Any]:
+    narrowed = _narrowed_contributions(where)
+    sums = movement_sums(as_at, narrowed)
+    events = event_dates(as_at, narrowed)
     is_open = or_(Agreement.closed_on.is_(None), Agreement.closed_on > as_at)
     query = (
         select(
@@ -208,14 +224,7 @@ def _stages_select(as_at: AsAt, where: BalanceFilter) -> Select[Any]:
             Agreement.local_authority_id.label("local_authority_id"),
             Agreement.reference.label("agreement_reference"),
             case((is_open, 1), else_=0).label("is_open"),
-            sums.c.total_value,
-            case((is_at_risk, 0), (is_started, 0), else_=unreceived).label("not_started"),
-            case((is_at_risk, 0), (is_started, unreceived), else_=0).label("held_by_developer"),
-            case((is_at_risk, unreceived), else_=0).label("at_risk"),
-            sums.c.received,
-            sums.c.drawn,
-            sums.c.spent,
-            sums.c.returned,
+            *stage_figures(sums, events),
         )
         .join(sums, sums.c.contribution_id == Contribution.id)
         .join(Agreement, Agreement.id == Contribution.agreement_id)

@@ -4,19 +4,19 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Date, Integer, Select, String, bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Date, Integer, Select, String, and_, bindparam, select
+from sqlalchemy.orm import Session, aliased
 
 from app import scoping
 from app.balances.queries import (
     STAGE_COLUMNS,
     Balance,
-    BalanceFilter,
     GroupBy,
     balances_by_id,
-    contribution_stages,
+    event_dates,
     secured_amounts,
     stage_balance,
+    stage_figures,
     stage_of,
 )
 from app.balances.schemas import BalanceFigures
@@ -24,6 +24,7 @@ from app.contributions.schemas import ContributionRead, EventRead, Trigger
 from app.errors import NotFoundError
 from app.instalments.reads import instalment_model, instalment_models
 from app.instalments.service import Valued, values
+from app.ledger.expressions import movement_sums
 from app.ledger.figures import secured_sum
 from app.models import Agreement, Contribution, ContributionEvent, Instalment, InstalmentDue
 from app.money import ZERO, to_money
@@ -84,6 +85,18 @@ def read_one(session: Session, contribution: Contribution) -> ContributionRead:
     return read_models(session, [contribution])[0]
 
 
+CONTRIBUTION_COLUMNS = (
+    "id",
+    "agreement_id",
+    "purpose",
+    "trigger_type",
+    "trigger_threshold",
+    "trigger_description",
+    "spend_by",
+    "repayment_period_years",
+    "notes",
+    "clause_text",
+)
 INSTALMENT_COLUMNS = (
     "position",
     "share_percent",
@@ -101,45 +114,40 @@ def _by_id_statement(scoped: bool) -> Select[*tuple[Any, ...]]:
     """Built once: a contribution, its agreement's authority and signing, its balances as at a date, its secured
     amount, and one row per instalment with its latest due date (none where it has no instalments)."""
     contribution_id = bindparam("contribution_id", type_=Integer())
+    as_at = bindparam("as_at", type_=Date())
     # The contribution's one id as a subquery, not an expanding list: nothing to rewrite in the SQL per request.
-    ids = select(contribution_id)
-    stages = contribution_stages(bindparam("as_at", type_=Date()), BalanceFilter(contribution_ids=ids))
+    only = select(contribution_id)
+    sums = movement_sums(as_at, only)
+    events = event_dates(as_at, only)
+    # Short names: under 4 kB of SQL the PostgreSQL driver keeps the statement parsed between executions.
+    contribution, agreement, instalment, due = (
+        aliased(Contribution, name="c"),
+        aliased(Agreement, name="a"),
+        aliased(Instalment, name="i"),
+        aliased(InstalmentDue, name="d"),
+    )
     latest_due = (
-        select(InstalmentDue.on)
-        .where(InstalmentDue.instalment_id == Instalment.id)
-        .order_by(InstalmentDue.id.desc())
-        .limit(1)
-        .scalar_subquery()
+        select(due.on).where(due.instalment_id == instalment.id).order_by(due.id.desc()).limit(1).scalar_subquery()
     )
     scope = bindparam("scope", type_=String()) if scoped else None
     return (
         select(
-            Contribution.id,
-            Contribution.agreement_id,
-            Contribution.purpose,
-            Contribution.trigger_type,
-            Contribution.trigger_threshold,
-            Contribution.trigger_description,
-            Contribution.spend_by,
-            Contribution.repayment_period_years,
-            Contribution.notes,
-            Contribution.clause_text,
-            Agreement.local_authority_id,
-            Agreement.signed_on,
-            secured_sum(Contribution.id).label("secured"),
-            *(stages.c[name] for name in STAGE_COLUMNS),
-            Instalment.id.label("instalment_id"),
-            *(getattr(Instalment, name).label(f"instalment_{name}") for name in INSTALMENT_COLUMNS),
-            latest_due.label("instalment_due_on"),
+            *(getattr(contribution, name) for name in CONTRIBUTION_COLUMNS),
+            agreement.local_authority_id,
+            agreement.signed_on,
+            secured_sum(contribution.id),
+            *stage_figures(sums, events, contribution.trigger_type),
+            instalment.id,
+            *(getattr(instalment, name) for name in INSTALMENT_COLUMNS),
+            latest_due,
         )
-        .join(Agreement, Agreement.id == Contribution.agreement_id)
-        .outerjoin(stages, stages.c.contribution_id == Contribution.id)
-        .outerjoin(Instalment, Instalment.contribution_id == Contribution.id)
-        .where(
-            Contribution.id == contribution_id,
-            scoping.authority_keyed(Agreement.local_authority_id, scope),
-        )
-        .order_by(Instalment.position)
+        .join(agreement, agreement.id == contribution.agreement_id)
+        # As in the balances: nothing as at a date before the signing, and zeros without movements.
+        .outerjoin(sums, and_(sums.c.contribution_id == contribution.id, agreement.signed_on <= as_at))
+        .outerjoin(events, events.c.contribution_id == contribution.id)
+        .outerjoin(instalment, instalment.contribution_id == contribution.id)
+        .where(contribution.id == contribution_id, scoping.authority_keyed(agreement.local_authority_id, scope))
+        .order_by(instalment.position)
     )
 
 
@@ -148,40 +156,42 @@ def read_by_id(*, session: Session, contribution_id: int, scope: str | None) -> 
     parameters: dict[str, Any] = {"contribution_id": contribution_id, "as_at": date.today()}
     if scope is not None:
         parameters["scope"] = scope
-    # Through the connection: a statement of columns needs none of the ORM's loading.
+    # Through the connection (a statement of columns needs none of the ORM's loading), its columns by position:
+    # unlabelled, the statement stays short enough for the driver to keep it parsed.
     rows = session.connection().execute(_by_id_statement(scope is not None), parameters).all()
     if not rows:
         raise NotFoundError(f"no contribution {contribution_id}", field="contribution_id")
-    first = rows[0]._mapping
-    balance = stage_balance(str(contribution_id), first["purpose"].value, first)
+    first = dict(zip(CONTRIBUTION_COLUMNS, rows[0], strict=False))
+    local_authority_id, signed_on, secured = rows[0][len(CONTRIBUTION_COLUMNS) : len(CONTRIBUTION_COLUMNS) + 3]
+    stages_from = len(CONTRIBUTION_COLUMNS) + 3
+    instalment_from = stages_from + len(STAGE_COLUMNS)
+    balance = stage_balance(
+        str(contribution_id), first["purpose"].value, dict(zip(STAGE_COLUMNS, rows[0][stages_from:], strict=False))
+    )
+    schedule = [row[instalment_from:] for row in rows if row[instalment_from] is not None]
     instalments = [
         Instalment(
-            id=row.instalment_id,
+            id=part[0],
             contribution_id=contribution_id,
-            **{name: row._mapping[f"instalment_{name}"] for name in INSTALMENT_COLUMNS},
+            **dict(zip(INSTALMENT_COLUMNS, part[1:], strict=False)),
         )
-        for row in rows
-        if row.instalment_id is not None
+        for part in schedule
     ]
-    due_records = [
-        None if row.instalment_due_on is None else InstalmentDue(on=row.instalment_due_on)
-        for row in rows
-        if row.instalment_id is not None
-    ]
+    due_records = [None if part[-1] is None else InstalmentDue(on=part[-1]) for part in schedule]
     worth = values(instalments, balance.total_value)
     return ContributionRead(
         id=contribution_id,
         agreement_id=first["agreement_id"],
-        local_authority_id=first["local_authority_id"],
+        local_authority_id=local_authority_id,
         purpose=first["purpose"],
-        amount=to_money(first["secured"]),
+        amount=to_money(secured),
         trigger=Trigger(
             type=first["trigger_type"],
             threshold=first["trigger_threshold"],
             description=first["trigger_description"],
         ),
         instalments=[
-            instalment_model(Valued(instalment, value, due), first["signed_on"])
+            instalment_model(Valued(instalment, value, due), signed_on)
             for instalment, value, due in zip(instalments, worth, due_records, strict=True)
         ],
         spend_by=first["spend_by"],
