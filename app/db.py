@@ -20,6 +20,9 @@ from app.config import get_settings
 WRITING: ContextVar[bool] = ContextVar("writing", default=True)
 """Whether the current unit of work may write; on SQLite it then takes the write lock up front."""
 
+ONE_STATEMENT = "s106_one_statement"
+"""The execution option of a read that is one statement (`read_in_thread`): it needs no transaction around it."""
+
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 """The methods whose requests only read, so on SQLite they begin without the write lock."""
 
@@ -72,6 +75,8 @@ def make_engine(url: str) -> Engine:
         def _sqlite_begin(connection: Any) -> None:
             # A writer that began with a plain BEGIN could read, then fail to upgrade its
             # snapshot when another writer commits first; IMMEDIATE queues writers instead.
+            if connection.get_execution_options().get(ONE_STATEMENT):
+                return  # a read of one statement: SQLite gives the statement a snapshot of its own
             connection.exec_driver_sql("BEGIN IMMEDIATE" if WRITING.get() else "BEGIN")
 
         return engine
@@ -158,13 +163,16 @@ async def read_in_thread(session: Session, read: Callable[..., Result], /, **arg
 
     # An async endpoint calling this costs one hop; a plain one costs three (itself, its response's validation
     # and the session's commit). The commit is the one a request makes on success, so the session is left with
-    # nothing to finish; on an error the session dependency rolls back as for any request. On PostgreSQL a
-    # statement is its own snapshot, so one read alone needs no BEGIN and no COMMIT: two round trips saved.
+    # nothing to finish; on an error the session dependency rolls back as for any request. A statement is its own
+    # snapshot, so one read alone needs no BEGIN and no COMMIT: on PostgreSQL two round trips saved.
     def unit_of_work() -> Result:
         bind = session.get_bind()
         # Only on a session of its own (bound to the engine, not to a connection already in a transaction).
-        if isinstance(bind, Engine) and bind.dialect.name == "postgresql" and not session.in_transaction():
-            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        if isinstance(bind, Engine) and not session.in_transaction():
+            postgresql = bind.dialect.name == "postgresql"
+            session.connection(
+                execution_options={"isolation_level": "AUTOCOMMIT"} if postgresql else {ONE_STATEMENT: True}
+            )
         result = read(session=session, **arguments)
         session.commit()
         return result
