@@ -111,8 +111,9 @@ INSTALMENT_COLUMNS = (
 
 @lru_cache
 def _by_id_statement(scoped: bool) -> Select[*tuple[Any, ...]]:
-    """Built once: a contribution, its agreement's authority and signing, its balances as at a date, its secured
-    amount, and one row per instalment with its latest due date (none where it has no instalments)."""
+    """Built once: a contribution with its authority, signing, stages, secured sum, and a row per instalment."""
+    # Each row: the contribution's columns, its authority and signing, its secured amount, its stage figures as
+    # at the date, then one instalment and its latest due date (none where the contribution has no instalments).
     contribution_id = bindparam("contribution_id", type_=Integer())
     as_at = bindparam("as_at", type_=Date())
     # The contribution's one id as a subquery, not an expanding list: nothing to rewrite in the SQL per request.
