@@ -2,8 +2,9 @@
 
 A deadlock or serialization failure (PostgreSQL SQLSTATE 40P01 or 40001; SQLite's "database is
 locked") rolled the whole transaction back, so the request is run again from the start, a bounded
-number of times; if it still conflicts the answer is a 409 problem saying to retry. A database that
-cannot be reached answers 503 with Retry-After. Neither is ever a 500.
+number of times; if it still conflicts the answer is a 409 problem saying to retry. A read whose pooled
+connection the server had dropped (reads are not pinged first, app.db) is run again on a fresh one. A
+database that cannot be reached answers 503 with Retry-After. Neither is ever a 500.
 """
 
 import asyncio
@@ -14,6 +15,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.db import READ_METHODS
 from app.errors import PROBLEM_JSON
 
 ATTEMPTS = 4
@@ -33,6 +35,11 @@ def is_transient(error: BaseException) -> bool:
     if getattr(error.orig, "sqlstate", None) in TRANSIENT_SQLSTATES:
         return True
     return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
+
+
+def is_dropped_connection(error: BaseException) -> bool:
+    """Whether the error says the connection itself was lost (the pool then replaces it and its elders)."""
+    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 def is_outage(error: BaseException) -> bool:
@@ -92,6 +99,8 @@ class DatabaseFailures:
                     raise
                 if is_transient(error) and attempt < self.attempts:
                     await asyncio.sleep(0.02 * attempt)
+                    continue
+                if is_dropped_connection(error) and scope["method"] in READ_METHODS and attempt < self.attempts:
                     continue
                 if is_transient(error):
                     answer = problem_message(

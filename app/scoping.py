@@ -8,6 +8,7 @@ app/auth/dependencies.py, PANEL_PAGES in app/web/pages.py), which never start fr
 """
 
 from sqlalchemy import BindParameter, ColumnElement, Select, exists, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.models import (
     Agreement,
@@ -30,8 +31,10 @@ Scope = str | None
 """The one authority a caller may read, or None for all."""
 
 
-def authority_keyed(column: ColumnElement[str], scope: Scope | BindParameter[str]) -> ColumnElement[bool]:
-    """Rows keyed by an authority's id (the rollup's tables, built once with the scope as a parameter)."""
+def authority_keyed(
+    column: ColumnElement[str] | InstrumentedAttribute[str], scope: Scope | BindParameter[str]
+) -> ColumnElement[bool]:
+    """Rows keyed by an authority's id, in statements built once with the scope as a parameter (the rollup's)."""
     return true() if scope is None else column == scope
 
 

@@ -281,6 +281,47 @@ class TestTransientConflicts:
         assert len(calls) == ATTEMPTS
 
 
+class TestDroppedConnections:
+    """A read whose pooled connection the server had dropped is run again; a write never is (it may have landed)."""
+
+    def _app(self) -> tuple[FastAPI, list[str]]:
+        calls: list[str] = []
+        inner = FastAPI()
+
+        def dropped_once(method: str) -> None:
+            calls.append(method)
+            if len(calls) == 1:
+                raise OperationalError(
+                    "SELECT 1", {}, Exception("server closed the connection"), connection_invalidated=True
+                )
+
+        @inner.get("/read")
+        def read() -> dict[str, str]:
+            dropped_once("GET")
+            return {"status": "read"}
+
+        @inner.post("/write")
+        def write() -> dict[str, str]:
+            dropped_once("POST")
+            return {"status": "written"}
+
+        inner.add_middleware(DatabaseFailures)
+        return inner, calls
+
+    def test_a_read_is_run_again_on_a_fresh_connection(self) -> None:
+        inner, calls = self._app()
+        response = TestClient(inner).get("/read")
+        assert (response.status_code, response.json()) == (200, {"status": "read"})
+        assert calls == ["GET", "GET"]
+
+    def test_a_write_is_answered_503_and_not_run_again(self) -> None:
+        inner, calls = self._app()
+        response = TestClient(inner).post("/write", json={"a": 1})
+        assert response.status_code == 503
+        assert response.headers["Retry-After"]
+        assert calls == ["POST"]
+
+
 class TestLeastPrivilege:
     """A planning officer's view of a drawdown request shows only the invoices they may see."""
 

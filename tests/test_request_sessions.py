@@ -94,3 +94,74 @@ class TestPoolBounds:
         # In a thread of its own: the browser tests' driver may hold an event loop in this one.
         with ThreadPoolExecutor(max_workers=1) as pool:
             assert pool.submit(asyncio.run, turns()).result() == pool_capacity()
+
+
+class TestPingBeforeWriting:
+    """On PostgreSQL a write checks its pooled connection first, as pool_pre_ping would; a read saves the trip."""
+
+    def _pings(self, monkeypatch: pytest.MonkeyPatch, *, fail_first: bool) -> list[bool]:
+        dialect = get_engine().dialect
+        if dialect.name != "postgresql":
+            pytest.skip("only a server drops connections; SQLite's are files")
+        real = dialect.do_ping
+        pinged: list[bool] = []
+
+        def ping(connection: Any) -> bool:
+            pinged.append(WRITING.get())
+            if fail_first and len(pinged) == 1:
+                raise dialect.loaded_dbapi.OperationalError("server closed the connection unexpectedly")
+            return real(connection)
+
+        monkeypatch.setattr(dialect, "do_ping", ping)
+        return pinged
+
+    def test_a_write_is_pinged_and_a_read_is_not(
+        self, served: tuple[TestClient, str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        client, secret = served
+        pinged = self._pings(monkeypatch, fail_first=False)
+        headers = {"Authorization": f"Bearer {secret}"}
+        assert client.get("/local-authorities", headers=headers).status_code == 200
+        assert pinged == []
+        assert client.patch("/local-authorities/nowhere", headers=headers, json={"name": "Nowhere"}).status_code == 404
+        assert pinged == [True]
+
+    def test_a_write_whose_connection_was_dropped_is_given_a_fresh_one(
+        self, served: tuple[TestClient, str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        client, secret = served
+        pinged = self._pings(monkeypatch, fail_first=True)
+        headers = {"Authorization": f"Bearer {secret}"}
+        patched = client.patch("/local-authorities/nowhere", headers=headers, json={"name": "Nowhere"})
+        assert patched.status_code == 404, patched.text
+        assert len(pinged) >= 2
+
+
+class TestOneStatementReads:
+    """A read of one statement runs outside a transaction: no BEGIN and no COMMIT (on PostgreSQL, round trips)."""
+
+    def test_the_read_begins_no_transaction_and_a_write_does(self, served: tuple[TestClient, str]) -> None:
+        client, secret = served
+        engine = get_engine()
+        postgresql = engine.dialect.name == "postgresql"
+        seen: list[tuple[str, bool]] = []
+
+        def record(connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+            driver = connection.connection.driver_connection
+            # psycopg sends its own BEGIN before the first statement unless in autocommit; SQLite's is ours.
+            in_transaction = not driver.autocommit if postgresql else driver.in_transaction
+            seen.append((statement.split()[0], in_transaction))
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            headers = {"Authorization": f"Bearer {secret}"}
+            assert client.get("/local-authorities/nowhere", headers=headers).status_code == 404
+            seen.clear()  # the token's lookup began a transaction; the read then joined it
+            missing = client.get("/local-authorities/nowhere", headers=headers)
+            assert missing.status_code == 404
+            assert seen == [("SELECT", False)]
+            seen.clear()
+            assert client.patch("/local-authorities/nowhere", headers=headers, json={"name": "N"}).status_code == 404
+            assert ("SELECT", True) in seen
+        finally:
+            event.remove(engine, "before_cursor_execute", record)

@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from app import scoping
 from app.ledger import rollup
-from app.ledger.expressions import AsAt, Ids, held, movement_sums
+from app.ledger.expressions import AsAt, Ids, held, movement_sums, zero
 from app.ledger.figures import (
     ContributionTotals,
     DatedSum,
@@ -119,7 +119,7 @@ class BalanceFilter:
 
     local_authority_id: str | None = None
     agreement_ids: tuple[int, ...] | BindParameter[Any] | None = None
-    contribution_ids: tuple[int, ...] | BindParameter[Any] | None = None
+    contribution_ids: tuple[int, ...] | BindParameter[Any] | Select[Any] | None = None
     purpose: Purpose | None = None
     open_only: bool = False
 
@@ -150,7 +150,9 @@ def event_dates(as_at: AsAt, contribution_ids: Ids | None = None) -> Subquery:
     """Per contribution: the latest start, at-risk and cleared dates as at the date."""
 
     def latest(*kinds: EventKind) -> ColumnElement[date]:
-        return func.max(case((ContributionEvent.kind.in_(kinds), ContributionEvent.on), else_=None))
+        # Equalities, not IN, as in the ledger's sums: nothing to rewrite per execution.
+        of_kinds = or_(*(ContributionEvent.kind == kind for kind in kinds))
+        return func.max(case((of_kinds, ContributionEvent.on), else_=None))
 
     query = (
         select(
@@ -167,7 +169,7 @@ def event_dates(as_at: AsAt, contribution_ids: Ids | None = None) -> Subquery:
     return query.subquery("event_dates")
 
 
-def contribution_stages(as_at: date, where: BalanceFilter) -> Subquery:
+def contribution_stages(as_at: AsAt, where: BalanceFilter) -> Subquery:
     """Per contribution: every stage's money as at the date, with the keys to group it by."""
     return _stages_select(as_at, where).subquery("contribution_stages")
 
@@ -187,16 +189,32 @@ def _narrowed_contributions(where: BalanceFilter) -> Ids | None:
     return None
 
 
-def _stages_select(as_at: AsAt, where: BalanceFilter) -> Select[Any]:
-    narrowed = _narrowed_contributions(where)
-    sums = movement_sums(as_at, narrowed)
-    events = event_dates(as_at, narrowed)
+def stage_figures(
+    sums: Subquery, events: Subquery, trigger_type: Any = Contribution.trigger_type
+) -> list[ColumnElement[Any]]:
+    """A contribution's STAGE_COLUMNS from its `movement_sums` and `event_dates` rows, and its trigger's type."""
     unreceived = sums.c.total_value - sums.c.received
     is_at_risk = and_(
         events.c.at_risk_on.is_not(None),
         or_(events.c.cleared_on.is_(None), events.c.at_risk_on > events.c.cleared_on),
     )
-    is_started = or_(events.c.started_on.is_not(None), Contribution.trigger_type == TriggerType.on_signing)
+    is_started = or_(events.c.started_on.is_not(None), trigger_type == TriggerType.on_signing)
+    return [
+        sums.c.total_value,
+        case((is_at_risk, zero()), (is_started, zero()), else_=unreceived).label("not_started"),
+        case((is_at_risk, zero()), (is_started, unreceived), else_=zero()).label("held_by_developer"),
+        case((is_at_risk, unreceived), else_=zero()).label("at_risk"),
+        sums.c.received,
+        sums.c.drawn,
+        sums.c.spent,
+        sums.c.returned,
+    ]
+
+
+def _stages_select(as_at: AsAt, where: BalanceFilter) -> Select[Any]:
+    narrowed = _narrowed_contributions(where)
+    sums = movement_sums(as_at, narrowed)
+    events = event_dates(as_at, narrowed)
     is_open = or_(Agreement.closed_on.is_(None), Agreement.closed_on > as_at)
     query = (
         select(
@@ -206,14 +224,7 @@ def _stages_select(as_at: AsAt, where: BalanceFilter) -> Select[Any]:
             Agreement.local_authority_id.label("local_authority_id"),
             Agreement.reference.label("agreement_reference"),
             case((is_open, 1), else_=0).label("is_open"),
-            sums.c.total_value,
-            case((is_at_risk, 0), (is_started, 0), else_=unreceived).label("not_started"),
-            case((is_at_risk, 0), (is_started, unreceived), else_=0).label("held_by_developer"),
-            case((is_at_risk, unreceived), else_=0).label("at_risk"),
-            sums.c.received,
-            sums.c.drawn,
-            sums.c.spent,
-            sums.c.returned,
+            *stage_figures(sums, events),
         )
         .join(sums, sums.c.contribution_id == Contribution.id)
         .join(Agreement, Agreement.id == Contribution.agreement_id)
@@ -369,6 +380,32 @@ def balances(
     else:
         count = session.scalar(select(func.count()).select_from(grouped.subquery())) or 0
     return [_to_balance(row) for row in page_rows], _to_balance(totals), count
+
+
+STAGE_COLUMNS = ("total_value", "not_started", "held_by_developer", "at_risk", "received", "drawn", "spent", "returned")
+"""The money columns of a row of `contribution_stages`."""
+
+
+def stage_balance(key: str, label: str, stages: Any) -> Balance:
+    """One contribution's balances from its row of `contribution_stages` (all zero where it has no row)."""
+    total_value, not_started, held_by_developer, at_risk, received, drawn, spent, returned = (
+        to_money(stages[name]) for name in STAGE_COLUMNS
+    )
+    return Balance(
+        key=key,
+        label=label,
+        total_value=total_value,
+        not_started=not_started,
+        held_by_developer=held_by_developer,
+        at_risk=at_risk,
+        held_by_local_authority=held(received, drawn, returned),
+        received_by_local_authority=received,
+        drawn=drawn,
+        spent=spent,
+        unspent_drawn=drawn - spent,
+        returned=returned,
+        remaining=total_value - spent,
+    )
 
 
 def can_use_rollup(group_by: GroupBy, where: BalanceFilter) -> bool:

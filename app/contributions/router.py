@@ -8,14 +8,13 @@ from app.agreements.service import get_agreement
 from app.audit.dependencies import AuditDep
 from app.auth.dependencies import Officer, Reader
 from app.contributions import service
-from app.contributions.reads import event_models, read_models, read_one
+from app.contributions.reads import event_models, read_by_id, read_models, read_one
 from app.contributions.schemas import ContributionCreate, ContributionRead, ContributionUpdate, EventCreate, EventRead
-from app.db import SessionDep
+from app.db import SessionDep, read_in_thread
 from app.idempotency import idempotent
 from app.ids import RowId
 from app.instalments.schemas import ScheduleWrite
 from app.models import Purpose
-from app.movements.service import get_contribution as find_contribution
 from app.pagination import Page, PageDep
 
 router = APIRouter(tags=["contributions"])
@@ -88,10 +87,9 @@ def list_contributions(
 
 
 @router.get("/contributions/{contribution_id}", response_model=ContributionRead, responses={404: {}})
-def get_contribution(contribution_id: RowId, session: SessionDep, principal: Reader) -> ContributionRead:
+async def get_contribution(contribution_id: RowId, session: SessionDep, principal: Reader) -> ContributionRead:
     """One contribution with its stage and balances as at today."""
-    contribution = find_contribution(session=session, contribution_id=contribution_id, scope=principal.scope)
-    return read_one(session, contribution)
+    return await read_in_thread(session, read_by_id, contribution_id=contribution_id, scope=principal.scope)
 
 
 @router.patch(

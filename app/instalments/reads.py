@@ -35,29 +35,31 @@ def instalment_models(
             ).all()
         )
     return {
-        contribution_id: [
-            InstalmentRead(
-                id=item.instalment.id,
-                position=item.instalment.position,
-                percent=plain(item.instalment.share_percent),
-                amount=item.instalment.share_amount,
-                trigger=InstalmentTrigger(
-                    type=item.instalment.trigger_type,
-                    threshold=item.instalment.threshold,
-                    threshold_unit=item.instalment.threshold_unit,
-                    on=item.instalment.due_date,
-                    description=item.instalment.description,
-                ),
-                words=service.describe(item.instalment),
-                value=item.value,
-                due_on=due_on,
-                status="due" if due_on is not None else "not_due",
-            )
-            for item in items
-            for due_on in [due_since(item, signed[contribution_id])]
-        ]
+        contribution_id: [instalment_model(item, signed[contribution_id]) for item in items]
         for contribution_id, items in found.items()
     }
+
+
+def instalment_model(item: service.Valued, signed_on: date) -> InstalmentRead:
+    """One instalment as the routes return it, given its agreement's signing date."""
+    due_on = due_since(item, signed_on)
+    return InstalmentRead(
+        id=item.instalment.id,
+        position=item.instalment.position,
+        percent=plain(item.instalment.share_percent),
+        amount=item.instalment.share_amount,
+        trigger=InstalmentTrigger(
+            type=item.instalment.trigger_type,
+            threshold=item.instalment.threshold,
+            threshold_unit=item.instalment.threshold_unit,
+            on=item.instalment.due_date,
+            description=item.instalment.description,
+        ),
+        words=service.describe(item.instalment),
+        value=item.value,
+        due_on=due_on,
+        status="due" if due_on is not None else "not_due",
+    )
 
 
 def due_since(item: service.Valued, signed_on: date) -> date | None:

@@ -5,8 +5,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Subquery, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, ScalarSelect, Subquery, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app import scoping
 from app.ledger.expressions import amount, standing, sum_of, total_value_sum
@@ -69,6 +69,11 @@ def secured_amounts(session: Session, *, contribution_ids: list[int]) -> dict[in
         .group_by(Movement.contribution_id)
     )
     return {contribution_id: to_money(total) for contribution_id, total in rows}
+
+
+def secured_sum(contribution_id: ColumnElement[int] | InstrumentedAttribute[int]) -> ScalarSelect[Decimal]:
+    """The sum a contribution's agreement secured, net of reversals, as a subquery on its id (zero if none)."""
+    return select(sum_of(MovementKind.secured)).where(Movement.contribution_id == contribution_id).scalar_subquery()
 
 
 def paid_per_line() -> Subquery:

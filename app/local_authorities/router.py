@@ -10,13 +10,13 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile, status
 
 from app.audit.dependencies import AuditDep
 from app.auth.dependencies import Officer, Reader
-from app.db import SessionDep
+from app.db import SessionDep, read_in_thread
 from app.documents import service as documents
 from app.documents.reads import read_models, read_one
 from app.documents.schemas import DocumentRead
 from app.documents.storage import DocumentStore, get_store
 from app.drawdowns.pack import upload_template
-from app.local_authorities import service
+from app.local_authorities import reads, service
 from app.local_authorities.schemas import (
     LocalAuthorityCreate,
     LocalAuthorityRead,
@@ -54,12 +54,9 @@ def create_local_authority(
 
 
 @router.get("/{local_authority_id}", response_model=LocalAuthorityRead, responses={404: {}})
-def get_local_authority(local_authority_id: str, session: SessionDep, principal: Reader) -> LocalAuthorityRead:
+async def get_local_authority(local_authority_id: str, session: SessionDep, principal: Reader) -> LocalAuthorityRead:
     """One local authority, with its release basis and evidence."""
-    authority = service.get_local_authority(
-        session=session, local_authority_id=local_authority_id, scope=principal.scope
-    )
-    return LocalAuthorityRead.model_validate(authority)
+    return await read_in_thread(session, reads.read_one, local_authority_id=local_authority_id, scope=principal.scope)
 
 
 @router.patch("/{local_authority_id}", response_model=LocalAuthorityRead, responses={404: {}, 422: {}})
