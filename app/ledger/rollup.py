@@ -1124,9 +1124,12 @@ _COUNTS_FROM = _HELD_FROM + len(Purpose)
 _HORIZONS_FROM = _COUNTS_FROM + len(COUNTS)
 
 
-def _reading_parameters(as_at: date, horizons: tuple[date | None, date | None], today: date) -> dict[str, Any]:
+def _reading_parameters(
+    as_at: date, horizons: Sequence[date | None], today: date, prefixes: Sequence[str] = ("stage", "agreement")
+) -> dict[str, Any]:
+    """The bound dates of a read as at a date: for each table, by its prefix, the month end and days it reads."""
     parameters: dict[str, Any] = {}
-    for prefix, horizon in zip(("stage", "agreement"), horizons, strict=True):
+    for prefix, horizon in zip(prefixes, horizons, strict=True):
         plan = reading(as_at, horizon, today)
         parameters |= {
             f"{prefix}_month": plan.month,
@@ -1246,19 +1249,6 @@ class PurposeFigures:
     open_agreements: int
 
 
-def _purpose_parameters(as_at: date, horizons: Sequence[date | None], today: date) -> dict[str, Any]:
-    parameters: dict[str, Any] = {}
-    for prefix, horizon in zip(_PURPOSE_PREFIXES, horizons, strict=True):
-        plan = reading(as_at, horizon, today)
-        parameters |= {
-            f"{prefix}_month": plan.month,
-            f"{prefix}_sign": plan.sign,
-            f"{prefix}_first_day": plan.first_day,
-            f"{prefix}_last_day": plan.last_day,
-        }
-    return parameters
-
-
 def _purposes_then_totals(row: Any) -> tuple[bool, str]:
     return (row[0] is None, row[0] or "")
 
@@ -1271,11 +1261,12 @@ def purpose_sums(session: Session, *, as_at: date, local_authority_id: str | Non
     today = date.today()
     month = month_of(as_at)
     scope = {} if local_authority_id is None else {"scope": local_authority_id}
-    parameters = _purpose_parameters(as_at, (month, month, month), today) | scope
+    parameters = _reading_parameters(as_at, (month, month, month), today, _PURPOSE_PREFIXES) | scope
     *purposes, totals = sorted(session.connection().execute(statement, parameters), key=_purposes_then_totals)
     horizons = totals[-3:]
     if any(horizon is None or horizon < month for horizon in horizons):
-        again = session.connection().execute(statement, _purpose_parameters(as_at, horizons, today) | scope)
+        parameters = _reading_parameters(as_at, horizons, today, _PURPOSE_PREFIXES) | scope
+        again = session.connection().execute(statement, parameters)
         *purposes, totals = sorted(again, key=_purposes_then_totals)
     counts_from = 1 + len(STAGES)
     return PurposeFigures(
