@@ -81,6 +81,18 @@ def by_purpose(api: Any, session: Session, as_at: date, **params: Any) -> dict[s
     return {row["key"]: row for row in body["rows"]} | {"total": body["totals"]}
 
 
+def closed_agreement(api: Any) -> dict[str, Any]:
+    """An agreement of 2018 whose equipment money was received and drawn, closed at the end of 2020."""
+    closing = agreement(api, reference="18/0002/OUT", signed_on=date(2018, 5, 1))
+    old = contribution(api, closing["id"], purpose="equipment", amount="5000.00")
+    assert event(api, old["id"], "development_started", date(2018, 6, 1)).status_code == 201
+    assert movement(api, old["id"], "received", "5000.00", date(2018, 7, 1)).status_code == 201
+    assert movement(api, old["id"], "drawn", "5000.00", date(2018, 8, 1)).status_code == 201
+    closed = api.patch(f"/agreements/{closing['id']}", json={"closed_on": "2020-12-31"})
+    assert closed.status_code == 200, closed.text
+    return dict(closing)
+
+
 class TestBalancesByPurposeFromTheRollup:
     """GET /balances?group_by=purpose reads the rollup and answers exactly what the ledger's sums answer."""
 
@@ -117,13 +129,7 @@ class TestBalancesByPurposeFromTheRollup:
         self._agrees_everywhere(api, session)
         assert by_purpose(api, session, date.today())["equipment"]["agreements"] == 2
 
-        closing = agreement(api, reference="18/0002/OUT", signed_on=date(2018, 5, 1))
-        old = contribution(api, closing["id"], purpose="equipment", amount="5000.00")
-        assert event(api, old["id"], "development_started", date(2018, 6, 1)).status_code == 201
-        assert movement(api, old["id"], "received", "5000.00", date(2018, 7, 1)).status_code == 201
-        assert movement(api, old["id"], "drawn", "5000.00", date(2018, 8, 1)).status_code == 201
-        closed = api.patch(f"/agreements/{closing['id']}", json={"closed_on": "2020-12-31"})
-        assert closed.status_code == 200, closed.text
+        closing = closed_agreement(api)
         self._agrees_everywhere(api, session)
         assert by_purpose(api, session, date.today(), open_only=True)["equipment"]["agreements"] == 2
         assert by_purpose(api, session, date(2020, 12, 30), open_only=True)["equipment"]["agreements"] == 3
@@ -192,13 +198,7 @@ class TestEveryWritePathKeepsTheRollup:
         assert change.status_code == 201, change.text
         assert_agrees(session)
 
-        closing = agreement(api, reference="18/0002/OUT", signed_on=date(2018, 5, 1))
-        old = contribution(api, closing["id"], purpose="equipment", amount="5000.00")
-        assert event(api, old["id"], "development_started", date(2018, 6, 1)).status_code == 201
-        assert movement(api, old["id"], "received", "5000.00", date(2018, 7, 1)).status_code == 201
-        assert movement(api, old["id"], "drawn", "5000.00", date(2018, 8, 1)).status_code == 201
-        closed = api.patch(f"/agreements/{closing['id']}", json={"closed_on": "2020-12-31"})
-        assert closed.status_code == 200, closed.text
+        closing = closed_agreement(api)
         assert_agrees(session)
         reopened = api.patch(f"/agreements/{closing['id']}", json={"status": "open"})
         assert reopened.status_code == 200, reopened.text
