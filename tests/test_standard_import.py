@@ -43,6 +43,10 @@ def movement_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Movement)) or 0
 
 
+ASKED_WITH_ERRORS = ["other", "community-facilities", "highways", "monitoring-fees"]
+"""Purposes that take in Charnwood's four contribution rows naming an agreement its file lacks."""
+
+
 class TestCharnwoodFiles:
     """Charnwood's three real files: 21 agreements, 93 contributions, 93 transactions with blank statuses."""
 
@@ -60,10 +64,13 @@ class TestCharnwoodFiles:
             "left_out": {},
         }
         contributions = files["developer-agreement-contribution"]
-        assert (contributions["rows"], contributions["imported"], contributions["not_imported"]) == (93, 12, 77)
-        assert contributions["errors"] == 4
+        # Four rows of other services name an agreement the file lacks: not the force's to correct, so only
+        # not asked for, like the other services' rows (the next test asks for their purposes).
+        assert (contributions["rows"], contributions["imported"], contributions["not_imported"]) == (93, 12, 81)
+        assert contributions["errors"] == 0
+        assert contributions["left_out"]["purpose monitoring-fees was not asked for"] == 6 + 2
         transactions = files["developer-agreement-transaction"]
-        assert (transactions["rows"], transactions["imported"], transactions["not_imported"]) == (93, 12, 77)
+        assert (transactions["rows"], transactions["imported"], transactions["not_imported"]) == (93, 12, 81)
         assert report["created"] == {
             "agreements": 21,
             "contributions": 12,
@@ -72,7 +79,7 @@ class TestCharnwoodFiles:
             "adjustments": 0,
         }
         assert report["committed"] is True
-        assert report["rows_left_out"] == 8
+        assert report["rows_left_out"] == 0 and report["errors"] == []
 
     def test_warnings_name_each_near_miss_with_its_lines(self, api_with_codes) -> None:
         report = imported(api_with_codes, CHARNWOOD_CSV, "charnwood")
@@ -101,7 +108,7 @@ class TestCharnwoodFiles:
         assert warning_lines(report, "end-dated: recorded as closed") == [2, 3, 4, 5, 10, 11, 17, 19, 20, 22]
 
     def test_rows_that_cannot_be_understood_are_reported_by_file_and_line(self, api_with_codes) -> None:
-        report = imported(api_with_codes, CHARNWOOD_CSV, "charnwood")
+        report = imported(api_with_codes, CHARNWOOD_CSV, "charnwood", purpose=ASKED_WITH_ERRORS)
         errors = [(issue["file"], issue["line"], issue["message"]) for issue in report["errors"]]
         contribution_file, transaction_file = CHARNWOOD_CSV[1].name, CHARNWOOD_CSV[2].name
         assert errors[:4] == [
@@ -169,7 +176,7 @@ class TestCharnwoodFiles:
         report = imported(api_with_codes, CHARNWOOD_XLSX, "charnwood")
         assert report["created"]["agreements"] == 21
         assert report["created"]["contributions"] == 12
-        assert [summary["errors"] for summary in report["files"]] == [0, 4, 4]
+        assert [summary["errors"] for summary in report["files"]] == [0, 0, 0]
         again = imported(api_with_codes, CHARNWOOD_CSV, "charnwood")
         assert again["created"] == {"agreements": 0, "contributions": 0, "events": 0, "movements": 0, "adjustments": 0}
 
@@ -182,9 +189,9 @@ class TestCharnwoodFiles:
         assert movement_count(session) == movements
 
     def test_a_dry_run_reports_everything_and_writes_nothing(self, api_with_codes, session: Session) -> None:
-        report = imported(api_with_codes, CHARNWOOD_CSV, "charnwood", dry_run=True)
+        report = imported(api_with_codes, CHARNWOOD_CSV, "charnwood", dry_run=True, purpose=ASKED_WITH_ERRORS)
         assert report["dry_run"] is True and report["committed"] is False
-        assert report["created"]["contributions"] == 12
+        assert report["created"]["contributions"] == 42
         assert len(report["errors"]) == 8
         assert api_with_codes.get("/agreements", params={"local_authority": "charnwood"}).json()["total"] == 0
         assert movement_count(session) == 0
@@ -198,7 +205,7 @@ class TestCharnwoodFiles:
         assert entries[0]["body"]["created"]["agreements"] == 21
 
     def test_a_strict_run_with_errors_writes_nothing(self, api_with_codes) -> None:
-        report = imported(api_with_codes, CHARNWOOD_CSV, "charnwood", strict="true")
+        report = imported(api_with_codes, CHARNWOOD_CSV, "charnwood", strict="true", purpose=ASKED_WITH_ERRORS)
         assert report["committed"] is False
         assert api_with_codes.get("/agreements", params={"local_authority": "charnwood"}).json()["total"] == 0
 

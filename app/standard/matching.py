@@ -10,7 +10,7 @@ from app.models import Purpose
 from app.money import ZERO, pounds
 from app.standard import codelists
 from app.standard.parsing import base_reference
-from app.standard.rows import AgreementRow, ContributionRow, RowLog, TransactionRow
+from app.standard.rows import AgreementRow, ContributionRow, RowLog, TransactionRow, not_asked_for
 
 LedgerLookup = Callable[[str, int, str, str], AgreementRow | None]
 """Finds an agreement already in the ledger by reference, as (file, line, raw reference, base reference)."""
@@ -135,13 +135,7 @@ class Matcher:
             self.index_contribution(row)
         for row in rows:
             if not row.source_reference:
-                self.log.fail(
-                    row.file,
-                    row.line,
-                    "the developer-agreement-contribution reference is blank",
-                    reason="reference is blank",
-                )
-                row.ok = False
+                self.log.refuse(row, "the developer-agreement-contribution reference is blank", "reference is blank")
                 continue
             raw = row.agreement_reference
             target = self.find_agreement(row.file, row.line, raw, row.source_reference)
@@ -149,22 +143,18 @@ class Matcher:
                 target = self.derive_agreement(row)
             if target is None:
                 missing = f"agreement {raw!r}" if raw else "no agreement (developer-agreement is blank)"
-                self.log.fail(
-                    row.file,
-                    row.line,
+                self.log.refuse(
+                    row,
                     f"contribution {row.source_reference!r} names {missing}, which is not in the files",
-                    reason="names an agreement that is in no agreement row",
+                    "names an agreement that is in no agreement row",
                 )
-                row.ok = False
                 continue
             if not target.ok:
-                self.log.fail(
-                    row.file,
-                    row.line,
+                self.log.refuse(
+                    row,
                     f"its agreement (line {target.line} of {target.file}) was not imported",
-                    reason="its agreement row was left out",
+                    "its agreement row was left out",
                 )
-                row.ok = False
                 continue
             self.attach(row, target)
 
@@ -358,10 +348,24 @@ class Matcher:
             )
             self.log.warn(first.file, first.line, f"{which}, {secured}, under agreement {target.reference!r}")
 
+    def settle_unread(self, row: TransactionRow, message: str, reason: str) -> None:
+        """A transaction with a cell that could not be read: an error, unless it names only other services' rows."""
+        named = self.contributions_by_source.get(row.contribution_reference, [])
+        if named and not any(contribution.selected for contribution in named):
+            self.log.leave_out(row.file, row.line, not_asked_for(named[0].purpose_code))
+        else:
+            self.log.fail(row.file, row.line, message, reason=reason)
+        row.ok = False
+
     def link_transactions(self, rows: list[TransactionRow]) -> list[TransactionRow]:
         """Give each transaction its contribution and its key; returns those whose contribution was read."""
+        unread = [row for row in rows if row.unread is not None]
+        rows = [row for row in rows if row.unread is None]
         if self.derive_contributions:
             self.make_contributions(rows)
+        for row in unread:
+            if row.unread is not None:
+                self.settle_unread(row, *row.unread)
         linked: list[TransactionRow] = []
         occurrences: Counter[tuple[str, str, str, str]] = Counter()
         for row in rows:
@@ -371,12 +375,15 @@ class Matcher:
             row.contribution = contribution
             contribution.transactions.append(row)
             if not contribution.ok:
-                self.log.fail(
-                    row.file,
-                    row.line,
-                    f"its contribution (line {contribution.line} of {contribution.file}) was not imported",
-                    reason="its contribution row was left out",
-                )
+                if contribution.selected:
+                    self.log.fail(
+                        row.file,
+                        row.line,
+                        f"its contribution (line {contribution.line} of {contribution.file}) was not imported",
+                        reason="its contribution row was left out",
+                    )
+                else:
+                    self.log.leave_out(row.file, row.line, not_asked_for(contribution.purpose_code))
                 row.ok = False
                 continue
             linked.append(row)

@@ -244,13 +244,18 @@ def read_contributions(
             continue
         if purpose.warning:
             log.warn(table.name, line, purpose.warning)
+        selected = purpose.code in options.purposes
         try:
             amount = _read_amount(table.name, line, row.get("amount"))
             start = _read_date(log, table.name, line, row.get("start-date"), "start-date")
             end = _read_date(log, table.name, line, row.get("end-date"), "end-date")
         except UnreadCell as error:
-            log.fail(table.name, line, str(error), reason=error.reason)
-            continue
+            if selected:
+                log.fail(table.name, line, str(error), reason=error.reason)
+                continue
+            # Another service's row: not the force's to correct. Kept, unread, so its transactions are
+            # left out as not asked for too, rather than as naming a contribution no row publishes.
+            amount, start, end = None, None, None
         if amount is not None and amount.warning:
             log.warn(table.name, line, amount.warning)
         notes = text(row.get("notes")) or None
@@ -272,7 +277,7 @@ def read_contributions(
             local_purpose=local_purpose,
             start_on=start,
             end_on=end,
-            selected=purpose.code in options.purposes,
+            selected=selected,
         )
         if notes and (trigger := _TRIGGER_NOTE.search(notes)):
             parsed.trigger_text = trigger[1].strip()
@@ -326,12 +331,16 @@ def read_transactions(table: Table, *, log: RowLog, publisher: Publisher) -> lis
                 if on is not None:
                     log.warn(table.name, line, "start-date is blank; the row is dated by its entry-date")
             end = _read_date(log, table.name, line, row.get("end-date"), "end-date")
+            unread = None
         except UnreadCell as error:
-            log.fail(table.name, line, str(error), reason=error.reason)
-            continue
+            # Whether it is an error depends on its contribution's purpose, known once it is matched.
+            amount, on, end, unread = None, None, None, (str(error), error.reason)
         if amount is not None and amount.warning:
             log.warn(table.name, line, amount.warning)
         raw_contribution = text(row.get(CONTRIBUTION_DATASET))
+        if unread is not None and not raw_contribution:
+            log.fail(table.name, line, unread[0], reason=unread[1])
+            continue
         if not raw_contribution:
             log.fail(
                 table.name,
@@ -353,6 +362,7 @@ def read_transactions(table: Table, *, log: RowLog, publisher: Publisher) -> lis
                 end_on=end,
                 notes=text(row.get("notes")),
                 units=text(row.get("units")),
+                unread=unread,
             )
         )
     if blank_status:

@@ -118,11 +118,18 @@ class TransactionRow:
     contribution: ContributionRow | None = None
     key: str = ""
     ok: bool = True
+    unread: tuple[str, str] | None = None
+    """A cell that could not be read (the message and the reason): an error once it is known to be the force's."""
 
 
 IMPORTED = "imported"
 UNCHANGED = "unchanged"
 ERROR = "error"
+
+
+def not_asked_for(purpose_code: str) -> str:
+    """Why a row of a purpose the import was not asked for is left out."""
+    return f"purpose {purpose_code} was not asked for"
 
 
 class RowLog:
@@ -151,6 +158,17 @@ class RowLog:
         if outcomes.get(line) != ERROR:
             outcomes[line] = what
             self.reasons[file].pop(line, None)
+
+    def refuse(self, row: ContributionRow, message: str, reason: str) -> None:
+        """An error for a contribution of a purpose asked for; one of another purpose is only not asked for.
+
+        A council's rows for other services are not the force's to correct, so they never make an import fail.
+        """
+        if row.selected:
+            self.fail(row.file, row.line, message, reason=reason)
+        else:
+            self.leave_out(row.file, row.line, not_asked_for(row.purpose_code))
+        row.ok = False
 
     def leave_out(self, file: str, line: int, reason: str) -> None:
         """Note that a row was read and deliberately left out, and why (an error sticks)."""

@@ -53,6 +53,7 @@ from app.standard.rows import (
     Progress,
     RowLog,
     TransactionRow,
+    not_asked_for,
 )
 
 LEDGER_ROWS = {
@@ -573,7 +574,7 @@ class Writer:
         chosen = [row for row in rows if row.ok and row.selected]
         for row in rows:
             if row.ok and not row.selected:
-                self.log.leave_out(row.file, row.line, f"purpose {row.purpose_code} was not asked for")
+                self.log.leave_out(row.file, row.line, not_asked_for(row.purpose_code))
         agreements = {row.target.agreement.id for row in chosen if row.target and row.target.agreement}
         locks.lock_agreements(self.session, agreements)
         made = Made(
@@ -780,7 +781,7 @@ class Writer:
         chosen = [row for row in rows if row.contribution is not None and row.contribution.selected]
         for row in rows:
             if row.contribution is not None and not row.contribution.selected:
-                self.log.leave_out(row.file, row.line, f"purpose {row.contribution.purpose_code} was not asked for")
+                self.log.leave_out(row.file, row.line, not_asked_for(row.contribution.purpose_code))
         chosen.sort(key=lambda row: (row.on or date.min, row.line))
         for done, row in enumerate(chosen, start=1):
             self.progress("transactions", done, len(chosen))
