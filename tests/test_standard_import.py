@@ -379,6 +379,49 @@ class TestMessyFiles:
         assert report["created"]["movements"] == 0
         assert report["errors"][0]["message"] == "contribution '19/0001/out-dac-1' is not in the contribution file"
 
+    def test_another_services_rows_are_never_errors_however_they_are_written(self, api_with_codes) -> None:
+        files = [
+            (
+                "developer-agreement.csv",
+                b"developer-agreement,organisation,start-date\n20/0001/OUT,local-authority-eng:CHA,2020-01-06\n",
+            ),
+            (
+                "developer-agreement-contribution.csv",
+                b"developer-agreement-contribution,developer-agreement,contribution-purpose,amount,start-date\n"
+                b"20/0001-police,20/0001/OUT,other,5000,2020-01-06\n"
+                b"20/0001-schools,20/0001/OUT,education,calculation at reserved matters,2020-01-06\n"
+                b"20/0002-roads,20/0002/OUT,highways,1200,2020-01-06\n",
+            ),
+            (
+                "developer-agreement-transaction.csv",
+                b"developer-agreement-transaction,developer-agreement-contribution,contribution-funding-status,amount,"
+                b"start-date\n"
+                b"t1,20/0001-police,received,5000,2021-02-01\n"
+                b"t2,20/0001-schools,received,about five thousand,2021-02-01\n"
+                b"t3,20/0002-roads,received,1200,31/02/2021\n",
+            ),
+        ]
+        police = imported(api_with_codes, files, "charnwood")
+        assert police["errors"] == [] and police["rows_left_out"] == 0
+        assert (police["created"]["contributions"], police["created"]["movements"]) == (1, 2)
+        left_out = {summary["dataset"]: summary["left_out"] for summary in police["files"]}
+        assert left_out["developer-agreement-contribution"] == {
+            "purpose education was not asked for": 1,
+            "purpose highways was not asked for": 1,
+        }
+        assert left_out["developer-agreement-transaction"] == left_out["developer-agreement-contribution"]
+
+        every = imported(api_with_codes, files, "charnwood", purpose=["other", "education", "highways"], dry_run=True)
+        assert [(issue["file"], issue["line"]) for issue in every["errors"]] == [
+            ("developer-agreement-contribution.csv", 3),
+            ("developer-agreement-contribution.csv", 4),
+            ("developer-agreement-transaction.csv", 3),
+            ("developer-agreement-transaction.csv", 4),
+        ]
+        messages = " / ".join(issue["message"] for issue in every["errors"])
+        assert "'calculation at reserved matters'" in messages and "'about five thousand'" in messages
+        assert "names agreement '20/0002/OUT', which is not in the files" in messages
+
     def test_a_chosen_local_purpose(self, api_with_codes) -> None:
         imported(api_with_codes, MESSY, "blaby", local_purpose="premises")
         purposes = {item["key"] for item in balances(api_with_codes, group_by="purpose")["rows"]}
