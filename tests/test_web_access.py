@@ -330,7 +330,7 @@ WEB_RULES: dict[tuple[str, str], WebRule] = {
     ),
     ("POST", "/web/imports/confirm"): WebRule(
         access="officer",
-        ok=303,
+        ok=200,
         scoped=False,
         form=lambda ids: {
             "kind": "register",

@@ -350,7 +350,14 @@ def dry_run(request: Request, session: Session, viewer: Viewer, form: FormData, 
     return render(
         request,
         "import_report.html",
-        {"report": report, "kind": kind, "carried": carried, "options": options, "confirm_key": FormState().key},
+        {
+            "report": report,
+            "kind": kind,
+            "carried": carried,
+            "options": options,
+            "confirm_key": FormState().key,
+            "written": False,
+        },
     )
 
 
@@ -368,7 +375,7 @@ def check_register_import(request: Request, session: SessionDep, viewer: WriterD
 
 @router.post("/web/imports/confirm", name="web_import_confirm")
 def confirm_import(request: Request, session: SessionDep, viewer: WriterDep, form: FormDataDep) -> Response:
-    """Write the checked import (once, however often the button is pressed) and show it in the audit trail."""
+    """Write the checked import (once, however often the button is pressed) and say what it wrote."""
     require_role(viewer.principal, Role.officer)
     kind = "register" if form.get("kind") == "register" else "standard"
     names, contents = form.getlist("file_name"), form.getlist("file_content")
@@ -402,4 +409,9 @@ def confirm_import(request: Request, session: SessionDep, viewer: WriterDep, for
             status=303,
             body={"location": location},
         )
-    return RedirectResponse(location, status_code=303)
+    # What was written, on the report the officer checked; pressed again, the button leads to the audit trail.
+    return render(
+        request,
+        "import_report.html",
+        {"report": report, "kind": kind, "carried": [], "options": {}, "confirm_key": "", "written": True},
+    )

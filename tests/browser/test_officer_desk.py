@@ -410,3 +410,24 @@ class TestTheRestOfTheDesk:
         assert response is not None and response.status == 200
         assert page.locator("#public-projects").is_visible()
         shoot(page, "public-panel")
+
+
+class TestAnImportConfirmed:
+    def test_the_page_says_what_was_written(self, page: Any, live_server: LiveServer, tmp_path: Any) -> None:
+        published = tmp_path / "developer-agreement.csv"
+        published.write_text(
+            "developer-agreement,start-date,planning-application\n21/0042/OUT,2021-03-01,21/0042/OUT\n"
+        )
+        sign_in(page, live_server, "officer")
+        page.goto(f"{live_server.url}/web/imports")
+        page.get_by_label("Local authority").select_option("oadby-and-wigston")
+        page.get_by_label("Files").set_input_files(str(published))
+        with page.expect_navigation():
+            page.get_by_role("button", name="Check the files").click()
+        assert page.locator("h1").inner_text() == "Check the import"
+        with page.expect_navigation():
+            page.get_by_role("button", name="Confirm the import").click()
+        assert page.locator("h1").inner_text() == "The import is written"
+        assert "Written in one transaction" in page.locator("#import-result").inner_text()
+        assert page.locator("#created [data-field=agreements]").inner_text() == "1"
+        check(page, "import-written")
