@@ -197,6 +197,23 @@ class TestBalancesFilters:
         figures = api.get("/balances", params={"agreement_id": charnwood["id"]}).json()
         assert figures["totals"]["total_value"] == "700.00"
 
+    def test_one_contribution_and_another_authoritys_is_not_found(self, api: Any) -> None:
+        charnwood = agreement(api, local_authority_id="charnwood")
+        theirs = contribution(api, charnwood["id"], amount="700.00")
+        blaby = agreement(api, local_authority_id="blaby")
+        ours = contribution(api, blaby["id"], amount="300.00")
+        contribution(api, blaby["id"], amount="900.00")
+        other = api.get("/balances", role="planning", params={"contribution_id": theirs["id"]})
+        unknown = api.get("/balances", role="planning", params={"contribution_id": 987654321})
+        assert other.status_code == unknown.status_code == 404, other.text
+        assert other.json()["errors"] == [{"field": "contribution_id", "message": f"no contribution {theirs['id']}"}]
+        for role in ("officer", "planning"):
+            figures = api.get(
+                "/balances", role=role, params={"group_by": "contribution", "contribution_id": ours["id"]}
+            ).json()
+            assert [row["key"] for row in figures["rows"]] == [str(ours["id"])]
+            assert figures["totals"]["total_value"] == "300.00"
+
     def test_another_authority_is_not_found(self, api: Any) -> None:
         other = api.get("/balances", role="planning", params={"local_authority": "charnwood"})
         unknown = api.get("/balances", role="planning", params={"local_authority": "nowhere"})

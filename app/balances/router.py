@@ -12,6 +12,7 @@ from app.balances.schemas import BalanceReport, BalanceRow
 from app.dates import AsAtDay
 from app.db import SessionDep
 from app.ids import RowId
+from app.ledger.writer import get_contribution
 from app.local_authorities.service import get_local_authority
 from app.models import Purpose
 from app.pagination import PageDep
@@ -28,6 +29,7 @@ def get_balances(
     local_authority: Annotated[str | None, Query(description="only this authority's contributions")] = None,
     purpose: Purpose | None = None,
     agreement_id: RowId | None = None,
+    contribution_id: RowId | None = None,
     as_at: Annotated[AsAtDay | None, Query(description="the date the figures are as at; today if omitted")] = None,
     open_only: Annotated[bool, Query(description="only agreements open at as_at")] = False,
 ) -> BalanceReport:
@@ -38,11 +40,14 @@ def get_balances(
         scope = local_authority
     if agreement_id is not None:
         get_agreement(session=session, agreement_id=agreement_id, scope=principal.scope)
+    if contribution_id is not None:
+        get_contribution(session=session, contribution_id=contribution_id, scope=principal.scope)
     when = as_at or date.today()
     where = BalanceFilter(
         local_authority_id=scope,
         purpose=purpose,
         agreement_ids=(agreement_id,) if agreement_id is not None else None,
+        contribution_ids=(contribution_id,) if contribution_id is not None else None,
         open_only=open_only,
     )
     read = rollup_balances if can_use_rollup(group_by, where) else balances
