@@ -448,6 +448,23 @@ class TestWhoMayImport:
         assert response.json()["errors"][0]["field"] == "files"
         assert "notes.csv is not a developer-contributions file" in response.json()["detail"]
 
+    @pytest.mark.parametrize(
+        "content",
+        [b"", b"hello world\n", "developer agreement notes".encode("utf-16"), b"\n\n,,,\n"],
+        ids=["empty", "one line", "utf-16 line", "blank rows"],
+    )
+    def test_a_file_with_nothing_to_read_is_refused_naming_it(self, api_with_codes, content: bytes) -> None:
+        response = upload(api_with_codes, [("extra.csv", content), (BLABY_CSV.name, BLABY_CSV.read_bytes())], "blaby")
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "files"
+        assert "extra.csv holds no developer-contributions table" in response.json()["detail"]
+        assert api_with_codes.get("/agreements", params={"local_authority": "blaby"}).json()["total"] == 0
+
+    def test_a_file_of_headings_alone_is_read_as_an_empty_file(self, api_with_codes) -> None:
+        headings = b"developer-agreement-contribution,developer-agreement,contribution-purpose,amount\n"
+        report = imported(api_with_codes, [("none-this-year.csv", headings)], "blaby")
+        assert [(summary["file"], summary["rows"]) for summary in report["files"]] == [("none-this-year.csv", 0)]
+
     def test_an_unknown_purpose(self, api_with_codes) -> None:
         response = upload(api_with_codes, (BLABY_CSV,), "blaby", purpose="policing-stuff")
         assert response.status_code == 422

@@ -67,18 +67,27 @@ def read_files(files: list[SourceFile], *, lazy: bool = False) -> list[tuple[str
     """
     placed: list[tuple[str, Table]] = []
     for source in files:
+        found = len(placed)
         for table in read_tables(source.name, source.content, lazy=lazy):
             dataset = dataset_of(table.headings)
             if dataset is None:
                 if not table.has_rows():
-                    continue
+                    continue  # a sheet of notes, or a blank one, beside the tables
                 raise UnplacedFileError(
                     f"{table.name} is not a developer-contributions file: its headings "
-                    f"({', '.join(heading for heading in table.headings if heading)}) name none of "
-                    "developer-agreement, developer-agreement-contribution, developer-agreement-transaction"
+                    f"({', '.join(heading for heading in table.headings if heading)}) name none of {DATASETS}"
                 )
             placed.append((dataset, table))
+        if len(placed) == found:
+            # Nothing in it was read: saying so, rather than leaving it out of the report unmentioned.
+            raise UnplacedFileError(
+                f"{source.name} holds no developer-contributions table: no headings name {DATASETS}"
+            )
     return placed
+
+
+DATASETS = "developer-agreement, developer-agreement-contribution or developer-agreement-transaction"
+"""The three national files, as a refusal names them."""
 
 
 class UnreadCell(ValueError):
