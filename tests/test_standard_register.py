@@ -122,6 +122,27 @@ class TestRegisterTemplate:
 class TestRegisterMigration:
     """One row per contribution, into agreements, contributions and movements, every rule kept."""
 
+    def test_a_cell_that_cannot_be_read_is_named_by_its_column(self, api) -> None:
+        rows = [
+            register_row(
+                authority="Blaby",
+                agreement_reference="19/0009/OUT",
+                signed_on=date(2019, 4, 1),
+                purpose="premises",
+                amount=5000,
+                received=1000,
+                received_on="13/31/2020",
+            ),
+            register_row(
+                authority="Blaby", agreement_reference="19/0010/OUT", signed_on="soon", purpose="premises", amount=1
+            ),
+        ]
+        report = migrated(api, workbook(rows))
+        assert [issue["message"] for issue in report["errors"]] == [
+            "received on: '13/31/2020' is not a real date",
+            "signed date: 'soon' is not a date (expected YYYY-MM-DD, DD/MM/YYYY or an Excel serial number)",
+        ]
+
     def test_rows_are_migrated_and_bad_rows_reported(self, api) -> None:
         report = migrated(api, workbook(SHEET))
         left_out = report["files"][0].pop("left_out")
@@ -142,7 +163,7 @@ class TestRegisterMigration:
         assert overdrawn.endswith("less than the £1,500.00 this would take")
         assert errors == {
             4: "received £2,000.00 has no date (give --undated-on to date such amounts)",
-            6: "authority 'Harborough' is not a known local authority",
+            6: "authority 'Harborough' is not a known local authority (the authorities are blaby, charnwood)",
             7: "purpose 'horses' is not one of premises, equipment, vehicles, crime_prevention, "
             "policing_requirements, policing_in_area, no_prescription",
             8: "this is the template's example row; delete it",

@@ -190,6 +190,14 @@ class _Authority:
     pending: list[_Pending] = field(default_factory=list)
 
 
+def _in_column(column: str, read: Callable[[Any], Any], value: object) -> Any:
+    """A cell read as its column must be, or a ValueError naming the column."""
+    try:
+        return read(value)
+    except ValueError as error:
+        raise ValueError(f"{column.replace('_', ' ')}: {error}") from error
+
+
 def import_register(
     *,
     session: Session,
@@ -360,18 +368,19 @@ def _check_row(
     authority_text = text(row["authority"])
     authority_id = authorities.get(_heading_key(authority_text.replace("&", "and")))
     if authority_id is None:
-        return fail(f"authority {authority_text!r} is not a known local authority")
+        known = ", ".join(sorted(set(authorities.values())))
+        return fail(f"authority {authority_text!r} is not a known local authority (the authorities are {known})")
     reference = text(row["agreement_reference"])
     try:
-        signed = parse_date(row["signed_on"])
+        signed = _in_column("signed date", parse_date, row["signed_on"])
         purpose, purpose_warning = read_purpose(text(row["purpose"]))
-        amount = parse_amount(row["amount"])
+        amount = _in_column("amount", parse_amount, row["amount"])
         money: list[tuple[MovementKind, Decimal, date]] = []
         for amount_field, date_field, kind in _MONEY_STEPS:
-            value = parse_amount(row.get(amount_field))
+            value = _in_column(amount_field, parse_amount, row.get(amount_field))
             if value is None or value.value == 0:
                 continue
-            on = parse_date(row[date_field]).value if not blank(row.get(date_field)) else None
+            on = _in_column(date_field, parse_date, row[date_field]).value if not blank(row.get(date_field)) else None
             if on is None:
                 if options.undated_on is None:
                     return fail(
@@ -380,8 +389,10 @@ def _check_row(
                 on = options.undated_on
                 warn(f"{amount_field} {pounds(value.value)} has no date; recorded on {on}")
             money.append((kind, value.value, on))
-    except (ValueError, KeyError) as error:
-        return fail(str(error).strip("'"))
+    except KeyError as error:
+        return fail(str(error.args[0]))
+    except ValueError as error:
+        return fail(str(error))
     if purpose_warning:
         warn(purpose_warning)
     if amount is None or amount.value <= 0:
