@@ -230,7 +230,11 @@ class TestTheAuthoritysTemplate:
     def test_a_file_that_is_not_a_word_document_is_refused_naming_the_file(self, api: Any) -> None:
         response = upload_template(api, "blaby", PDF, "template.pdf")
         assert response.status_code == 422, response.text
-        assert response.json()["errors"][0]["field"] == "file" and "DOCX" in response.text
+        [refused] = response.json()["errors"]
+        assert refused["message"] == "a pack template is a Word document (DOCX); this file is a PDF"
+        noise = upload_template(api, "blaby", b"\x00\x01 not a document", "template.docx")
+        [refused] = noise.json()["errors"]
+        assert refused["message"] == "template.docx is not a Word document (DOCX), whatever its name says"
         assert api.get("/local-authorities/blaby/pack-templates").json() == []
 
     @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, aliased
 from app import scoping
 from app.auth.service import Principal
 from app.config import get_settings
-from app.documents.sniffing import ACCEPTED, OFFICE_OPEN_XML, sniff
+from app.documents.sniffing import ACCEPTED, KIND_NAMES, OFFICE_OPEN_XML, sniff
 from app.documents.storage import DocumentStore
 from app.drawdowns.templating import check as check_template
 from app.errors import ConflictError, DomainError, NotFoundError, RuleError
@@ -100,7 +100,10 @@ def _check_kind(data: Upload, media_type: str) -> None:
         )
     if data.kind is DocumentKind.pack_template:
         if media_type != DOCX:
-            raise RuleError(f"a pack template is a Word document (DOCX); this file is {media_type}", field="file")
+            raise RuleError(
+                f"a pack template is a Word document (DOCX); this file is {KIND_NAMES.get(media_type, media_type)}",
+                field="file",
+            )
         check_template(data.content)
 
 
@@ -130,9 +133,11 @@ def upload(*, session: Session, store: DocumentStore, principal: Principal, data
         )
     media_type = sniff(data.content)
     if media_type is None:
+        accepted = f"one of the accepted kinds ({ACCEPTED})"
+        if data.kind is DocumentKind.pack_template:
+            accepted = "a Word document (DOCX)"
         raise UnsupportedDocumentError(
-            f"{data.filename or 'the file'} is not one of the accepted kinds ({ACCEPTED}), whatever its name says",
-            field="file",
+            f"{data.filename or 'the file'} is not {accepted}, whatever its name says", field="file"
         )
     _check_kind(data, media_type)
     by_authority = data.owner_type is DocumentOwner.local_authority

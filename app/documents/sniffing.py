@@ -21,6 +21,17 @@ MAGIC = (
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "application/vnd.ms-office"),
 )
 ACCEPTED = "PDF, PNG, JPEG, GIF or TIFF images, or Word, Excel or PowerPoint files"
+KIND_NAMES = {
+    PDF: "a PDF",
+    "image/png": "a PNG image",
+    "image/jpeg": "a JPEG image",
+    "image/gif": "a GIF image",
+    "image/tiff": "a TIFF image",
+    "application/vnd.ms-office": "an older Office file (Word, Excel or Outlook 97-2003)",
+    OFFICE_OPEN_XML["xl/"]: "an Excel workbook",
+    OFFICE_OPEN_XML["ppt/"]: "a PowerPoint presentation",
+}
+"""Each accepted kind of file in words, for a refusal that says what a file is."""
 
 
 def sniff(content: bytes) -> str | None:
