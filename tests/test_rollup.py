@@ -18,7 +18,14 @@ from app.cli import main
 from app.ledger import cli as rollup_cli
 from app.ledger import rollup
 from app.ledger.writer import HistoryMovement, record_histories
-from app.models import LocalAuthority, MovementKind, Role, RollupMonth
+from app.models import (
+    LocalAuthority,
+    MovementKind,
+    Role,
+    RollupAgreementMonth,
+    RollupAgreementPurposeMonth,
+    RollupMonth,
+)
 from app.reports.reconcile import Layout
 from app.reports.service import panel_table
 from tests.builders import agreement, contribution, event, movement
@@ -242,6 +249,24 @@ class TestTheRollupGivesTheLedgersFigures:
 
     def test_the_seed_leaves_the_rollup_equal_to_a_rebuild(self, seeded: Session) -> None:
         assert_agrees(seeded)
+
+    def test_a_rebuild_and_a_check_in_slices_of_agreements_give_the_whole(
+        self, seeded: Session, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        def stored() -> list[tuple[Any, ...]]:
+            return [
+                tuple(row)
+                for table in (RollupMonth, RollupAgreementMonth, RollupAgreementPurposeMonth)
+                for row in seeded.execute(select(table.__table__)).all()
+            ]
+
+        whole = sorted(stored(), key=str)
+        monkeypatch.setattr(rollup, "REBUILD_SLICE", 3)  # the seed's agreements in many slices
+        rollup.rebuild(seeded)
+        assert sorted(stored(), key=str) == whole
+        assert_agrees(seeded)
+        seeded.execute(update(RollupMonth).where(RollupMonth.local_authority_id == "rutland").values(received=1))
+        assert {difference.table for difference in rollup.check(seeded)} == {"rollup_months"}
 
     @pytest.mark.parametrize("as_at", AS_AT, ids=str)
     def test_panel_tables_as_at(self, seeded: Session, as_at: date) -> None:

@@ -29,6 +29,7 @@ from sqlalchemy import (
     Date,
     Integer,
     Numeric,
+    Select,
     String,
     bindparam,
     case,
@@ -307,6 +308,38 @@ def derive(session: Session, contribution_ids: list[int] | None = None) -> Deriv
         return _derive(session, None, None)
     agreement_ids = session.scalars(select(Contribution.agreement_id).where(Contribution.id.in_(contribution_ids)))
     return _derive(session, contribution_ids, sorted(set(agreement_ids)))
+
+
+REBUILD_SLICE = 2_000
+"""How many agreements a rebuild or a check derives at once: bounds their memory at national scale."""
+
+
+def _agreement_slices(session: Session) -> Iterator[list[int]]:
+    """Every agreement's id, in slices of REBUILD_SLICE: an agreement's contributions are derived together."""
+    ids = list(session.scalars(select(Agreement.id).order_by(Agreement.id)))
+    for start in range(0, len(ids), REBUILD_SLICE):
+        yield ids[start : start + REBUILD_SLICE]
+
+
+@dataclass
+class _MonthlySums:
+    """The monthly steps of every slice derived so far, added together: small, one row per group and month."""
+
+    stages: dict[tuple[Any, ...], tuple[Any, ...]] = field(default_factory=dict)
+    agreements: dict[tuple[Any, ...], tuple[Any, ...]] = field(default_factory=dict)
+    purposes: dict[tuple[Any, ...], tuple[Any, ...]] = field(default_factory=dict)
+
+    def add(self, derived: Derived) -> None:
+        """Add one slice's monthly steps."""
+        steps: tuple[Mapping[tuple[Any, ...], tuple[Any, ...]], ...] = (
+            monthly(derived.days),
+            agreement_monthly(derived.agreement_days),
+            agreement_monthly(derived.agreement_purpose_days),
+        )
+        for into, slice_steps in zip((self.stages, self.agreements, self.purposes), steps, strict=True):
+            for key, values in slice_steps.items():
+                held = into.get(key)
+                into[key] = values if held is None else tuple(a + b for a, b in zip(held, values, strict=True))
 
 
 def monthly(days: Iterable[ContributionDay]) -> dict[tuple[str, Purpose, date], Vector]:
@@ -694,12 +727,20 @@ def _stored_state(
     return list(by_id.values()), stored
 
 
-def _stored_agreement_days(session: Session, *, by_purpose: bool = False) -> list[AgreementDay]:
+def _stored_agreement_days(
+    session: Session, *, by_purpose: bool = False, agreement_ids: list[int] | None = None
+) -> list[AgreementDay]:
+    """The stored agreement days (of these agreements, or all), by purpose or not."""
+    table = _AGREEMENT_PURPOSE_DAY_TABLE if by_purpose else _AGREEMENT_DAY_TABLE
+    statement: Select[Any] = _ALL_STORED_AGREEMENT_PURPOSE_DAYS if by_purpose else _ALL_STORED_AGREEMENT_DAYS
+    if agreement_ids is not None:
+        statement = statement.where(table.c.agreement_id.in_(agreement_ids))
     if by_purpose:
-        rows = session.execute(_ALL_STORED_AGREEMENT_PURPOSE_DAYS)
-        return [AgreementDay(row[0], row[1], row[2], (row[3], row[4]), Purpose(row[5])) for row in rows]
-    rows = session.execute(_ALL_STORED_AGREEMENT_DAYS)
-    return [AgreementDay(row[0], row[1], row[2], (row[3], row[4])) for row in rows]
+        return [
+            AgreementDay(row[0], row[1], row[2], (row[3], row[4]), Purpose(row[5]))
+            for row in session.execute(statement)
+        ]
+    return [AgreementDay(row[0], row[1], row[2], (row[3], row[4])) for row in session.execute(statement)]
 
 
 def _agreement_rows(days: list[AgreementDay]) -> list[dict[str, Any]]:
@@ -819,14 +860,17 @@ def rebuild(session: Session) -> None:
         tables += [RollupAgreementPurposeDay, RollupAgreementPurposeMonth]
     for table in tables:
         session.execute(delete(table))
-    derived = derive(session)
-    purpose_days = derived.agreement_purpose_days if by_purpose else []
-    _insert_days(session, derived.days, derived.agreement_days, purpose_days)
+    sums = _MonthlySums()
+    for agreement_ids in _agreement_slices(session):
+        derived = _derive(session, None, agreement_ids)
+        purpose_days = derived.agreement_purpose_days if by_purpose else []
+        _insert_days(session, derived.days, derived.agreement_days, purpose_days)
+        sums.add(derived)
     current = current_month()
-    STAGE_MONTHS.fill(session, dict(monthly(derived.days)), current)
-    AGREEMENT_MONTHS.fill(session, dict(agreement_monthly(derived.agreement_days)), current)
+    STAGE_MONTHS.fill(session, sums.stages, current)
+    AGREEMENT_MONTHS.fill(session, sums.agreements, current)
     if by_purpose:
-        AGREEMENT_PURPOSE_MONTHS.fill(session, dict(agreement_monthly(purpose_days)), current)
+        AGREEMENT_PURPOSE_MONTHS.fill(session, sums.purposes, current)
     session.info.pop(DIRTY_CONTRIBUTIONS, None)
     session.info.pop(DIRTY_AGREEMENTS, None)
 
@@ -881,31 +925,46 @@ def _compare_months(session: Session, table: MonthEnds, steps: Steps, horizon: d
 def check(session: Session) -> list[Difference]:
     """Derive the whole rollup from the ledger and compare it with the stored one; empty when they agree."""
     settle(session)
-    derived = derive(session)
-    stored_days = session.execute(_ALL_STORED_DAYS)
+    sums = _MonthlySums()
+    differences: list[Difference] = []
+    for agreement_ids in _agreement_slices(session):
+        derived = _derive(session, None, agreement_ids)
+        sums.add(derived)
+        differences += _compare_days(session, derived, agreement_ids)
+    horizon = STAGE_MONTHS.horizon(session) or current_month()
+    differences += _compare_months(session, STAGE_MONTHS, sums.stages, horizon, "rollup_months")
+    for name, table, steps in (
+        ("rollup_agreement", AGREEMENT_MONTHS, sums.agreements),
+        ("rollup_agreement_purpose", AGREEMENT_PURPOSE_MONTHS, sums.purposes),
+    ):
+        horizon = table.horizon(session) or current_month()
+        differences += _compare_months(session, table, steps, horizon, f"{name}_months")
+    return differences
+
+
+def _compare_days(session: Session, derived: Derived, agreement_ids: list[int]) -> list[Difference]:
+    """The stored days of these agreements and their contributions against the derived ones."""
+    contributions = select(Contribution.id).where(Contribution.agreement_id.in_(agreement_ids))
+    stored_days = session.execute(_ALL_STORED_DAYS.where(_DAY_TABLE.c.contribution_id.in_(contributions)))
     differences = compare(
         {(day.contribution_id, day.on, day.local_authority_id, day.purpose): day.figures for day in derived.days},
         {tuple(row[:4]): tuple(to_money(value) for value in row[4:]) for row in stored_days},
         table="rollup_contribution_days",
         columns=FIGURES,
     )
-    horizon = STAGE_MONTHS.horizon(session) or current_month()
-    differences += _compare_months(session, STAGE_MONTHS, dict(monthly(derived.days)), horizon, "rollup_months")
-    for name, table, days, by_purpose in (
-        ("rollup_agreement", AGREEMENT_MONTHS, derived.agreement_days, False),
-        ("rollup_agreement_purpose", AGREEMENT_PURPOSE_MONTHS, derived.agreement_purpose_days, True),
+    for name, days, by_purpose in (
+        ("rollup_agreement", derived.agreement_days, False),
+        ("rollup_agreement_purpose", derived.agreement_purpose_days, True),
     ):
         differences += compare(
             {(day.agreement_id, day.purpose, day.on, day.local_authority_id): day.counts for day in days},
             {
                 (day.agreement_id, day.purpose, day.on, day.local_authority_id): day.counts
-                for day in _stored_agreement_days(session, by_purpose=by_purpose)
+                for day in _stored_agreement_days(session, by_purpose=by_purpose, agreement_ids=agreement_ids)
             },
             table=f"{name}_days",
             columns=COUNTS,
         )
-        horizon = table.horizon(session) or current_month()
-        differences += _compare_months(session, table, dict(agreement_monthly(days)), horizon, f"{name}_months")
     return differences
 
 
