@@ -158,23 +158,20 @@ Result = TypeVar("Result")
 
 
 async def read_in_thread(session: Session, read: Callable[..., Result], /, **arguments: Any) -> Result:
-    """Run a read of one statement in one worker thread and end it there: one hop to a thread for the request."""
+    """Run a read of one statement on a connection in one worker thread: one hop to a thread for the request."""
 
     # An async endpoint calling this costs one hop; a plain one costs three (itself, its response's validation
-    # and the session's commit). The commit is the one a request makes on success, so the session is left with
-    # nothing to finish; on an error the session dependency rolls back as for any request. A statement is its own
-    # snapshot, so one read alone needs no BEGIN and no COMMIT: on PostgreSQL two round trips saved.
+    # and the session's commit). A statement is its own snapshot, so one read alone needs no BEGIN and no COMMIT
+    # (on PostgreSQL two round trips saved), nor the session's transaction around it: the read runs on a pooled
+    # connection of its own, and the request's session, untouched, has nothing to finish.
     def unit_of_work() -> Result:
         bind = session.get_bind()
-        # Only on a session of its own (bound to the engine, not to a connection already in a transaction).
-        if isinstance(bind, Engine) and not session.in_transaction():
-            postgresql = bind.dialect.name == "postgresql"
-            session.connection(
-                execution_options={"isolation_level": "AUTOCOMMIT"} if postgresql else {ONE_STATEMENT: True}
-            )
-        result = read(session=session, **arguments)
-        session.commit()
-        return result
+        # Only for a session of its own (bound to the engine, not to a connection already in a transaction).
+        if not isinstance(bind, Engine) or session.in_transaction():
+            return read(connection=session.connection(), **arguments)
+        options = {"isolation_level": "AUTOCOMMIT"} if bind.dialect.name == "postgresql" else {ONE_STATEMENT: True}
+        with bind.connect() as connection:
+            return read(connection=connection.execution_options(**options), **arguments)
 
     return await run_in_threadpool(unit_of_work)
 

@@ -4,7 +4,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Date, Integer, Select, String, and_, bindparam, select
+from sqlalchemy import Connection, Date, Integer, Select, String, and_, bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from app import scoping
@@ -152,14 +152,14 @@ def _by_id_statement(scoped: bool) -> Select[*tuple[Any, ...]]:
     )
 
 
-def read_by_id(*, session: Session, contribution_id: int, scope: str | None) -> ContributionRead:
+def read_by_id(*, connection: Connection, contribution_id: int, scope: str | None) -> ContributionRead:
     """One contribution as the routes return it, in one statement; another authority's is as absent as none."""
     parameters: dict[str, Any] = {"contribution_id": contribution_id, "as_at": date.today()}
     if scope is not None:
         parameters["scope"] = scope
     # Through the connection (a statement of columns needs none of the ORM's loading), its columns by position:
     # unlabelled, the statement stays short enough for the driver to keep it parsed.
-    rows = session.connection().execute(_by_id_statement(scope is not None), parameters).all()
+    rows = connection.execute(_by_id_statement(scope is not None), parameters).all()
     if not rows:
         raise NotFoundError(f"no contribution {contribution_id}", field="contribution_id")
     first = dict(zip(CONTRIBUTION_COLUMNS, rows[0], strict=False))

@@ -3,8 +3,7 @@
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, String, bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Select, String, bindparam, select
 
 from app import scoping
 from app.errors import NotFoundError
@@ -22,11 +21,11 @@ def _by_id_statement(scoped: bool) -> Select[*tuple[Any, ...]]:
     )
 
 
-def read_one(*, session: Session, local_authority_id: str, scope: str | None) -> LocalAuthorityRead:
+def read_one(*, connection: Connection, local_authority_id: str, scope: str | None) -> LocalAuthorityRead:
     """One authority as the routes return it; another authority than the caller's scope is as absent as none."""
     parameters = {"local_authority_id": local_authority_id, **({"scope": scope} if scope is not None else {})}
     # Through the connection: a statement of columns needs none of the ORM's loading.
-    row = session.connection().execute(_by_id_statement(scope is not None), parameters).first()
+    row = connection.execute(_by_id_statement(scope is not None), parameters).first()
     if row is None:
         raise NotFoundError(f"no local authority {local_authority_id!r}", field="local_authority_id")
     return LocalAuthorityRead.model_validate(row._mapping)
