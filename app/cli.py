@@ -1,5 +1,7 @@
 """The `s106` command: serve, migrate, seed, tokens."""
 
+import atexit
+import gc
 import os
 
 # The service uses no pydantic plugins; looking for them reads every installed package's metadata at each start.
@@ -28,6 +30,18 @@ if TYPE_CHECKING:
     from app.models import ApiToken
 
 # Each command imports the services it uses when it runs: a command starts without loading every other's.
+
+
+def _leave_quickly() -> None:
+    """At exit: close the database's connections, then leave the objects for the operating system to reclaim."""
+    if get_engine.cache_info().currsize:
+        get_engine().dispose()
+    # Otherwise the interpreter's last collections walk every object still alive, for nothing: about 0.8 s
+    # at the end of an import of 10,000 rows.
+    gc.freeze()
+
+
+atexit.register(_leave_quickly)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PREFIX = "demo "
