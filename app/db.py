@@ -7,14 +7,15 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from weakref import WeakKeyDictionary
 
-import anyio
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.config import get_settings
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Receive, Scope, Send
+
+# The web stack (Starlette, anyio) is imported by the request-scoped functions that use it, and the settings when
+# first read, so a command that opens a session (an import) starts without the one and `--help` without the other.
 
 WRITING: ContextVar[bool] = ContextVar("writing", default=True)
 """Whether the current unit of work may write; on SQLite it then takes the write lock up front."""
@@ -29,10 +30,10 @@ READ_METHODS = ("GET", "HEAD", "OPTIONS")
 class ReadsWithoutWriteLock:
     """ASGI middleware: mark a read request's unit of work as a read before any of it runs."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: "ASGIApp") -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: "Scope", receive: "Receive", send: "Send") -> None:
         # Set here, in the request's own task: dependencies and endpoints run in worker threads, each in a copy
         # of the task's context, so a value set in one of them (as the session dependency did) is never seen by
         # the others, and every GET queued for SQLite's write lock.
@@ -43,6 +44,8 @@ class ReadsWithoutWriteLock:
 
 def pool_bounds() -> dict[str, int]:
     """The connection pool's size and overflow per process, from DATABASE_POOL_SIZE and DATABASE_MAX_OVERFLOW."""
+    from app.config import get_settings
+
     settings = get_settings()
     return {"pool_size": settings.database_pool_size, "max_overflow": settings.database_max_overflow}
 
@@ -99,12 +102,16 @@ def make_engine(url: str) -> Engine:
 @lru_cache
 def get_engine() -> Engine:
     """The process's engine for DATABASE_URL."""
+    from app.config import get_settings
+
     return make_engine(get_settings().database_url)
 
 
 @lru_cache
 def get_sessionmaker() -> sessionmaker[Session]:
     """A session factory bound to the process's engine."""
+    import app.ledger  # noqa: F401 - the rollup's upkeep listens on every session; a command may not import it
+
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
@@ -139,6 +146,9 @@ async def get_session() -> AsyncIterator[Session]:
     # connections: one beyond would block a worker thread waiting for a connection held by requests that need
     # that thread to finish. Making the session touches no database; the commit runs in a worker thread, unless
     # no transaction is left to end (a cached token and a read that ended its own, as `read_in_thread` does).
+    import anyio
+    from starlette.concurrency import run_in_threadpool
+
     async with database_turns():
         session = get_sessionmaker()()
         try:
@@ -172,6 +182,8 @@ async def read_in_thread(session: Session, read: Callable[..., Result], /, **arg
         options = {"isolation_level": "AUTOCOMMIT"} if bind.dialect.name == "postgresql" else {ONE_STATEMENT: True}
         with bind.connect() as connection:
             return read(connection=connection.execution_options(**options), **arguments)
+
+    from starlette.concurrency import run_in_threadpool
 
     return await run_in_threadpool(unit_of_work)
 

@@ -5,7 +5,6 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
-from sqlalchemy.exc import DataError, IntegrityError
 
 if TYPE_CHECKING:
     # Only the web app renders errors: a command (an import) that raises them starts without FastAPI.
@@ -164,6 +163,7 @@ def install_error_handlers(app: "FastAPI") -> None:
     from fastapi import Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse
+    from sqlalchemy.exc import DataError, IntegrityError
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
     default_openapi = app.openapi

@@ -154,3 +154,53 @@ class TestSeedAuthoritiesOnly:
         with get_sessionmaker().begin() as session:
             assert session.scalar(select(func.count()).select_from(LocalAuthority)) == 9
             assert session.scalar(select(func.count()).select_from(Agreement)) == 140
+
+
+WEB_STACK = ("fastapi", "starlette", "anyio", "uvicorn", "jinja2", "openpyxl", "docx")
+"""What serving pages and writing workbooks or documents need, and no command that does neither."""
+
+OTHER_COMMANDS = ("app.alerts.service", "app.standard.exporter", "app.standard.register", "app.synthetic.generate")
+"""Services of other commands: `s106 import` must not load them."""
+
+LOADED_AFTER = """
+import json, sys
+from app.cli import main
+try:
+    main(sys.argv[1:], prog_name="s106")
+except SystemExit as stop:
+    code = stop.code
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
+"""
+"""Runs `s106` with the arguments given, then names every module it loaded on standard error."""
+
+
+def loaded_by(*arguments: str) -> set[str]:
+    """The modules a fresh `s106 ...` process loaded, start-up included; it must exit 0 or 1."""
+    ran = subprocess.run(
+        [str(BIN / "python"), "-c", LOADED_AFTER, *arguments], capture_output=True, text=True, timeout=120, check=False
+    )
+    report = json.loads(ran.stderr.strip().splitlines()[-1])
+    assert report["code"] in (0, 1, None), ran.stderr
+    return set(report["modules"])
+
+
+class TestStartUp:
+    """A command loads what it uses: `s106 import` starts without the web stack or the other commands' services."""
+
+    def test_help_loads_no_service_and_no_web_stack(self) -> None:
+        loaded = loaded_by("--help")
+        assert (
+            "Import an authority's developer-contributions"
+            in subprocess.run(
+                [str(BIN / "s106"), "--help"], capture_output=True, text=True, timeout=120, check=True
+            ).stdout
+        )
+        assert loaded.isdisjoint((*WEB_STACK, *OTHER_COMMANDS, "app.standard.importer", "app.config")), sorted(
+            loaded & {*WEB_STACK, *OTHER_COMMANDS, "app.standard.importer", "app.config"}
+        )
+
+    def test_an_import_loads_the_importer_and_not_the_web_stack(self, fresh_database: Path) -> None:
+        files = [str(path) for path in CHARNWOOD_CSV]
+        loaded = loaded_by("import", *files, "--local-authority", "charnwood", "--json")
+        assert {"app.standard.importer", "app.ledger.rollup"} <= loaded  # it did run the import
+        assert loaded.isdisjoint((*WEB_STACK, *OTHER_COMMANDS)), sorted(loaded & {*WEB_STACK, *OTHER_COMMANDS})

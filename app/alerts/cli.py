@@ -1,29 +1,31 @@
 """`s106 alerts send`: email each account its digest of new alerts, safe to run from cron more than once a day."""
 
-import smtplib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import date
-from email.message import EmailMessage
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import unquote, urlsplit
 
 import typer
 from rich.console import Console
-from sqlalchemy.orm import Session
 
-from app.alerts import service
-from app.config import Settings, get_settings
 from app.db import get_sessionmaker
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
+
+    from sqlalchemy.orm import Session
+
+    from app.config import Settings
 
 alerts_app = typer.Typer(help="Email each account what needs doing.", no_args_is_help=True)
 console = Console()
 
-Sender = Callable[[EmailMessage], None]
-Transaction = Callable[[], AbstractContextManager[Session]]
+Sender = Callable[["EmailMessage"], None]
+Transaction = Callable[[], AbstractContextManager["Session"]]
 
 
-def smtp_sender(settings: Settings) -> Sender:
+def smtp_sender(settings: "Settings") -> Sender:
     """Send a message through the configured SMTP server (SMTP_URL, or SMTP_HOST and SMTP_PORT)."""
     if settings.smtp_url:
         url = urlsplit(settings.smtp_url)
@@ -36,7 +38,9 @@ def smtp_sender(settings: Settings) -> Sender:
         assert settings.smtp_host is not None
         host, port, scheme, user, password = settings.smtp_host, settings.smtp_port, "smtp", "", ""
 
-    def send(message: EmailMessage) -> None:
+    def send(message: "EmailMessage") -> None:
+        import smtplib
+
         kind = smtplib.SMTP_SSL if scheme == "smtps" else smtplib.SMTP
         with kind(host, port, timeout=30) as smtp:
             if scheme == "smtp+starttls":
@@ -50,6 +54,8 @@ def smtp_sender(settings: Settings) -> Sender:
 
 def send_all(*, transaction: Transaction, send: Sender, sender: str, base_url: str, today: date) -> dict[str, int]:
     """Each account's digest, each in its own transaction: an alert is marked sent only once its email went."""
+    from app.alerts import service
+
     with transaction() as session:
         account_ids = service.active_account_ids(session)
     sent: dict[str, int] = {}
@@ -72,6 +78,8 @@ def send(
     on: Annotated[str | None, typer.Option(help="the date the alerts are worked out as at (YYYY-MM-DD); today")] = None,
 ) -> None:
     """Email every active account the alerts it has not been sent yet (none twice)."""
+    from app.config import get_settings
+
     settings = get_settings()
     if not (settings.smtp_url or settings.smtp_host) or not settings.smtp_from:
         console.print("[red]SMTP_URL (or SMTP_HOST) and SMTP_FROM are not set; nothing sent[/red]")

@@ -2,19 +2,18 @@
 
 import secrets
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from app.audit import service as audit
-from app.auth import accounts
-from app.auth.service import command_line_principal
 from app.db import get_sessionmaker
-from app.errors import DomainError
-from app.models import Account, LocalAuthority, Role
+from app.models import Role
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from app.models import Account
 
 user_app = typer.Typer(help="Create, list and disable accounts.", no_args_is_help=True)
 console = Console()
@@ -31,8 +30,11 @@ DEMO_NAMES = {
 """What a demo account is called where it is named: the History of a request, recorded_by columns."""
 
 
-def record_account_change(session: Session, command: str, account: Account, **extra: object) -> None:
+def record_account_change(session: "Session", command: str, account: "Account", **extra: object) -> None:
     """Audit an account change made on the command line (never a password)."""
+    from app.audit import service as audit
+    from app.auth.service import command_line_principal
+
     body = {
         "email": account.email,
         "name": account.name,
@@ -66,6 +68,9 @@ def user_create(
     name: Annotated[str | None, typer.Option(help="their full name; the email address if omitted")] = None,
 ) -> None:
     """Create an account; the password is read from standard input (asked twice at a terminal)."""
+    from app.auth import accounts
+    from app.errors import DomainError
+
     password = read_password()
     with get_sessionmaker().begin() as session:
         try:
@@ -87,6 +92,8 @@ def user_create(
 @user_app.command("list")
 def user_list() -> None:
     """List accounts (never their passwords)."""
+    from app.auth import accounts
+
     with get_sessionmaker().begin() as session:
         for account in accounts.list_accounts(session=session):
             state = "disabled" if account.disabled_at else ("invited" if not account.password_hash else "active")
@@ -98,6 +105,8 @@ def user_list() -> None:
 @user_app.command("disable")
 def user_disable(email: str) -> None:
     """Disable an account: its sessions end and its tokens are revoked."""
+    from app.auth import accounts
+
     with get_sessionmaker().begin() as session:
         account = accounts.find_account(session, email)
         if account is None:
@@ -112,6 +121,11 @@ def demo_accounts(
     local_authority: Annotated[str, typer.Option(help="the planning officer's authority")] = "blaby",
 ) -> None:
     """One demo account per role with a new random password each run (earlier passwords stop working)."""
+    from sqlalchemy import select
+
+    from app.auth import accounts
+    from app.models import LocalAuthority
+
     lines = []
     with get_sessionmaker().begin() as session:
         if session.get(LocalAuthority, local_authority) is None:

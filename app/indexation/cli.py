@@ -6,10 +6,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from app.auth.service import SYSTEM
 from app.db import get_sessionmaker
-from app.errors import DomainError
-from app.indexation.service import load_series
 
 index_app = typer.Typer(help="Index series for index-linked contributions.", no_args_is_help=True)
 console = Console()
@@ -21,6 +18,10 @@ def load(
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="a CSV with month,value,source")],
 ) -> None:
     """Load a series' months from CSV; changed months are replaced, all or nothing."""
+    from app.auth.service import SYSTEM
+    from app.errors import DomainError
+    from app.indexation.service import load_series
+
     with get_sessionmaker().begin() as session:
         try:
             result = load_series(session=session, principal=SYSTEM, series=series, text=path.read_text())

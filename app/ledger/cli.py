@@ -4,7 +4,6 @@ import typer
 from rich.console import Console
 
 from app.db import get_sessionmaker
-from app.ledger import rollup
 
 rollup_app = typer.Typer(help="Check the stage rollup against the ledger, or rebuild it.", no_args_is_help=True)
 console = Console()
@@ -16,6 +15,8 @@ SHOWN = 20
 @rollup_app.command("check")
 def check() -> None:
     """Derive the rollup from the ledger and compare it with the stored one; exit 1 on any difference."""
+    from app.ledger import rollup
+
     with get_sessionmaker().begin() as session:
         differences = rollup.check(session)
     if not differences:
@@ -36,6 +37,8 @@ def check() -> None:
 @rollup_app.command("rebuild")
 def rebuild() -> None:
     """Throw the rollup away and derive it again from the ledger (the ledger stays the truth)."""
+    from app.ledger import rollup
+
     with get_sessionmaker().begin() as session:
         rollup.rebuild(session)
     console.print("The rollup was derived again from the ledger.")

@@ -2,19 +2,16 @@
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.measure import Measurement
-from rich.table import Table
 
 from app.db import get_sessionmaker
-from app.errors import DomainError
-from app.reports.formats import rich_findings, rich_table, to_csv, to_xlsx
 from app.reports.reconcile import Check, Layout, Verdict
-from app.reports.schemas import PanelReport
-from app.reports.service import panel_table, reconcile_csv
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 console = Console()
 
@@ -28,8 +25,10 @@ def _date(text: str | None) -> date:
         raise typer.BadParameter(f"'{text}' is not a date like 2024-01-31") from error
 
 
-def print_wide(view: Table) -> None:
+def print_wide(view: "Table") -> None:
     """Print a table whole: a terminal too narrow for it gets it at its natural width, figures unshortened."""
+    from rich.measure import Measurement
+
     needed = Measurement.get(console, console.options.update_width(400), view).maximum
     Console(width=max(console.width, min(needed, 220))).print(view)
 
@@ -40,6 +39,10 @@ def report(
     output: Annotated[Path | None, typer.Option(help="also write it to a .csv, .xlsx or .json file")] = None,
 ) -> None:
     """Print the Police and Crime Panel's table as at a date, from the ledger."""
+    from app.reports.formats import rich_table, to_csv, to_xlsx
+    from app.reports.schemas import PanelReport
+    from app.reports.service import panel_table
+
     with get_sessionmaker().begin() as session:
         table = panel_table(session=session, layout=layout, as_at=_date(as_at), scope=None)
     print_wide(rich_table(table))
@@ -60,6 +63,10 @@ def reconcile(
     all_cells: Annotated[bool, typer.Option("--all", help="list matching cells too, not only differing ones")] = False,
 ) -> None:
     """Reconcile a published table with the ledger; exits 1 if any cell differs or the table has a fault."""
+    from app.errors import DomainError
+    from app.reports.formats import rich_findings
+    from app.reports.service import reconcile_csv
+
     with get_sessionmaker().begin() as session:
         try:
             result = reconcile_csv(session=session, text=file.read_text(encoding="utf-8"), as_at=_date(as_at))

@@ -4,23 +4,21 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
-from rich.table import Table
 
-from app.audit import service as audit
-from app.auth.service import command_line_principal
 from app.db import get_sessionmaker
-from app.errors import DomainError
 from app.models import Purpose
-from app.standard import exporter
-from app.standard.crosscheck import compare_files
-from app.standard.importer import ImportOptions, SourceFile, import_files
-from app.standard.register import RegisterOptions, import_register, write_template
-from app.standard.schemas import AuthorityComparison, Dataset, ExportFormat, ImportReport
+from app.standard.schemas import Dataset, ExportFormat
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
+    from app.standard.schemas import AuthorityComparison, ImportReport
+
+# Each command imports what it uses when it runs: `s106 import` loads neither the exporter nor the register's.
 
 console = Console()
 errors = Console(stderr=True)
@@ -33,6 +31,8 @@ def _progress() -> Iterator[Callable[[str, int, int], None] | None]:
     if not errors.is_terminal:
         yield None
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     columns = (TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=errors, transient=False) as bar:
         tasks: dict[str, TaskID] = {}
@@ -45,8 +45,10 @@ def _progress() -> Iterator[Callable[[str, int, int], None] | None]:
         yield update
 
 
-def print_report(report: ImportReport) -> None:
+def print_report(report: "ImportReport") -> None:
     """The import report as tables a person can read."""
+    from rich.table import Table
+
     files = Table("file", "dataset", "rows", "imported", "unchanged", "not imported", "errors", title="Files")
     for summary in report.files:
         files.add_row(
@@ -154,7 +156,7 @@ def print_report(report: ImportReport) -> None:
         console.print(f"[red]nothing was written: --strict and {rows} could not be understood[/red]")
 
 
-def _finish(report: ImportReport, as_json: bool) -> None:
+def _finish(report: "ImportReport", as_json: bool) -> None:
     """Print the report; exit 1 when any row was in error (left out, or nothing written), so scripts can tell."""
     if as_json:
         print(report.model_dump_json(indent=2))  # noqa: T201 - machine-readable output for scripts
@@ -191,6 +193,11 @@ def import_command(
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Import an authority's developer-contributions files in one transaction; exits 1 if any row is in error."""
+    from app.audit import service as audit
+    from app.auth.service import command_line_principal
+    from app.errors import DomainError
+    from app.standard.importer import ImportOptions, SourceFile, import_files
+
     sources = [SourceFile(name=path.name, content=path.read_bytes()) for path in files]
     options = ImportOptions(
         local_authority_id=local_authority,
@@ -231,6 +238,9 @@ def export_command(
     export_format: Annotated[ExportFormat, typer.Option("--format", help="csv or xlsx")] = ExportFormat.csv,
 ) -> None:
     """Write the force's contributions as the three developer-contributions files."""
+    from app.errors import DomainError
+    from app.standard import exporter
+
     try:
         when = date.fromisoformat(as_at) if as_at else date.today()
     except ValueError as error:
@@ -265,6 +275,12 @@ def import_register_command(
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Migrate the force's spreadsheet register into the ledger in one transaction; exits 1 if any row is in error."""
+    from app.audit import service as audit
+    from app.auth.service import command_line_principal
+    from app.errors import DomainError
+    from app.standard.importer import SourceFile
+    from app.standard.register import RegisterOptions, import_register
+
     try:
         undated = date.fromisoformat(undated_on) if undated_on else None
     except ValueError as error:
@@ -301,12 +317,16 @@ def register_template_command(
     path: Annotated[Path, typer.Argument(help="where to write it (.xlsx or .csv)")] = Path("s106-register.xlsx"),
 ) -> None:
     """Write an empty register with the expected headings and one example row."""
+    from app.standard.register import write_template
+
     path.write_bytes(write_template(path.name))
     console.print(f"wrote {path}: fill one row per contribution, delete the example row, then `s106 import-register`")
 
 
-def print_comparison(comparison: AuthorityComparison) -> None:
+def print_comparison(comparison: "AuthorityComparison") -> None:
     """The comparison as a table a person can read, contribution by contribution."""
+    from rich.table import Table
+
     table = Table(
         "agreement",
         "contribution (line)",
@@ -345,6 +365,10 @@ def compare_command(
     as_json: Annotated[bool, typer.Option("--json", help="print the comparison as JSON")] = False,
 ) -> None:
     """Set an authority's published figures beside the ledger; writes nothing; exits 1 when any differ."""
+    from app.errors import DomainError
+    from app.standard.crosscheck import compare_files
+    from app.standard.importer import SourceFile
+
     try:
         when = date.fromisoformat(as_at) if as_at else date.today()
     except ValueError as error:

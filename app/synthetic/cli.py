@@ -6,11 +6,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from app.db import get_sessionmaker
-from app.errors import DomainError
-from app.synthetic.generate import Scale, generate
 
 console = Console()
 
@@ -24,6 +21,11 @@ def generate_command(
     seed: Annotated[int, typer.Option(help="random seed; the same seed gives the same ledger")] = 106,
 ) -> None:
     """Load a synthetic ledger (3 contributions per agreement, up to 10 movements each) in one transaction."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from app.errors import DomainError
+    from app.synthetic.generate import Scale, generate
+
     size = Scale.national(scale)
     size = Scale(authorities=authorities or size.authorities, agreements=agreements or size.agreements)
     started = time.perf_counter()
