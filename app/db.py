@@ -145,7 +145,7 @@ async def get_session() -> AsyncIterator[Session]:
     # A request waits for a turn before its session, so no more requests hold a session than the pool has
     # connections: one beyond would block a worker thread waiting for a connection held by requests that need
     # that thread to finish. Making the session touches no database; the commit runs in a worker thread, unless
-    # no transaction is left to end (a cached token and a read that ended its own, as `read_in_thread` does).
+    # the session never began one (a cached token and a read on a connection of its own, as `read_in_thread` runs).
     import anyio
     from starlette.concurrency import run_in_threadpool
 
