@@ -53,7 +53,9 @@ class Caller(HTTPBearer):
         self.roles = roles
 
     async def __call__(self, request: Request, session: SessionDep) -> Principal:  # type: ignore[override]
-        principal = await _principal(request, session)
+        # A route may ask for the caller twice (its role and its audit trail): it is resolved once a request.
+        principal = getattr(request.state, "caller", None) or await _principal(request, session)
+        request.state.caller = principal
         if self.roles and principal.role not in self.roles:
             allowed = ", ".join(role.value for role in self.roles)
             raise ForbiddenError(f"a {principal.role.value} token cannot do this; it needs: {allowed}")
