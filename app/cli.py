@@ -16,10 +16,10 @@ from rich.console import Console
 from app.alerts.cli import alerts_app
 from app.auth.cli import demo_accounts, user_app
 from app.db import get_engine, get_sessionmaker, pool_capacity
+from app.enums import Role
 from app.indexation.cli import index_app
 from app.ledger.cli import check as check_rollup
 from app.ledger.cli import rollup_app
-from app.models import Role
 from app.reports.cli import reconcile, report
 from app.standard.cli import register as register_standard_commands
 from app.synthetic.cli import generate_command

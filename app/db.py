@@ -110,7 +110,7 @@ def get_engine() -> Engine:
 @lru_cache
 def get_sessionmaker() -> sessionmaker[Session]:
     """A session factory bound to the process's engine."""
-    import app.ledger  # noqa: F401 - the rollup's upkeep listens on every session; a command may not import it
+    import app.ledger.rollup  # noqa: F401 - the rollup's upkeep listens on every session; a command may not import it
 
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 
 from app.db import get_sessionmaker
-from app.models import Role
+from app.enums import Role
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

@@ -8,5 +8,3 @@
 - `writer`: the one function that appends a movement and the one that appends a reversal.
 - `rollup`: each contribution's stage figures as dated deltas and monthly sums, kept as the ledger is written.
 """
-
-from app.ledger import rollup as rollup  # registers the rollup's upkeep on every session (app/ledger/rollup.py)

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from app.db import get_sessionmaker
-from app.models import Purpose
+from app.enums import Purpose
 from app.standard.schemas import Dataset, ExportFormat
 
 if TYPE_CHECKING:
