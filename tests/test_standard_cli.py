@@ -162,6 +162,9 @@ WEB_STACK = ("fastapi", "starlette", "anyio", "uvicorn", "jinja2", "openpyxl", "
 OTHER_COMMANDS = ("app.alerts.service", "app.standard.exporter", "app.standard.register", "app.synthetic.generate")
 """Services of other commands: `s106 import` must not load them."""
 
+MAPPING = ("app.models", "app.ledger.rollup", "app.ledger.writer", "app.balances.queries")
+"""The models with their mapping, the ledger core and the rollup: a command's help names only the enums."""
+
 LOADED_AFTER = """
 import json, sys
 from app.cli import main
@@ -197,6 +200,14 @@ class TestStartUp:
         )
         assert loaded.isdisjoint((*WEB_STACK, *OTHER_COMMANDS, "app.standard.importer", "app.config")), sorted(
             loaded & {*WEB_STACK, *OTHER_COMMANDS, "app.standard.importer", "app.config"}
+        )
+        assert loaded.isdisjoint(MAPPING), sorted(loaded & set(MAPPING))
+
+    def test_import_help_loads_neither_the_models_nor_the_rollup(self) -> None:
+        loaded = loaded_by("import", "--help")
+        assert "app.standard.cli" in loaded
+        assert loaded.isdisjoint((*MAPPING, "app.standard.importer")), sorted(
+            loaded & {*MAPPING, "app.standard.importer"}
         )
 
     def test_an_import_loads_the_importer_and_not_the_web_stack(self, fresh_database: Path) -> None:
