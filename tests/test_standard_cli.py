@@ -214,4 +214,5 @@ class TestStartUp:
         files = [str(path) for path in CHARNWOOD_CSV]
         loaded = loaded_by("import", *files, "--local-authority", "charnwood", "--json")
         assert {"app.standard.importer", "app.ledger.rollup"} <= loaded  # it did run the import
+        assert "sqlalchemy.dialects.postgresql" not in loaded  # an import on SQLite loads only SQLite's dialect
         assert loaded.isdisjoint((*WEB_STACK, *OTHER_COMMANDS)), sorted(loaded & {*WEB_STACK, *OTHER_COMMANDS})

@@ -48,7 +48,6 @@ from sqlalchemy import (
 from sqlalchemy import (
     cast as cast_,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app import scoping
@@ -382,6 +381,17 @@ def months_from(first: date, last: date) -> list[date]:
     return months
 
 
+def _upsert(session: Session, table: Any) -> Any:
+    """An INSERT into the table with ON CONFLICT, in the session's engine's dialect (only that one is loaded)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
+
+
 Steps = Mapping[tuple[Any, ...], Sequence[Any]]
 """Changes per (group..., month): a group's key columns, then the month."""
 
@@ -436,8 +446,7 @@ class MonthEnds:
     def _insert(self, session: Session, rows: list[dict[str, Any]], *, replace: bool = False) -> None:
         if not rows:
             return
-        dialect = session.get_bind().dialect.name
-        statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(self.months)
+        statement = _upsert(session, self.months)
         if not replace:
             statement = statement.on_conflict_do_nothing(index_elements=[*self.group, "month"])
         session.execute(statement, rows)
@@ -510,8 +519,7 @@ class MonthEnds:
                 if any(running) or first is None or month < first:
                     rows.append(self._row(group, month, running))
         if rows:
-            dialect = session.get_bind().dialect.name
-            statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(self.months)
+            statement = _upsert(session, self.months)
             statement = statement.on_conflict_do_update(
                 index_elements=[*self.group, "month"],
                 set_={name: table.c[name] + statement.excluded[name] for name in self.columns},
