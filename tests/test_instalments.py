@@ -194,6 +194,34 @@ class TestPages:
         assert api.get(form, role=None).status_code == 403
         assert "Change the instalments" not in api.get(page, role=None).text
 
+    def test_receipts_pay_the_instalments_in_order_whether_or_not_recorded_as_due(self, api: Any) -> None:
+        from tests.forms import sign_in
+
+        site = agreement(api, dwellings=300)
+        response = create(api, site["id"], "1000.00", CHARNWOOD)
+        assert response.status_code == 201, response.text
+        owed = response.json()
+        assert [item["outstanding"] for item in owed["instalments"]] == ["100.00", "450.00", "450.00"]
+        # The developer pays the first tranche and part of the second before either is recorded as due.
+        paid = movement(api, owed["id"], "received", "300.00", "2024-05-01")
+        assert paid.status_code == 201, paid.text
+        read = api.get(f"/contributions/{owed['id']}", role="planning").json()["instalments"]
+        assert [(item["outstanding"], item["status"]) for item in read] == [
+            ("0.00", "not_due"),
+            ("250.00", "not_due"),
+            ("450.00", "not_due"),
+        ]
+        sign_in(api, "officer")
+        rows = api.get(f"/web/contributions/{owed['id']}", role=None).text.split('id="instalments"')[1]
+        last_cells = [row.split("</tr>")[0].rsplit('nowrap">', 1)[1] for row in rows.split("data-instalment=")[1:]]
+        assert [cell.split("</td>")[0] for cell in last_cells] == ["Paid", "Not yet due", "Not yet due"]
+        second = read[1]["id"]
+        assert api.post(f"/instalments/{second}/due", json={"on": "2024-06-03"}).status_code == 201
+        rows = api.get(f"/web/contributions/{owed['id']}", role=None).text.split('id="instalments"')[1]
+        assert "Due since 3 Jun 2024: £250.00 unpaid" in rows
+        [same] = api.get(f"/agreements/{site['id']}/contributions").json()["items"]
+        assert [item["outstanding"] for item in same["instalments"]] == ["0.00", "250.00", "450.00"]
+
 
 class TestReviewedRules:
     def test_a_share_of_nothing_is_refused_naming_the_instalment(self, api: Any) -> None:

@@ -22,7 +22,7 @@ from app.balances.queries import (
 from app.balances.schemas import BalanceFigures
 from app.contributions.schemas import ContributionRead, EventRead, Trigger
 from app.errors import NotFoundError
-from app.instalments.reads import instalment_model, instalment_models
+from app.instalments.reads import instalment_models, schedule_models
 from app.instalments.service import Valued, values
 from app.ledger.expressions import movement_sums
 from app.ledger.figures import secured_sum
@@ -51,7 +51,10 @@ def read_models(session: Session, contributions: list[Contribution]) -> list[Con
         for contribution in contributions
     }
     schedules = instalment_models(
-        session, {contribution_id: balance.total_value for contribution_id, balance in balances.items()}, signed
+        session,
+        {contribution_id: balance.total_value for contribution_id, balance in balances.items()},
+        {contribution_id: balance.received_by_local_authority for contribution_id, balance in balances.items()},
+        signed,
     )
     result = []
     for contribution in contributions:
@@ -191,10 +194,14 @@ def read_by_id(*, connection: Connection, contribution_id: int, scope: str | Non
             threshold=first["trigger_threshold"],
             description=first["trigger_description"],
         ),
-        instalments=[
-            instalment_model(Valued(instalment, value, due), signed_on)
-            for instalment, value, due in zip(instalments, worth, due_records, strict=True)
-        ],
+        instalments=schedule_models(
+            [
+                Valued(instalment, value, due)
+                for instalment, value, due in zip(instalments, worth, due_records, strict=True)
+            ],
+            balance.received_by_local_authority,
+            signed_on,
+        ),
         spend_by=first["spend_by"],
         repayment_period_years=first["repayment_period_years"],
         notes=first["notes"],

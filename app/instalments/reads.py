@@ -19,9 +19,13 @@ def plain(percent: Decimal | None) -> Decimal | None:
 
 
 def instalment_models(
-    session: Session, totals: dict[int, Decimal], signed: dict[int, date] | None = None
+    session: Session,
+    totals: dict[int, Decimal],
+    received: dict[int, Decimal],
+    signed: dict[int, date] | None = None,
 ) -> dict[int, list[InstalmentRead]]:
-    """The schedules of these contributions (by id, with their totals), in three queries; two given their signing dates.
+    """The schedules of these contributions (by id, with their totals and receipts), in three queries; two given
+    their signing dates.
 
     An instalment payable on signing is due from the agreement's signing, recorded or not, as the watch list says.
     """
@@ -35,13 +39,19 @@ def instalment_models(
             ).all()
         )
     return {
-        contribution_id: [instalment_model(item, signed[contribution_id]) for item in items]
+        contribution_id: schedule_models(items, received[contribution_id], signed[contribution_id])
         for contribution_id, items in found.items()
     }
 
 
-def instalment_model(item: service.Valued, signed_on: date) -> InstalmentRead:
-    """One instalment as the routes return it, given its agreement's signing date."""
+def schedule_models(items: list[service.Valued], received: Decimal, signed_on: date) -> list[InstalmentRead]:
+    """A contribution's instalments as the routes return them, receipts paying them in order."""
+    owed = service.outstanding([item.value for item in items], received)
+    return [instalment_model(item, unpaid, signed_on) for item, unpaid in zip(items, owed, strict=True)]
+
+
+def instalment_model(item: service.Valued, outstanding: Decimal, signed_on: date) -> InstalmentRead:
+    """One instalment as the routes return it, given what of it is unpaid and its agreement's signing date."""
     due_on = due_since(item, signed_on)
     return InstalmentRead(
         id=item.instalment.id,
@@ -57,6 +67,7 @@ def instalment_model(item: service.Valued, signed_on: date) -> InstalmentRead:
         ),
         words=service.describe(item.instalment),
         value=item.value,
+        outstanding=outstanding,
         due_on=due_on,
         status="due" if due_on is not None else "not_due",
     )

@@ -79,6 +79,10 @@ class InstalmentRead(BaseModel):
     trigger: InstalmentTrigger
     words: str = Field(description='the trigger in words, such as "on the 250th occupation"')
     value: SignedMoney = Field(description="its part of the contribution's total value today (they sum to it)")
+    outstanding: SignedMoney = Field(
+        description="what of its value the council has not yet received: receipts pay the instalments in order, so "
+        "0.00 once it is paid in full, whether or not it was recorded as due"
+    )
     due_on: Day | None = Field(
         description="the date it was recorded as fallen due (the latest record), or the signing for one payable on "
         "signing; none while not due"

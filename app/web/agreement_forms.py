@@ -378,7 +378,8 @@ def contribution_page(
         return download(downloads.history(title, entries), f"contribution-{contribution_id}-history", file_format)
     balance = balances_by_id(session, group_by=GroupBy.contribution, as_at=date.today(), ids=[contribution_id])
     total = balance[contribution_id].total_value if contribution_id in balance else ZERO
-    schedule = instalment_models(session, {contribution_id: total})[contribution_id]
+    received = balance[contribution_id].received_by_local_authority if contribution_id in balance else ZERO
+    schedule = instalment_models(session, {contribution_id: total}, {contribution_id: received})[contribution_id]
     return render(
         request,
         "contribution.html",
