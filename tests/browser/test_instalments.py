@@ -5,7 +5,7 @@ from typing import Any
 
 from tests.browser.conftest import LiveServer
 from tests.browser.helpers import check, sign_in
-from tests.builders import agreement, contribution
+from tests.builders import agreement, contribution, movement
 
 
 class TestInstalments:
@@ -54,3 +54,11 @@ class TestInstalments:
         page.goto(f"{base}/web/forecast")
         assert page.locator("#bands").is_visible()
         check(page, "instalments-forecast")
+
+        # Paying the tranche that fell due, and a little more, settles it: the page says so.
+        paid = movement(api, owed["id"], "received", "20000.00", "2025-04-14")
+        assert paid.status_code == 201, paid.text
+        page.goto(f"{base}/web/contributions/{owed['id']}")
+        due = page.locator("#instalments tbody tr td:last-child")
+        assert due.all_inner_texts() == ["Paid", "Not yet due", "Not yet due"]
+        check(page, "instalments-contribution-paid")
