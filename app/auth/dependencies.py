@@ -17,6 +17,7 @@ from app.auth.sessions import find_session
 from app.db import SessionDep
 from app.errors import ForbiddenError, UnauthorizedError
 from app.models import Role
+from app.query_parameters import learn, refuse_unknown
 
 BEARER_DESCRIPTION = "A token from `s106 token create`."
 
@@ -59,6 +60,7 @@ class Caller(HTTPBearer):
         if self.roles and principal.role not in self.roles:
             allowed = ", ".join(role.value for role in self.roles)
             raise ForbiddenError(f"a {principal.role.value} token cannot do this; it needs: {allowed}")
+        refuse_unknown(request)
         return principal
 
 
@@ -124,10 +126,13 @@ def _dependency_calls(dependant: Dependant) -> Iterator[Any]:
 
 
 def document_auth_errors(router: APIRouter) -> APIRouter:
-    """List 401, and 403 where a role is required, among each of the router's documented answers."""
+    """List 401, and 403 where a role is required, among each of the router's documented answers; learn the query
+    parameters of each route the API documents."""
     for route in router.routes:
         if not isinstance(route, APIRoute):
             continue
+        if route.include_in_schema:
+            learn(route)
         callers = [call for call in _dependency_calls(route.dependant) if isinstance(call, Caller)]
         if callers:
             route.responses.setdefault(401, {"description": "No token, or an unknown or revoked one"})
