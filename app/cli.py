@@ -46,7 +46,10 @@ atexit.register(_leave_quickly)
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PREFIX = "demo "
 
-main = typer.Typer(help="S106 developer contributions tracker.", no_args_is_help=True, add_completion=False)
+# Plain help, as click writes it: rich help panels cut option names to fit an 80-column terminal.
+main = typer.Typer(
+    help="S106 developer contributions tracker.", no_args_is_help=True, add_completion=False, rich_markup_mode=None
+)
 token_app = typer.Typer(help="Create, list and revoke bearer tokens.", no_args_is_help=True)
 main.add_typer(token_app, name="token")
 main.add_typer(user_app, name="user")

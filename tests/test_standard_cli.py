@@ -203,6 +203,14 @@ class TestStartUp:
         )
         assert loaded.isdisjoint(MAPPING), sorted(loaded & set(MAPPING))
 
+    def test_help_is_plain_and_names_every_option_in_full(self) -> None:
+        shown = subprocess.run(
+            [str(BIN / "s106"), "import", "--help"], capture_output=True, text=True, timeout=120, check=True
+        ).stdout
+        assert "--local-authority <str>" in shown and "--contributions-from-transactions" in shown
+        assert "…" not in shown and "╭" not in shown
+        assert "typer.rich_utils" not in loaded_by("import", "--help")
+
     def test_import_help_loads_neither_the_models_nor_the_rollup(self) -> None:
         loaded = loaded_by("import", "--help")
         assert "app.standard.cli" in loaded
