@@ -16,11 +16,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     database_url: str = "sqlite:///./s106.db"
-    database_pool_size: int = 5
-    """Connections each server process keeps open to the database."""
-    database_max_overflow: int = 5
-    """Connections each process may open beyond DATABASE_POOL_SIZE when busy: workers x (pool size + overflow),
-    plus every other client, must stay under PostgreSQL's max_connections (100 by default)."""
+    database_pool_size: int = 10
+    """Connections each server process keeps open to the database, once it has needed them."""
+    database_max_overflow: int = 0
+    """Connections each process may open beyond DATABASE_POOL_SIZE when busy, each closed again when returned (so
+    under steady load a new connection, and on PostgreSQL a new backend, every few requests): workers x (pool size
+    + overflow), plus every other client, must stay under PostgreSQL's max_connections (100 by default)."""
     max_body_bytes: int = 5_000_000
     default_page_size: int = 50
     max_page_size: int = 500

@@ -63,11 +63,26 @@ class TestReadsTakeNoWriteLock:
 
 
 class TestPoolBounds:
-    def test_the_default_pool_is_five_and_five_more_when_busy(self) -> None:
+    def test_the_default_pool_keeps_its_ten_connections_and_opens_none_beyond(self) -> None:
         engine = make_engine(POSTGRESQL_URL)
-        assert (engine.pool.size(), engine.pool._max_overflow) == (5, 5)  # type: ignore[attr-defined]
+        assert (engine.pool.size(), engine.pool._max_overflow) == (10, 0)  # type: ignore[attr-defined]
         assert pool_capacity() == 10
         engine.dispose()
+
+    def test_a_busy_process_keeps_the_connections_it_opened(self, tmp_path: Any) -> None:
+        # An overflow connection is closed when it is returned, so a process serving as many requests at once as it
+        # has turns opened a new connection (on PostgreSQL, a new backend) every few requests.
+        engine = make_engine(f"sqlite:///{tmp_path}/pool.db")
+        opened: list[object] = []
+        event.listen(engine, "connect", lambda connection, _record: opened.append(connection))
+        try:
+            for _ in range(3):
+                held = [engine.connect() for _ in range(pool_capacity())]
+                for connection in held:
+                    connection.close()
+            assert len(opened) == pool_capacity()
+        finally:
+            engine.dispose()
 
     def test_eight_workers_stay_under_postgresql_s_default_max_connections(self) -> None:
         reserved_for_superusers, other_clients = 3, 10
