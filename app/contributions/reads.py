@@ -23,7 +23,7 @@ from app.balances.schemas import BalanceFigures
 from app.contributions.schemas import ContributionRead, EventRead, Trigger
 from app.errors import NotFoundError
 from app.instalments.reads import instalment_models, schedule_models
-from app.instalments.service import Valued, values
+from app.instalments.service import DueOn, InstalmentTerms, ValuedTerms, values
 from app.ledger.expressions import movement_sums
 from app.ledger.figures import secured_sum
 from app.models import Agreement, Contribution, ContributionEvent, Instalment, InstalmentDue
@@ -173,15 +173,9 @@ def read_by_id(*, connection: Connection, contribution_id: int, scope: str | Non
         str(contribution_id), first["purpose"].value, dict(zip(STAGE_COLUMNS, rows[0][stages_from:], strict=False))
     )
     schedule = [row[instalment_from:] for row in rows if row[instalment_from] is not None]
-    instalments = [
-        Instalment(
-            id=part[0],
-            contribution_id=contribution_id,
-            **dict(zip(INSTALMENT_COLUMNS, part[1:], strict=False)),
-        )
-        for part in schedule
-    ]
-    due_records = [None if part[-1] is None else InstalmentDue(on=part[-1]) for part in schedule]
+    # Plain records, not the ORM's objects: building those (state, instrumentation) cost more than the rest of this.
+    instalments = [InstalmentTerms(*part[:-1]) for part in schedule]
+    due_records = [None if part[-1] is None else DueOn(on=part[-1]) for part in schedule]
     worth = values(instalments, balance.total_value)
     return ContributionRead(
         id=contribution_id,
@@ -196,7 +190,7 @@ def read_by_id(*, connection: Connection, contribution_id: int, scope: str | Non
         ),
         instalments=schedule_models(
             [
-                Valued(instalment, value, due)
+                ValuedTerms(instalment, value, due)
                 for instalment, value, due in zip(instalments, worth, due_records, strict=True)
             ],
             balance.received_by_local_authority,

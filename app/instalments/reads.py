@@ -1,5 +1,6 @@
 """What the instalment routes and the contribution's page show: each instalment, its value and whether due."""
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -44,13 +45,17 @@ def instalment_models(
     }
 
 
-def schedule_models(items: list[service.Valued], received: Decimal, signed_on: date) -> list[InstalmentRead]:
+def schedule_models(
+    items: Sequence[service.Valued | service.ValuedTerms], received: Decimal, signed_on: date
+) -> list[InstalmentRead]:
     """A contribution's instalments as the routes return them, receipts paying them in order."""
     owed = service.outstanding([item.value for item in items], received)
     return [instalment_model(item, unpaid, signed_on) for item, unpaid in zip(items, owed, strict=True)]
 
 
-def instalment_model(item: service.Valued, outstanding: Decimal, signed_on: date) -> InstalmentRead:
+def instalment_model(
+    item: service.Valued | service.ValuedTerms, outstanding: Decimal, signed_on: date
+) -> InstalmentRead:
     """One instalment as the routes return it, given what of it is unpaid and its agreement's signing date."""
     due_on = due_since(item, signed_on)
     return InstalmentRead(
@@ -73,7 +78,7 @@ def instalment_model(item: service.Valued, outstanding: Decimal, signed_on: date
     )
 
 
-def due_since(item: service.Valued, signed_on: date) -> date | None:
+def due_since(item: service.Valued | service.ValuedTerms, signed_on: date) -> date | None:
     """When an instalment fell due: its latest record, else the signing for one payable on signing."""
     if item.due is not None:
         return item.due.on

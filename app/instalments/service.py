@@ -52,16 +52,38 @@ def allocate(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
     return shares
 
 
-def weight_of(instalment: Instalment | InstalmentWrite) -> Decimal:
+@dataclass(frozen=True, slots=True)
+class InstalmentTerms:
+    """An instalment's terms as one statement read them, without building the ORM's object for a read."""
+
+    id: int
+    position: int
+    share_percent: Decimal | None
+    share_amount: Decimal | None
+    trigger_type: TriggerType
+    threshold: int | None
+    threshold_unit: ThresholdUnit
+    due_date: date | None
+    description: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DueOn:
+    """The date of an instalment's latest due record, as one statement read it."""
+
+    on: date
+
+
+def weight_of(instalment: "Instalment | InstalmentTerms | InstalmentWrite") -> Decimal:
     """An instalment's share as a weight: its percent, or its amount."""
-    if isinstance(instalment, Instalment):
-        value = instalment.share_percent if instalment.share_percent is not None else instalment.share_amount
-    else:
+    if isinstance(instalment, InstalmentWrite):
         value = instalment.percent if instalment.percent is not None else instalment.amount
+    else:
+        value = instalment.share_percent if instalment.share_percent is not None else instalment.share_amount
     return Decimal(value or 0)
 
 
-def values(instalments: Sequence[Instalment], total: Decimal) -> list[Decimal]:
+def values(instalments: Sequence[Instalment | InstalmentTerms], total: Decimal) -> list[Decimal]:
     """What each instalment (in position order) is worth of the contribution's total value."""
     return allocate(total, [weight_of(item) for item in instalments])
 
@@ -269,7 +291,7 @@ def threshold_dwellings(instalment: Instalment, dwellings: int | None) -> int | 
     return max(-(-dwellings * instalment.threshold // 100), 1)
 
 
-def describe(instalment: Instalment) -> str:
+def describe(instalment: Instalment | InstalmentTerms) -> str:
     """An instalment's trigger in words, such as "before the 50th occupation" or "on 1 Apr 2027"."""
     kind = instalment.trigger_type
     if kind is TriggerType.on_signing:
@@ -301,6 +323,15 @@ class Valued:
     instalment: Instalment
     value: Decimal
     due: InstalmentDue | None
+
+
+@dataclass(frozen=True, slots=True)
+class ValuedTerms:
+    """An instalment's terms as one statement read them, what it is worth today, and its latest due date."""
+
+    instalment: InstalmentTerms
+    value: Decimal
+    due: DueOn | None
 
 
 def valued(*, session: Session, totals: dict[int, Decimal], as_at: date | None = None) -> dict[int, list[Valued]]:
