@@ -9,7 +9,7 @@ bench's keep-alive connections busy for `--seconds` and divides by the requests 
 every statement of the server's connections and counts, over a few sequential requests of each kind, what each
 request sent (BEGIN, COMMIT, ROLLBACK, SET, SELECT; prepared or not).
 
-Usage: python bench/profile_reads.py --database URL [--seconds 10] [--rounds 3] [--statements]
+Usage: python bench/profile_reads.py --database URL [--seconds 10] [--rounds 3] [--statements] [--app-dir DIR]
 """
 
 import argparse
@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.auth.service import create_token  # noqa: E402
 from app.models import Role  # noqa: E402
+import bench.run  # noqa: E402
 from bench.run import Load, _load, server_processes, start_server  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -129,7 +130,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8741)
     parser.add_argument("--statements", action="store_true")
+    parser.add_argument("--app-dir", type=Path, help="serve the app package from this copy (the code before a change)")
     args = parser.parse_args()
+    if args.app_dir:
+        bench.run.ROOT = args.app_dir  # the server's working directory, so its `app` is the copy's
     url = make_url(args.database)
     postgres = url.get_backend_name() == "postgresql"
     engine = create_engine(args.database)
