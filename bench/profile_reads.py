@@ -31,9 +31,9 @@ from sqlalchemy.orm import Session
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import bench.run  # noqa: E402
 from app.auth.service import create_token  # noqa: E402
 from app.models import Role  # noqa: E402
-import bench.run  # noqa: E402
 from bench.run import Load, _load, server_processes, start_server  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
