@@ -741,14 +741,16 @@ class RollupContributionDay(StageFigures, Base):
 
 
 class RollupMonth(StageFigures, Base):
-    """Every stage's money of one authority and purpose at the end of one month (named by its first day).
+    """Every stage's money of one authority and purpose at the end of one period (named by its first day).
 
-    Unlike the day rows, these are figures, not changes: the sum of the contribution days up to the
-    month's end. Each authority and purpose has a row for every month from its first to the latest.
+    A period is a quarter of a month, from the 1st, 9th, 17th or 25th; `month` names its first day (the
+    column keeps its name, see app/ledger/rollup.py). Unlike the day rows, these are figures, not changes:
+    the sum of the contribution days up to the period's end. Each authority and purpose has a row for every
+    period from its first to the latest.
     """
 
     __tablename__ = "rollup_months"
-    # Every column a read at a month end takes, so it reads the index alone, in authority order.
+    # Every column a read at a period end takes, so it reads the index alone, in authority order.
     __table_args__ = (
         Index(
             "ix_rollup_months_reading",
@@ -780,7 +782,7 @@ class RollupAgreementDay(Base):
 
 
 class RollupAgreementMonth(Base):
-    """The agreement counts of one authority at the end of one month: its agreement days summed up to then."""
+    """The agreement counts of one authority at the end of one period: its agreement days summed up to then."""
 
     __tablename__ = "rollup_agreement_months"
     __table_args__ = (
@@ -820,7 +822,7 @@ class RollupAgreementPurposeDay(Base):
 
 
 class RollupAgreementPurposeMonth(Base):
-    """The agreement counts of one authority and purpose at the end of one month: its days summed up to then."""
+    """The agreement counts of one authority and purpose at the end of one period: its days summed up to then."""
 
     __tablename__ = "rollup_agreement_purpose_months"
     __table_args__ = (

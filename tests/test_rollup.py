@@ -376,8 +376,8 @@ class TestMonthEnds:
         months = session.scalars(
             select(RollupMonth.month).where(RollupMonth.local_authority_id == "blaby").order_by(RollupMonth.month)
         ).all()
-        assert months[-1] == rollup.current_month()
-        assert len(months) == len(rollup.months_from(months[0], months[-1]))  # dense: no month missing
+        assert months[-1] == rollup.current_period()
+        assert len(months) == len(rollup.periods_from(months[0], months[-1]))  # dense: no period missing
         rows = (
             session.execute(select(RollupMonth.received).where(RollupMonth.month == date(2025, 2, 1))).scalars().all()
         )
@@ -386,22 +386,22 @@ class TestMonthEnds:
     def test_months_passing_without_a_write_then_a_write_that_brings_them_up(
         self, api: Any, session: Session, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setattr(rollup, "current_month", lambda: date(2024, 1, 1))
+        monkeypatch.setattr(rollup, "current_period", lambda: date(2024, 1, 1))
         made = funded_contribution(api, amount="20000.00", received="5000.00")
         assert movement(api, made["id"], "drawn", "1000.00", date(2024, 1, 10)).status_code == 201
         # Dated after the latest month the writer knew of: kept in the days, reaching the months later.
         assert movement(api, made["id"], "received", "700.00", date(2024, 3, 5)).status_code == 201
         session.commit()
-        assert rollup.STAGE_MONTHS.horizon(session) == date(2024, 1, 1)
+        assert rollup.STAGE_PERIODS.horizon(session) == date(2024, 1, 1)
         dates = [date(2024, 1, 31), date(2024, 2, 15), date(2024, 3, 4), date(2024, 3, 5), date(2024, 6, 30)]
         self._agrees_with_the_ledger(session, [*dates, date.today()])
 
-        monkeypatch.setattr(rollup, "current_month", lambda: date(2024, 5, 1))
+        monkeypatch.setattr(rollup, "current_period", lambda: date(2024, 5, 1))
         other = funded_contribution(api, reference="19/0099/OUT", purpose="vehicles", amount="900.00", received=None)
         assert movement(api, other["id"], "received", "300.00", date(2024, 4, 20)).status_code == 201
         session.commit()
-        assert rollup.STAGE_MONTHS.horizon(session) == date(2024, 5, 1)
-        assert rollup.AGREEMENT_MONTHS.horizon(session) == date(2024, 5, 1)
+        assert rollup.STAGE_PERIODS.horizon(session) == date(2024, 5, 1)
+        assert rollup.AGREEMENT_PERIODS.horizon(session) == date(2024, 5, 1)
         march = session.execute(
             select(RollupMonth.received).where(
                 RollupMonth.local_authority_id == "blaby",
@@ -415,7 +415,7 @@ class TestMonthEnds:
     def test_a_rebuild_gives_the_same_month_ends_as_the_writes_kept(
         self, api: Any, session: Session, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setattr(rollup, "current_month", lambda: date(2022, 6, 1))
+        monkeypatch.setattr(rollup, "current_period", lambda: date(2022, 6, 1))
         made = funded_contribution(api, amount="8000.00", received="2000.00")
         assert movement(api, made["id"], "received", "500.00", date(2021, 1, 4)).status_code == 201
         session.commit()
@@ -425,3 +425,100 @@ class TestMonthEnds:
         rebuilt = session.execute(select(RollupMonth).order_by(RollupMonth.local_authority_id, RollupMonth.month))
         after = [(row.local_authority_id, row.purpose, row.month, row.received) for row in rebuilt.scalars()]
         assert before == after and before[-1][2] == date(2022, 6, 1)
+
+
+def boundary_dates(month: date) -> list[date]:
+    """The days on and either side of each period's first day in a month, and of its end."""
+    following = (month + timedelta(days=32)).replace(day=1)
+    dates = [month.replace(day=day + shift) for day in (9, 17, 25) for shift in (-1, 0, 1)]
+    return [*dates, following - timedelta(days=2), following - timedelta(days=1), following]
+
+
+class TestPeriods:
+    """The period ends are kept from the 1st, 9th, 17th and 25th of each month; reads on either side of each
+    boundary, and a write dated back across many periods, give the ledger's figures."""
+
+    def test_every_date_reads_a_period_end_and_at_most_four_days(self) -> None:
+        day = date(2023, 12, 20)
+        while day < date(2025, 3, 10):
+            plan = rollup.reading(day, date(2026, 1, 1), date(2026, 6, 1))
+            assert plan.period is not None
+            if plan.sign == -1:
+                assert (plan.first_day, plan.last_day) == (day + timedelta(days=1), rollup.period_end(plan.period))
+            else:
+                assert (plan.first_day, plan.last_day) == (rollup.next_period(plan.period), day)
+            assert (plan.last_day - plan.first_day).days + 1 <= 4, day
+            day += timedelta(days=1)
+        assert [rollup.period_of(date(2024, 2, day)).day for day in (1, 8, 9, 16, 17, 24, 25, 29)] == [
+            1,
+            1,
+            9,
+            9,
+            17,
+            17,
+            25,
+            25,
+        ]
+        assert rollup.previous_period(date(2024, 3, 1)) == date(2024, 2, 25)
+
+    def test_reads_on_and_either_side_of_each_boundary(self, api: Any, session: Session) -> None:
+        months = (date(2023, 3, 1), date(2023, 4, 1), date(2024, 2, 1))
+        made = funded_contribution(api, amount="90000.00", received=None)
+        other = funded_contribution(api, reference="19/0101/OUT", purpose="vehicles", amount="50000.00", received=None)
+        # A step on every boundary day, so that a read choosing the wrong period end or day range differs.
+        for index, on in enumerate(on for month in months for on in boundary_dates(month)):
+            target = made if index % 2 else other
+            assert movement(api, target["id"], "received", f"{index + 1}.00", on).status_code == 201
+        assert event(api, other["id"], "at_risk", date(2023, 4, 17)).status_code == 201
+        session.commit()
+        assert_agrees(session)
+        stored = dict(
+            session.execute(
+                select(RollupMonth.month, RollupMonth.received).where(
+                    RollupMonth.local_authority_id == "blaby", RollupMonth.purpose == made["purpose"]
+                )
+            ).all()
+        )
+        # The row of the period from 9 March holds the figures at the end of 16 March: its receipts of 9 and 16 March.
+        assert stored[date(2023, 3, 9)] - stored[date(2023, 3, 1)] == Decimal("2.00") + Decimal("4.00")
+        for month in months:
+            for as_at in boundary_dates(month):
+                for layout in Layout:
+                    from_rollup = panel_table(session=session, layout=layout, as_at=as_at, scope=None)
+                    from_ledger = panel_table(
+                        session=session, layout=layout, as_at=as_at, scope=None, from_rollup=False
+                    )
+                    assert from_rollup == from_ledger, (layout, as_at)
+                for group_by in (GroupBy.local_authority, GroupBy.purpose):
+                    arguments: dict[str, Any] = {"as_at": as_at, "where": BalanceFilter(), "limit": None, "offset": 0}
+                    from_ledger_rows = balances(session, group_by=group_by, **arguments)
+                    assert rollup_balances(session, group_by=group_by, **arguments) == from_ledger_rows, as_at
+
+    def test_a_back_dated_write_moves_every_later_period_end_and_no_earlier_one(
+        self, api: Any, session: Session
+    ) -> None:
+        made = funded_contribution(api, amount="20000.00", received="1000.00", received_on=date(2020, 6, 1))
+        session.commit()
+
+        def received() -> dict[date, Decimal]:
+            query = select(RollupMonth.month, RollupMonth.received).where(
+                RollupMonth.local_authority_id == "blaby", RollupMonth.purpose == made["purpose"]
+            )
+            return dict(session.execute(query).all())
+
+        before = received()
+        on = date.today() - timedelta(days=75)
+        assert movement(api, made["id"], "received", "250.00", on).status_code == 201
+        session.commit()
+        after = received()
+        moved = [period for period in after if after[period] != before[period]]
+        assert moved == rollup.periods_from(on, rollup.current_period())
+        assert len(moved) >= 9
+        assert all(after[period] - before[period] == Decimal("250.00") for period in moved)
+        assert_agrees(session)
+        for as_at in (on - timedelta(days=1), on, rollup.period_end(on), on + timedelta(days=20), date.today()):
+            figures = authority_figures(session, as_at=as_at, where=BalanceFilter(local_authority_id="blaby"))
+            expected = Decimal("1250.00") if as_at >= on else Decimal("1000.00")
+            assert figures.totals.received_by_local_authority == expected, as_at
+            _rows, totals, _count = balances(session, group_by=GroupBy.local_authority, as_at=as_at)
+            assert authority_figures(session, as_at=as_at, where=BalanceFilter()).totals == totals

@@ -1,15 +1,16 @@
-"""The rollup: each contribution's stage figures as signed deltas per date, and their sums per month.
+"""The rollup: each contribution's stage figures as signed deltas per date, and their sums per period.
 
 A contribution's figures as at a date (the ones app/balances/queries.py computes from the ledger) are
 a step function of the date; the rollup stores its steps. Summing a contribution's deltas up to a
-date gives its figures as at that date, and summing the monthly sums of every contribution of an
-authority up to the last whole month, plus the days of the month in progress, gives the authority's.
+date gives its figures as at that date. Per authority (and purpose) the rollup also keeps the figures
+at the end of every period, a quarter of a month (from the 1st, 9th, 17th and 25th): an authority's
+figures as at a date are the nearest period end's plus or less the few days between them.
 
 Any write that can move a step (a movement or reversal, an event, closing or reopening an agreement,
 a repurposing, a change of trigger) is noticed when it is flushed, and the contributions it touched
 are derived again from the ledger, from scratch, before the transaction commits: so a back-dated write
 re-derives every later step, and the rollup commits or rolls back with the write. Only the days that
-differ from the stored ones are written, and only the months they move. A write that bypasses
+differ from the stored ones are written, and only the period ends they move. A write that bypasses
 the ORM (a bulk insert) calls `rederive_contributions` itself, or `rebuild` for a whole load.
 """
 
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, groupby
 from operator import attrgetter
 from typing import Any, cast
 
@@ -95,9 +96,31 @@ Vector = tuple[Decimal, ...]
 ZEROS: Vector = tuple(ZERO for _ in FIGURES)
 
 
-def month_of(on: date) -> date:
-    """The month a date falls in, as its first day."""
-    return on.replace(day=1)
+PERIOD_STARTS = (1, 9, 17, 25)
+"""The days of the month on which a period begins: a read sums at most about four days of day rows."""
+
+
+def period_of(on: date) -> date:
+    """The period a date falls in, as its first day."""
+    return on.replace(day=max(day for day in PERIOD_STARTS if day <= on.day))
+
+
+def next_period(period: date) -> date:
+    """The first day of the period after the one this date falls in."""
+    for day in PERIOD_STARTS:
+        if day > period.day:
+            return period.replace(day=day)
+    return (period.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def previous_period(period: date) -> date:
+    """The first day of the period before the one this date falls in."""
+    return period_of(period_of(period) - timedelta(days=1))
+
+
+def period_end(period: date) -> date:
+    """The last day of the period this date falls in."""
+    return next_period(period) - timedelta(days=1)
 
 
 @dataclass
@@ -320,65 +343,39 @@ def _agreement_slices(session: Session) -> Iterator[list[int]]:
         yield ids[start : start + REBUILD_SLICE]
 
 
-@dataclass
-class _MonthlySums:
-    """The monthly steps of every slice derived so far, added together: small, one row per group and month."""
-
-    stages: dict[tuple[Any, ...], tuple[Any, ...]] = field(default_factory=dict)
-    agreements: dict[tuple[Any, ...], tuple[Any, ...]] = field(default_factory=dict)
-    purposes: dict[tuple[Any, ...], tuple[Any, ...]] = field(default_factory=dict)
-
-    def add(self, derived: Derived) -> None:
-        """Add one slice's monthly steps."""
-        steps: tuple[Mapping[tuple[Any, ...], tuple[Any, ...]], ...] = (
-            monthly(derived.days),
-            agreement_monthly(derived.agreement_days),
-            agreement_monthly(derived.agreement_purpose_days),
-        )
-        for into, slice_steps in zip((self.stages, self.agreements, self.purposes), steps, strict=True):
-            for key, values in slice_steps.items():
-                held = into.get(key)
-                into[key] = values if held is None else tuple(a + b for a, b in zip(held, values, strict=True))
-
-
-def monthly(days: Iterable[ContributionDay]) -> dict[tuple[str, Purpose, date], Vector]:
-    """Contribution days summed per authority, purpose and month."""
+def per_period(days: Iterable[ContributionDay]) -> dict[tuple[str, Purpose, date], Vector]:
+    """Contribution days summed per authority, purpose and period."""
     sums: dict[tuple[str, Purpose, date], Vector] = {}
     for day in days:
-        key = (day.local_authority_id, day.purpose, month_of(day.on))
+        key = (day.local_authority_id, day.purpose, period_of(day.on))
         sums[key] = tuple(a + b for a, b in zip(sums.get(key, ZEROS), day.figures, strict=True))
     return sums
 
 
-def agreement_monthly(days: Iterable[AgreementDay]) -> dict[tuple[Any, ...], tuple[int, int]]:
-    """Agreement days summed per authority (and purpose, for days of a purpose) and month."""
+def agreement_per_period(days: Iterable[AgreementDay]) -> dict[tuple[Any, ...], tuple[int, int]]:
+    """Agreement days summed per authority (and purpose, for days of a purpose) and period."""
     sums: dict[tuple[Any, ...], tuple[int, int]] = {}
     for day in days:
         purpose = () if day.purpose is None else (day.purpose,)
-        key = (day.local_authority_id, *purpose, month_of(day.on))
+        key = (day.local_authority_id, *purpose, period_of(day.on))
         before = sums.get(key, (0, 0))
         sums[key] = (before[0] + day.counts[0], before[1] + day.counts[1])
     return sums
 
 
-def current_month() -> date:
-    """The month of today: the horizon every write brings the month ends up to."""
-    return month_of(date.today())
+def current_period() -> date:
+    """The period of today: the horizon every write brings the period ends up to."""
+    return period_of(date.today())
 
 
-def next_month(month: date) -> date:
-    """The first day of the month after this one."""
-    return (month.replace(day=1) + timedelta(days=32)).replace(day=1)
-
-
-def months_from(first: date, last: date) -> list[date]:
-    """Every month from the first to the last, both included (first days)."""
-    months: list[date] = []
-    month = month_of(first)
-    while month <= last:
-        months.append(month)
-        month = next_month(month)
-    return months
+def periods_from(first: date, last: date) -> list[date]:
+    """Every period from the first to the last, both included (first days)."""
+    periods: list[date] = []
+    period = period_of(first)
+    while period <= last:
+        periods.append(period)
+        period = next_period(period)
+    return periods
 
 
 def _upsert(session: Session, table: Any) -> Any:
@@ -393,41 +390,47 @@ def _upsert(session: Session, table: Any) -> Any:
 
 
 Steps = Mapping[tuple[Any, ...], Sequence[Any]]
-"""Changes per (group..., month): a group's key columns, then the month."""
+"""Changes per (group..., period): a group's key columns, then the period's first day."""
 
 FEW_CHANGES = 4
-"""Up to this many (group, month) changes are added one UPDATE each (a write's usual case, cheapest so); more, as
-an import brings, in one upsert of every month row they reach."""
+"""Up to this many (group, period) changes are added one UPDATE each (a write's usual case, cheapest so); more,
+as an import brings, in one upsert of every period row they reach."""
+
+FILL_AUTHORITIES = 20
+"""How many authorities' period ends a rebuild or a check sums from the days at once: bounds their memory."""
 
 
 @dataclass(frozen=True)
-class MonthEnds:
-    """A table of figures at each month's end per group, kept dense, and the table of days it accumulates.
+class PeriodEnds:
+    """A table of figures at each period's end per group, kept dense, and the table of days it accumulates.
 
-    Every group has a row for every month from the month of its first step to the horizon (the latest
-    month stored, which every write first brings up to the current month), so the figures as at any date
-    are one row per group (the month end nearest the date in its month) plus or less the days between: a
-    read costs the same however long the ledger's history. Days after the horizon (dated after the current
-    month when written) are added to the months when a later write brings the horizon up to them.
+    Every group has a row for every period from the period of its first step to the horizon (the latest
+    period stored, which every write first brings up to the current period), so the figures as at any date
+    are one row per group (the period end nearest the date) plus or less the few days between: a read costs
+    the same however long the ledger's history. Days after the horizon (dated after the current period when
+    written) are added to the period ends when a later write brings the horizon up to them.
+
+    A row is keyed by its period's first day in a column still named `month`, as the tables are: renaming it
+    would rebuild three primary keys and covering indexes for a name alone.
     """
 
-    months: Any  # the tables' Table objects (typed FromClause on the models)
+    ends: Any  # the tables' Table objects (typed FromClause on the models)
     days: Any
     group: tuple[str, ...]
     columns: tuple[str, ...]
 
     def horizon(self, session: Session) -> date | None:
-        """The latest month stored, if any."""
-        return session.scalar(select(func.max(self.months.c.month)))
+        """The latest period stored, if any."""
+        return session.scalar(select(func.max(self.ends.c.month)))
 
     def _group_of(self, row: Any) -> tuple[Any, ...]:
         return tuple(row[: len(self.group)])
 
-    def _rows_at(self, session: Session, month: date, *, lock: bool) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    def _rows_at(self, session: Session, period: date, *, lock: bool) -> dict[tuple[Any, ...], tuple[Any, ...]]:
         query = (
-            select(*(self.months.c[name] for name in self.group), *(self.months.c[name] for name in self.columns))
-            .where(self.months.c.month == month)
-            .order_by(*(self.months.c[name] for name in self.group))
+            select(*(self.ends.c[name] for name in self.group), *(self.ends.c[name] for name in self.columns))
+            .where(self.ends.c.month == period)
+            .order_by(*(self.ends.c[name] for name in self.group))
         )
         if lock:
             query = query.with_for_update()
@@ -446,46 +449,46 @@ class MonthEnds:
     def _insert(self, session: Session, rows: list[dict[str, Any]], *, replace: bool = False) -> None:
         if not rows:
             return
-        statement = _upsert(session, self.months)
+        statement = _upsert(session, self.ends)
         if not replace:
             statement = statement.on_conflict_do_nothing(index_elements=[*self.group, "month"])
         session.execute(statement, rows)
 
-    def _row(self, group: tuple[Any, ...], month: date, values: Iterable[Any]) -> dict[str, Any]:
+    def _row(self, group: tuple[Any, ...], period: date, values: Iterable[Any]) -> dict[str, Any]:
         return {
             **dict(zip(self.group, group, strict=True)),
-            "month": month,
+            "month": period,
             **dict(zip(self.columns, values, strict=True)),
         }
 
-    def extend(self, session: Session, to_month: date, horizon: date | None) -> date | None:
-        """Bring the horizon (as read) up to this month, each new month the last plus its days; the new horizon."""
-        if horizon is None or horizon >= to_month:
+    def extend(self, session: Session, to_period: date, horizon: date | None) -> date | None:
+        """Bring the horizon (as read) up to this period, each new period the last plus its days; the new horizon."""
+        if horizon is None or horizon >= to_period:
             return horizon
         # Locking the horizon's rows makes two writers extending at once, or a writer adding to the
         # horizon while another extends past it, take turns: the later one copies committed figures.
         figures = self._rows_at(session, horizon, lock=True)
-        for month in months_from(next_month(horizon), to_month):
-            for group, steps in self._day_sums(session, month, next_month(month) - timedelta(days=1)).items():
+        for period in periods_from(next_period(horizon), to_period):
+            for group, steps in self._day_sums(session, period, period_end(period)).items():
                 before = figures.get(group, tuple(0 for _ in self.columns))
                 figures[group] = tuple(a + b for a, b in zip(before, steps, strict=True))
-            self._insert(session, [self._row(group, month, values) for group, values in sorted(figures.items())])
-        return to_month
+            self._insert(session, [self._row(group, period, values) for group, values in sorted(figures.items())])
+        return to_period
 
     def add(self, session: Session, changes: Steps, horizon: date | None) -> None:
-        """Add each (group..., month) change to that month's row and every later one, up to the horizon (as read).
+        """Add each (group..., period) change to that period's row and every later one, up to the horizon (as read).
 
-        A few changes take an UPDATE each. More, however many groups and months, cost two statements: the
-        groups' first stored months, and one insert of every month row from each group's earliest change on
-        that adds to the row already there (sent together, in group then month order).
+        A few changes take an UPDATE each. More, however many groups and periods, cost two statements: the
+        groups' first stored periods, and one insert of every period row from each group's earliest change on
+        that adds to the row already there (sent together, in group then period order).
         """
         changes = {key: values for key, values in changes.items() if any(values)}
         if not changes:
             return
-        current = current_month()
+        current = current_period()
         horizon = self.extend(session, current, horizon) or current
         if any(key[-1] > horizon for key in changes):
-            # A step after the horizon reaches the months through a later extension: wait for one running now.
+            # A step after the horizon reaches the period ends through a later extension: wait for one running now.
             self._rows_at(session, horizon, lock=True)
             horizon = self.horizon(session) or horizon
         changes = {key: values for key, values in changes.items() if key[-1] <= horizon}
@@ -495,7 +498,7 @@ class MonthEnds:
         by_group: dict[tuple[Any, ...], dict[date, Sequence[Any]]] = defaultdict(dict)
         for key, values in changes.items():
             by_group[key[:-1]][key[-1]] = values
-        table = self.months
+        table = self.ends
         group_columns = [table.c[name] for name in self.group]
         first_of = {
             self._group_of(row): row[-1]
@@ -509,17 +512,17 @@ class MonthEnds:
         zeros = tuple(0 for _ in self.columns)
         # Sorted, so two writers adding to the same groups take the row locks in one order.
         for group in sorted(by_group, key=lambda group: tuple(str(part) for part in group)):
-            months = by_group[group]
-            earliest = min(months)
+            periods = by_group[group]
+            earliest = min(periods)
             first = first_of.get(group)
             running = zeros
-            for month in months_from(earliest, horizon):
-                running = tuple(a + b for a, b in zip(running, months.get(month, zeros), strict=True))
-                # A month before the group's first is written even at zero, so its months stay dense.
-                if any(running) or first is None or month < first:
-                    rows.append(self._row(group, month, running))
+            for period in periods_from(earliest, horizon):
+                running = tuple(a + b for a, b in zip(running, periods.get(period, zeros), strict=True))
+                # A period before the group's first is written even at zero, so its periods stay dense.
+                if any(running) or first is None or period < first:
+                    rows.append(self._row(group, period, running))
         if rows:
-            statement = _upsert(session, self.months)
+            statement = _upsert(session, self.ends)
             statement = statement.on_conflict_do_update(
                 index_elements=[*self.group, "month"],
                 set_={name: table.c[name] + statement.excluded[name] for name in self.columns},
@@ -527,69 +530,85 @@ class MonthEnds:
             session.execute(statement, rows)
 
     def _update_each(self, session: Session, changes: Steps, horizon: date) -> None:
-        """Add a few changes one statement each (a single write's usual case): each group's months from its change."""
+        """Add a few changes one statement each (a single write's usual case): each group's periods from its change."""
         # Sorted, so two writers adding to the same groups take the row locks in one order.
         for key in sorted(changes, key=lambda key: tuple(str(part) for part in key)):
-            group, month = key[:-1], key[-1]
+            group, period = key[:-1], key[-1]
             keys = {f"group_{name}": value for name, value in zip(self.group, group, strict=True)}
             added = {f"add_{name}": value for name, value in zip(self.columns, changes[key], strict=True)}
-            months = months_from(month, horizon)
-            result = session.connection().execute(_adding(self), {**keys, **added, "first": month, "last": horizon})
+            periods = periods_from(period, horizon)
+            result = session.connection().execute(_adding(self), {**keys, **added, "first": period, "last": horizon})
             updated = cast(CursorResult[Any], result).rowcount
-            if updated < len(months):
-                # The group's rows begin after this month, or it has none: they are dense up to the horizon, so
-                # the missing months are the earliest; each starts from nothing and takes the change.
-                missing = months[: len(months) - updated]
+            if updated < len(periods):
+                # The group's rows begin after this period, or it has none: they are dense up to the horizon, so
+                # the missing periods are the earliest; each starts from nothing and takes the change.
+                missing = periods[: len(periods) - updated]
                 self._insert(session, [self._row(group, each, (0 for _ in self.columns)) for each in missing])
                 session.connection().execute(_adding(self), {**keys, **added, "first": missing[0], "last": missing[-1]})
 
-    def fill(self, session: Session, steps: Steps, to_month: date) -> None:
-        """Write the month ends from every group's monthly steps up to the month, into an empty table."""
-        self._insert(session, self.expected(steps, to_month), replace=True)
+    def authority_slices(self, session: Session) -> Iterator[list[str]]:
+        """Every authority with days or period ends stored, FILL_AUTHORITIES at a time."""
+        ids = sorted(
+            set(session.scalars(select(self.days.c.local_authority_id).distinct()))
+            | set(session.scalars(select(self.ends.c.local_authority_id).distinct()))
+        )
+        for start in range(0, len(ids), FILL_AUTHORITIES):
+            yield ids[start : start + FILL_AUTHORITIES]
 
-    def expected(self, steps: Steps, to_month: date) -> list[dict[str, Any]]:
-        """The dense month-end rows that monthly steps give, up to the month."""
-        by_group: dict[tuple[Any, ...], dict[date, Sequence[Any]]] = defaultdict(dict)
-        for key, values in steps.items():
-            by_group[key[:-1]][key[-1]] = values
-        rows: list[dict[str, Any]] = []
-        for group in sorted(by_group, key=lambda group: tuple(str(part) for part in group)):
-            months = by_group[group]
-            first = min(months)
-            if first > to_month:
-                continue
-            running: tuple[Any, ...] = tuple(0 for _ in self.columns)
-            for month in months_from(first, to_month):
-                step = months.get(month, (0,) * len(self.columns))
-                running = tuple(a + b for a, b in zip(running, step, strict=True))
-                rows.append(self._row(group, month, running))
-        return rows
+    def fill(self, session: Session, to_period: date) -> None:
+        """Write the period ends that the stored days give up to the period, into an empty table."""
+        for authorities in self.authority_slices(session):
+            self._insert(session, list(self.expected(session, to_period, authorities)), replace=True)
+
+    def expected(self, session: Session, to_period: date, authorities: list[str]) -> Iterator[dict[str, Any]]:
+        """The dense period-end rows that these authorities' stored days give, up to the period."""
+        days = self.days
+        group = [days.c[name] for name in self.group]
+        query = (
+            select(*group, days.c.on, *(func.sum(days.c[name]) for name in self.columns))
+            .where(days.c.local_authority_id.in_(authorities), days.c.on <= period_end(to_period))
+            .group_by(*group, days.c.on)
+            .order_by(*group, days.c.on)
+        )
+        # SQLite sums money as floats: each day's sum is rounded once, before any is added to another.
+        value = int if self.columns == COUNTS else to_money
+        zeros = tuple(0 for _ in self.columns)
+        for key, rows in groupby(session.execute(query).all(), key=self._group_of):
+            steps: dict[date, tuple[Any, ...]] = {}
+            for row in rows:
+                period = period_of(row[len(self.group)])
+                values = tuple(value(each) for each in row[len(self.group) + 1 :])
+                steps[period] = tuple(a + b for a, b in zip(steps.get(period, zeros), values, strict=True))
+            running = zeros
+            for period in periods_from(min(steps), to_period):
+                running = tuple(a + b for a, b in zip(running, steps.get(period, zeros), strict=True))
+                yield self._row(key, period, running)
 
 
 @lru_cache
-def _adding(month_ends: MonthEnds) -> Any:
-    """Built once per table: add a change to a group's rows from one month to another."""
-    table = month_ends.months
+def _adding(period_ends: PeriodEnds) -> Any:
+    """Built once per table: add a change to a group's rows from one period to another."""
+    table = period_ends.ends
     return (
         update(table)
         .where(
-            *(table.c[name] == bindparam(f"group_{name}", type_=table.c[name].type) for name in month_ends.group),
+            *(table.c[name] == bindparam(f"group_{name}", type_=table.c[name].type) for name in period_ends.group),
             table.c.month >= bindparam("first", type_=Date()),
             table.c.month <= bindparam("last", type_=Date()),
         )
         .values(
-            {name: table.c[name] + bindparam(f"add_{name}", type_=table.c[name].type) for name in month_ends.columns}
+            {name: table.c[name] + bindparam(f"add_{name}", type_=table.c[name].type) for name in period_ends.columns}
         )
     )
 
 
-STAGE_MONTHS = MonthEnds(
+STAGE_PERIODS = PeriodEnds(
     RollupMonth.__table__, RollupContributionDay.__table__, ("local_authority_id", "purpose"), FIGURES
 )
-AGREEMENT_MONTHS = MonthEnds(
+AGREEMENT_PERIODS = PeriodEnds(
     RollupAgreementMonth.__table__, RollupAgreementDay.__table__, ("local_authority_id",), COUNTS
 )
-AGREEMENT_PURPOSE_MONTHS = MonthEnds(
+AGREEMENT_PURPOSE_PERIODS = PeriodEnds(
     RollupAgreementPurposeMonth.__table__,
     RollupAgreementPurposeDay.__table__,
     ("local_authority_id", "purpose"),
@@ -598,7 +617,7 @@ AGREEMENT_PURPOSE_MONTHS = MonthEnds(
 
 
 def _net(old: Steps, new: Steps, width: int) -> dict[tuple[Any, ...], tuple[Any, ...]]:
-    """What each month gains going from the old steps to the new (unchanged months net to nothing)."""
+    """What each period gains going from the old steps to the new (unchanged periods net to nothing)."""
     zeros = (0,) * width
     return {
         key: tuple(b - a for a, b in zip(old.get(key, zeros), new.get(key, zeros), strict=True))
@@ -643,11 +662,11 @@ def _stored_state_statement() -> Any:
     figures = [day.c[name] for name in FIGURES]
     no_figures = [null() for _ in FIGURES]
 
-    def horizon(source: int, months: Any) -> Any:
+    def horizon(source: int, ends: Any) -> Any:
         return select(
             literal(source),
             null(),
-            select(func.max(months.c.month)).scalar_subquery(),
+            select(func.max(ends.c.month)).scalar_subquery(),
             null(),
             null(),
             *no_figures,
@@ -807,10 +826,10 @@ def _changed_days(stored: set[AgreementDay], new: list[AgreementDay]) -> tuple[l
 
 
 def rederive_contributions(session: Session, contribution_ids: Iterable[int], *, since: date = date.min) -> None:
-    """Derive these contributions' days (and their agreements') again from the ledger, and correct the months.
+    """Derive these contributions' days (and their agreements') again from the ledger, and correct the period ends.
 
-    Only what differs is written: the days that changed, and the months whose sums they move (a receipt
-    dated today adds one day and moves the current month's row of its authority and purpose). A write that
+    Only what differs is written: the days that changed, and the period ends whose sums they move (a receipt
+    dated today adds one day and moves the current period's row of its authority and purpose). A write that
     moved nothing before a date (a movement dated then) compares only the days from that date on.
     """
     ids = sorted(set(contribution_ids))
@@ -846,12 +865,12 @@ def rederive_contributions(session: Session, contribution_ids: Iterable[int], *,
         [(day.agreement_id, day.purpose, day.on) for day in stale_purposes],
     )
     _insert_days(session, fresh, fresh_agreements, fresh_purposes)
-    stage_changes = _net(dict(monthly(stale)), dict(monthly(fresh)), len(FIGURES))
-    count_changes = _net(dict(agreement_monthly(stale_agreements)), dict(agreement_monthly(fresh_agreements)), 2)
-    purpose_changes = _net(dict(agreement_monthly(stale_purposes)), dict(agreement_monthly(fresh_purposes)), 2)
-    STAGE_MONTHS.add(session, stage_changes, stored.horizons[0])
-    AGREEMENT_MONTHS.add(session, count_changes, stored.horizons[1])
-    AGREEMENT_PURPOSE_MONTHS.add(session, purpose_changes, stored.horizons[2])
+    stage_changes = _net(per_period(stale), per_period(fresh), len(FIGURES))
+    count_changes = _net(agreement_per_period(stale_agreements), agreement_per_period(fresh_agreements), 2)
+    purpose_changes = _net(agreement_per_period(stale_purposes), agreement_per_period(fresh_purposes), 2)
+    STAGE_PERIODS.add(session, stage_changes, stored.horizons[0])
+    AGREEMENT_PERIODS.add(session, count_changes, stored.horizons[1])
+    AGREEMENT_PURPOSE_PERIODS.add(session, purpose_changes, stored.horizons[2])
 
 
 def rederive_contribution(session: Session, contribution_id: int) -> None:
@@ -868,17 +887,15 @@ def rebuild(session: Session) -> None:
         tables += [RollupAgreementPurposeDay, RollupAgreementPurposeMonth]
     for table in tables:
         session.execute(delete(table))
-    sums = _MonthlySums()
     for agreement_ids in _agreement_slices(session):
         derived = _derive(session, None, agreement_ids)
         purpose_days = derived.agreement_purpose_days if by_purpose else []
         _insert_days(session, derived.days, derived.agreement_days, purpose_days)
-        sums.add(derived)
-    current = current_month()
-    STAGE_MONTHS.fill(session, sums.stages, current)
-    AGREEMENT_MONTHS.fill(session, sums.agreements, current)
+    current = current_period()
+    STAGE_PERIODS.fill(session, current)
+    AGREEMENT_PERIODS.fill(session, current)
     if by_purpose:
-        AGREEMENT_PURPOSE_MONTHS.fill(session, sums.purposes, current)
+        AGREEMENT_PURPOSE_PERIODS.fill(session, current)
     session.info.pop(DIRTY_CONTRIBUTIONS, None)
     session.info.pop(DIRTY_AGREEMENTS, None)
 
@@ -912,41 +929,47 @@ def compare(
     return differences
 
 
-def _compare_months(session: Session, table: MonthEnds, steps: Steps, horizon: date, name: str) -> list[Difference]:
-    """The stored month ends against the ones the ledger's steps give, up to the stored horizon."""
+def _compare_periods(session: Session, table: PeriodEnds, name: str) -> list[Difference]:
+    """The stored period ends against the ones the stored days give, up to the stored horizon."""
+    horizon = table.horizon(session) or current_period()
     keys = (*table.group, "month")
-    expected = {
-        tuple(row[key] for key in keys): tuple(row[column] for column in table.columns)
-        for row in table.expected(steps, horizon)
-    }
-    stored = session.execute(
-        select(*(table.months.c[key] for key in keys), *(table.months.c[c] for c in table.columns))
-    )
-    return compare(
-        expected,
-        {tuple(row[: len(keys)]): tuple(row[len(keys) :]) for row in stored},
-        table=name,
-        columns=table.columns,
-    )
+    differences: list[Difference] = []
+    for authorities in table.authority_slices(session):
+        expected = {
+            tuple(row[key] for key in keys): tuple(row[column] for column in table.columns)
+            for row in table.expected(session, horizon, authorities)
+        }
+        stored = session.execute(
+            select(*(table.ends.c[key] for key in keys), *(table.ends.c[c] for c in table.columns)).where(
+                table.ends.c.local_authority_id.in_(authorities)
+            )
+        )
+        differences += compare(
+            expected,
+            {tuple(row[: len(keys)]): tuple(row[len(keys) :]) for row in stored},
+            table=name,
+            columns=table.columns,
+        )
+    return differences
 
 
 def check(session: Session) -> list[Difference]:
-    """Derive the whole rollup from the ledger and compare it with the stored one; empty when they agree."""
+    """Derive the whole rollup from the ledger and compare it with the stored one; empty when they agree.
+
+    The days are compared with the ledger's, and the period ends with the days' sums: a wrong day is reported
+    as itself, and a period end that does not add up its days as the period end.
+    """
     settle(session)
-    sums = _MonthlySums()
     differences: list[Difference] = []
     for agreement_ids in _agreement_slices(session):
         derived = _derive(session, None, agreement_ids)
-        sums.add(derived)
         differences += _compare_days(session, derived, agreement_ids)
-    horizon = STAGE_MONTHS.horizon(session) or current_month()
-    differences += _compare_months(session, STAGE_MONTHS, sums.stages, horizon, "rollup_months")
-    for name, table, steps in (
-        ("rollup_agreement", AGREEMENT_MONTHS, sums.agreements),
-        ("rollup_agreement_purpose", AGREEMENT_PURPOSE_MONTHS, sums.purposes),
+    for name, table in (
+        ("rollup_months", STAGE_PERIODS),
+        ("rollup_agreement_months", AGREEMENT_PERIODS),
+        ("rollup_agreement_purpose_months", AGREEMENT_PURPOSE_PERIODS),
     ):
-        horizon = table.horizon(session) or current_month()
-        differences += _compare_months(session, table, steps, horizon, f"{name}_months")
+        differences += _compare_periods(session, table, name)
     return differences
 
 
@@ -1058,52 +1081,54 @@ def _forget(session: Session) -> None:
         session.info.pop(DIRTY_AGREEMENTS, None)
 
 
-# Reading: figures as at a date from one month end per group and the few days between it and the date.
+# Reading: figures as at a date from one period end per group and the few days between it and the date.
 
 
 @dataclass(frozen=True)
 class Reading:
-    """Where figures as at a date come from: a month end, plus (sign 1) or less (sign -1) the days in a range."""
+    """Where figures as at a date come from: a period end (named by the period's first day), plus (sign 1) or
+    less (sign -1) the days in a range."""
 
-    month: date | None
+    period: date | None
     sign: int
     first_day: date
     last_day: date
 
 
 def reading(as_at: date, horizon: date | None, today: date) -> Reading:
-    """The month end nearest the date in its month (or the horizon, past it) and the days between them."""
-    month = month_of(as_at)
+    """The period end nearest the date (the end of its period or of the one before; the horizon's, past it)
+    and the days between them."""
+    period = period_of(as_at)
     if horizon is None:
         return Reading(None, 1, date.min, as_at)
-    if month > horizon:
-        return Reading(horizon, 1, next_month(horizon), as_at)
-    month_end = next_month(month) - timedelta(days=1)
-    # Nothing is normally recorded after today, so today's figures are its month end less nothing.
-    if as_at >= today or (month_end - as_at).days < as_at.day:
-        return Reading(month, -1, as_at + timedelta(days=1), month_end)
-    return Reading(month_of(month - timedelta(days=1)), 1, month, as_at)
+    if period > horizon:
+        return Reading(horizon, 1, next_period(horizon), as_at)
+    end = period_end(period)
+    # Nothing is normally recorded after today, so today's figures are its period end less nothing.
+    if as_at >= today or (end - as_at).days <= (as_at - period).days:
+        return Reading(period, -1, as_at + timedelta(days=1), end)
+    return Reading(previous_period(period), 1, period, as_at)
 
 
-def _parts(table: MonthEnds, prefix: str, columns: tuple[str, ...], names: tuple[str, ...], scope: Any) -> Any:
-    """The table's month-end rows at one month, and its day rows in a range times a sign, as one union."""
-    months, days = table.months, table.days
-    group = [months.c[name] for name in table.group]
+def _parts(table: PeriodEnds, prefix: str, columns: tuple[str, ...], names: tuple[str, ...], scope: Any) -> Any:
+    """The table's period-end rows at one period, and its day rows in a range times a sign, as one union."""
+    ends, days = table.ends, table.days
+    group = [ends.c[name] for name in table.group]
     sign = bindparam(f"{prefix}_sign", type_=Integer())
-    month_rows = select(*group, *(months.c[column].label(name) for column, name in zip(columns, names, strict=True)))
+    end_rows = select(*group, *(ends.c[column].label(name) for column, name in zip(columns, names, strict=True)))
     day_rows = select(
         *(days.c[name] for name in table.group),
         *((days.c[column] * sign).label(name) for column, name in zip(columns, names, strict=True)),
     )
-    month_rows = month_rows.where(months.c.month == bindparam(f"{prefix}_month", type_=Date()))
+    end_rows = end_rows.where(ends.c.month == bindparam(f"{prefix}_period", type_=Date()))
     day_rows = day_rows.where(
         days.c.on >= bindparam(f"{prefix}_first_day", type_=Date()),
         days.c.on <= bindparam(f"{prefix}_last_day", type_=Date()),
     )
     if scope is not None:
-        month_rows = month_rows.where(scoping.authority_keyed(months.c.local_authority_id, scope))
+        end_rows = end_rows.where(scoping.authority_keyed(ends.c.local_authority_id, scope))
         day_rows = day_rows.where(scoping.authority_keyed(days.c.local_authority_id, scope))
-    return union_all(month_rows, day_rows).subquery(f"{prefix}_parts")
+    return union_all(end_rows, day_rows).subquery(f"{prefix}_parts")
 
 
 def _typed_nulls(types: Sequence[Any]) -> list[Any]:
@@ -1120,9 +1145,9 @@ def _authority_statement(open_only: bool, scoped: bool) -> Any:
     """
     scope = bindparam("scope", type_=String()) if scoped else None
     columns = tuple(f"open_{name}" for name in STAGES) if open_only else STAGES
-    stage_parts = _parts(STAGE_MONTHS, "stage", columns, STAGES, scope)
+    stage_parts = _parts(STAGE_PERIODS, "stage", columns, STAGES, scope)
     held = stage_parts.c.received - stage_parts.c.drawn - stage_parts.c.returned
-    count_parts = _parts(AGREEMENT_MONTHS, "agreement", COUNTS, COUNTS, scope)
+    count_parts = _parts(AGREEMENT_PERIODS, "agreement", COUNTS, COUNTS, scope)
     money = Numeric(14, 2)
     money_nulls = _typed_nulls([money] * (len(STAGES) + len(_PURPOSES)))
     authorities = LocalAuthority.__table__
@@ -1163,8 +1188,8 @@ def _authority_statement(open_only: bool, scoped: bool) -> Any:
         *_typed_nulls([String(), String(), String()]),
         *money_nulls,
         *_typed_nulls([Integer(), Integer()]),
-        select(func.max(STAGE_MONTHS.months.c.month)).scalar_subquery(),
-        select(func.max(AGREEMENT_MONTHS.months.c.month)).scalar_subquery(),
+        select(func.max(STAGE_PERIODS.ends.c.month)).scalar_subquery(),
+        select(func.max(AGREEMENT_PERIODS.ends.c.month)).scalar_subquery(),
     )
     everything = union_all(listed, stage_sums, count_sums, horizons).subquery("tagged")
     return select(everything).order_by(everything.c.source, everything.c.name, everything.c.local_authority_id)
@@ -1194,12 +1219,12 @@ _HORIZONS_FROM = _COUNTS_FROM + len(COUNTS)
 def _reading_parameters(
     as_at: date, horizons: Sequence[date | None], today: date, prefixes: Sequence[str] = ("stage", "agreement")
 ) -> dict[str, Any]:
-    """The bound dates of a read as at a date: for each table, by its prefix, the month end and days it reads."""
+    """The bound dates of a read as at a date: for each table, by its prefix, the period end and days it reads."""
     parameters: dict[str, Any] = {}
     for prefix, horizon in zip(prefixes, horizons, strict=True):
         plan = reading(as_at, horizon, today)
         parameters |= {
-            f"{prefix}_month": plan.month,
+            f"{prefix}_period": plan.period,
             f"{prefix}_sign": plan.sign,
             f"{prefix}_first_day": plan.first_day,
             f"{prefix}_last_day": plan.last_day,
@@ -1212,18 +1237,18 @@ def authority_sums(
 ) -> list[AuthoritySums]:
     """Every authority in scope, by name, with its figures as at the date, one row each, usually in one statement.
 
-    The reading is chosen supposing both horizons reach the date's month (so it does not depend on them: every
-    write brings them up to the current month); the rows say what they are, and if either falls short the
+    The reading is chosen supposing both horizons reach the date's period (so it does not depend on them: every
+    write brings them up to the current period); the rows say what they are, and if either falls short the
     statement runs again with the reading they call for.
     """
     settle(session)
     statement = _authority_statement(open_only, local_authority_id is not None)
     today = date.today()
-    month = month_of(as_at)
+    period = period_of(as_at)
     scope = {} if local_authority_id is None else {"scope": local_authority_id}
-    rows = session.connection().execute(statement, _reading_parameters(as_at, (month, month), today) | scope).all()
+    rows = session.connection().execute(statement, _reading_parameters(as_at, (period, period), today) | scope).all()
     horizons = tuple(rows[-1][_HORIZONS_FROM:])
-    if any(horizon is None or horizon < month for horizon in horizons):
+    if any(horizon is None or horizon < period for horizon in horizons):
         rows = session.connection().execute(statement, _reading_parameters(as_at, horizons, today) | scope).all()
     stages: dict[str, Any] = {}
     counts: dict[str, Any] = {}
@@ -1258,19 +1283,19 @@ def _purpose_statement(open_only: bool, scoped: bool) -> Any:
     no purpose) of the agreement counts over all purposes and the three horizons."""
     scope = bindparam("scope", type_=String()) if scoped else None
     columns = tuple(f"open_{name}" for name in STAGES) if open_only else STAGES
-    stage_parts = _parts(STAGE_MONTHS, "stage", columns, STAGES, scope)
+    stage_parts = _parts(STAGE_PERIODS, "stage", columns, STAGES, scope)
     stage_sums = (
         select(stage_parts.c.purpose, *(func.sum(stage_parts.c[name]).label(name) for name in STAGES))
         .group_by(stage_parts.c.purpose)
         .subquery("stage_sums")
     )
-    purpose_parts = _parts(AGREEMENT_PURPOSE_MONTHS, "purpose", COUNTS, COUNTS, scope)
+    purpose_parts = _parts(AGREEMENT_PURPOSE_PERIODS, "purpose", COUNTS, COUNTS, scope)
     purpose_counts = (
         select(purpose_parts.c.purpose, *(func.sum(purpose_parts.c[name]).label(name) for name in COUNTS))
         .group_by(purpose_parts.c.purpose)
         .subquery("purpose_counts")
     )
-    count_parts = _parts(AGREEMENT_MONTHS, "agreement", COUNTS, COUNTS, scope)
+    count_parts = _parts(AGREEMENT_PERIODS, "agreement", COUNTS, COUNTS, scope)
     # An agreement of two purposes counts under each, and once in the total: the total comes from the agreements.
     counted = purpose_counts.c.open_agreements if open_only else purpose_counts.c.agreements
     purposes = (
@@ -1287,12 +1312,12 @@ def _purpose_statement(open_only: bool, scoped: bool) -> Any:
         cast_(null(), String()),
         *(null() for _ in STAGES),
         *(func.sum(count_parts.c[name]) for name in COUNTS),
-        *(select(func.max(table.months.c.month)).scalar_subquery() for table in _PURPOSE_READ_TABLES),
+        *(select(func.max(table.ends.c.month)).scalar_subquery() for table in _PURPOSE_READ_TABLES),
     )
     return union_all(purposes, totals)
 
 
-_PURPOSE_READ_TABLES = (STAGE_MONTHS, AGREEMENT_MONTHS, AGREEMENT_PURPOSE_MONTHS)
+_PURPOSE_READ_TABLES = (STAGE_PERIODS, AGREEMENT_PERIODS, AGREEMENT_PURPOSE_PERIODS)
 _PURPOSE_PREFIXES = ("stage", "agreement", "purpose")
 
 
@@ -1326,12 +1351,12 @@ def purpose_sums(session: Session, *, as_at: date, local_authority_id: str | Non
     settle(session)
     statement = _purpose_statement(open_only, local_authority_id is not None)
     today = date.today()
-    month = month_of(as_at)
+    period = period_of(as_at)
     scope = {} if local_authority_id is None else {"scope": local_authority_id}
-    parameters = _reading_parameters(as_at, (month, month, month), today, _PURPOSE_PREFIXES) | scope
+    parameters = _reading_parameters(as_at, (period, period, period), today, _PURPOSE_PREFIXES) | scope
     *purposes, totals = sorted(session.connection().execute(statement, parameters), key=_purposes_then_totals)
     horizons = totals[-3:]
-    if any(horizon is None or horizon < month for horizon in horizons):
+    if any(horizon is None or horizon < period for horizon in horizons):
         parameters = _reading_parameters(as_at, horizons, today, _PURPOSE_PREFIXES) | scope
         again = session.connection().execute(statement, parameters)
         *purposes, totals = sorted(again, key=_purposes_then_totals)
