@@ -1135,6 +1135,12 @@ def _typed_nulls(types: Sequence[Any]) -> list[Any]:
     return [cast_(null(), each) for each in types]
 
 
+def _money_sum(value: Any) -> Any:
+    """A sum of money in pence, rounded once: the union's Numeric(14, 2) result type rounds SQLite's float sums,
+    and the cast gives PostgreSQL's (a CASE's ELSE 0 included) two places, so no Python rounds them again."""
+    return cast_(func.sum(value), Numeric(18, 2))
+
+
 @lru_cache
 def _authority_statement(open_only: bool, scoped: bool) -> Any:
     """Built once per shape: every authority in scope by name, then each one's stages and held money per purpose,
@@ -1171,8 +1177,8 @@ def _authority_statement(open_only: bool, scoped: bool) -> Any:
         literal(1),
         stage_parts.c.local_authority_id,
         *_typed_nulls([String(), String()]),
-        *(func.sum(stage_parts.c[name]) for name in STAGES),
-        *(func.sum(case((stage_parts.c.purpose == purpose, held), else_=0)) for purpose in _PURPOSES),
+        *(_money_sum(stage_parts.c[name]) for name in STAGES),
+        *(_money_sum(case((stage_parts.c.purpose == purpose, held), else_=0)) for purpose in _PURPOSES),
         *_typed_nulls([Integer(), Integer(), Date(), Date()]),
     ).group_by(stage_parts.c.local_authority_id)
     count_sums = select(
@@ -1257,7 +1263,7 @@ def authority_sums(
             stages[row[1]] = row
         elif row[0] == 2:
             counts[row[1]] = row
-    no_figures = (None,) * _HORIZONS_FROM
+    no_figures = (None,) * _STAGES_FROM + (ZERO,) * (_COUNTS_FROM - _STAGES_FROM) + (None,) * len(COUNTS)
     found: list[AuthoritySums] = []
     for row in rows:
         if row[0] != 0:
@@ -1268,8 +1274,8 @@ def authority_sums(
                 local_authority_id=row[1],
                 name=row[2],
                 regime=Regime(row[3]),
-                stages=dict(zip(STAGES, map(to_money, figures[_STAGES_FROM:_HELD_FROM]), strict=True)),
-                held_by_purpose=dict(zip(_PURPOSES, map(to_money, figures[_HELD_FROM:_COUNTS_FROM]), strict=True)),
+                stages=dict(zip(STAGES, figures[_STAGES_FROM:_HELD_FROM], strict=True)),
+                held_by_purpose=dict(zip(_PURPOSES, figures[_HELD_FROM:_COUNTS_FROM], strict=True)),
                 agreements=int(counted[_COUNTS_FROM] or 0),
                 open_agreements=int(counted[_COUNTS_FROM + 1] or 0),
             )
