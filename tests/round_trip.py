@@ -76,8 +76,9 @@ def export_every_authority(session: Session, today: date) -> Exported:
     return Exported(files=files, authorities=copies)
 
 
-def import_every_authority(session: Session, exported: Exported) -> None:
-    """Recreate the authorities in an empty database and import each one's files, asserting nothing was flagged."""
+def import_every_authority(session: Session, exported: Exported, *, slice_rows: int | None = None) -> None:
+    """Recreate the authorities in an empty database and import each one's files, asserting nothing was flagged
+    (a slice of that many rows at a time, if given)."""
     session.add_all(exported.authorities)
     session.flush()
     for authority_id, files in exported.files.items():
@@ -85,7 +86,9 @@ def import_every_authority(session: Session, exported: Exported) -> None:
             session=session,
             principal=command_line_principal(),
             files=files,
-            options=ImportOptions(local_authority_id=authority_id),
+            options=ImportOptions(local_authority_id=authority_id)
+            if slice_rows is None
+            else ImportOptions(local_authority_id=authority_id, slice_rows=slice_rows),
         )
         assert report.errors == [], report.errors[:3]
         assert report.created.adjustments == 0, (authority_id, report.created.adjustments)

@@ -11,9 +11,11 @@ The parts: `reading` (files to rows, pure), `matching` (references), `writer` (t
 
 import gc
 import time
-from collections.abc import Iterator
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
@@ -23,9 +25,19 @@ from app.errors import RuleError
 from app.ledger import rollup
 from app.local_authorities.service import get_local_authority
 from app.standard import checks, codelists, comparison, limits, reading
-from app.standard.matching import Matcher
-from app.standard.rows import ImportOptions, Progress, RowLog, SourceFile
-from app.standard.schemas import ImportReport
+from app.standard.matching import Matcher, give_keys
+from app.standard.parsing import Table
+from app.standard.rows import (
+    AgreementRow,
+    ContributionRow,
+    ImportOptions,
+    Progress,
+    RowLog,
+    SourceFile,
+    TransactionRow,
+)
+from app.standard.schemas import AGREEMENT_DATASET, CONTRIBUTION_DATASET, TRANSACTION_DATASET, Discrepancy, ImportReport
+from app.standard.spill import Spill
 from app.standard.writer import Writer
 
 __all__ = ["ImportOptions", "Progress", "SourceFile", "import_files"]
@@ -101,11 +113,20 @@ def _import_files(
     today = date.today()
     log = RowLog(report)
     publisher = reading.Publisher(name=authority.name, organisation=authority.organisation)
-    rows = reading.read_rows(tables, log=log, publisher=publisher, options=options, today=today)
-    # Only each table's line numbers are kept once its rows are read, to count what became of them.
-    outlines = [(dataset, table.outline()) for dataset, table in tables]
-    del tables
-    agreements, contributions, transactions = rows.agreements, rows.contributions, rows.transactions
+    agreements = [
+        row
+        for dataset, table in tables
+        if dataset == AGREEMENT_DATASET
+        for row in reading.read_agreements(table, log=log, publisher=publisher, today=today)
+    ]
+    contributions = [
+        row
+        for dataset, table in tables
+        if dataset == CONTRIBUTION_DATASET
+        for row in reading.read_contributions(table, log=log, publisher=publisher, options=options)
+    ]
+    for position, row in enumerate(contributions):
+        row.position = position
     writer = Writer(
         session=session,
         principal=principal,
@@ -116,37 +137,25 @@ def _import_files(
     )
     transaction = session.begin_nested()
     try:
-        matcher = Matcher(
-            log=log,
-            authority_id=authority.id,
-            agreements=agreements,
-            in_ledger=writer.in_ledger,
-            derive=options.agreements_from_contributions,
-            derive_contributions=options.contributions_from_transactions,
-            local_purpose=options.local_purpose,
-        )
-        matcher.link_contributions(contributions)
-        linked = matcher.link_transactions(transactions)
-        for made in matcher.made:
-            made.selected = not made.purpose_code or made.purpose_code in options.purposes
-        contributions = contributions + matcher.made
-        writer.write_agreements(list(matcher.agreements.values()))
-        writer.write_contributions(contributions)
-        writer.write_transactions(linked)
-        writer.finish()
-        report.discrepancies = checks.discrepancies(contributions, writer.adjustments)
-        ids = [target.agreement.id for target in writer.foreign.values() if target.agreement is not None]
-        ledger = balances_by_id(session, group_by=GroupBy.agreement, as_at=today, ids=ids) if ids else {}
-        for reference, target in writer.foreign.items():
-            if target.agreement is None:
-                continue
-            report.comparisons.append(
-                comparison.compare_agreement(
-                    agreement_id=target.agreement.id,
-                    reference=reference,
-                    published=comparison.published_for(target, contributions),
-                    ledger=ledger.get(target.agreement.id) or Balance(key=str(target.agreement.id), label=reference),
-                )
+        with Spill() as linked:
+            matcher = Matcher(
+                log=log,
+                authority_id=authority.id,
+                agreements=agreements,
+                in_ledger=writer.in_ledger,
+                derive=options.agreements_from_contributions,
+                derive_contributions=options.contributions_from_transactions,
+                local_purpose=options.local_purpose,
+            )
+            matcher.link_contributions(contributions)
+            sizes = _link_transactions(matcher, tables, contributions, linked, log=log, publisher=publisher)
+            # Only each table's line numbers are kept once its rows are read, to count what became of them.
+            outlines = [(dataset, table.outline()) for dataset, table in tables]
+            del tables
+            for made in matcher.made:
+                made.selected = not made.purpose_code or made.purpose_code in options.purposes
+            _write_in_slices(
+                writer, matcher, contributions, linked, sizes=sizes, slice_rows=options.slice_rows, today=today
             )
         log.summarise(outlines)
     except BaseException:
@@ -160,3 +169,142 @@ def _import_files(
         rollup.settle(session)
         report.committed = True
     return report
+
+
+def _link_transactions(
+    matcher: Matcher,
+    tables: list[tuple[str, Table]],
+    contributions: list[ContributionRow],
+    linked: Spill,
+    *,
+    log: RowLog,
+    publisher: reading.Publisher,
+) -> Counter[int]:
+    """Read and match every transaction, setting aside on disk those matched, under their agreement's place;
+    the contributions made from transactions join the list. Returns how many were set aside by agreement."""
+
+    def settled(rows: Iterable[TransactionRow]) -> Iterator[TransactionRow]:
+        for row in rows:
+            if row.unread is None:
+                yield row
+            else:
+                matcher.settle_unread(row, *row.unread)
+
+    read = settled(
+        row
+        for dataset, table in tables
+        if dataset == TRANSACTION_DATASET
+        for row in reading.each_transaction(table, log=log, publisher=publisher)
+    )
+    with Spill() as unmatched:
+        if matcher.derive_contributions:
+            # Every transaction is needed before any is matched: those naming no published contribution make one.
+            for row in read:
+                unmatched.put(0, 0, row)
+            matcher.make_contributions(row for _number, row in unmatched.each())
+            read = (row for _number, row in unmatched.each())
+        for position, made in enumerate(matcher.made, start=len(contributions)):
+            made.position = position
+        contributions += matcher.made
+        places = agreement_places(matcher)
+        for contribution in contributions:
+            if contribution.target is not None:
+                contribution.group = places.setdefault(contribution.target.reference, len(places))
+        sizes: Counter[int] = Counter()
+        for row in read:
+            if matcher.link_transaction(row) and row.contribution is not None:
+                linked.put(row.contribution.group, row.contribution.position, row)
+                sizes[row.contribution.group] += 1
+    return sizes
+
+
+def agreement_places(matcher: Matcher) -> dict[str, int]:
+    """Each agreement's place in the run, by reference: the order the files give them, then those found or made."""
+    places: dict[str, int] = {}
+    for agreement in matcher.agreements.values():
+        places.setdefault(agreement.reference, len(places))
+    return places
+
+
+def slices(groups: int, sizes: dict[int, int], slice_rows: int) -> Iterator[tuple[int, int]]:
+    """Consecutive ranges of agreements' places (first, last) of about slice_rows rows each, whole agreements."""
+    first, rows = 0, 0
+    for group in range(groups):
+        rows += sizes.get(group, 0) + 1
+        if rows >= slice_rows:
+            yield first, group
+            first, rows = group + 1, 0
+    if first < groups:
+        yield first, groups - 1
+
+
+def _write_in_slices(
+    writer: Writer,
+    matcher: Matcher,
+    contributions: list[ContributionRow],
+    linked: Spill,
+    *,
+    sizes: Counter[int],
+    slice_rows: int,
+    today: date,
+) -> None:
+    """Write the run a slice of whole agreements at a time (their rows loaded back from disk), taking each slice's
+    findings before its rows are dropped; the findings end in the order of the files."""
+    places = agreement_places(matcher)
+    agreements_at: defaultdict[int, list[AgreementRow]] = defaultdict(list)
+    for agreement in matcher.agreements.values():
+        agreements_at[places[agreement.reference]].append(agreement)
+    contributions_at: defaultdict[int, list[ContributionRow]] = defaultdict(list)
+    for contribution in contributions:
+        if contribution.target is not None:
+            contributions_at[contribution.group].append(contribution)
+    groups = max([len(places) - 1, *contributions_at, -1]) + 1
+    writer.lock_existing(agreement.reference for agreement in matcher.agreements.values())
+    report = writer.report
+    found: list[tuple[int, Discrepancy]] = []
+    published: dict[str, tuple[int, dict[str, Decimal]]] = {}
+    for first, last in slices(groups, sizes, max(slice_rows, 1)):
+        chosen = [row for group in range(first, last + 1) for row in contributions_at.get(group, [])]
+        transactions: list[TransactionRow] = []
+        for position, read in linked.take(first, last):
+            contribution = read.contribution = contributions[position]
+            contribution.transactions.append(read)
+            transactions.append(read)
+        give_keys(matcher.authority_id, transactions)
+        firsts: dict[int, int] = {}
+        for row in chosen:
+            if row.ok and row.selected and row.target is not None:
+                firsts.setdefault(id(row.target), row.position)
+        writer.write_agreements([row for group in range(first, last + 1) for row in agreements_at.get(group, [])])
+        writer.write_contributions(chosen)
+        writer.write_transactions(transactions)
+        writer.finish()
+        for row in chosen:
+            found.extend((row.position, item) for item in checks.discrepancies([row], writer.adjustments))
+        for reference, target in writer.foreign.items():
+            if reference not in published and id(target) in firsts:
+                published[reference] = (firsts[id(target)], comparison.published_for(target, chosen))
+        writer.adjustments.clear()
+        for row in chosen:
+            row.transactions = []
+            row.contribution = None
+        del transactions, chosen
+    report.discrepancies = [item for _position, item in sorted(found, key=lambda pair: pair[0])]
+    foreign = sorted(
+        (published[reference][0], reference, target)
+        for reference, target in writer.foreign.items()
+        if target.agreement is not None and reference in published
+    )
+    ids = [target.agreement.id for _first, _reference, target in foreign if target.agreement is not None]
+    session = writer.session
+    ledger = balances_by_id(session, group_by=GroupBy.agreement, as_at=today, ids=ids) if ids else {}
+    for _first, reference, target in foreign:
+        assert target.agreement is not None
+        report.comparisons.append(
+            comparison.compare_agreement(
+                agreement_id=target.agreement.id,
+                reference=reference,
+                published=published[reference][1],
+                ledger=ledger.get(target.agreement.id) or Balance(key=str(target.agreement.id), label=reference),
+            )
+        )

@@ -3,7 +3,7 @@
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from app.models import Purpose
@@ -44,9 +44,9 @@ class Matcher:
         self.derive_contributions = derive_contributions
         self.local_purpose = local_purpose
         self.made: list[ContributionRow] = []
-        self.assigned: dict[int, ContributionRow] = {}
-        """The contribution made for a transaction, by the transaction's id."""
         """Contributions made from the transactions naming them (no contribution row publishes them)."""
+        self.assigned: dict[tuple[str, int], ContributionRow] = {}
+        """The contribution made for a transaction, by the transaction's file and line."""
         self.log = log
         self.authority_id = authority_id
         self.in_ledger = in_ledger
@@ -216,8 +216,9 @@ class Matcher:
     def find_contribution(self, row: TransactionRow) -> ContributionRow | None:
         """The contribution a transaction names; repeated references are told apart, else it is an error."""
         raw = row.contribution_reference
-        if id(row) in self.assigned:
-            return self.assigned[id(row)]
+        assigned = self.assigned.get((row.file, row.line))
+        if assigned is not None:
+            return assigned
         candidates, how = self.candidates_for(row)
         if not candidates:
             self.log.fail(
@@ -230,11 +231,7 @@ class Matcher:
         chosen = self.narrow(row, candidates)
         if len(chosen) > 1:
             unstated = "an unstated amount" if row.amount is None else pounds(row.amount)
-            open_ones = [
-                candidate
-                for candidate in chosen
-                if not any(other.status == row.status for other in candidate.transactions)
-            ]
+            open_ones = [candidate for candidate in chosen if row.status not in candidate.statuses]
             if self.ambiguous(row, chosen):
                 self.log.fail(
                     row.file,
@@ -268,7 +265,7 @@ class Matcher:
                 best = (len(name), row)
         return best[1] if best else None
 
-    def make_contributions(self, rows: list[TransactionRow]) -> None:
+    def make_contributions(self, rows: Iterable[TransactionRow]) -> None:
         """Make each contribution that transactions name but no contribution row publishes, from those
         transactions: under the agreement they name (or begin with), else under an agreement made for it."""
         unknown: defaultdict[tuple[str, str], list[TransactionRow]] = defaultdict(list)
@@ -337,7 +334,7 @@ class Matcher:
             self.attach(made, target)
             self.made.append(made)
             for row in named:
-                self.assigned[id(row)] = made
+                self.assigned[(row.file, row.line)] = made
             secured = f"secured at {pounds(amount)}, the most they account for" if amount else "no money (units only)"
             which = (
                 f"the {len(named)} transaction row(s) naming {reference!r} fit none of the contributions sharing "
@@ -366,33 +363,46 @@ class Matcher:
         for row in unread:
             if row.unread is not None:
                 self.settle_unread(row, *row.unread)
-        linked: list[TransactionRow] = []
-        occurrences: Counter[tuple[str, str, str, str]] = Counter()
-        for row in rows:
-            contribution = self.find_contribution(row)
-            if contribution is None:
-                continue
-            row.contribution = contribution
-            contribution.transactions.append(row)
-            if not contribution.ok:
-                if contribution.selected:
-                    self.log.fail(
-                        row.file,
-                        row.line,
-                        f"its contribution (line {contribution.line} of {contribution.file}) was not imported",
-                        reason="its contribution row was left out",
-                    )
-                else:
-                    self.log.leave_out(row.file, row.line, not_asked_for(contribution.purpose_code))
-                row.ok = False
-                continue
-            linked.append(row)
-            identity = (contribution.key, row.status or "", str(row.amount), str(row.on))
-            occurrences[identity] += 1
-            row.key = record_key("standard", "transaction", self.authority_id, *identity, occurrences[identity])
-            if row.trigger and contribution.trigger_text is None:
-                contribution.trigger_text = row.trigger
+        linked = [row for row in rows if self.link_transaction(row)]
+        for row in linked:
+            if row.contribution is not None:
+                row.contribution.transactions.append(row)
+        give_keys(self.authority_id, linked)
         return linked
+
+    def link_transaction(self, row: TransactionRow) -> bool:
+        """Give a read transaction its contribution; whether it was linked (else it is an error or left out)."""
+        contribution = self.find_contribution(row)
+        if contribution is None:
+            return False
+        row.contribution = contribution
+        contribution.statuses.add(row.status)
+        if not contribution.ok:
+            if contribution.selected:
+                self.log.fail(
+                    row.file,
+                    row.line,
+                    f"its contribution (line {contribution.line} of {contribution.file}) was not imported",
+                    reason="its contribution row was left out",
+                )
+            else:
+                self.log.leave_out(row.file, row.line, not_asked_for(contribution.purpose_code))
+            row.ok = False
+            return False
+        if row.trigger and contribution.trigger_text is None:
+            contribution.trigger_text = row.trigger
+        return True
+
+
+def give_keys(authority_id: str, linked: Iterable[TransactionRow]) -> None:
+    """Each linked transaction's key: what it says, and how many before it of its contribution said the same
+    (in the order they were linked)."""
+    occurrences: Counter[tuple[str, str, str, str]] = Counter()
+    for row in linked:
+        assert row.contribution is not None
+        identity = (row.contribution.key, row.status or "", str(row.amount), str(row.on))
+        occurrences[identity] += 1
+        row.key = record_key("standard", "transaction", authority_id, *identity, occurrences[identity])
 
 
 def made_amount(rows: list[TransactionRow]) -> Decimal:

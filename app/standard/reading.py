@@ -1,6 +1,7 @@
 """Reading the published files into rows: pure (a table in, rows and issues out), no database."""
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -313,7 +314,11 @@ def _read_own_export(notes: str, row: ContributionRow) -> None:
 
 def read_transactions(table: Table, *, log: RowLog, publisher: Publisher) -> list[TransactionRow]:
     """The transaction rows of a file, not yet matched to their contributions."""
-    rows: list[TransactionRow] = []
+    return list(each_transaction(table, log=log, publisher=publisher))
+
+
+def each_transaction(table: Table, *, log: RowLog, publisher: Publisher) -> Iterator[TransactionRow]:
+    """The transaction rows of a file one at a time, as they are read (not yet matched)."""
     blank_status = 0
     for line, row in table.each_row():
         if not _from_publisher(log, publisher, table.name, line, row):
@@ -358,7 +363,7 @@ def read_transactions(table: Table, *, log: RowLog, publisher: Publisher) -> lis
                 reason="names no contribution (developer-agreement-contribution is blank)",
             )
             continue
-        rows.append(
+        yield (
             TransactionRow(
                 file=table.name,
                 line=line,
@@ -376,7 +381,6 @@ def read_transactions(table: Table, *, log: RowLog, publisher: Publisher) -> lis
         )
     if blank_status:
         log.warn(table.name, None, BLANK_STATUS_MEANING.format(count=blank_status))
-    return rows
 
 
 def strip_notes(notes: str | None) -> str | None:

@@ -35,6 +35,8 @@ class ImportOptions:
     local_purpose: Purpose = Purpose.no_prescription
     dry_run: bool = False
     strict: bool = False
+    slice_rows: int = 5000
+    """About how many contribution and transaction rows are written at a time (whole agreements a slice)."""
     agreements_from_contributions: bool = False
     """Make an agreement no agreement row publishes from the first contribution naming it."""
     contributions_from_transactions: bool = False
@@ -98,6 +100,12 @@ class ContributionRow:
     """Made from the transactions naming it: no contribution row publishes it."""
     kept_on: "Agreement | None" = None
     """A non-money obligation (units, no amount): kept in its agreement's notes, never money in the ledger."""
+    statuses: set[str | None] = field(default_factory=set)
+    """The statuses of the transactions matched to it so far (telling apart contributions sharing a reference)."""
+    position: int = 0
+    """Where it comes among the run's contributions: the files' order, then those made from transactions."""
+    group: int = 0
+    """Its agreement's place in the run: rows are written a slice of whole agreements at a time, in this order."""
 
 
 @dataclass(slots=True)

@@ -6,7 +6,7 @@ break a money rule are kept as published with the excess recorded as a flagged a
 """
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -145,6 +145,8 @@ class Plan:
 
 
 AT_RISK_KINDS = (EventKind.at_risk, EventKind.at_risk_cleared)
+IN_LIST = 500
+"""References or ids asked for in one query."""
 EVENT_IDS_AHEAD = 500
 """Event ids allocated at a time (a run's events are not counted before they are checked)."""
 
@@ -240,10 +242,18 @@ class Events:
             if event.instalment_id is not None:
                 track.due_recorded = False
 
-    def write(self) -> None:
-        """Write every event taken, and the instalments they made fall due, with one insert each."""
+    def write(self, group_of: dict[int, int]) -> dict[int, int]:
+        """Write every event taken, and the instalments they made fall due, with one insert each; returns the ids
+        given again (old to new) so that they follow the order agreements are written in, however sliced."""
         if not self.staged:
-            return
+            return {}
+        numbers = sorted(event.id for event in self.staged)
+        ordered = sorted(enumerate(self.staged), key=lambda item: (group_of.get(item[1].contribution_id, 0), item[0]))
+        renumbered: dict[int, int] = {}
+        for number, (_index, event) in zip(numbers, ordered, strict=True):
+            renumbered[event.id] = number
+            event.id = number
+        self.staged = [event for _index, event in ordered]
         label = self.principal.label
         self.session.execute(
             insert(table_of(ContributionEvent)),
@@ -275,6 +285,7 @@ class Events:
         # A bulk insert passes the ORM by, so the rollup is told of these contributions directly.
         rollup.mark_contributions(self.session, {event.contribution_id for event in self.staged})
         self.staged = []
+        return renumbered
 
 
 def record_published(
@@ -388,22 +399,32 @@ class Writer:
             ImportedRecord.local_authority_id == authority.id
         )
         self.known: dict[str, int | None] = dict(session.execute(query).all())
+        self.written: dict[str, int | None] = {}
+        """The keys of the rows written since the last `finish` (a row's key never recurs in another slice)."""
         self.records: list[tuple[str, str, int | None, AgreementRow | ContributionRow | TransactionRow]] = []
         self.plans: dict[int, Plan] = {}
         self.created: set[int] = set()
         """Contributions this run creates: their plans are checked from nothing, so the ledger need not again."""
         self.sequence = itertools.count()
+        self.group_of: dict[int, int] = {}
+        """Each contribution's agreement's place in the run, so movements are written in the same order however
+        the run is sliced."""
         self.events = Events(session, principal)
 
     def seen(self, key: str) -> bool:
         """Whether a row with this key was imported before (or earlier in this run)."""
-        return key in self.known
+        return key in self.known or key in self.written
+
+    def earlier(self, key: str) -> int | None:
+        """What an earlier import (or this run) wrote for a key, if any."""
+        found = self.known.get(key)
+        return self.written.get(key) if found is None else found
 
     def remember(
         self, key: str, kind: str, record_id: int | None, row: AgreementRow | ContributionRow | TransactionRow
     ) -> None:
         """Note that a row has been imported; the notes are written together at the end of the run."""
-        self.known[key] = record_id
+        self.written[key] = record_id
         self.records.append((key, kind if self.source == "standard" else f"{self.source} {kind}", record_id, row))
 
     def plan(self, contribution_id: int) -> Plan:
@@ -413,13 +434,52 @@ class Writer:
             plan = self.plans[contribution_id] = Plan(History.load(self.session, contribution_id), self.sequence)
         return plan
 
+    def lock_existing(self, references: Iterable[str]) -> None:
+        """Lock the agreements already in the ledger that the files name, then their contributions (the documented
+        order), before the first slice is written: later slices write only to these and to rows this run made."""
+        references = sorted(set(references))
+        agreement_ids: list[int] = []
+        for start in range(0, len(references), IN_LIST):
+            agreement_ids += self.session.scalars(
+                select(Agreement.id).where(
+                    Agreement.local_authority_id == self.authority.id,
+                    Agreement.reference.in_(references[start : start + IN_LIST]),
+                )
+            )
+        if not agreement_ids:
+            return
+        locks.lock_agreements(self.session, agreement_ids)
+        contribution_ids: list[int] = []
+        for start in range(0, len(agreement_ids), IN_LIST):
+            contribution_ids += self.session.scalars(
+                select(Contribution.id).where(Contribution.agreement_id.in_(agreement_ids[start : start + IN_LIST]))
+            )
+        locks.lock_contribution_rows(self.session, contribution_ids)
+
     def finish(self) -> None:
-        """Write the events, every contribution's published movements (each history checked once), the rows' notes."""
-        planned = sorted(item for plan in self.plans.values() for item in plan.movements)
+        """Write the events, every contribution's published movements (each history checked once), the rows' notes;
+        then forget what only this slice needed."""
+        group_of = self.group_of
+        planned = sorted(
+            ((group_of.get(movement.contribution_id, 0), position), movement)
+            for plan in self.plans.values()
+            for position, movement in plan.movements
+        )
         written = {movement.contribution_id for _, movement in planned}
         written |= {event.contribution_id for event in self.events.staged}
         locks.lock_for_money(self.session, written, published_history=True)
-        self.events.write()
+        renumbered = self.events.write(group_of)
+        if renumbered:
+            # A secured row's note names its trigger_met event.
+            self.records = [
+                (
+                    key,
+                    kind,
+                    renumbered.get(record_id, record_id) if record_id and kind.endswith("transaction") else record_id,
+                    row,
+                )
+                for key, kind, record_id, row in self.records
+            ]
         # The plans' running sums are not needed past here; record_histories checks from the ledger again.
         self.plans.clear()
         movements = [item for _, item in planned]
@@ -443,6 +503,10 @@ class Writer:
             ),
         )
         self.records = []
+        self.written.clear()
+        self.created.clear()
+        self.group_of.clear()
+        self.events.tracks.clear()
 
     def agreement_key(self, reference: str) -> str:
         """The key of an agreement imported from published files."""
@@ -472,12 +536,18 @@ class Writer:
         new = [row for row in rows if row.agreement is None]
         if not new:
             return
-        in_ledger = {
-            agreement.reference: agreement
-            for agreement in self.session.scalars(
-                select(Agreement).where(Agreement.local_authority_id == self.authority.id)
+        references = sorted({row.reference for row in new})
+        in_ledger: dict[str, Agreement] = {}
+        for start in range(0, len(references), IN_LIST):
+            in_ledger.update(
+                (agreement.reference, agreement)
+                for agreement in self.session.scalars(
+                    select(Agreement).where(
+                        Agreement.local_authority_id == self.authority.id,
+                        Agreement.reference.in_(references[start : start + IN_LIST]),
+                    )
+                )
             )
-        }
         refusal: DomainError | None = None
         try:
             get_local_authority(session=self.session, local_authority_id=self.authority.id, scope=self.principal.scope)
@@ -615,7 +685,7 @@ class Writer:
                     f"non-money obligation (published): {row.source_reference or 'no reference'}, {purpose}, {what}",
                 )
                 continue
-            earlier = self.known.get(row.key)
+            earlier = self.earlier(row.key)
             if earlier is not None:
                 made.again.append((row, earlier))
                 row.unchanged = True
@@ -634,8 +704,10 @@ class Writer:
             self.session.execute(insert(table_of(Instalment)), made.instalments)
         for row, number in made.rows:
             row.contribution = by_id[number]
+            self.group_of[number] = row.group
         for row, number in made.again:
             row.contribution = by_id.get(number) or self.session.get(Contribution, number)
+            self.group_of[number] = row.group
 
     def read_schedule(self, row: ContributionRow, text: str, amount: Decimal) -> list[InstalmentWrite]:
         """The instalments a Trigger text gives, reporting what could not be read (kept as "other" instalments)."""
@@ -782,7 +854,8 @@ class Writer:
         for row in rows:
             if row.contribution is not None and not row.contribution.selected:
                 self.log.leave_out(row.file, row.line, not_asked_for(row.contribution.purpose_code))
-        chosen.sort(key=lambda row: (row.on or date.min, row.line))
+        # By agreement first (the order the run is sliced in), so a run writes in the same order however sliced.
+        chosen.sort(key=lambda row: (row.contribution.group if row.contribution else 0, row.on or date.min, row.line))
         for done, row in enumerate(chosen, start=1):
             self.progress("transactions", done, len(chosen))
             adjustments = self.write_transaction(row)
