@@ -376,7 +376,8 @@ class Matcher:
         if contribution is None:
             return False
         row.contribution = contribution
-        contribution.statuses.add(row.status)
+        if row.status not in contribution.statuses:
+            contribution.statuses += (row.status,)
         if not contribution.ok:
             if contribution.selected:
                 self.log.fail(

@@ -100,7 +100,7 @@ class ContributionRow:
     """Made from the transactions naming it: no contribution row publishes it."""
     kept_on: "Agreement | None" = None
     """A non-money obligation (units, no amount): kept in its agreement's notes, never money in the ledger."""
-    statuses: set[str | None] = field(default_factory=set)
+    statuses: tuple[str | None, ...] = ()
     """The statuses of the transactions matched to it so far (telling apart contributions sharing a reference)."""
     position: int = 0
     """Where it comes among the run's contributions: the files' order, then those made from transactions."""
@@ -133,6 +133,26 @@ class TransactionRow:
 IMPORTED = "imported"
 UNCHANGED = "unchanged"
 ERROR = "error"
+NOT_IMPORTED = "not_imported"
+OUTCOMES = ("", IMPORTED, UNCHANGED, NOT_IMPORTED, ERROR)
+"""What became of a line, by the number a file's outcomes hold for it (0: nothing said)."""
+_CODE = {outcome: code for code, outcome in enumerate(OUTCOMES)}
+
+
+class Outcomes:
+    """What became of each line of one file: a byte a line, however long the file."""
+
+    def __init__(self) -> None:
+        self.codes = bytearray()
+
+    def get(self, line: int) -> str | None:
+        """The line's outcome, if one was noted."""
+        return (OUTCOMES[self.codes[line]] or None) if line < len(self.codes) else None
+
+    def __setitem__(self, line: int, outcome: str) -> None:
+        if line >= len(self.codes):
+            self.codes.extend(bytes(line + 1 - len(self.codes)))
+        self.codes[line] = _CODE[outcome]
 
 
 def not_asked_for(purpose_code: str) -> str:
@@ -145,9 +165,11 @@ class RowLog:
 
     def __init__(self, report: ImportReport) -> None:
         self.report = report
-        # By file, then line: a (file, line) key per row cost more than the outcome it names.
-        self.outcomes: defaultdict[str, dict[int, str]] = defaultdict(dict)
+        # By file, then line, a byte a line: a key per row cost more than the outcome it names. Reasons are kept
+        # for the lines left out only, each sentence once.
+        self.outcomes: defaultdict[str, Outcomes] = defaultdict(Outcomes)
         self.reasons: defaultdict[str, dict[int, str]] = defaultdict(dict)
+        self.sentences: dict[str, str] = {}
         self.serial_dates: Counter[str] = Counter()
 
     def warn(self, file: str, line: int | None, message: str) -> None:
@@ -158,7 +180,7 @@ class RowLog:
         """Add an error for a row, which is then left out; reason groups it in the file's counts."""
         self.report.errors.append(Issue(file=file, line=line, lines=[line], message=message))
         self.outcomes[file][line] = ERROR
-        self.reasons[file][line] = reason or message
+        self.reasons[file][line] = self.sentence(reason or message)
 
     def outcome(self, file: str, line: int, what: str) -> None:
         """Note that a row was imported or found unchanged (an error sticks)."""
@@ -182,17 +204,21 @@ class RowLog:
         """Note that a row was read and deliberately left out, and why (an error sticks)."""
         outcomes = self.outcomes[file]
         if outcomes.get(line) != ERROR:
-            outcomes[line] = "not_imported"
-            self.reasons[file][line] = reason
+            outcomes[line] = NOT_IMPORTED
+            self.reasons[file][line] = self.sentence(reason)
+
+    def sentence(self, reason: str) -> str:
+        """The one copy of a reason that many lines share."""
+        return self.sentences.setdefault(reason, reason)
 
     def summarise(self, tables: list[tuple[str, "TableOutline"]]) -> None:
         """Count each file's rows by what became of them, and group repeated warnings."""
         for dataset, table in tables:
             counts: Counter[str] = Counter()
             left_out: Counter[str] = Counter()
-            outcomes, reasons = self.outcomes.get(table.name, {}), self.reasons.get(table.name, {})
+            outcomes, reasons = self.outcomes.get(table.name) or Outcomes(), self.reasons.get(table.name, {})
             for line in table.lines:
-                outcome = outcomes.get(line, "not_imported")
+                outcome = outcomes.get(line) or NOT_IMPORTED
                 counts[outcome] += 1
                 if outcome not in (IMPORTED, UNCHANGED):
                     left_out[reasons.get(line, "not a row of the force's contributions")] += 1
@@ -203,7 +229,7 @@ class RowLog:
                     rows=len(table.lines),
                     imported=counts[IMPORTED],
                     unchanged=counts[UNCHANGED],
-                    not_imported=counts["not_imported"],
+                    not_imported=counts[NOT_IMPORTED],
                     errors=counts[ERROR],
                     left_out=dict(left_out.most_common()),
                 )
