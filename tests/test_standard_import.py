@@ -608,3 +608,21 @@ class TestWrittenInSlices:
         (first, again), ledger = results[0]
         assert first["created"]["movements"] > 0 and again["created"]["movements"] == 0
         assert ledger["movements"] and (ledger["events"] or paths != MESSY)
+
+    def test_each_step_counts_once_over_the_run_however_sliced(self, api_with_codes, session: Session) -> None:
+        files = [SourceFile(name=path.name, content=path.read_bytes()) for path in CHARNWOOD_CSV]
+        seen: dict[str, list[tuple[int, int]]] = {}
+        report = import_files(
+            session=session,
+            principal=command_line_principal(),
+            files=files,
+            options=ImportOptions(local_authority_id="charnwood", purposes=tuple(ASKED_WITH_ERRORS), slice_rows=1),
+            progress=lambda step, done, total: seen.setdefault(step, []).append((done, total)),
+        )
+        assert report.created.movements > 1
+        for step in ("agreements", "contributions", "transactions"):
+            counts = [done for done, _total in seen[step]]
+            assert counts == sorted(counts), step  # never back to the start for the next slice
+            assert all(done <= total for done, total in seen[step]), step
+            assert seen[step][-1][0] == seen[step][-1][1] > 1, step
+        assert seen["transactions"][-1][0] >= report.created.movements

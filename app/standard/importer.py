@@ -260,6 +260,15 @@ def _write_in_slices(
             contributions_at[contribution.group].append(contribution)
     groups = max([len(places) - 1, *contributions_at, -1]) + 1
     writer.lock_existing(agreement.reference for agreement in matcher.agreements.values())
+    counted = _AcrossSlices(
+        writer.progress,
+        {
+            "agreements": len(matcher.agreements),
+            "contributions": len(contributions),
+            "transactions": sum(sizes.values()),
+        },
+    )
+    writer.progress = counted
     report = writer.report
     found: list[tuple[int, Discrepancy]] = []
     published: dict[str, tuple[int, dict[str, Decimal]]] = {}
@@ -279,6 +288,7 @@ def _write_in_slices(
         writer.write_contributions(chosen)
         writer.write_transactions(transactions)
         writer.finish()
+        counted.next_slice()
         for row in chosen:
             found.extend((row.position, item) for item in checks.discrepancies([row], writer.adjustments))
         for reference, target in writer.foreign.items():
@@ -289,6 +299,7 @@ def _write_in_slices(
             row.transactions = []
             row.contribution = None
         del transactions, chosen
+    counted.done()
     report.discrepancies = [item for _position, item in sorted(found, key=lambda pair: pair[0])]
     foreign = sorted(
         (published[reference][0], reference, target)
@@ -308,3 +319,28 @@ def _write_in_slices(
                 ledger=ledger.get(target.agreement.id) or Balance(key=str(target.agreement.id), label=reference),
             )
         )
+
+
+class _AcrossSlices:
+    """The writer's progress counted over the whole run, so each step's bar fills once rather than once a slice."""
+
+    def __init__(self, progress: Progress, rows: dict[str, int]) -> None:
+        self.progress = progress
+        self.rows = rows
+        self.before: Counter[str] = Counter()
+        self.latest: Counter[str] = Counter()
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        self.latest[step] = total
+        written = self.before[step] + done
+        self.progress(step, written, max(self.rows.get(step, 0), self.before[step] + total))
+
+    def next_slice(self) -> None:
+        """The slice is written: its totals are counted in what comes before the next."""
+        self.before.update(self.latest)
+        self.latest.clear()
+
+    def done(self) -> None:
+        """Fill every step's bar at what was written (the rows read may include some that were not)."""
+        for step, written in self.before.items():
+            self.progress(step, written, written)
