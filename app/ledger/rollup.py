@@ -873,11 +873,6 @@ def rederive_contributions(session: Session, contribution_ids: Iterable[int], *,
     AGREEMENT_PURPOSE_PERIODS.add(session, purpose_changes, stored.horizons[2])
 
 
-def rederive_contribution(session: Session, contribution_id: int) -> None:
-    """Derive one contribution's rollup again from the ledger (for a write that bypassed the ORM)."""
-    rederive_contributions(session, [contribution_id])
-
-
 def rebuild(session: Session) -> None:
     """Throw the rollup away and derive all of it from the ledger (after a bulk load, or to repair it)."""
     # Migrations older than the agreement purpose tables rebuild the rollup too: they fill the tables they have.

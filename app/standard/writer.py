@@ -25,8 +25,6 @@ from app.instalments import service as instalments
 from app.instalments.schemas import InstalmentTrigger, InstalmentWrite
 from app.instalments.wording import read_schedule, schedule_for
 from app.ledger import locks, rollup
-from app.ledger.figures import running_totals
-from app.ledger.state import LedgerState, state_at
 from app.ledger.writer import History, HistoryMovement, insert_in_slices, record_histories
 from app.local_authorities.service import get_local_authority
 from app.models import (
@@ -88,11 +86,6 @@ def reason_of(error: Exception) -> str:
     if isinstance(error, ValidationError):
         return "; ".join(f"{'.'.join(map(str, item['loc']))}: {item['msg']}" for item in error.errors())
     return str(error)
-
-
-def state_on(*, session: Session, contribution_id: int, on: date) -> LedgerState:
-    """A contribution's running sums at the end of a date, as the ledger core states them."""
-    return state_at(running_totals(session, contribution_id=contribution_id), on)
 
 
 @dataclass
