@@ -1,5 +1,6 @@
 """What the contribution routes return: contributions with their secured amount, stage and balances."""
 
+from dataclasses import fields
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -50,12 +51,7 @@ def read_models(session: Session, contributions: list[Contribution]) -> list[Con
         contribution.id: figures.get(contribution.id) or Balance(key=str(contribution.id), label="")
         for contribution in contributions
     }
-    schedules = instalment_models(
-        session,
-        {contribution_id: balance.total_value for contribution_id, balance in balances.items()},
-        {contribution_id: balance.received_by_local_authority for contribution_id, balance in balances.items()},
-        signed,
-    )
+    schedules = instalment_models(session, balances, signed)
     result = []
     for contribution in contributions:
         balance = balances[contribution.id]
@@ -100,16 +96,8 @@ CONTRIBUTION_COLUMNS = (
     "notes",
     "clause_text",
 )
-INSTALMENT_COLUMNS = (
-    "position",
-    "share_percent",
-    "share_amount",
-    "trigger_type",
-    "threshold",
-    "threshold_unit",
-    "due_date",
-    "description",
-)
+# Read in the order of the record's fields, so each row builds one by position.
+INSTALMENT_COLUMNS = tuple(field.name for field in fields(InstalmentTerms))
 
 
 @lru_cache
@@ -141,7 +129,6 @@ def _by_id_statement(scoped: bool) -> Select[*tuple[Any, ...]]:
             agreement.signed_on,
             secured_sum(contribution.id),
             *stage_figures(sums, events, contribution.trigger_type),
-            instalment.id,
             *(getattr(instalment, name) for name in INSTALMENT_COLUMNS),
             latest_due,
         )

@@ -1,12 +1,13 @@
 """What the instalment routes and the contribution's page show: each instalment, its value and whether due."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.balances.queries import Balance
 from app.instalments import service
 from app.instalments.schemas import InstalmentRead, InstalmentTrigger
 from app.models import Agreement, Contribution, TriggerType
@@ -20,16 +21,14 @@ def plain(percent: Decimal | None) -> Decimal | None:
 
 
 def instalment_models(
-    session: Session,
-    totals: dict[int, Decimal],
-    received: dict[int, Decimal],
-    signed: dict[int, date] | None = None,
+    session: Session, balances: Mapping[int, Balance], signed: dict[int, date] | None = None
 ) -> dict[int, list[InstalmentRead]]:
-    """The schedules of these contributions (by id, with their totals and receipts), in three queries; two given
-    their signing dates.
+    """The schedules of these contributions (by id, with their balances), in three queries; two given their signing
+    dates.
 
     An instalment payable on signing is due from the agreement's signing, recorded or not, as the watch list says.
     """
+    totals = {contribution_id: balance.total_value for contribution_id, balance in balances.items()}
     found = service.valued(session=session, totals=totals)
     if signed is None:
         signed = dict(
@@ -40,7 +39,9 @@ def instalment_models(
             ).all()
         )
     return {
-        contribution_id: schedule_models(items, received[contribution_id], signed[contribution_id])
+        contribution_id: schedule_models(
+            items, balances[contribution_id].received_by_local_authority, signed[contribution_id]
+        )
         for contribution_id, items in found.items()
     }
 

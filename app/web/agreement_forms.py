@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 from app.agreements import service as agreements
 from app.agreements.schemas import AgreementCreate, AgreementStatus, AgreementUpdate
 from app.auth.service import Principal
-from app.balances.queries import GroupBy, balances_by_id
+from app.balances.queries import Balance, GroupBy, balances_by_id
 from app.contributions import service as contributions
 from app.contributions.schemas import ContributionCreate, EventCreate
 from app.db import SessionDep
@@ -21,7 +21,6 @@ from app.instalments import service as instalments
 from app.instalments.reads import instalment_models
 from app.local_authorities.service import get_local_authority, list_local_authorities
 from app.models import DocumentOwner, EventKind, Purpose, Role, TriggerType
-from app.money import ZERO
 from app.movements.service import get_contribution, list_movements, reversed_by
 from app.web import downloads
 from app.web.document_pages import document_listing
@@ -377,9 +376,8 @@ def contribution_page(
         title = f"{agreement.reference} contribution {contribution_id}: history"
         return download(downloads.history(title, entries), f"contribution-{contribution_id}-history", file_format)
     balance = balances_by_id(session, group_by=GroupBy.contribution, as_at=date.today(), ids=[contribution_id])
-    total = balance[contribution_id].total_value if contribution_id in balance else ZERO
-    received = balance[contribution_id].received_by_local_authority if contribution_id in balance else ZERO
-    schedule = instalment_models(session, {contribution_id: total}, {contribution_id: received})[contribution_id]
+    figures = balance.get(contribution_id) or Balance(key=str(contribution_id), label="")
+    schedule = instalment_models(session, {contribution_id: figures})[contribution_id]
     return render(
         request,
         "contribution.html",
