@@ -1,7 +1,8 @@
 """Engine, sessions and the one-session-per-request dependency."""
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -12,6 +13,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
     from starlette.types import ASGIApp, Receive, Scope, Send
 
 # The web stack (Starlette, anyio) is imported by the request-scoped functions that use it, and the settings when
@@ -21,7 +23,7 @@ WRITING: ContextVar[bool] = ContextVar("writing", default=True)
 """Whether the current unit of work may write; on SQLite it then takes the write lock up front."""
 
 ONE_STATEMENT = "s106_one_statement"
-"""The execution option of a read that is one statement (`read_in_thread`): it needs no transaction around it."""
+"""The execution option of a read that is one statement (`read_one_statement`): it needs no transaction around it."""
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 """The methods whose requests only read, so on SQLite they begin without the write lock."""
@@ -145,7 +147,7 @@ async def get_session() -> AsyncIterator[Session]:
     # A request waits for a turn before its session, so no more requests hold a session than the pool has
     # connections: one beyond would block a worker thread waiting for a connection held by requests that need
     # that thread to finish. Making the session touches no database; the commit runs in a worker thread, unless
-    # the session never began one (a cached token and a read on a connection of its own, as `read_in_thread` runs).
+    # the session never began one (a cached token and a route that did not use it).
     import anyio
     from starlette.concurrency import run_in_threadpool
 
@@ -167,25 +169,47 @@ async def get_session() -> AsyncIterator[Session]:
 Result = TypeVar("Result")
 
 
-async def read_in_thread(session: Session, read: Callable[..., Result], /, **arguments: Any) -> Result:
-    """Run a read of one statement on a connection in one worker thread: one hop to a thread for the request."""
+def _overridden_session(app: "FastAPI") -> Callable[[], Iterator[Session]] | None:
+    """The app's replacement for `get_session`, if one is set (the tests run every request in their transaction)."""
+    return app.dependency_overrides.get(get_session)
 
-    # An async endpoint calling this costs one hop; a plain one costs three (itself, its response's validation
-    # and the session's commit). A statement is its own snapshot, so one read alone needs no BEGIN and no COMMIT
-    # (on PostgreSQL two round trips saved), nor the session's transaction around it: the read runs on a pooled
-    # connection of its own, and the request's session, untouched, has nothing to finish.
+
+@contextmanager
+def session_outside_dependency(app: "FastAPI") -> Iterator[Session]:
+    """A session of its own that commits once if the block succeeds, for work in a worker thread of a route that
+    takes no session dependency; the app's replacement for `get_session` (a generator) is honoured."""
+    override = _overridden_session(app)
+    if override is not None:
+        with contextmanager(override)() as session:
+            yield session
+        return
+    with get_sessionmaker()() as session, session.begin():
+        yield session
+
+
+async def read_one_statement(app: "FastAPI", read: Callable[..., Result], /, **arguments: Any) -> Result:
+    """Run a read of one statement on a connection of its own in one worker thread, without a session."""
+
+    # A plain endpoint costs three hops to worker threads (itself, its response's validation and the session's
+    # commit); an async one calling this, one. A statement is its own snapshot, so one read alone needs no
+    # BEGIN and no COMMIT (on PostgreSQL two round trips saved), nor a session's transaction around it, nor the
+    # session dependency, whose solving (an exit stack and a context manager a request) cost about as much as the
+    # read: the route runs the read on a pooled connection of its own.
     def unit_of_work() -> Result:
-        bind = session.get_bind()
-        # Only for a session of its own (bound to the engine, not to a connection already in a transaction).
-        if not isinstance(bind, Engine) or session.in_transaction():
-            return read(connection=session.connection(), **arguments)
-        options = {"isolation_level": "AUTOCOMMIT"} if bind.dialect.name == "postgresql" else {ONE_STATEMENT: True}
-        with bind.connect() as connection:
+        override = _overridden_session(app)
+        if override is not None:
+            with contextmanager(override)() as session:
+                return read(connection=session.connection(), **arguments)
+        engine = get_engine()
+        options = {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {ONE_STATEMENT: True}
+        with engine.connect() as connection:
             return read(connection=connection.execution_options(**options), **arguments)
 
     from starlette.concurrency import run_in_threadpool
 
-    return await run_in_threadpool(unit_of_work)
+    # A turn, as the session dependency takes one, so no more requests hold a connection than the pool has.
+    async with database_turns():
+        return await run_in_threadpool(unit_of_work)
 
 
 # scope="function" commits before the response is sent, so a failed commit is never reported as success.

@@ -171,7 +171,7 @@ class TestOneStatementReads:
         try:
             headers = {"Authorization": f"Bearer {secret}"}
             assert client.get("/local-authorities/nowhere", headers=headers).status_code == 404
-            seen.clear()  # the token's lookup began a transaction; the read then joined it
+            seen.clear()  # the token's lookup ran in a session of its own; it is remembered now
             missing = client.get("/local-authorities/nowhere", headers=headers)
             assert missing.status_code == 404
             assert seen == [("SELECT", False)]

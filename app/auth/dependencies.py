@@ -1,7 +1,8 @@
 """The one place where the caller, and the authorities they may see, become known."""
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -14,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.auth.service import Principal, account_principal, authenticate, remembered
 from app.auth.sessions import find_session
-from app.db import SessionDep
+from app.db import SessionDep, database_turns, session_outside_dependency
 from app.errors import ForbiddenError, UnauthorizedError
 from app.models import Role
 from app.query_parameters import learn, refuse_unknown
@@ -42,6 +43,10 @@ def session_principal(request: Request, session: SessionDep) -> Principal | None
     return account_principal(signed_in.account)
 
 
+SessionWork = Callable[[Callable[[Session], Any]], Awaitable[Any]]
+"""How a caller check runs work that needs a session (a token the cache lacks, a page session): in a worker thread."""
+
+
 class Caller(HTTPBearer):
     """The caller named by the bearer token (or, for a read, the page session), let through only in its roles.
 
@@ -54,8 +59,12 @@ class Caller(HTTPBearer):
         self.roles = roles
 
     async def __call__(self, request: Request, session: SessionDep) -> Principal:  # type: ignore[override]
+        return await self.let_through(request, lambda work: run_in_threadpool(work, session))
+
+    async def let_through(self, request: Request, in_session: SessionWork) -> Principal:
+        """The caller, once a request, if its role may; 403 if not."""
         # A route may ask for the caller twice (its role and its audit trail): it is resolved once a request.
-        principal = getattr(request.state, "caller", None) or await _principal(request, session)
+        principal = getattr(request.state, "caller", None) or await _principal(request, in_session)
         request.state.caller = principal
         if self.roles and principal.role not in self.roles:
             allowed = ", ".join(role.value for role in self.roles)
@@ -64,12 +73,33 @@ class Caller(HTTPBearer):
         return principal
 
 
-async def _principal(request: Request, session: Session) -> Principal:
+class CallerWithoutSession(Caller):
+    """The caller, for a route that takes no session dependency (a read of one statement, `read_one_statement`).
+
+    Solving the session's generator dependency cost a read more than the read itself; only a token the cache lacks
+    needs the database, and it gets a session of its own for that lookup. Never on a route that takes a session:
+    both would wait for a turn of the pool's (`database_turns`), and under load every turn could be waiting.
+    """
+
+    async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
+        async def in_own_session(work: Callable[[Session], Any]) -> Any:
+            async with database_turns():
+                return await run_in_threadpool(_in_own_session, request, work)
+
+        return await self.let_through(request, in_own_session)
+
+
+def _in_own_session(request: Request, work: Callable[[Session], Any]) -> Any:
+    with session_outside_dependency(request.app) as session:
+        return work(session)
+
+
+async def _principal(request: Request, in_session: SessionWork) -> Principal:
     """The caller named by the bearer token (or, for a read, the page session); 401 if none is valid."""
     scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
     if scheme.lower() == "bearer" and token:
         # A token the cache remembers costs no hop to a worker thread; the database is asked in one.
-        principal = remembered(token) or await run_in_threadpool(authenticate, session=session, token=token)
+        principal = remembered(token) or await in_session(partial(_authenticate, token))
         if principal is None:
             raise UnauthorizedError("the token is unknown or has been revoked")
         return principal
@@ -78,11 +108,15 @@ async def _principal(request: Request, session: Session) -> Principal:
             raise UnauthorizedError(
                 "the web view's session only reads the API; to write, send Authorization: Bearer <token>"
             )
-        principal = await run_in_threadpool(session_principal, request, session)
+        principal = await in_session(partial(session_principal, request))
         if principal is None:
             raise UnauthorizedError("the session has ended; sign in again")
         return principal
     raise UnauthorizedError("send a bearer token: Authorization: Bearer <token>")
+
+
+def _authenticate(token: str, session: Session) -> Principal | None:
+    return authenticate(session=session, token=token)
 
 
 current_principal = Caller()
@@ -155,6 +189,9 @@ READERS = (Role.officer, Role.finance, Role.planning)
 
 Reader = Annotated[Principal, Depends(require(*READERS))]
 """Any valid token but the Panel's; what it sees is narrowed by `principal.scope`."""
+
+OneStatementReader = Annotated[Principal, Depends(CallerWithoutSession(*READERS))]
+"""`Reader`, for a route that takes no session and reads one statement through `read_one_statement`."""
 
 PanelReader = Annotated[Principal, Depends(current_principal)]
 """Any valid token, the Panel's included: only for the Panel's aggregate views (by authority, never a record)."""

@@ -2,20 +2,21 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from app.agreements.service import get_agreement
 from app.audit.dependencies import AuditDep
-from app.auth.dependencies import Officer, Reader
+from app.auth.dependencies import Officer, OneStatementReader, Reader
 from app.contributions import service
 from app.contributions.reads import event_models, read_by_id, read_models, read_one
 from app.contributions.schemas import ContributionCreate, ContributionRead, ContributionUpdate, EventCreate, EventRead
-from app.db import SessionDep, read_in_thread
+from app.db import SessionDep, read_one_statement
 from app.idempotency import idempotent
 from app.ids import RowId
 from app.instalments.schemas import ScheduleWrite
 from app.models import Purpose
 from app.pagination import Page, PageDep
+from app.responses import model_answer
 
 router = APIRouter(tags=["contributions"])
 
@@ -87,9 +88,12 @@ def list_contributions(
 
 
 @router.get("/contributions/{contribution_id}", response_model=ContributionRead, responses={404: {}})
-async def get_contribution(contribution_id: RowId, session: SessionDep, principal: Reader) -> ContributionRead:
+async def get_contribution(contribution_id: RowId, request: Request, principal: OneStatementReader) -> Response:
     """One contribution with its stage and balances as at today."""
-    return await read_in_thread(session, read_by_id, contribution_id=contribution_id, scope=principal.scope)
+    contribution = await read_one_statement(
+        request.app, read_by_id, contribution_id=contribution_id, scope=principal.scope
+    )
+    return model_answer(contribution)
 
 
 @router.patch(

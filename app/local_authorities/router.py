@@ -6,11 +6,11 @@ its scope allows (a planning officer, their own authority only).
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile, status
 
 from app.audit.dependencies import AuditDep
-from app.auth.dependencies import Officer, Reader
-from app.db import SessionDep, read_in_thread
+from app.auth.dependencies import Officer, OneStatementReader, Reader
+from app.db import SessionDep, read_one_statement
 from app.documents import service as documents
 from app.documents.reads import read_models, read_one
 from app.documents.schemas import DocumentRead
@@ -24,6 +24,7 @@ from app.local_authorities.schemas import (
 )
 from app.models import DocumentOwner
 from app.pagination import Page, PageDep
+from app.responses import model_answer
 
 router = APIRouter(prefix="/local-authorities", tags=["local authorities"])
 
@@ -54,9 +55,12 @@ def create_local_authority(
 
 
 @router.get("/{local_authority_id}", response_model=LocalAuthorityRead, responses={404: {}})
-async def get_local_authority(local_authority_id: str, session: SessionDep, principal: Reader) -> LocalAuthorityRead:
+async def get_local_authority(local_authority_id: str, request: Request, principal: OneStatementReader) -> Response:
     """One local authority, with its release basis and evidence."""
-    return await read_in_thread(session, reads.read_one, local_authority_id=local_authority_id, scope=principal.scope)
+    authority = await read_one_statement(
+        request.app, reads.read_one, local_authority_id=local_authority_id, scope=principal.scope
+    )
+    return model_answer(authority)
 
 
 @router.patch("/{local_authority_id}", response_model=LocalAuthorityRead, responses={404: {}, 422: {}})
