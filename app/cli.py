@@ -63,6 +63,8 @@ main.add_typer(rollup_app, name="rollup")
 main.add_typer(alerts_app, name="alerts")
 main.command("check-rollup")(check_rollup)
 console = Console()
+HostOption = Annotated[str, typer.Option(metavar="ADDRESS", help="the address to listen on")]
+PortOption = Annotated[int, typer.Option(metavar="PORT", help="the port to listen on")]
 
 
 def record_token_change(session: "Session", command: str, row: "ApiToken") -> None:
@@ -95,18 +97,21 @@ def migrate_database() -> None:
 
 @main.command()
 def migrate() -> None:
-    """Bring the database named by DATABASE_URL to the current schema."""
+    """Bring the database to the current schema. It is the one DATABASE_URL names."""
     migrate_database()
     console.print(f"migrated {get_engine().url.render_as_string(hide_password=True)}")
 
 
 @main.command()
 def serve(
-    host: str = "127.0.0.1",
-    port: int = 8000,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
     workers: Annotated[
         int,
-        typer.Option(help="worker processes; each opens up to DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW connections"),
+        typer.Option(
+            metavar="COUNT",
+            help="worker processes; each opens up to DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW connections",
+        ),
     ] = 1,
     reload: bool = False,
 ) -> None:
@@ -124,10 +129,12 @@ def serve(
 @token_app.command("create")
 def token_create(
     role: Annotated[Role, typer.Option(help="officer, finance, planning or panel")],
-    name: Annotated[str, typer.Option(help="who holds it")],
-    local_authority: Annotated[str | None, typer.Option(help="a planning token's authority")] = None,
+    name: Annotated[str, typer.Option(metavar="NAME", help="who holds it")],
+    local_authority: Annotated[
+        str | None, typer.Option(metavar="AUTHORITY", help="a planning token's authority")
+    ] = None,
 ) -> None:
-    """Create a token; it is printed once, on the last line, and stored only as a hash."""
+    """Create a token. It is printed once, on the last line, and stored only as a hash."""
     from app.auth import service as tokens
 
     with get_sessionmaker().begin() as session:
@@ -184,9 +191,9 @@ def token_revoke(token_id: int) -> None:
 
 @main.command("demo-tokens")
 def demo_tokens(
-    local_authority: Annotated[str, typer.Option(help="the planning token's authority")] = "blaby",
+    local_authority: Annotated[str, typer.Option(metavar="AUTHORITY", help="the planning token's authority")] = "blaby",
 ) -> None:
-    """Revoke earlier demo tokens and print one new token per role, for trying the service."""
+    """Print one new demo token per role. Earlier demo tokens are revoked; for trying the service."""
     from sqlalchemy import select
 
     from app.auth import service as tokens
@@ -220,7 +227,7 @@ def seed(
         bool, typer.Option(help="load only the nine authorities and their release rules (for importing real files)")
     ] = False,
 ) -> None:
-    """Load the Leicester, Leicestershire and Rutland data into an empty database."""
+    """Load Leicester, Leicestershire and Rutland's data. Only into an empty database."""
     from seed.loader import load_local_authorities, load_seed
 
     if authorities_only:
@@ -235,11 +242,8 @@ def seed(
 
 
 @main.command()
-def run(
-    host: str = "127.0.0.1",
-    port: int = 8000,
-) -> None:
-    """Migrate, seed an empty database, print one demo account per role and serve: the one command to try it."""
+def run(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
+    """Migrate, seed, print demo accounts and serve. The one command to try it; it seeds only an empty database."""
     migrate_database()
     seed(authorities_only=False)
     demo_accounts()

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -207,9 +208,22 @@ class TestStartUp:
         shown = subprocess.run(
             [str(BIN / "s106"), "import", "--help"], capture_output=True, text=True, timeout=120, check=True
         ).stdout
-        assert "--local-authority <str>" in shown and "--contributions-from-transactions" in shown
+        assert "--local-authority AUTHORITY" in shown and "--contributions-from-transactions" in shown
         assert "…" not in shown and "╭" not in shown
         assert "typer.rich_utils" not in loaded_by("import", "--help")
+
+    def test_help_lists_every_command_with_its_summary_whole_at_80_columns(self) -> None:
+        shown = subprocess.run(
+            [str(BIN / "s106"), "--help"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+            env={**os.environ, "COLUMNS": "80"},
+        ).stdout
+        listed = shown.split("Commands:\n", 1)[1].splitlines()
+        assert {line.split()[0] for line in listed} >= {"import", "export", "report", "run", "rollup", "user"}
+        assert [line for line in listed if line.endswith("...") or len(line) > 80] == []
 
     def test_import_help_loads_neither_the_models_nor_the_rollup(self) -> None:
         loaded = loaded_by("import", "--help")

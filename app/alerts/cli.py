@@ -75,9 +75,11 @@ def send_all(*, transaction: Transaction, send: Sender, sender: str, base_url: s
 
 @alerts_app.command("send")
 def send(
-    on: Annotated[str | None, typer.Option(help="the date the alerts are worked out as at (YYYY-MM-DD); today")] = None,
+    on: Annotated[
+        str | None, typer.Option(metavar="DATE", help="the date the alerts are worked out as at (YYYY-MM-DD); today")
+    ] = None,
 ) -> None:
-    """Email every active account the alerts it has not been sent yet (none twice)."""
+    """Email every active account its new alerts. None is sent twice."""
     from app.config import get_settings
 
     settings = get_settings()

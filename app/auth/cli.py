@@ -62,12 +62,16 @@ def read_password() -> str:
 
 @user_app.command("create")
 def user_create(
-    email: Annotated[str, typer.Option(help="the person's email address (their sign-in name)")],
+    email: Annotated[str, typer.Option(metavar="EMAIL", help="the person's email address (their sign-in name)")],
     role: Annotated[Role, typer.Option(help="officer, finance, planning or panel")],
-    local_authority: Annotated[str | None, typer.Option(help="a planning officer's authority")] = None,
-    name: Annotated[str | None, typer.Option(help="their full name; the email address if omitted")] = None,
+    local_authority: Annotated[
+        str | None, typer.Option(metavar="AUTHORITY", help="a planning officer's authority")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(metavar="NAME", help="their full name; the email address if omitted")
+    ] = None,
 ) -> None:
-    """Create an account; the password is read from standard input (asked twice at a terminal)."""
+    """Create an account. The password is read from standard input (asked twice at a terminal)."""
     from app.auth import accounts
     from app.errors import DomainError
 
@@ -118,9 +122,11 @@ def user_disable(email: str) -> None:
 
 
 def demo_accounts(
-    local_authority: Annotated[str, typer.Option(help="the planning officer's authority")] = "blaby",
+    local_authority: Annotated[
+        str, typer.Option(metavar="AUTHORITY", help="the planning officer's authority")
+    ] = "blaby",
 ) -> None:
-    """One demo account per role with a new random password each run (earlier passwords stop working)."""
+    """Print one demo account per role. Each run gives new random passwords; earlier ones stop working."""
     from sqlalchemy import select
 
     from app.auth import accounts

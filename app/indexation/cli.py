@@ -14,10 +14,12 @@ console = Console()
 
 @index_app.command("load")
 def load(
-    series: Annotated[str, typer.Argument(help="the series' name, e.g. BCIS-TPI")],
-    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="a CSV with month,value,source")],
+    series: Annotated[str, typer.Argument(metavar="SERIES", help="the series' name, e.g. BCIS-TPI")],
+    path: Annotated[
+        Path, typer.Argument(metavar="FILE", exists=True, dir_okay=False, help="a CSV with month,value,source")
+    ],
 ) -> None:
-    """Load a series' months from CSV; changed months are replaced, all or nothing."""
+    """Load a series' months from CSV. Changed months are replaced, all or nothing."""
     from app.auth.service import SYSTEM
     from app.errors import DomainError
     from app.indexation.service import load_series

@@ -5,7 +5,7 @@ from rich.console import Console
 
 from app.db import get_sessionmaker
 
-rollup_app = typer.Typer(help="Check the stage rollup against the ledger, or rebuild it.", no_args_is_help=True)
+rollup_app = typer.Typer(help="Check the rollup against the ledger, or rebuild it.", no_args_is_help=True)
 console = Console()
 
 SHOWN = 20
@@ -14,7 +14,7 @@ SHOWN = 20
 
 @rollup_app.command("check")
 def check() -> None:
-    """Derive the rollup from the ledger and compare it with the stored one; exit 1 on any difference."""
+    """Check the stored rollup against the ledger. It is derived again and compared; exits 1 on any difference."""
     from app.ledger import rollup
 
     with get_sessionmaker().begin() as session:
@@ -36,7 +36,7 @@ def check() -> None:
 
 @rollup_app.command("rebuild")
 def rebuild() -> None:
-    """Throw the rollup away and derive it again from the ledger (the ledger stays the truth)."""
+    """Derive the rollup again from the ledger. The stored one is thrown away; the ledger stays the truth."""
     from app.ledger import rollup
 
     with get_sessionmaker().begin() as session:

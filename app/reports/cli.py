@@ -35,10 +35,14 @@ def print_wide(view: "Table") -> None:
 
 def report(
     layout: Annotated[Layout, typer.Option(help="the published layout: 2021 or 2024")] = Layout.panel_2024,
-    as_at: Annotated[str | None, typer.Option(help="the date, e.g. 2024-01-31; today if omitted")] = None,
-    output: Annotated[Path | None, typer.Option(help="also write it to a .csv, .xlsx or .json file")] = None,
+    as_at: Annotated[
+        str | None, typer.Option(metavar="DATE", help="the date, e.g. 2024-01-31; today if omitted")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="also write it to a .csv, .xlsx or .json file")
+    ] = None,
 ) -> None:
-    """Print the Police and Crime Panel's table as at a date, from the ledger."""
+    """Print the Police and Crime Panel's table. It is as at a date, from the ledger."""
     from app.reports.formats import rich_table, to_csv, to_xlsx
     from app.reports.schemas import PanelReport
     from app.reports.service import panel_table
@@ -58,11 +62,13 @@ def report(
 
 
 def reconcile(
-    file: Annotated[Path, typer.Argument(help="a published table as CSV, in either layout", exists=True)],
-    as_at: Annotated[str, typer.Option(help="the date the table is as at, e.g. 2021-01-26")],
+    file: Annotated[
+        Path, typer.Argument(metavar="TABLE", help="a published table as CSV, in either layout", exists=True)
+    ],
+    as_at: Annotated[str, typer.Option(metavar="DATE", help="the date the table is as at, e.g. 2021-01-26")],
     all_cells: Annotated[bool, typer.Option("--all", help="list matching cells too, not only differing ones")] = False,
 ) -> None:
-    """Reconcile a published table with the ledger; exits 1 if any cell differs or the table has a fault."""
+    """Reconcile a published table with the ledger. Exits 1 if any cell differs or the table has a fault."""
     from app.errors import DomainError
     from app.reports.formats import rich_findings
     from app.reports.service import reconcile_csv

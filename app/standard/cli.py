@@ -170,12 +170,16 @@ def import_command(
     files: Annotated[
         list[Path],
         typer.Argument(
-            help="the published files: CSV, XLSX or zips of them, as many as the authority publishes", exists=True
+            metavar="FILE",
+            help="the published files: CSV, XLSX or zips of them, as many as the authority publishes",
+            exists=True,
         ),
     ],
-    local_authority: Annotated[str, typer.Option(help="the authority that published them, e.g. charnwood")],
+    local_authority: Annotated[
+        str, typer.Option(metavar="AUTHORITY", help="the authority that published them, e.g. charnwood")
+    ],
     purpose: Annotated[
-        list[str] | None, typer.Option(help="national purpose(s) that are the force's contributions")
+        list[str] | None, typer.Option(metavar="PURPOSE", help="national purpose(s) that are the force's contributions")
     ] = None,
     local_purpose: Annotated[Purpose, typer.Option(help="police purpose given to them")] = Purpose.no_prescription,
     dry_run: Annotated[bool, typer.Option(help="report everything and write nothing")] = False,
@@ -192,7 +196,7 @@ def import_command(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
-    """Import an authority's developer-contributions files in one transaction; exits 1 if any row is in error."""
+    """Import an authority's developer-contributions files. One transaction; exits 1 if any row is in error."""
     from app.audit import service as audit
     from app.auth.service import command_line_principal
     from app.errors import DomainError
@@ -231,13 +235,17 @@ def import_command(
 
 
 def export_command(
-    local_authority: Annotated[str | None, typer.Option(help="one authority; all if omitted")] = None,
-    as_at: Annotated[str | None, typer.Option(help="the ledger as at YYYY-MM-DD; today if omitted")] = None,
-    out: Annotated[Path | None, typer.Option(help="a directory for the files, or a .zip")] = None,
+    local_authority: Annotated[
+        str | None, typer.Option(metavar="AUTHORITY", help="one authority; all if omitted")
+    ] = None,
+    as_at: Annotated[
+        str | None, typer.Option(metavar="DATE", help="the ledger as at YYYY-MM-DD; today if omitted")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(metavar="PATH", help="a directory for the files, or a .zip")] = None,
     dataset: Annotated[Dataset | None, typer.Option(help="only this file")] = None,
     export_format: Annotated[ExportFormat, typer.Option("--format", help="csv or xlsx")] = ExportFormat.csv,
 ) -> None:
-    """Write the force's contributions as the three developer-contributions files."""
+    """Export the force's contributions to the data standard. It writes its three developer-contributions files."""
     from app.errors import DomainError
     from app.standard import exporter
 
@@ -266,15 +274,19 @@ def export_command(
 
 
 def import_register_command(
-    file: Annotated[Path, typer.Argument(help="the register: XLSX or CSV, one row per contribution", exists=True)],
+    file: Annotated[
+        Path,
+        typer.Argument(metavar="REGISTER", help="the register: XLSX or CSV, one row per contribution", exists=True),
+    ],
     dry_run: Annotated[bool, typer.Option(help="report everything and write nothing")] = False,
     strict: Annotated[bool, typer.Option(help="write nothing if any row cannot be understood")] = False,
     undated_on: Annotated[
-        str | None, typer.Option(help="record amounts the sheet gives without a date on this date (YYYY-MM-DD)")
+        str | None,
+        typer.Option(metavar="DATE", help="record amounts the sheet gives without a date on this date (YYYY-MM-DD)"),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
-    """Migrate the force's spreadsheet register into the ledger in one transaction; exits 1 if any row is in error."""
+    """Migrate the spreadsheet register into the ledger. One transaction; exits 1 if any row is in error."""
     from app.audit import service as audit
     from app.auth.service import command_line_principal
     from app.errors import DomainError
@@ -314,9 +326,11 @@ def import_register_command(
 
 
 def register_template_command(
-    path: Annotated[Path, typer.Argument(help="where to write it (.xlsx or .csv)")] = Path("s106-register.xlsx"),
+    path: Annotated[Path, typer.Argument(metavar="FILE", help="where to write it (.xlsx or .csv)")] = Path(
+        "s106-register.xlsx"
+    ),
 ) -> None:
-    """Write an empty register with the expected headings and one example row."""
+    """Write an empty register to fill in. It has the expected headings and one example row."""
     from app.standard.register import write_template
 
     path.write_bytes(write_template(path.name))
@@ -356,15 +370,22 @@ def print_comparison(comparison: "AuthorityComparison") -> None:
 
 
 def compare_command(
-    files: Annotated[list[Path], typer.Argument(help="the authority's published files: CSV, XLSX or zip", exists=True)],
-    local_authority: Annotated[str, typer.Option(help="the authority that published them, e.g. charnwood")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(metavar="FILE", help="the authority's published files: CSV, XLSX or zip", exists=True),
+    ],
+    local_authority: Annotated[
+        str, typer.Option(metavar="AUTHORITY", help="the authority that published them, e.g. charnwood")
+    ],
     purpose: Annotated[
-        list[str] | None, typer.Option(help="national purpose(s) that are the force's contributions")
+        list[str] | None, typer.Option(metavar="PURPOSE", help="national purpose(s) that are the force's contributions")
     ] = None,
-    as_at: Annotated[str | None, typer.Option(help="the ledger as at YYYY-MM-DD; today if omitted")] = None,
+    as_at: Annotated[
+        str | None, typer.Option(metavar="DATE", help="the ledger as at YYYY-MM-DD; today if omitted")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the comparison as JSON")] = False,
 ) -> None:
-    """Set an authority's published figures beside the ledger; writes nothing; exits 1 when any differ."""
+    """Set an authority's published figures beside the ledger. Writes nothing; exits 1 when any differ."""
     from app.errors import DomainError
     from app.standard.crosscheck import compare_files
     from app.standard.importer import SourceFile

@@ -14,13 +14,14 @@ console = Console()
 
 def generate_command(
     scale: Annotated[
-        Decimal, typer.Option(parser=Decimal, help="1.0 is national: 300 authorities, 100,000 agreements")
+        Decimal,
+        typer.Option(parser=Decimal, metavar="SCALE", help="1.0 is national: 300 authorities, 100,000 agreements"),
     ] = Decimal("0.01"),
-    agreements: Annotated[int | None, typer.Option(help="agreements, overriding the scale")] = None,
-    authorities: Annotated[int | None, typer.Option(help="authorities, overriding the scale")] = None,
-    seed: Annotated[int, typer.Option(help="random seed; the same seed gives the same ledger")] = 106,
+    agreements: Annotated[int | None, typer.Option(metavar="COUNT", help="agreements, overriding the scale")] = None,
+    authorities: Annotated[int | None, typer.Option(metavar="COUNT", help="authorities, overriding the scale")] = None,
+    seed: Annotated[int, typer.Option(metavar="SEED", help="random seed; the same seed gives the same ledger")] = 106,
 ) -> None:
-    """Load a synthetic ledger (3 contributions per agreement, up to 10 movements each) in one transaction."""
+    """Load a synthetic ledger for benchmarks. Three contributions per agreement, ten movements at most each."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from app.errors import DomainError
