@@ -153,3 +153,20 @@ class TestRowsThatMoveNoMoney:
         assert "allocated (published): £500.00 on 2020-01-01; moves no money" in notes
         assert "superseded (published): received £900.00 on 2020-02-01, end-dated 2020-03-01" in notes
         assert report["created"]["movements"] == 14
+
+
+class TestLineEndings:
+    """A CSV reads to the same cells whichever line ends it uses, a quoted field's own line breaks kept."""
+
+    @pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+    def test_same_cells(self, ending: str) -> None:
+        from app.standard.parsing import read_table
+
+        text = ending.join(
+            ["reference,notes,amount", 'A1,"two' + ending + 'lines",10', "A2,plain,20", "A3,last,30"]
+        )
+        table = read_table("lines.csv", (text + ending).encode())
+        rows = [cells for _line, cells in table.each_row()]
+        assert [row["reference"] for row in rows] == ["A1", "A2", "A3"]
+        assert rows[0]["notes"] == "two" + ending + "lines"
+        assert [row["amount"] for row in rows] == ["10", "20", "30"]

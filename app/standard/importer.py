@@ -24,6 +24,7 @@ from app.balances.queries import Balance, GroupBy, balances_by_id
 from app.errors import RuleError
 from app.ledger import rollup
 from app.local_authorities.service import get_local_authority
+from app.models import LocalAuthority
 from app.standard import checks, codelists, comparison, limits, reading
 from app.standard.matching import Matcher, give_keys
 from app.standard.parsing import Table
@@ -103,13 +104,50 @@ def _import_files(
             raise RuleError(f"purpose {purpose!r} is not a contribution-purpose code", field="purpose")
     if not files:
         raise RuleError("give at least one file to import", field="files")
+    report = ImportReport(
+        local_authority_id=authority.id, dry_run=options.dry_run, committed=False, purposes=list(options.purposes)
+    )
+    transaction = session.begin_nested()
+    try:
+        _read_and_write(
+            session=session,
+            principal=principal,
+            authority=authority,
+            files=files,
+            options=options,
+            report=report,
+            progress=_within_budget(progress, started_ns),
+        )
+    except BaseException:
+        transaction.rollback()
+        raise
+    # The rows, the matching and the writer's state are gone by now: the rollup's upkeep at the commit (the
+    # import's largest use of memory, a slice of contributions at a time) no longer sits on top of them.
+    if options.dry_run or (options.strict and report.errors):
+        transaction.rollback()
+    else:
+        transaction.commit()
+        # Derived now rather than at the caller's commit, so that it too runs with the heap left alone.
+        rollup.settle(session)
+        report.committed = True
+    return report
+
+
+def _read_and_write(
+    *,
+    session: Session,
+    principal: Principal,
+    authority: LocalAuthority,
+    files: list[SourceFile],
+    options: ImportOptions,
+    report: ImportReport,
+    progress: Progress,
+) -> None:
+    """Read, match and write the files' rows into the report; all it holds goes when it returns."""
     try:
         tables = reading.read_files(files, lazy=True)
     except ValueError as error:
         raise RuleError(str(error), field="files") from error
-    report = ImportReport(
-        local_authority_id=authority.id, dry_run=options.dry_run, committed=False, purposes=list(options.purposes)
-    )
     today = date.today()
     log = RowLog(report)
     publisher = reading.Publisher(name=authority.name, organisation=authority.organisation)
@@ -132,43 +170,30 @@ def _import_files(
         principal=principal,
         authority=authority,
         log=log,
-        progress=_within_budget(progress, started_ns),
+        progress=progress,
         today=today,
     )
-    transaction = session.begin_nested()
-    try:
-        with Spill() as linked:
-            matcher = Matcher(
-                log=log,
-                authority_id=authority.id,
-                agreements=agreements,
-                in_ledger=writer.in_ledger,
-                derive=options.agreements_from_contributions,
-                derive_contributions=options.contributions_from_transactions,
-                local_purpose=options.local_purpose,
-            )
-            matcher.link_contributions(contributions)
-            sizes = _link_transactions(matcher, tables, contributions, linked, log=log, publisher=publisher)
-            # Only each table's line numbers are kept once its rows are read, to count what became of them.
-            outlines = [(dataset, table.outline()) for dataset, table in tables]
-            del tables
-            for made in matcher.made:
-                made.selected = not made.purpose_code or made.purpose_code in options.purposes
-            _write_in_slices(
-                writer, matcher, contributions, linked, sizes=sizes, slice_rows=options.slice_rows, today=today
-            )
-        log.summarise(outlines)
-    except BaseException:
-        transaction.rollback()
-        raise
-    if options.dry_run or (options.strict and report.errors):
-        transaction.rollback()
-    else:
-        transaction.commit()
-        # Derived now rather than at the caller's commit, so that it too runs with the heap left alone.
-        rollup.settle(session)
-        report.committed = True
-    return report
+    with Spill() as linked:
+        matcher = Matcher(
+            log=log,
+            authority_id=authority.id,
+            agreements=agreements,
+            in_ledger=writer.in_ledger,
+            derive=options.agreements_from_contributions,
+            derive_contributions=options.contributions_from_transactions,
+            local_purpose=options.local_purpose,
+        )
+        matcher.link_contributions(contributions)
+        sizes = _link_transactions(matcher, tables, contributions, linked, log=log, publisher=publisher)
+        # Only each table's line numbers are kept once its rows are read, to count what became of them.
+        outlines = [(dataset, table.outline()) for dataset, table in tables]
+        del tables
+        for made in matcher.made:
+            made.selected = not made.purpose_code or made.purpose_code in options.purposes
+        _write_in_slices(
+            writer, matcher, contributions, linked, sizes=sizes, slice_rows=options.slice_rows, today=today
+        )
+    log.summarise(outlines)
 
 
 def _link_transactions(
