@@ -741,12 +741,10 @@ class RollupContributionDay(StageFigures, Base):
 
 
 class RollupMonth(StageFigures, Base):
-    """Every stage's money of one authority and purpose at the end of one period (named by its first day).
+    """Every stage's money of one authority and purpose at the end of one month (named by its first day).
 
-    A period is a quarter of a month, from the 1st, 9th, 17th or 25th; `month` names its first day (the
-    column keeps its name, see app/ledger/rollup.py). Unlike the day rows, these are figures, not changes:
-    the sum of the contribution days up to the period's end. Each authority and purpose has a row for every
-    period from its first to the latest.
+    Unlike the day rows, these are figures, not changes: the sum of the contribution days up to the month's
+    end. Each authority and purpose has a row for every month from its first to the latest.
     """
 
     __tablename__ = "rollup_months"
@@ -782,7 +780,7 @@ class RollupAgreementDay(Base):
 
 
 class RollupAgreementMonth(Base):
-    """The agreement counts of one authority at the end of one period: its agreement days summed up to then."""
+    """The agreement counts of one authority at the end of one month: its agreement days summed up to then."""
 
     __tablename__ = "rollup_agreement_months"
     __table_args__ = (
@@ -822,7 +820,7 @@ class RollupAgreementPurposeDay(Base):
 
 
 class RollupAgreementPurposeMonth(Base):
-    """The agreement counts of one authority and purpose at the end of one period: its days summed up to then."""
+    """The agreement counts of one authority and purpose at the end of one month: its days summed up to then."""
 
     __tablename__ = "rollup_agreement_purpose_months"
     __table_args__ = (
@@ -839,6 +837,72 @@ class RollupAgreementPurposeMonth(Base):
     local_authority_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     purpose: Mapped[Purpose] = mapped_column(primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
+    agreements: Mapped[int] = mapped_column(default=0)
+    open_agreements: Mapped[int] = mapped_column(default=0)
+
+
+class RollupPeriodChange(StageFigures, Base):
+    """How much one authority and purpose's stage money changed in a month before a period of it began.
+
+    A period begins on the 9th, 17th or 25th (`period` names that day): the row holds the sum of the
+    contribution days from the month's first day to the day before. Kept only for months with a day before
+    the period (no row is no change), so the figures as at a date are the month end before it plus this.
+    """
+
+    __tablename__ = "rollup_period_changes"
+    __table_args__ = (
+        Index(
+            "ix_rollup_period_changes_reading",
+            "period",
+            "local_authority_id",
+            "purpose",
+            *(f"{prefix}{stage}" for prefix in ("", "open_") for stage in ROLLUP_STAGES),
+        ),
+    )
+
+    local_authority_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[Purpose] = mapped_column(primary_key=True)
+    period: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class RollupAgreementPeriodChange(Base):
+    """How one authority's agreement counts changed in a month before a period of it began (see RollupPeriodChange)."""
+
+    __tablename__ = "rollup_agreement_period_changes"
+    __table_args__ = (
+        Index(
+            "ix_rollup_agreement_period_changes_reading",
+            "period",
+            "local_authority_id",
+            "agreements",
+            "open_agreements",
+        ),
+    )
+
+    local_authority_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    period: Mapped[date] = mapped_column(Date, primary_key=True)
+    agreements: Mapped[int] = mapped_column(default=0)
+    open_agreements: Mapped[int] = mapped_column(default=0)
+
+
+class RollupAgreementPurposePeriodChange(Base):
+    """How one authority and purpose's agreement counts changed in a month before a period of it began."""
+
+    __tablename__ = "rollup_agreement_purpose_period_changes"
+    __table_args__ = (
+        Index(
+            "ix_rollup_agreement_purpose_period_changes_reading",
+            "period",
+            "local_authority_id",
+            "purpose",
+            "agreements",
+            "open_agreements",
+        ),
+    )
+
+    local_authority_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[Purpose] = mapped_column(primary_key=True)
+    period: Mapped[date] = mapped_column(Date, primary_key=True)
     agreements: Mapped[int] = mapped_column(default=0)
     open_agreements: Mapped[int] = mapped_column(default=0)
 

@@ -24,6 +24,11 @@ For each engine (SQLite, PostgreSQL) it prints and records:
 
 Usage: python bench/run.py --scale 0.1 [--engines sqlite,postgresql] [--skip import,server,writes]
                            [--out bench/results.json]
+       python bench/run.py --engines sqlite --database sqlite:////tmp/copy/s106.db --skip import,round-trip,server
+
+With --database the bench measures that already migrated and loaded database (one engine) instead of generating
+a fresh one: no load figure, and the writes it measures stay in it, so point it at a copy. A national-scale
+database takes minutes to bench so, rather than the hour its generation takes.
 
 DuckDB is a bench extra (`pip install -e '.[bench]'`), never a dependency of the service.
 """
@@ -235,6 +240,9 @@ IMPORT_WRITES = (
     "rollup_agreement_months",
     "rollup_agreement_purpose_days",
     "rollup_agreement_purpose_months",
+    "rollup_period_changes",
+    "rollup_agreement_period_changes",
+    "rollup_agreement_purpose_period_changes",
 )
 """The tables an import writes, in an order their foreign keys allow: the raw insert writes the same rows."""
 
@@ -793,19 +801,23 @@ def _as_date(value: Any) -> date:
 def bench_engine(engine_name: str, args: argparse.Namespace) -> EngineResult:
     """Load, then measure, one engine."""
     result = EngineResult(engine=engine_name)
-    database = fresh_database(engine_name, args.postgres_url)
-    run("migrate", database=database)
-    console.print(f"[bold]{engine_name}[/bold]: generating scale {args.scale} into {database}")
-    started = time.perf_counter()
-    run("generate", "--scale", str(args.scale), database=database)
-    result.load_seconds = time.perf_counter() - started
+    if args.database:
+        database = args.database
+        console.print(f"[bold]{engine_name}[/bold]: benching the loaded database {database}")
+    else:
+        database = fresh_database(engine_name, args.postgres_url)
+        run("migrate", database=database)
+        console.print(f"[bold]{engine_name}[/bold]: generating scale {args.scale} into {database}")
+        started = time.perf_counter()
+        run("generate", "--scale", str(args.scale), database=database)
+        result.load_seconds = time.perf_counter() - started
     engine = create_engine(database)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         for table in ("local_authorities", "agreements", "contributions", "contribution_events", "movements"):
             result.rows[table] = int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
         # What autovacuum would do shortly after a bulk load: statistics, and the visibility map.
         connection.execute(text("VACUUM ANALYZE" if engine_name == "postgresql" else "ANALYZE"))
-    result.load_rows_per_second = sum(result.rows.values()) / result.load_seconds
+    result.load_rows_per_second = sum(result.rows.values()) / result.load_seconds if result.load_seconds else 0
     with Session(engine) as session:
         _row, token = create_token(session=session, name="bench", role=Role.officer)
         session.commit()
@@ -997,6 +1009,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--port", type=int, default=8105)
     parser.add_argument("--out", type=Path, help="append the results as JSON lines to this file")
+    parser.add_argument("--database", help="bench this loaded database (its URL) instead of generating one")
     parser.add_argument("--writes", type=int, default=200, help="movements recorded in the write-cost measurement")
     parser.add_argument(
         "--skip",
@@ -1004,6 +1017,8 @@ def main() -> None:
         help="parts to leave out, comma-separated: panel, duckdb, writes, import, round-trip, server (HTTP)",
     )
     args = parser.parse_args()
+    if args.database and "," in args.engines:
+        parser.error("--database benches one database: name its engine alone in --engines")
     results = [bench_engine(engine, args) for engine in args.engines.split(",")]
     show(results, args.scale)
     if args.out:

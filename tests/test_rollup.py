@@ -23,9 +23,13 @@ from app.models import (
     MovementKind,
     Role,
     RollupAgreementMonth,
+    RollupAgreementPeriodChange,
     RollupAgreementPurposeMonth,
+    RollupAgreementPurposePeriodChange,
     RollupMonth,
+    RollupPeriodChange,
 )
+from app.money import ZERO
 from app.reports.reconcile import Layout
 from app.reports.service import panel_table
 from tests.builders import agreement, contribution, event, movement
@@ -256,7 +260,14 @@ class TestTheRollupGivesTheLedgersFigures:
         def stored() -> list[tuple[Any, ...]]:
             return [
                 tuple(row)
-                for table in (RollupMonth, RollupAgreementMonth, RollupAgreementPurposeMonth)
+                for table in (
+                    RollupMonth,
+                    RollupAgreementMonth,
+                    RollupAgreementPurposeMonth,
+                    RollupPeriodChange,
+                    RollupAgreementPeriodChange,
+                    RollupAgreementPurposePeriodChange,
+                )
                 for row in seeded.execute(select(table.__table__)).all()
             ]
 
@@ -267,6 +278,13 @@ class TestTheRollupGivesTheLedgersFigures:
         assert_agrees(seeded)
         seeded.execute(update(RollupMonth).where(RollupMonth.local_authority_id == "rutland").values(received=1))
         assert {difference.table for difference in rollup.check(seeded)} == {"rollup_months"}
+        rollup.rebuild(seeded)
+        # A period change that is not stored counts as none: one added where the days give none is a difference.
+        seeded.add(RollupAgreementPeriodChange(local_authority_id="rutland", period=date(2019, 5, 9), agreements=1))
+        seeded.flush()
+        assert {difference.table for difference in rollup.check(seeded)} == {"rollup_agreement_period_changes"}
+        rollup.rebuild(seeded)
+        assert_agrees(seeded)
 
     @pytest.mark.parametrize("as_at", AS_AT, ids=str)
     def test_panel_tables_as_at(self, seeded: Session, as_at: date) -> None:
@@ -376,8 +394,8 @@ class TestMonthEnds:
         months = session.scalars(
             select(RollupMonth.month).where(RollupMonth.local_authority_id == "blaby").order_by(RollupMonth.month)
         ).all()
-        assert months[-1] == rollup.current_period()
-        assert len(months) == len(rollup.periods_from(months[0], months[-1]))  # dense: no period missing
+        assert months[-1] == rollup.current_month()
+        assert len(months) == len(rollup.months_from(months[0], months[-1]))  # dense: no month missing
         rows = (
             session.execute(select(RollupMonth.received).where(RollupMonth.month == date(2025, 2, 1))).scalars().all()
         )
@@ -386,7 +404,7 @@ class TestMonthEnds:
     def test_months_passing_without_a_write_then_a_write_that_brings_them_up(
         self, api: Any, session: Session, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setattr(rollup, "current_period", lambda: date(2024, 1, 1))
+        monkeypatch.setattr(rollup, "current_month", lambda: date(2024, 1, 1))
         made = funded_contribution(api, amount="20000.00", received="5000.00")
         assert movement(api, made["id"], "drawn", "1000.00", date(2024, 1, 10)).status_code == 201
         # Dated after the latest month the writer knew of: kept in the days, reaching the months later.
@@ -396,7 +414,7 @@ class TestMonthEnds:
         dates = [date(2024, 1, 31), date(2024, 2, 15), date(2024, 3, 4), date(2024, 3, 5), date(2024, 6, 30)]
         self._agrees_with_the_ledger(session, [*dates, date.today()])
 
-        monkeypatch.setattr(rollup, "current_period", lambda: date(2024, 5, 1))
+        monkeypatch.setattr(rollup, "current_month", lambda: date(2024, 5, 1))
         other = funded_contribution(api, reference="19/0099/OUT", purpose="vehicles", amount="900.00", received=None)
         assert movement(api, other["id"], "received", "300.00", date(2024, 4, 20)).status_code == 201
         session.commit()
@@ -415,7 +433,7 @@ class TestMonthEnds:
     def test_a_rebuild_gives_the_same_month_ends_as_the_writes_kept(
         self, api: Any, session: Session, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setattr(rollup, "current_period", lambda: date(2022, 6, 1))
+        monkeypatch.setattr(rollup, "current_month", lambda: date(2022, 6, 1))
         made = funded_contribution(api, amount="8000.00", received="2000.00")
         assert movement(api, made["id"], "received", "500.00", date(2021, 1, 4)).status_code == 201
         session.commit()
@@ -435,18 +453,21 @@ def boundary_dates(month: date) -> list[date]:
 
 
 class TestPeriods:
-    """The period ends are kept from the 1st, 9th, 17th and 25th of each month; reads on either side of each
-    boundary, and a write dated back across many periods, give the ledger's figures."""
+    """The month ends and the period changes from the 9th, 17th and 25th of each month give the figures at each
+    quarter month's end; reads on either side of each boundary, and a write dated back across many months, give
+    the ledger's figures."""
 
-    def test_every_date_reads_a_period_end_and_at_most_four_days(self) -> None:
+    def test_every_date_reads_a_month_end_at_most_one_period_change_and_at_most_four_days(self) -> None:
         day = date(2023, 12, 20)
         while day < date(2025, 3, 10):
             plan = rollup.reading(day, date(2026, 1, 1), date(2026, 6, 1))
-            assert plan.period is not None
-            if plan.sign == -1:
-                assert (plan.first_day, plan.last_day) == (day + timedelta(days=1), rollup.period_end(plan.period))
-            else:
-                assert (plan.first_day, plan.last_day) == (rollup.next_period(plan.period), day)
+            # The period end read is the range's last day (sign -1), or the day before its first (sign 1).
+            read_to = plan.last_day if plan.sign == -1 else plan.first_day - timedelta(days=1)
+            following = read_to + timedelta(days=1)
+            assert read_to == rollup.period_end(read_to)
+            assert plan.month == rollup.previous_month(following)
+            assert plan.period == (None if following.day == 1 else following)
+            assert (plan.last_day if plan.sign == 1 else plan.first_day - timedelta(days=1)) == day
             assert (plan.last_day - plan.first_day).days + 1 <= 4, day
             day += timedelta(days=1)
         assert [rollup.period_of(date(2024, 2, day)).day for day in (1, 8, 9, 16, 17, 24, 25, 29)] == [
@@ -459,7 +480,7 @@ class TestPeriods:
             25,
             25,
         ]
-        assert rollup.previous_period(date(2024, 3, 1)) == date(2024, 2, 25)
+        assert rollup.periods_within(date(2024, 2, 9)) == [date(2024, 2, 17), date(2024, 2, 25)]
 
     def test_reads_on_and_either_side_of_each_boundary(self, api: Any, session: Session) -> None:
         months = (date(2023, 3, 1), date(2023, 4, 1), date(2024, 2, 1))
@@ -474,13 +495,14 @@ class TestPeriods:
         assert_agrees(session)
         stored = dict(
             session.execute(
-                select(RollupMonth.month, RollupMonth.received).where(
-                    RollupMonth.local_authority_id == "blaby", RollupMonth.purpose == made["purpose"]
+                select(RollupPeriodChange.period, RollupPeriodChange.received).where(
+                    RollupPeriodChange.local_authority_id == "blaby", RollupPeriodChange.purpose == made["purpose"]
                 )
             ).all()
         )
-        # The row of the period from 9 March holds the figures at the end of 16 March: its receipts of 9 and 16 March.
-        assert stored[date(2023, 3, 9)] - stored[date(2023, 3, 1)] == Decimal("2.00") + Decimal("4.00")
+        # The change of the period from 17 March holds March's days before it: the receipts of 9 and 16 March.
+        assert stored[date(2023, 3, 17)] == Decimal("2.00") + Decimal("4.00")
+        assert stored.get(date(2023, 3, 9), ZERO) == ZERO
         for month in months:
             for as_at in boundary_dates(month):
                 for layout in Layout:
@@ -494,7 +516,7 @@ class TestPeriods:
                     from_ledger_rows = balances(session, group_by=group_by, **arguments)
                     assert rollup_balances(session, group_by=group_by, **arguments) == from_ledger_rows, as_at
 
-    def test_a_back_dated_write_moves_every_later_period_end_and_no_earlier_one(
+    def test_a_back_dated_write_moves_every_later_month_end_and_its_own_months_later_period_changes(
         self, api: Any, session: Session
     ) -> None:
         made = funded_contribution(api, amount="20000.00", received="1000.00", received_on=date(2020, 6, 1))
@@ -506,15 +528,26 @@ class TestPeriods:
             )
             return dict(session.execute(query).all())
 
-        before = received()
+        def changes() -> dict[date, Decimal]:
+            query = select(RollupPeriodChange.period, RollupPeriodChange.received).where(
+                RollupPeriodChange.local_authority_id == "blaby", RollupPeriodChange.purpose == made["purpose"]
+            )
+            return dict(session.execute(query).all())
+
+        before, changes_before = received(), changes()
         on = date.today() - timedelta(days=75)
         assert movement(api, made["id"], "received", "250.00", on).status_code == 201
         session.commit()
-        after = received()
-        moved = [period for period in after if after[period] != before[period]]
-        assert moved == rollup.periods_from(on, rollup.current_period())
-        assert len(moved) >= 9
-        assert all(after[period] - before[period] == Decimal("250.00") for period in moved)
+        after, changes_after = received(), changes()
+        moved = [month for month in after if after[month] != before[month]]
+        assert moved == rollup.months_from(on, rollup.current_month())
+        assert len(moved) >= 3
+        assert all(after[month] - before[month] == Decimal("250.00") for month in moved)
+        moved_changes = [
+            period for period in changes_after if changes_after[period] != changes_before.get(period, ZERO)
+        ]
+        assert moved_changes == rollup.periods_within(on)
+        assert all(changes_after[period] - changes_before.get(period, ZERO) == 250 for period in moved_changes)
         assert_agrees(session)
         for as_at in (on - timedelta(days=1), on, rollup.period_end(on), on + timedelta(days=20), date.today()):
             figures = authority_figures(session, as_at=as_at, where=BalanceFilter(local_authority_id="blaby"))

@@ -3,14 +3,15 @@
 A contribution's figures as at a date (the ones app/balances/queries.py computes from the ledger) are
 a step function of the date; the rollup stores its steps. Summing a contribution's deltas up to a
 date gives its figures as at that date. Per authority (and purpose) the rollup also keeps the figures
-at the end of every period, a quarter of a month (from the 1st, 9th, 17th and 25th): an authority's
-figures as at a date are the nearest period end's plus or less the few days between them.
+at the end of every month, and what each month's days added before each of its later periods began (a period
+is a quarter of a month, from the 1st, 9th, 17th and 25th): an authority's figures as at a date are a month
+end's, with at most one period's change, plus or less the few days between the nearest period end and it.
 
 Any write that can move a step (a movement or reversal, an event, closing or reopening an agreement,
 a repurposing, a change of trigger) is noticed when it is flushed, and the contributions it touched
 are derived again from the ledger, from scratch, before the transaction commits: so a back-dated write
 re-derives every later step, and the rollup commits or rolls back with the write. Only the days that
-differ from the stored ones are written, and only the period ends they move. A write that bypasses
+differ from the stored ones are written, and only the month ends and period changes they move. A write that bypasses
 the ORM (a bulk insert) calls `rederive_contributions` itself, or `rebuild` for a whole load.
 """
 
@@ -67,10 +68,13 @@ from app.models import (
     Regime,
     RollupAgreementDay,
     RollupAgreementMonth,
+    RollupAgreementPeriodChange,
     RollupAgreementPurposeDay,
     RollupAgreementPurposeMonth,
+    RollupAgreementPurposePeriodChange,
     RollupContributionDay,
     RollupMonth,
+    RollupPeriodChange,
     TriggerType,
 )
 from app.money import ZERO, to_money
@@ -113,14 +117,34 @@ def next_period(period: date) -> date:
     return (period.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
-def previous_period(period: date) -> date:
-    """The first day of the period before the one this date falls in."""
-    return period_of(period_of(period) - timedelta(days=1))
-
-
 def period_end(period: date) -> date:
     """The last day of the period this date falls in."""
     return next_period(period) - timedelta(days=1)
+
+
+def month_of(on: date) -> date:
+    """The month a date falls in, as its first day."""
+    return on.replace(day=1)
+
+
+def next_month(month: date) -> date:
+    """The first day of the month after the one this date falls in."""
+    return (month.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def previous_month(month: date) -> date:
+    """The first day of the month before the one this date falls in."""
+    return (month.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def month_end(month: date) -> date:
+    """The last day of the month this date falls in."""
+    return next_month(month) - timedelta(days=1)
+
+
+def periods_within(on: date) -> list[date]:
+    """The periods of the date's month that begin after it (their first days): the period changes a day moves."""
+    return [on.replace(day=day) for day in PERIOD_STARTS[1:] if day > on.day]
 
 
 @dataclass
@@ -343,39 +367,39 @@ def _agreement_slices(session: Session) -> Iterator[list[int]]:
         yield ids[start : start + REBUILD_SLICE]
 
 
-def per_period(days: Iterable[ContributionDay]) -> dict[tuple[str, Purpose, date], Vector]:
-    """Contribution days summed per authority, purpose and period."""
+def per_day(days: Iterable[ContributionDay]) -> dict[tuple[str, Purpose, date], Vector]:
+    """Contribution days summed per authority, purpose and date."""
     sums: dict[tuple[str, Purpose, date], Vector] = {}
     for day in days:
-        key = (day.local_authority_id, day.purpose, period_of(day.on))
+        key = (day.local_authority_id, day.purpose, day.on)
         sums[key] = tuple(a + b for a, b in zip(sums.get(key, ZEROS), day.figures, strict=True))
     return sums
 
 
-def agreement_per_period(days: Iterable[AgreementDay]) -> dict[tuple[Any, ...], tuple[int, int]]:
-    """Agreement days summed per authority (and purpose, for days of a purpose) and period."""
+def agreement_per_day(days: Iterable[AgreementDay]) -> dict[tuple[Any, ...], tuple[int, int]]:
+    """Agreement days summed per authority (and purpose, for days of a purpose) and date."""
     sums: dict[tuple[Any, ...], tuple[int, int]] = {}
     for day in days:
         purpose = () if day.purpose is None else (day.purpose,)
-        key = (day.local_authority_id, *purpose, period_of(day.on))
+        key = (day.local_authority_id, *purpose, day.on)
         before = sums.get(key, (0, 0))
         sums[key] = (before[0] + day.counts[0], before[1] + day.counts[1])
     return sums
 
 
-def current_period() -> date:
-    """The period of today: the horizon every write brings the period ends up to."""
-    return period_of(date.today())
+def current_month() -> date:
+    """The month of today: the horizon every write brings the month ends up to."""
+    return month_of(date.today())
 
 
-def periods_from(first: date, last: date) -> list[date]:
-    """Every period from the first to the last, both included (first days)."""
-    periods: list[date] = []
-    period = period_of(first)
-    while period <= last:
-        periods.append(period)
-        period = next_period(period)
-    return periods
+def months_from(first: date, last: date) -> list[date]:
+    """Every month from the first to the last, both included (first days)."""
+    months: list[date] = []
+    month = month_of(first)
+    while month <= last:
+        months.append(month)
+        month = next_month(month)
+    return months
 
 
 def _upsert(session: Session, table: Any) -> Any:
@@ -390,46 +414,48 @@ def _upsert(session: Session, table: Any) -> Any:
 
 
 Steps = Mapping[tuple[Any, ...], Sequence[Any]]
-"""Changes per (group..., period): a group's key columns, then the period's first day."""
+"""Changes per (group..., date): a group's key columns, then a date (a day's, a month's or a period's first)."""
 
 FEW_CHANGES = 4
-"""Up to this many (group, period) changes are added one UPDATE each (a write's usual case, cheapest so); more,
-as an import brings, in one upsert of every period row they reach."""
+"""Up to this many (group, month) changes are added one UPDATE each (a write's usual case, cheapest so); more,
+as an import brings, in one upsert of every month row they reach."""
 
 FILL_AUTHORITIES = 20
-"""How many authorities' period ends a rebuild or a check sums from the days at once: bounds their memory."""
+"""How many authorities' month ends a rebuild or a check sums from the days at once: bounds their memory."""
 
 
 @dataclass(frozen=True)
 class PeriodEnds:
-    """A table of figures at each period's end per group, kept dense, and the table of days it accumulates.
+    """A table of figures at each month's end per group, kept dense; beside it a sparse table of what each month's
+    days added before each later period of the month began; and the table of days both sum.
 
-    Every group has a row for every period from the period of its first step to the horizon (the latest
-    period stored, which every write first brings up to the current period), so the figures as at any date
-    are one row per group (the period end nearest the date) plus or less the few days between: a read costs
-    the same however long the ledger's history. Days after the horizon (dated after the current period when
-    written) are added to the period ends when a later write brings the horizon up to them.
-
-    A row is keyed by its period's first day in a column still named `month`, as the tables are: renaming it
-    would rebuild three primary keys and covering indexes for a name alone.
+    Every group has a month-end row for every month from the month of its first step to the horizon (the latest
+    month stored, which every write first brings up to the current month), and a period change for a period
+    beginning on the 9th, 17th or 25th only when it had days in that month before the period (no row is no
+    change). So the figures as at the end of any period are one month end and at most one period change per
+    group, and as at any date those plus or less the few days between: a read costs the same however long the
+    ledger's history, and a back-dated write moves one row a month and at most three period changes. Days after
+    the horizon (dated after the current month when written) reach the month ends when a later write brings the
+    horizon up to them; period changes do not depend on the horizon.
     """
 
     ends: Any  # the tables' Table objects (typed FromClause on the models)
+    changes: Any
     days: Any
     group: tuple[str, ...]
     columns: tuple[str, ...]
 
     def horizon(self, session: Session) -> date | None:
-        """The latest period stored, if any."""
+        """The latest month stored, if any."""
         return session.scalar(select(func.max(self.ends.c.month)))
 
     def _group_of(self, row: Any) -> tuple[Any, ...]:
         return tuple(row[: len(self.group)])
 
-    def _rows_at(self, session: Session, period: date, *, lock: bool) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    def _rows_at(self, session: Session, month: date, *, lock: bool) -> dict[tuple[Any, ...], tuple[Any, ...]]:
         query = (
             select(*(self.ends.c[name] for name in self.group), *(self.ends.c[name] for name in self.columns))
-            .where(self.ends.c.month == period)
+            .where(self.ends.c.month == month)
             .order_by(*(self.ends.c[name] for name in self.group))
         )
         if lock:
@@ -454,41 +480,77 @@ class PeriodEnds:
             statement = statement.on_conflict_do_nothing(index_elements=[*self.group, "month"])
         session.execute(statement, rows)
 
-    def _row(self, group: tuple[Any, ...], period: date, values: Iterable[Any]) -> dict[str, Any]:
+    def _row(self, group: tuple[Any, ...], month: date, values: Iterable[Any], key: str = "month") -> dict[str, Any]:
         return {
             **dict(zip(self.group, group, strict=True)),
-            "month": period,
+            key: month,
             **dict(zip(self.columns, values, strict=True)),
         }
 
-    def extend(self, session: Session, to_period: date, horizon: date | None) -> date | None:
-        """Bring the horizon (as read) up to this period, each new period the last plus its days; the new horizon."""
-        if horizon is None or horizon >= to_period:
+    def extend(self, session: Session, to_month: date, horizon: date | None) -> date | None:
+        """Bring the horizon (as read) up to this month, each new month the last plus its days; the new horizon."""
+        if horizon is None or horizon >= to_month:
             return horizon
         # Locking the horizon's rows makes two writers extending at once, or a writer adding to the
         # horizon while another extends past it, take turns: the later one copies committed figures.
         figures = self._rows_at(session, horizon, lock=True)
-        for period in periods_from(next_period(horizon), to_period):
-            for group, steps in self._day_sums(session, period, period_end(period)).items():
+        for month in months_from(next_month(horizon), to_month):
+            for group, steps in self._day_sums(session, month, month_end(month)).items():
                 before = figures.get(group, tuple(0 for _ in self.columns))
                 figures[group] = tuple(a + b for a, b in zip(before, steps, strict=True))
-            self._insert(session, [self._row(group, period, values) for group, values in sorted(figures.items())])
-        return to_period
+            self._insert(session, [self._row(group, month, values) for group, values in sorted(figures.items())])
+        return to_month
 
     def add(self, session: Session, changes: Steps, horizon: date | None) -> None:
-        """Add each (group..., period) change to that period's row and every later one, up to the horizon (as read).
+        """Add each (group..., date) change to the period changes of its month after it, and to its month's row and
+        every later one up to the horizon (as read)."""
+        changes = {key: values for key, values in changes.items() if any(values)}
+        if not changes:
+            return
+        self._add_to_periods(session, changes)
+        by_month: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        for key, values in changes.items():
+            month_key = (*key[:-1], month_of(key[-1]))
+            before = by_month.get(month_key, tuple(0 for _ in self.columns))
+            by_month[month_key] = tuple(a + b for a, b in zip(before, values, strict=True))
+        self._add_to_months(session, by_month, horizon)
 
-        A few changes take an UPDATE each. More, however many groups and periods, cost two statements: the
-        groups' first stored periods, and one insert of every period row from each group's earliest change on
-        that adds to the row already there (sent together, in group then period order).
+    def _add_to_periods(self, session: Session, changes: Steps) -> None:
+        """Add each day's change to the period changes of its month that begin after it: one upsert."""
+        sums: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        for key, values in changes.items():
+            for period in periods_within(key[-1]):
+                period_key = (*key[:-1], period)
+                before = sums.get(period_key, tuple(0 for _ in self.columns))
+                sums[period_key] = tuple(a + b for a, b in zip(before, values, strict=True))
+        # Sorted, so two writers adding to the same groups take the row locks in one order.
+        rows = [
+            self._row(key[:-1], key[-1], values, "period")
+            for key, values in sorted(sums.items(), key=lambda item: tuple(str(part) for part in item[0]))
+            if any(values)
+        ]
+        if rows:
+            statement = _upsert(session, self.changes)
+            statement = statement.on_conflict_do_update(
+                index_elements=[*self.group, "period"],
+                set_={name: self.changes.c[name] + statement.excluded[name] for name in self.columns},
+            )
+            session.execute(statement, rows)
+
+    def _add_to_months(self, session: Session, changes: Steps, horizon: date | None) -> None:
+        """Add each (group..., month) change to that month's row and every later one, up to the horizon (as read).
+
+        A few changes take an UPDATE each. More, however many groups and months, cost two statements: the
+        groups' first stored months, and one insert of every month row from each group's earliest change on
+        that adds to the row already there (sent together, in group then month order).
         """
         changes = {key: values for key, values in changes.items() if any(values)}
         if not changes:
             return
-        current = current_period()
+        current = current_month()
         horizon = self.extend(session, current, horizon) or current
         if any(key[-1] > horizon for key in changes):
-            # A step after the horizon reaches the period ends through a later extension: wait for one running now.
+            # A step after the horizon reaches the month ends through a later extension: wait for one running now.
             self._rows_at(session, horizon, lock=True)
             horizon = self.horizon(session) or horizon
         changes = {key: values for key, values in changes.items() if key[-1] <= horizon}
@@ -512,15 +574,15 @@ class PeriodEnds:
         zeros = tuple(0 for _ in self.columns)
         # Sorted, so two writers adding to the same groups take the row locks in one order.
         for group in sorted(by_group, key=lambda group: tuple(str(part) for part in group)):
-            periods = by_group[group]
-            earliest = min(periods)
+            months = by_group[group]
+            earliest = min(months)
             first = first_of.get(group)
             running = zeros
-            for period in periods_from(earliest, horizon):
-                running = tuple(a + b for a, b in zip(running, periods.get(period, zeros), strict=True))
-                # A period before the group's first is written even at zero, so its periods stay dense.
-                if any(running) or first is None or period < first:
-                    rows.append(self._row(group, period, running))
+            for month in months_from(earliest, horizon):
+                running = tuple(a + b for a, b in zip(running, months.get(month, zeros), strict=True))
+                # A month before the group's first is written even at zero, so its months stay dense.
+                if any(running) or first is None or month < first:
+                    rows.append(self._row(group, month, running))
         if rows:
             statement = _upsert(session, self.ends)
             statement = statement.on_conflict_do_update(
@@ -530,64 +592,79 @@ class PeriodEnds:
             session.execute(statement, rows)
 
     def _update_each(self, session: Session, changes: Steps, horizon: date) -> None:
-        """Add a few changes one statement each (a single write's usual case): each group's periods from its change."""
+        """Add a few changes one statement each (a single write's usual case): each group's months from its change."""
         # Sorted, so two writers adding to the same groups take the row locks in one order.
         for key in sorted(changes, key=lambda key: tuple(str(part) for part in key)):
-            group, period = key[:-1], key[-1]
+            group, month = key[:-1], key[-1]
             keys = {f"group_{name}": value for name, value in zip(self.group, group, strict=True)}
             added = {f"add_{name}": value for name, value in zip(self.columns, changes[key], strict=True)}
-            periods = periods_from(period, horizon)
-            result = session.connection().execute(_adding(self), {**keys, **added, "first": period, "last": horizon})
+            months = months_from(month, horizon)
+            result = session.connection().execute(_adding(self), {**keys, **added, "first": month, "last": horizon})
             updated = cast(CursorResult[Any], result).rowcount
-            if updated < len(periods):
-                # The group's rows begin after this period, or it has none: they are dense up to the horizon, so
-                # the missing periods are the earliest; each starts from nothing and takes the change.
-                missing = periods[: len(periods) - updated]
+            if updated < len(months):
+                # The group's rows begin after this month, or it has none: they are dense up to the horizon, so
+                # the missing months are the earliest; each starts from nothing and takes the change.
+                missing = months[: len(months) - updated]
                 self._insert(session, [self._row(group, each, (0 for _ in self.columns)) for each in missing])
                 session.connection().execute(_adding(self), {**keys, **added, "first": missing[0], "last": missing[-1]})
 
-    def authority_slices(self, session: Session) -> Iterator[list[str]]:
-        """Every authority with days or period ends stored, FILL_AUTHORITIES at a time."""
+    def authority_slices(self, session: Session, *, with_changes: bool = True) -> Iterator[list[str]]:
+        """Every authority with days, month ends or period changes stored, FILL_AUTHORITIES at a time."""
+        tables = (self.days, self.ends, *([self.changes] if with_changes else []))
         ids = sorted(
-            set(session.scalars(select(self.days.c.local_authority_id).distinct()))
-            | set(session.scalars(select(self.ends.c.local_authority_id).distinct()))
+            {each for table in tables for each in session.scalars(select(table.c.local_authority_id).distinct())}
         )
         for start in range(0, len(ids), FILL_AUTHORITIES):
             yield ids[start : start + FILL_AUTHORITIES]
 
-    def fill(self, session: Session, to_period: date) -> None:
-        """Write the period ends that the stored days give up to the period, into an empty table."""
-        for authorities in self.authority_slices(session):
-            self._insert(session, list(self.expected(session, to_period, authorities)), replace=True)
+    def fill(self, session: Session, to_month: date, *, with_changes: bool = True) -> None:
+        """Write the month ends (up to the month) and period changes that the stored days give, into empty tables."""
+        for authorities in self.authority_slices(session, with_changes=with_changes):
+            ends, changes = self.expected(session, to_month, authorities)
+            self._insert(session, ends, replace=True)
+            if changes and with_changes:
+                session.execute(insert(self.changes), changes)
 
-    def expected(self, session: Session, to_period: date, authorities: list[str]) -> Iterator[dict[str, Any]]:
-        """The dense period-end rows that these authorities' stored days give, up to the period."""
+    def expected(
+        self, session: Session, to_month: date, authorities: list[str]
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The dense month-end rows (up to the month) and the sparse period changes that these authorities' stored
+        days give."""
         days = self.days
         group = [days.c[name] for name in self.group]
         query = (
             select(*group, days.c.on, *(func.sum(days.c[name]) for name in self.columns))
-            .where(days.c.local_authority_id.in_(authorities), days.c.on <= period_end(to_period))
+            .where(days.c.local_authority_id.in_(authorities))
             .group_by(*group, days.c.on)
             .order_by(*group, days.c.on)
         )
         # SQLite sums money as floats: each day's sum is rounded once, before any is added to another.
         value = int if self.columns == COUNTS else to_money
         zeros = tuple(0 for _ in self.columns)
+        ends: list[dict[str, Any]] = []
+        changes: list[dict[str, Any]] = []
         for key, rows in groupby(session.execute(query).all(), key=self._group_of):
             steps: dict[date, tuple[Any, ...]] = {}
+            periods: dict[date, tuple[Any, ...]] = {}
             for row in rows:
-                period = period_of(row[len(self.group)])
+                on = row[len(self.group)]
                 values = tuple(value(each) for each in row[len(self.group) + 1 :])
-                steps[period] = tuple(a + b for a, b in zip(steps.get(period, zeros), values, strict=True))
+                for period in periods_within(on):
+                    periods[period] = tuple(a + b for a, b in zip(periods.get(period, zeros), values, strict=True))
+                if on <= month_end(to_month):
+                    month = month_of(on)
+                    steps[month] = tuple(a + b for a, b in zip(steps.get(month, zeros), values, strict=True))
+            changes += [self._row(key, period, values, "period") for period, values in sorted(periods.items())]
             running = zeros
-            for period in periods_from(min(steps), to_period):
-                running = tuple(a + b for a, b in zip(running, steps.get(period, zeros), strict=True))
-                yield self._row(key, period, running)
+            for month in months_from(min(steps), to_month) if steps else []:
+                running = tuple(a + b for a, b in zip(running, steps.get(month, zeros), strict=True))
+                ends.append(self._row(key, month, running))
+        return ends, changes
 
 
 @lru_cache
 def _adding(period_ends: PeriodEnds) -> Any:
-    """Built once per table: add a change to a group's rows from one period to another."""
+    """Built once per table: add a change to a group's month ends from one month to another."""
     table = period_ends.ends
     return (
         update(table)
@@ -603,13 +680,22 @@ def _adding(period_ends: PeriodEnds) -> Any:
 
 
 STAGE_PERIODS = PeriodEnds(
-    RollupMonth.__table__, RollupContributionDay.__table__, ("local_authority_id", "purpose"), FIGURES
+    RollupMonth.__table__,
+    RollupPeriodChange.__table__,
+    RollupContributionDay.__table__,
+    ("local_authority_id", "purpose"),
+    FIGURES,
 )
 AGREEMENT_PERIODS = PeriodEnds(
-    RollupAgreementMonth.__table__, RollupAgreementDay.__table__, ("local_authority_id",), COUNTS
+    RollupAgreementMonth.__table__,
+    RollupAgreementPeriodChange.__table__,
+    RollupAgreementDay.__table__,
+    ("local_authority_id",),
+    COUNTS,
 )
 AGREEMENT_PURPOSE_PERIODS = PeriodEnds(
     RollupAgreementPurposeMonth.__table__,
+    RollupAgreementPurposePeriodChange.__table__,
     RollupAgreementPurposeDay.__table__,
     ("local_authority_id", "purpose"),
     COUNTS,
@@ -617,7 +703,7 @@ AGREEMENT_PURPOSE_PERIODS = PeriodEnds(
 
 
 def _net(old: Steps, new: Steps, width: int) -> dict[tuple[Any, ...], tuple[Any, ...]]:
-    """What each period gains going from the old steps to the new (unchanged periods net to nothing)."""
+    """What each date gains going from the old steps to the new (unchanged dates net to nothing)."""
     zeros = (0,) * width
     return {
         key: tuple(b - a for a, b in zip(old.get(key, zeros), new.get(key, zeros), strict=True))
@@ -826,10 +912,12 @@ def _changed_days(stored: set[AgreementDay], new: list[AgreementDay]) -> tuple[l
 
 
 def rederive_contributions(session: Session, contribution_ids: Iterable[int], *, since: date = date.min) -> None:
-    """Derive these contributions' days (and their agreements') again from the ledger, and correct the period ends.
+    """Derive these contributions' days (and their agreements') again from the ledger, and correct the month ends
+    and period changes.
 
-    Only what differs is written: the days that changed, and the period ends whose sums they move (a receipt
-    dated today adds one day and moves the current period's row of its authority and purpose). A write that
+    Only what differs is written: the days that changed, and the month ends and period changes whose sums they move
+    (a receipt dated today adds one day and moves the current month's row of its authority and purpose, and the
+    period changes of the month after it). A write that
     moved nothing before a date (a movement dated then) compares only the days from that date on.
     """
     ids = sorted(set(contribution_ids))
@@ -865,9 +953,9 @@ def rederive_contributions(session: Session, contribution_ids: Iterable[int], *,
         [(day.agreement_id, day.purpose, day.on) for day in stale_purposes],
     )
     _insert_days(session, fresh, fresh_agreements, fresh_purposes)
-    stage_changes = _net(per_period(stale), per_period(fresh), len(FIGURES))
-    count_changes = _net(agreement_per_period(stale_agreements), agreement_per_period(fresh_agreements), 2)
-    purpose_changes = _net(agreement_per_period(stale_purposes), agreement_per_period(fresh_purposes), 2)
+    stage_changes = _net(per_day(stale), per_day(fresh), len(FIGURES))
+    count_changes = _net(agreement_per_day(stale_agreements), agreement_per_day(fresh_agreements), 2)
+    purpose_changes = _net(agreement_per_day(stale_purposes), agreement_per_day(fresh_purposes), 2)
     STAGE_PERIODS.add(session, stage_changes, stored.horizons[0])
     AGREEMENT_PERIODS.add(session, count_changes, stored.horizons[1])
     AGREEMENT_PURPOSE_PERIODS.add(session, purpose_changes, stored.horizons[2])
@@ -875,22 +963,25 @@ def rederive_contributions(session: Session, contribution_ids: Iterable[int], *,
 
 def rebuild(session: Session) -> None:
     """Throw the rollup away and derive all of it from the ledger (after a bulk load, or to repair it)."""
-    # Migrations older than the agreement purpose tables rebuild the rollup too: they fill the tables they have.
-    by_purpose = inspect(session.connection()).has_table(_AGREEMENT_PURPOSE_DAY_TABLE.name)
+    # Migrations older than the agreement purpose tables, or the period changes, rebuild the rollup too: they
+    # fill the tables they have (the month ends only, before the period changes).
+    inspector = inspect(session.connection())
+    by_purpose = inspector.has_table(_AGREEMENT_PURPOSE_DAY_TABLE.name)
+    with_changes = inspector.has_table(RollupPeriodChange.__tablename__)
     tables: list[Any] = [RollupContributionDay, RollupMonth, RollupAgreementDay, RollupAgreementMonth]
     if by_purpose:
         tables += [RollupAgreementPurposeDay, RollupAgreementPurposeMonth]
+    if with_changes:
+        tables += [RollupPeriodChange, RollupAgreementPeriodChange, RollupAgreementPurposePeriodChange]
     for table in tables:
         session.execute(delete(table))
     for agreement_ids in _agreement_slices(session):
         derived = _derive(session, None, agreement_ids)
         purpose_days = derived.agreement_purpose_days if by_purpose else []
         _insert_days(session, derived.days, derived.agreement_days, purpose_days)
-    current = current_period()
-    STAGE_PERIODS.fill(session, current)
-    AGREEMENT_PERIODS.fill(session, current)
-    if by_purpose:
-        AGREEMENT_PURPOSE_PERIODS.fill(session, current)
+    current = current_month()
+    for table in (STAGE_PERIODS, AGREEMENT_PERIODS, *([AGREEMENT_PURPOSE_PERIODS] if by_purpose else [])):
+        table.fill(session, current, with_changes=with_changes)
     session.info.pop(DIRTY_CONTRIBUTIONS, None)
     session.info.pop(DIRTY_AGREEMENTS, None)
 
@@ -924,47 +1015,45 @@ def compare(
     return differences
 
 
-def _compare_periods(session: Session, table: PeriodEnds, name: str) -> list[Difference]:
-    """The stored period ends against the ones the stored days give, up to the stored horizon."""
-    horizon = table.horizon(session) or current_period()
-    keys = (*table.group, "month")
+def _compare_periods(session: Session, table: PeriodEnds) -> list[Difference]:
+    """The stored month ends (up to the stored horizon) and period changes against the ones the stored days give."""
+    horizon = table.horizon(session) or current_month()
     differences: list[Difference] = []
     for authorities in table.authority_slices(session):
-        expected = {
-            tuple(row[key] for key in keys): tuple(row[column] for column in table.columns)
-            for row in table.expected(session, horizon, authorities)
-        }
-        stored = session.execute(
-            select(*(table.ends.c[key] for key in keys), *(table.ends.c[c] for c in table.columns)).where(
-                table.ends.c.local_authority_id.in_(authorities)
+        for stored_table, key, rows in zip(
+            (table.ends, table.changes), ("month", "period"), table.expected(session, horizon, authorities), strict=True
+        ):
+            keys = (*table.group, key)
+            expected = {
+                tuple(row[name] for name in keys): tuple(row[column] for column in table.columns) for row in rows
+            }
+            stored = session.execute(
+                select(*(stored_table.c[name] for name in keys), *(stored_table.c[c] for c in table.columns)).where(
+                    stored_table.c.local_authority_id.in_(authorities)
+                )
             )
-        )
-        differences += compare(
-            expected,
-            {tuple(row[: len(keys)]): tuple(row[len(keys) :]) for row in stored},
-            table=name,
-            columns=table.columns,
-        )
+            differences += compare(
+                expected,
+                {tuple(row[: len(keys)]): tuple(row[len(keys) :]) for row in stored},
+                table=stored_table.name,
+                columns=table.columns,
+            )
     return differences
 
 
 def check(session: Session) -> list[Difference]:
     """Derive the whole rollup from the ledger and compare it with the stored one; empty when they agree.
 
-    The days are compared with the ledger's, and the period ends with the days' sums: a wrong day is reported
-    as itself, and a period end that does not add up its days as the period end.
+    The days are compared with the ledger's, and the month ends and period changes with the days' sums: a wrong
+    day is reported as itself, and a month end or period change that does not add up its days as itself.
     """
     settle(session)
     differences: list[Difference] = []
     for agreement_ids in _agreement_slices(session):
         derived = _derive(session, None, agreement_ids)
         differences += _compare_days(session, derived, agreement_ids)
-    for name, table in (
-        ("rollup_months", STAGE_PERIODS),
-        ("rollup_agreement_months", AGREEMENT_PERIODS),
-        ("rollup_agreement_purpose_months", AGREEMENT_PURPOSE_PERIODS),
-    ):
-        differences += _compare_periods(session, table, name)
+    for table in (STAGE_PERIODS, AGREEMENT_PERIODS, AGREEMENT_PURPOSE_PERIODS):
+        differences += _compare_periods(session, table)
     return differences
 
 
@@ -1076,54 +1165,69 @@ def _forget(session: Session) -> None:
         session.info.pop(DIRTY_AGREEMENTS, None)
 
 
-# Reading: figures as at a date from one period end per group and the few days between it and the date.
+# Reading: figures as at a date from one month end and at most one period change per group, and the few days
+# between the period end they give and the date.
 
 
 @dataclass(frozen=True)
 class Reading:
-    """Where figures as at a date come from: a period end (named by the period's first day), plus (sign 1) or
-    less (sign -1) the days in a range."""
+    """Where figures as at a date come from: a month end (named by the month's first day), a period change (named
+    by its period's first day; None for none), plus (sign 1) or less (sign -1) the days in a range."""
 
+    month: date | None
     period: date | None
     sign: int
     first_day: date
     last_day: date
 
 
+def _before(start: date) -> tuple[date, date | None]:
+    """The month end and period change that give the figures just before a period begins."""
+    return previous_month(start), None if start.day == 1 else start
+
+
 def reading(as_at: date, horizon: date | None, today: date) -> Reading:
-    """The period end nearest the date (the end of its period or of the one before; the horizon's, past it)
-    and the days between them."""
-    period = period_of(as_at)
+    """The period end nearest the date (the end of its period or of the one before; the horizon's, past it),
+    as a month end and a period change, and the days between it and the date."""
     if horizon is None:
-        return Reading(None, 1, date.min, as_at)
-    if period > horizon:
-        return Reading(horizon, 1, next_period(horizon), as_at)
+        return Reading(None, None, 1, date.min, as_at)
+    if month_of(as_at) > horizon:
+        return Reading(horizon, None, 1, next_month(horizon), as_at)
+    # Nothing is normally recorded after today, so today's figures are its month end less nothing.
+    if as_at >= today:
+        return Reading(month_of(as_at), None, -1, as_at + timedelta(days=1), month_end(as_at))
+    period = period_of(as_at)
     end = period_end(period)
-    # Nothing is normally recorded after today, so today's figures are its period end less nothing.
-    if as_at >= today or (end - as_at).days <= (as_at - period).days:
-        return Reading(period, -1, as_at + timedelta(days=1), end)
-    return Reading(previous_period(period), 1, period, as_at)
+    if (end - as_at).days <= (as_at - period).days:
+        return Reading(*_before(end + timedelta(days=1)), -1, as_at + timedelta(days=1), end)
+    return Reading(*_before(period), 1, period, as_at)
 
 
 def _parts(table: PeriodEnds, prefix: str, columns: tuple[str, ...], names: tuple[str, ...], scope: Any) -> Any:
-    """The table's period-end rows at one period, and its day rows in a range times a sign, as one union."""
-    ends, days = table.ends, table.days
+    """The table's month-end rows at one month, its period changes at one period and its day rows in a range times
+    a sign, as one union."""
+    ends, changes, days = table.ends, table.changes, table.days
     group = [ends.c[name] for name in table.group]
     sign = bindparam(f"{prefix}_sign", type_=Integer())
     end_rows = select(*group, *(ends.c[column].label(name) for column, name in zip(columns, names, strict=True)))
+    change_rows = select(
+        *(changes.c[name] for name in table.group),
+        *(changes.c[column].label(name) for column, name in zip(columns, names, strict=True)),
+    ).where(changes.c.period == bindparam(f"{prefix}_change", type_=Date()))
     day_rows = select(
         *(days.c[name] for name in table.group),
         *((days.c[column] * sign).label(name) for column, name in zip(columns, names, strict=True)),
     )
-    end_rows = end_rows.where(ends.c.month == bindparam(f"{prefix}_period", type_=Date()))
+    end_rows = end_rows.where(ends.c.month == bindparam(f"{prefix}_month", type_=Date()))
     day_rows = day_rows.where(
         days.c.on >= bindparam(f"{prefix}_first_day", type_=Date()),
         days.c.on <= bindparam(f"{prefix}_last_day", type_=Date()),
     )
     if scope is not None:
         end_rows = end_rows.where(scoping.authority_keyed(ends.c.local_authority_id, scope))
+        change_rows = change_rows.where(scoping.authority_keyed(changes.c.local_authority_id, scope))
         day_rows = day_rows.where(scoping.authority_keyed(days.c.local_authority_id, scope))
-    return union_all(end_rows, day_rows).subquery(f"{prefix}_parts")
+    return union_all(end_rows, change_rows, day_rows).subquery(f"{prefix}_parts")
 
 
 def _typed_nulls(types: Sequence[Any]) -> list[Any]:
@@ -1220,12 +1324,14 @@ _HORIZONS_FROM = _COUNTS_FROM + len(COUNTS)
 def _reading_parameters(
     as_at: date, horizons: Sequence[date | None], today: date, prefixes: Sequence[str] = ("stage", "agreement")
 ) -> dict[str, Any]:
-    """The bound dates of a read as at a date: for each table, by its prefix, the period end and days it reads."""
+    """The bound dates of a read as at a date: for each table, by its prefix, the month end, period change and days
+    it reads."""
     parameters: dict[str, Any] = {}
     for prefix, horizon in zip(prefixes, horizons, strict=True):
         plan = reading(as_at, horizon, today)
         parameters |= {
-            f"{prefix}_period": plan.period,
+            f"{prefix}_month": plan.month,
+            f"{prefix}_change": plan.period,
             f"{prefix}_sign": plan.sign,
             f"{prefix}_first_day": plan.first_day,
             f"{prefix}_last_day": plan.last_day,
@@ -1238,18 +1344,18 @@ def authority_sums(
 ) -> list[AuthoritySums]:
     """Every authority in scope, by name, with its figures as at the date, one row each, usually in one statement.
 
-    The reading is chosen supposing both horizons reach the date's period (so it does not depend on them: every
-    write brings them up to the current period); the rows say what they are, and if either falls short the
+    The reading is chosen supposing both horizons reach the date's month (so it does not depend on them: every
+    write brings them up to the current month); the rows say what they are, and if either falls short the
     statement runs again with the reading they call for.
     """
     settle(session)
     statement = _authority_statement(open_only, local_authority_id is not None)
     today = date.today()
-    period = period_of(as_at)
+    month = month_of(as_at)
     scope = {} if local_authority_id is None else {"scope": local_authority_id}
-    rows = session.connection().execute(statement, _reading_parameters(as_at, (period, period), today) | scope).all()
+    rows = session.connection().execute(statement, _reading_parameters(as_at, (month, month), today) | scope).all()
     horizons = tuple(rows[-1][_HORIZONS_FROM:])
-    if any(horizon is None or horizon < period for horizon in horizons):
+    if any(horizon is None or horizon < month for horizon in horizons):
         rows = session.connection().execute(statement, _reading_parameters(as_at, horizons, today) | scope).all()
     stages: dict[str, Any] = {}
     counts: dict[str, Any] = {}
@@ -1352,12 +1458,12 @@ def purpose_sums(session: Session, *, as_at: date, local_authority_id: str | Non
     settle(session)
     statement = _purpose_statement(open_only, local_authority_id is not None)
     today = date.today()
-    period = period_of(as_at)
+    month = month_of(as_at)
     scope = {} if local_authority_id is None else {"scope": local_authority_id}
-    parameters = _reading_parameters(as_at, (period, period, period), today, _PURPOSE_PREFIXES) | scope
+    parameters = _reading_parameters(as_at, (month, month, month), today, _PURPOSE_PREFIXES) | scope
     *purposes, totals = sorted(session.connection().execute(statement, parameters), key=_purposes_then_totals)
     horizons = totals[-3:]
-    if any(horizon is None or horizon < period for horizon in horizons):
+    if any(horizon is None or horizon < month for horizon in horizons):
         parameters = _reading_parameters(as_at, horizons, today, _PURPOSE_PREFIXES) | scope
         again = session.connection().execute(statement, parameters)
         *purposes, totals = sorted(again, key=_purposes_then_totals)
