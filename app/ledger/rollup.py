@@ -530,12 +530,7 @@ class PeriodEnds:
             if any(values)
         ]
         if rows:
-            statement = _upsert(session, self.changes)
-            statement = statement.on_conflict_do_update(
-                index_elements=[*self.group, "period"],
-                set_={name: self.changes.c[name] + statement.excluded[name] for name in self.columns},
-            )
-            session.execute(statement, rows)
+            session.connection().execute(_adding_to_periods(self, session.get_bind().dialect.name), rows)
 
     def _add_to_months(self, session: Session, changes: Steps, horizon: date | None) -> None:
         """Add each (group..., month) change to that month's row and every later one, up to the horizon (as read).
@@ -660,6 +655,24 @@ class PeriodEnds:
                 running = tuple(a + b for a, b in zip(running, steps.get(month, zeros), strict=True))
                 ends.append(self._row(key, month, running))
         return ends, changes
+
+
+@lru_cache
+def _adding_to_periods(period_ends: PeriodEnds, dialect: str) -> Any:
+    """Built once per table and dialect: insert period changes, adding each to the row already there."""
+    statement: Any
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        statement = postgresql_insert(period_ends.changes)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(period_ends.changes)
+    return statement.on_conflict_do_update(
+        index_elements=[*period_ends.group, "period"],
+        set_={name: period_ends.changes.c[name] + statement.excluded[name] for name in period_ends.columns},
+    )
 
 
 @lru_cache
