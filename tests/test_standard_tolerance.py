@@ -162,9 +162,7 @@ class TestLineEndings:
     def test_same_cells(self, ending: str) -> None:
         from app.standard.parsing import read_table
 
-        text = ending.join(
-            ["reference,notes,amount", 'A1,"two' + ending + 'lines",10', "A2,plain,20", "A3,last,30"]
-        )
+        text = ending.join(["reference,notes,amount", 'A1,"two' + ending + 'lines",10', "A2,plain,20", "A3,last,30"])
         table = read_table("lines.csv", (text + ending).encode())
         rows = [cells for _line, cells in table.each_row()]
         assert [row["reference"] for row in rows] == ["A1", "A2", "A3"]
