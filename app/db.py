@@ -2,7 +2,7 @@
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -169,18 +169,20 @@ async def get_session() -> AsyncIterator[Session]:
 Result = TypeVar("Result")
 
 
-def _overridden_session(app: "FastAPI") -> Callable[[], Iterator[Session]] | None:
-    """The app's replacement for `get_session`, if one is set (the tests run every request in their transaction)."""
-    return app.dependency_overrides.get(get_session)
+def _replaced_session(app: "FastAPI") -> AbstractContextManager[Session] | None:
+    """The session of the app's replacement for `get_session` (a generator), if one is set: the tests run every
+    request in their own transaction."""
+    replacement = app.dependency_overrides.get(get_session)
+    return None if replacement is None else contextmanager(replacement)()
 
 
 @contextmanager
 def session_outside_dependency(app: "FastAPI") -> Iterator[Session]:
     """A session of its own that commits once if the block succeeds, for work in a worker thread of a route that
     takes no session dependency; the app's replacement for `get_session` (a generator) is honoured."""
-    override = _overridden_session(app)
-    if override is not None:
-        with contextmanager(override)() as session:
+    replaced = _replaced_session(app)
+    if replaced is not None:
+        with replaced as session:
             yield session
         return
     with get_sessionmaker()() as session, session.begin():
@@ -196,9 +198,9 @@ async def read_one_statement(app: "FastAPI", read: Callable[..., Result], /, **a
     # session dependency, whose solving (an exit stack and a context manager a request) cost about as much as the
     # read: the route runs the read on a pooled connection of its own.
     def unit_of_work() -> Result:
-        override = _overridden_session(app)
-        if override is not None:
-            with contextmanager(override)() as session:
+        replaced = _replaced_session(app)
+        if replaced is not None:
+            with replaced as session:
                 return read(connection=session.connection(), **arguments)
         engine = get_engine()
         options = {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {ONE_STATEMENT: True}

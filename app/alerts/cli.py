@@ -76,7 +76,8 @@ def send_all(*, transaction: Transaction, send: Sender, sender: str, base_url: s
 @alerts_app.command("send")
 def send(
     on: Annotated[
-        str | None, typer.Option(metavar="DATE", help="the date the alerts are worked out as at (YYYY-MM-DD); today")
+        str | None,
+        typer.Option(metavar="DATE", help="the date the alerts are worked out as at (YYYY-MM-DD); today if omitted"),
     ] = None,
 ) -> None:
     """Email every active account its new alerts. None is sent twice."""

@@ -76,20 +76,20 @@ class Caller(HTTPBearer):
 class CallerWithoutSession(Caller):
     """The caller, for a route that takes no session dependency (a read of one statement, `read_one_statement`).
 
-    Solving the session's generator dependency cost a read more than the read itself; only a token the cache lacks
+    Solving the session's generator dependency cost about as much as the read itself; only a token the cache lacks
     needs the database, and it gets a session of its own for that lookup. Never on a route that takes a session:
     both would wait for a turn of the pool's (`database_turns`), and under load every turn could be waiting.
     """
 
     async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
-        async def in_own_session(work: Callable[[Session], Any]) -> Any:
+        async def in_session_of_its_own(work: Callable[[Session], Any]) -> Any:
             async with database_turns():
-                return await run_in_threadpool(_in_own_session, request, work)
+                return await run_in_threadpool(_run_in_session_of_its_own, request, work)
 
-        return await self.let_through(request, in_own_session)
+        return await self.let_through(request, in_session_of_its_own)
 
 
-def _in_own_session(request: Request, work: Callable[[Session], Any]) -> Any:
+def _run_in_session_of_its_own(request: Request, work: Callable[[Session], Any]) -> Any:
     with session_outside_dependency(request.app) as session:
         return work(session)
 

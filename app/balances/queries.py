@@ -557,6 +557,11 @@ def balances_by_id(session: Session, *, group_by: GroupBy, as_at: date, ids: lis
     return {int(balance.key): balance for balance in map(_to_balance, rows)}
 
 
+def balance_or_zeros(figures: dict[int, Balance], key: int) -> Balance:
+    """A balance from `balances_by_id`, or zeros in every stage for a record without movements."""
+    return figures.get(key) or Balance(key=str(key), label="")
+
+
 @lru_cache
 def _by_id_statement(group_by: GroupBy) -> Select[Any]:
     """Built once: every agreement or contribution page and single record asks for this statement."""

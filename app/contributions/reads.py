@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, aliased
 from app import scoping
 from app.balances.queries import (
     STAGE_COLUMNS,
-    Balance,
     GroupBy,
+    balance_or_zeros,
     balances_by_id,
     event_dates,
     secured_amounts,
@@ -47,10 +47,7 @@ def read_models(session: Session, contributions: list[Contribution]) -> list[Con
     }
     authorities = {agreement_id: row.local_authority_id for agreement_id, row in agreements.items()}
     signed = {contribution.id: agreements[contribution.agreement_id].signed_on for contribution in contributions}
-    balances = {
-        contribution.id: figures.get(contribution.id) or Balance(key=str(contribution.id), label="")
-        for contribution in contributions
-    }
+    balances = {contribution.id: balance_or_zeros(figures, contribution.id) for contribution in contributions}
     schedules = instalment_models(session, balances, signed)
     result = []
     for contribution in contributions:

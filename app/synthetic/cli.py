@@ -21,7 +21,7 @@ def generate_command(
     authorities: Annotated[int | None, typer.Option(metavar="COUNT", help="authorities, overriding the scale")] = None,
     seed: Annotated[int, typer.Option(metavar="SEED", help="random seed; the same seed gives the same ledger")] = 106,
 ) -> None:
-    """Load a synthetic ledger for benchmarks. Three contributions per agreement, ten movements at most each."""
+    """Load a synthetic ledger for benchmarks. One transaction: 3 contributions an agreement, 10 movements at most."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from app.errors import DomainError

@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 from app.agreements import service as agreements
 from app.agreements.schemas import AgreementCreate, AgreementStatus, AgreementUpdate
 from app.auth.service import Principal
-from app.balances.queries import Balance, GroupBy, balances_by_id
+from app.balances.queries import GroupBy, balance_or_zeros, balances_by_id
 from app.contributions import service as contributions
 from app.contributions.schemas import ContributionCreate, EventCreate
 from app.db import SessionDep
@@ -376,8 +376,8 @@ def contribution_page(
         title = f"{agreement.reference} contribution {contribution_id}: history"
         return download(downloads.history(title, entries), f"contribution-{contribution_id}-history", file_format)
     balance = balances_by_id(session, group_by=GroupBy.contribution, as_at=date.today(), ids=[contribution_id])
-    figures = balance.get(contribution_id) or Balance(key=str(contribution_id), label="")
-    schedule = instalment_models(session, {contribution_id: figures})[contribution_id]
+    figures = {contribution_id: balance_or_zeros(balance, contribution_id)}
+    schedule = instalment_models(session, figures)[contribution_id]
     return render(
         request,
         "contribution.html",
