@@ -845,8 +845,9 @@ class RollupPeriodChange(StageFigures, Base):
     """How much one authority and purpose's stage money changed in a month before a period of it began.
 
     A period begins on the 9th, 17th or 25th (`period` names that day): the row holds the sum of the
-    contribution days from the month's first day to the day before. Kept only for months with a day before
-    the period (no row is no change), so the figures as at a date are the month end before it plus this.
+    contribution days from the month's first day to the day before. Kept only for months before the latest
+    month-end row's and with a day before the period (no row is no change), so the figures as at a date are the
+    month end before it plus this.
     """
 
     __tablename__ = "rollup_period_changes"

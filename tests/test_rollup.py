@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -515,6 +515,51 @@ class TestPeriods:
                     arguments: dict[str, Any] = {"as_at": as_at, "where": BalanceFilter(), "limit": None, "offset": 0}
                     from_ledger_rows = balances(session, group_by=group_by, **arguments)
                     assert rollup_balances(session, group_by=group_by, **arguments) == from_ledger_rows, as_at
+
+    def test_the_horizons_month_has_no_period_changes_until_the_horizon_moves_past_it(
+        self, api: Any, session: Session, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(rollup, "current_month", lambda: date(2024, 5, 1))
+        made = funded_contribution(api, amount="90000.00", received=None)
+        other = funded_contribution(api, reference="19/0101/OUT", purpose="vehicles", amount="50000.00", received=None)
+        may = boundary_dates(date(2024, 5, 1))[:-1]
+        for index, on in enumerate([date(2024, 4, 20), *may]):
+            target = made if index % 2 else other
+            assert movement(api, target["id"], "received", f"{index + 1}.00", on).status_code == 201
+        session.commit()
+
+        def changes(period: date) -> dict[str, Decimal]:
+            query = select(RollupPeriodChange.purpose, RollupPeriodChange.received).where(
+                RollupPeriodChange.local_authority_id == "blaby", RollupPeriodChange.period == period
+            )
+            return {str(purpose): received for purpose, received in session.execute(query)}
+
+        # Dated in the current month (the horizon's), the receipts wrote no period change; April's did.
+        assert session.scalar(select(func.count()).where(RollupPeriodChange.period >= date(2024, 5, 1))) == 0
+        in_may = RollupAgreementPeriodChange.period >= date(2024, 5, 1)
+        assert session.scalar(select(func.count()).where(in_may)) == 0
+        assert changes(date(2024, 4, 25)) == {other["purpose"]: Decimal("1.00")}
+        # Dates after the 9th, 17th and 25th of the current month, with days before them, read as the ledger does.
+        TestMonthEnds._agrees_with_the_ledger(session, [date(2024, 4, 30), *may])
+        plan = rollup.reading(date(2024, 5, 26), date(2024, 5, 1), date(2024, 5, 31))
+        assert plan == rollup.Reading(date(2024, 4, 1), None, 1, date(2024, 5, 1), date(2024, 5, 26))
+
+        # The month turns: the next write brings the month ends into June and fills May's period changes.
+        monkeypatch.setattr(rollup, "current_month", lambda: date(2024, 6, 1))
+        assert movement(api, made["id"], "received", "100.00", date(2024, 6, 2)).status_code == 201
+        session.commit()
+        assert rollup.STAGE_PERIODS.horizon(session) == date(2024, 6, 1)
+        received_before_17 = sum(Decimal(f"{index + 2}.00") for index, on in enumerate(may) if on.day < 17)
+        assert sum(changes(date(2024, 5, 17)).values()) == received_before_17
+        assert session.scalar(select(func.count()).where(RollupPeriodChange.period >= date(2024, 6, 1))) == 0
+        # A write back-dated into May now adds to May's later period changes; one dated in June to none.
+        before = changes(date(2024, 5, 17))[other["purpose"]]
+        assert movement(api, other["id"], "received", "7.00", date(2024, 5, 12)).status_code == 201
+        assert movement(api, other["id"], "received", "3.00", date(2024, 6, 1)).status_code == 201
+        session.commit()
+        assert changes(date(2024, 5, 17))[other["purpose"]] == before + Decimal("7.00")
+        assert session.scalar(select(func.count()).where(RollupPeriodChange.period >= date(2024, 6, 1))) == 0
+        TestMonthEnds._agrees_with_the_ledger(session, [*may, date(2024, 5, 31), date(2024, 6, 1), date(2024, 6, 2)])
 
     def test_a_back_dated_write_moves_every_later_month_end_and_its_own_months_later_period_changes(
         self, api: Any, session: Session

@@ -11,7 +11,8 @@ Any write that can move a step (a movement or reversal, an event, closing or reo
 a repurposing, a change of trigger) is noticed when it is flushed, and the contributions it touched
 are derived again from the ledger, from scratch, before the transaction commits: so a back-dated write
 re-derives every later step, and the rollup commits or rolls back with the write. Only the days that
-differ from the stored ones are written, and only the month ends and period changes they move. A write that bypasses
+differ from the stored ones are written, and only the month ends and period changes they move (a month has
+period changes only once the month ends have been brought past it). A write that bypasses
 the ORM (a bulk insert) calls `rederive_contributions` itself, or `rebuild` for a whole load.
 """
 
@@ -430,12 +431,14 @@ class PeriodEnds:
 
     Every group has a month-end row for every month from the month of its first step to the horizon (the latest
     month stored, which every write first brings up to the current month), and a period change for a period
-    beginning on the 9th, 17th or 25th only when it had days in that month before the period (no row is no
-    change). So the figures as at the end of any period are one month end and at most one period change per
-    group, and as at any date those plus or less the few days between: a read costs the same however long the
-    ledger's history, and a back-dated write moves one row a month and at most three period changes. Days after
-    the horizon (dated after the current month when written) reach the month ends when a later write brings the
-    horizon up to them; period changes do not depend on the horizon.
+    beginning on the 9th, 17th or 25th of a month before the horizon's only when it had days in that month before
+    the period (no row is no change). So the figures as at the end of any period before the horizon's month are
+    one month end and at most one period change per group, and as at any date those plus or less the few days
+    between: a read costs the same however long the ledger's history, and a back-dated write moves one row a month
+    and at most three period changes. The horizon's month has no period changes: a write dated in it touches none,
+    a read as at a date in it (before today) takes the month end before and the month's days up to the date, and
+    its changes are filled from its days when the horizon moves past it. Days after the horizon (dated after the
+    current month when written) reach the month ends and period changes when a later write brings the horizon up.
     """
 
     ends: Any  # the tables' Table objects (typed FromClause on the models)
@@ -487,12 +490,19 @@ class PeriodEnds:
         }
 
     def extend(self, session: Session, to_month: date, horizon: date | None) -> date | None:
-        """Bring the horizon (as read) up to this month, each new month the last plus its days; the new horizon."""
+        """Bring the horizon (as read) up to this month, each new month the last plus its days, and fill the period
+        changes of the months it leaves from their days; the new horizon."""
         if horizon is None or horizon >= to_month:
             return horizon
         # Locking the horizon's rows makes two writers extending at once, or a writer adding to the
         # horizon while another extends past it, take turns: the later one copies committed figures.
         figures = self._rows_at(session, horizon, lock=True)
+        # The horizon read before the lock may be stale: another writer may have extended past it meanwhile.
+        stored = self.horizon(session)
+        if stored is not None and stored > horizon:
+            return self.extend(session, to_month, stored) if stored < to_month else stored
+        for month in months_from(horizon, previous_month(to_month)):
+            self._fill_changes(session, month)
         for month in months_from(next_month(horizon), to_month):
             for group, steps in self._day_sums(session, month, month_end(month)).items():
                 before = figures.get(group, tuple(0 for _ in self.columns))
@@ -500,13 +510,38 @@ class PeriodEnds:
             self._insert(session, [self._row(group, month, values) for group, values in sorted(figures.items())])
         return to_month
 
+    def _fill_changes(self, session: Session, month: date) -> None:
+        """Write a month's period changes from its day rows, in the database (the month has just left the horizon)."""
+        money = self.columns != COUNTS
+        for period in periods_within(month):
+            sums = (func.sum(self.days.c[name]) for name in self.columns)
+            query = (
+                select(
+                    *(self.days.c[name] for name in self.group),
+                    literal(period, Date()),
+                    # SQLite sums money as floats: rounded to pence, as the reads round them.
+                    *((func.round(each, 2) if money else each) for each in sums),
+                )
+                .where(self.days.c.on >= month, self.days.c.on < period)
+                .group_by(*(self.days.c[name] for name in self.group))
+            )
+            names = [*self.group, "period", *self.columns]
+            session.execute(insert(self.changes).from_select(names, query))
+
     def add(self, session: Session, changes: Steps, horizon: date | None) -> None:
-        """Add each (group..., date) change to the period changes of its month after it, and to its month's row and
-        every later one up to the horizon (as read)."""
+        """Add each (group..., date) change to its month's row and every later one up to the horizon (as read, first
+        brought up to the current month), and to the period changes after it of a month before the horizon's."""
         changes = {key: values for key, values in changes.items() if any(values)}
         if not changes:
             return
-        self._add_to_periods(session, changes)
+        current = current_month()
+        horizon = self.extend(session, current, horizon) or current
+        if any(month_of(key[-1]) > horizon for key in changes):
+            # A step after the horizon reaches the month ends through a later extension: wait for one running now.
+            self._rows_at(session, horizon, lock=True)
+            horizon = self.horizon(session) or horizon
+        # The horizon's month has no period changes yet: they are filled from its days when it is left.
+        self._add_to_periods(session, {key: values for key, values in changes.items() if month_of(key[-1]) < horizon})
         by_month: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         for key, values in changes.items():
             month_key = (*key[:-1], month_of(key[-1]))
@@ -531,23 +566,16 @@ class PeriodEnds:
         if rows:
             session.connection().execute(_adding_to_periods(self, session.get_bind().dialect.name), rows)
 
-    def _add_to_months(self, session: Session, changes: Steps, horizon: date | None) -> None:
-        """Add each (group..., month) change to that month's row and every later one, up to the horizon (as read).
+    def _add_to_months(self, session: Session, changes: Steps, horizon: date) -> None:
+        """Add each (group..., month) change to that month's row and every later one, up to the horizon.
 
         A few changes take an UPDATE each. More, however many groups and months, cost two statements: the
         groups' first stored months, and one insert of every month row from each group's earliest change on
         that adds to the row already there (sent together, in group then month order).
         """
-        changes = {key: values for key, values in changes.items() if any(values)}
+        changes = {key: values for key, values in changes.items() if any(values) and key[-1] <= horizon}
         if not changes:
             return
-        current = current_month()
-        horizon = self.extend(session, current, horizon) or current
-        if any(key[-1] > horizon for key in changes):
-            # A step after the horizon reaches the month ends through a later extension: wait for one running now.
-            self._rows_at(session, horizon, lock=True)
-            horizon = self.horizon(session) or horizon
-        changes = {key: values for key, values in changes.items() if key[-1] <= horizon}
         if len(changes) <= FEW_CHANGES:
             self._update_each(session, changes, horizon)
             return
@@ -612,7 +640,8 @@ class PeriodEnds:
             yield ids[start : start + FILL_AUTHORITIES]
 
     def fill(self, session: Session, to_month: date, *, with_changes: bool = True) -> None:
-        """Write the month ends (up to the month) and period changes that the stored days give, into empty tables."""
+        """Write the month ends (up to the month) and the period changes of the months before it that the stored days
+        give, into empty tables."""
         for authorities in self.authority_slices(session, with_changes=with_changes):
             ends, changes = self.expected(session, to_month, authorities)
             self._insert(session, ends, replace=True)
@@ -622,8 +651,8 @@ class PeriodEnds:
     def expected(
         self, session: Session, to_month: date, authorities: list[str]
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """The dense month-end rows (up to the month) and the sparse period changes that these authorities' stored
-        days give."""
+        """The dense month-end rows (up to the month) and the sparse period changes (of the months before it) that
+        these authorities' stored days give."""
         days = self.days
         group = [days.c[name] for name in self.group]
         query = (
@@ -643,7 +672,7 @@ class PeriodEnds:
             for row in rows:
                 on = row[len(self.group)]
                 values = tuple(value(each) for each in row[len(self.group) + 1 :])
-                for period in periods_within(on):
+                for period in periods_within(on) if month_of(on) < to_month else []:
                     periods[period] = tuple(a + b for a, b in zip(periods.get(period, zeros), values, strict=True))
                 if on <= month_end(to_month):
                     month = month_of(on)
@@ -712,6 +741,8 @@ AGREEMENT_PURPOSE_PERIODS = PeriodEnds(
     ("local_authority_id", "purpose"),
     COUNTS,
 )
+
+_WRITTEN_TABLES = (STAGE_PERIODS, AGREEMENT_PERIODS, AGREEMENT_PURPOSE_PERIODS)
 
 
 def _net(old: Steps, new: Steps, width: int) -> dict[tuple[Any, ...], tuple[Any, ...]]:
@@ -936,8 +967,8 @@ def rederive_contributions(session: Session, contribution_ids: Iterable[int], *,
     and period changes.
 
     Only what differs is written: the days that changed, and the month ends and period changes whose sums they move
-    (a receipt dated today adds one day and moves the current month's row of its authority and purpose, and the
-    period changes of the month after it). A write that
+    (a receipt dated today adds one day and moves the current month's row of its authority and purpose, and no
+    period change). A write that
     moved nothing before a date (a movement dated then) compares only the days from that date on.
     """
     ids = sorted(set(contribution_ids))
@@ -962,6 +993,12 @@ def rederive_contributions(session: Session, contribution_ids: Iterable[int], *,
     stale_purposes, fresh_purposes = _changed_days(
         stored.agreement_purpose_days, [day for day in derived.agreement_purpose_days if day.on >= since]
     )
+    # The month ends are brought up to the current month (and the months left get their period changes) from the
+    # days as stored before this write's, so that its changes are then added once.
+    current = current_month()
+    horizons = [
+        table.extend(session, current, horizon) for table, horizon in zip(_WRITTEN_TABLES, stored.horizons, strict=True)
+    ]
     _remove_days(session, _DAY_TABLE, ("contribution_id", "on"), [(day.contribution_id, day.on) for day in stale])
     _remove_days(
         session, _AGREEMENT_DAY_TABLE, ("agreement_id", "on"), [(day.agreement_id, day.on) for day in stale_agreements]
@@ -976,9 +1013,9 @@ def rederive_contributions(session: Session, contribution_ids: Iterable[int], *,
     stage_changes = _net(per_day(stale), per_day(fresh), len(FIGURES))
     count_changes = _net(agreement_per_day(stale_agreements), agreement_per_day(fresh_agreements), 2)
     purpose_changes = _net(agreement_per_day(stale_purposes), agreement_per_day(fresh_purposes), 2)
-    STAGE_PERIODS.add(session, stage_changes, stored.horizons[0])
-    AGREEMENT_PERIODS.add(session, count_changes, stored.horizons[1])
-    AGREEMENT_PURPOSE_PERIODS.add(session, purpose_changes, stored.horizons[2])
+    STAGE_PERIODS.add(session, stage_changes, horizons[0])
+    AGREEMENT_PERIODS.add(session, count_changes, horizons[1])
+    AGREEMENT_PURPOSE_PERIODS.add(session, purpose_changes, horizons[2])
 
 
 def rebuild(session: Session) -> None:
@@ -1208,7 +1245,8 @@ def _before(start: date) -> tuple[date, date | None]:
 
 def reading(as_at: date, horizon: date | None, today: date) -> Reading:
     """The period end nearest the date (the end of its period or of the one before; the horizon's, past it),
-    as a month end and a period change, and the days between it and the date."""
+    as a month end and a period change, and the days between it and the date; in the horizon's month, which has
+    no period changes yet, the month end before it and the month's days up to the date."""
     if horizon is None:
         return Reading(None, None, 1, date.min, as_at)
     if month_of(as_at) > horizon:
@@ -1216,6 +1254,8 @@ def reading(as_at: date, horizon: date | None, today: date) -> Reading:
     # Nothing is normally recorded after today, so today's figures are its month end less nothing.
     if as_at >= today:
         return Reading(month_of(as_at), None, -1, as_at + timedelta(days=1), month_end(as_at))
+    if month_of(as_at) == horizon:
+        return Reading(previous_month(as_at), None, 1, month_of(as_at), as_at)
     period = period_of(as_at)
     end = period_end(period)
     if (end - as_at).days <= (as_at - period).days:
@@ -1364,19 +1404,19 @@ def authority_sums(
 ) -> list[AuthoritySums]:
     """Every authority in scope, by name, with its figures as at the date, one row each, usually in one statement.
 
-    The reading is chosen supposing both horizons reach the date's month (so it does not depend on them: every
-    write brings them up to the current month); the rows say what they are, and if either falls short the
-    statement runs again with the reading they call for.
+    The reading is chosen supposing both horizons are the current month (every write brings them up to it); the
+    rows say what they are, and if either calls for another reading the statement runs again with it.
     """
     settle(session)
     statement = _authority_statement(open_only, local_authority_id is not None)
     today = date.today()
-    month = month_of(as_at)
+    month = current_month()
     scope = {} if local_authority_id is None else {"scope": local_authority_id}
-    rows = session.connection().execute(statement, _reading_parameters(as_at, (month, month), today) | scope).all()
+    supposed = _reading_parameters(as_at, (month, month), today)
+    rows = session.connection().execute(statement, supposed | scope).all()
     horizons = tuple(rows[-1][_HORIZONS_FROM:])
-    if any(horizon is None or horizon < month for horizon in horizons):
-        rows = session.connection().execute(statement, _reading_parameters(as_at, horizons, today) | scope).all()
+    if (parameters := _reading_parameters(as_at, horizons, today)) != supposed:
+        rows = session.connection().execute(statement, parameters | scope).all()
     stages: dict[str, Any] = {}
     counts: dict[str, Any] = {}
     for row in rows:
@@ -1478,14 +1518,14 @@ def purpose_sums(session: Session, *, as_at: date, local_authority_id: str | Non
     settle(session)
     statement = _purpose_statement(open_only, local_authority_id is not None)
     today = date.today()
-    month = month_of(as_at)
+    month = current_month()
     scope = {} if local_authority_id is None else {"scope": local_authority_id}
-    parameters = _reading_parameters(as_at, (month, month, month), today, _PURPOSE_PREFIXES) | scope
-    *purposes, totals = sorted(session.connection().execute(statement, parameters), key=_purposes_then_totals)
+    supposed = _reading_parameters(as_at, (month, month, month), today, _PURPOSE_PREFIXES)
+    rows = session.connection().execute(statement, supposed | scope)
+    *purposes, totals = sorted(rows, key=_purposes_then_totals)
     horizons = totals[-3:]
-    if any(horizon is None or horizon < month for horizon in horizons):
-        parameters = _reading_parameters(as_at, horizons, today, _PURPOSE_PREFIXES) | scope
-        again = session.connection().execute(statement, parameters)
+    if (parameters := _reading_parameters(as_at, horizons, today, _PURPOSE_PREFIXES)) != supposed:
+        again = session.connection().execute(statement, parameters | scope)
         *purposes, totals = sorted(again, key=_purposes_then_totals)
     counts_from = 1 + len(STAGES)
     return PurposeFigures(
